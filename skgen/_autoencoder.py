@@ -1,0 +1,290 @@
+"""AutoencoderTransformer: an MLP autoencoder behind the transformer API."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+from numbers import Integral
+
+import numpy as np
+import torch
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+
+from ._base import BaseTorchEstimator
+from ._compat import Interval, _fit_context
+from .nn import MLPAutoencoder, Residual, init_pca
+
+
+class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator):
+    """Nonlinear dimensionality reduction with an MLP autoencoder.
+
+    An encoder maps each row to ``n_components`` latent units and a mirrored
+    decoder maps them back; both are trained to minimise the mean squared
+    reconstruction error. Columns are standardized inside the estimator, so
+    raw tables with columns on very different scales need no scaler, and
+    :meth:`inverse_transform` returns rows in the units of X.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Number of latent units (the width of the bottleneck).
+    hidden_layer_sizes : tuple of int, default=(256, 128)
+        Widths of the encoder's hidden layers, outermost first; the decoder
+        mirrors them.
+    activation : {'relu', 'tanh', 'logistic', 'identity', 'leaky_relu', 'elu', \
+'gelu', 'silu'}, default='relu'
+        Activation of the hidden layers. The code and the output are linear.
+    alpha : float, default=1e-5
+        L2 penalty on the weight matrices, as Adam's ``weight_decay``.
+    batch_size : int or 'auto', default='auto'
+        Rows per minibatch; 'auto' means ``min(128, n_samples)``.
+    learning_rate_init : float, default=1e-3
+        Adam's step size.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    tol : float, default=1e-4
+        Minimum decrease of the monitored loss that counts as an improvement.
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the rows, stop when their loss has
+        not improved by ``tol`` for ``n_iter_no_change`` epochs and restore the
+        best weights. When False, the training loss is monitored instead and
+        the last weights are kept.
+    validation_fraction : float, default=0.1
+        Share of rows held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without improvement before stopping.
+    warm_start : bool, default=False
+        When True, ``fit`` continues from the current weights, scaler and
+        optimizer instead of starting again.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling and the validation split. An
+        int gives bit-identical results on the CPU. None draws fresh entropy
+        from the operating system; NumPy's and torch's global generators are
+        never advanced.
+    verbose : int, default=0
+        1 shows a progress bar on a terminal (a line per epoch elsewhere), 2 a
+        line per epoch with loss and time.
+    device : str or torch.device, default='auto'
+        Where to train and infer: 'auto' uses CUDA when it is available. The
+        resolved device is stored in ``device_``; this parameter is never
+        rewritten.
+    scaling : {'standard', 'global'} or None, default='standard'
+        How X is scaled inside the estimator (and unscaled on the way out).
+        'standard' centres each column and divides it by its standard
+        deviation, so every column counts equally in the loss whatever its
+        units: right for tables. 'global' centres each column but divides all
+        by one shared scale, so the loss is the plain squared error in the
+        units of X: right for pixels or spectra, where columns share units and
+        rarely-used columns should not weigh as much as busy ones. None leaves
+        X as it is.
+
+    Attributes
+    ----------
+    module_ : skgen.nn.MLPAutoencoder
+        The trained torch module (float32, in eval mode).
+    mean_ : ndarray of shape (n_features_in_,)
+        Per-column mean used to standardize X.
+    scale_ : ndarray of shape (n_features_in_,)
+        Per-column standard deviation used to standardize X (1 for constant
+        columns).
+    n_iter_ : int
+        Number of epochs run (over all ``fit``/``partial_fit`` calls when
+        continuing).
+    loss_curve_ : list of float
+        Mean training loss of each epoch, in standardized units.
+    validation_loss_curve_ : list of float or None
+        Validation loss of each epoch when ``early_stopping`` is True.
+    best_loss_ : float
+        Best monitored loss (validation loss with early stopping).
+    device_ : torch.device
+        The device the module lives on.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    sklearn.decomposition.PCA : Linear dimensionality reduction.
+    VAETransformer : A variational autoencoder whose latent space can be sampled.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skgen import AutoencoderTransformer
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> ae = AutoencoderTransformer(n_components=8, max_iter=20, random_state=0)
+    >>> Z = ae.fit_transform(X)
+    >>> Z.shape
+    (1797, 8)
+    >>> ae.inverse_transform(Z).shape
+    (1797, 64)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseTorchEstimator._parameter_constraints,
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        hidden_layer_sizes=(256, 128),
+        activation="relu",
+        alpha=1e-5,
+        batch_size="auto",
+        learning_rate_init=1e-3,
+        max_iter=200,
+        tol=1e-4,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="auto",
+        scaling="standard",
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+        self.device = device
+        self.scaling = scaling
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+    # ------------------------------------------------------------------ hooks
+
+    def _module_spec(self, n_features):
+        return MLPAutoencoder, {
+            "n_features": n_features,
+            "n_components": self.n_components,
+            "hidden_layer_sizes": self._check_hidden_layer_sizes(),
+            "activation": self.activation,
+            "residual": True,
+        }
+
+    def _initialize_module(self, module, X_train):
+        if isinstance(module.encoder, Residual):
+            init_pca(module.encoder, module.decoder, X_train)
+
+    def _loss(self, module, batch, generator):
+        return torch.mean((module(batch) - batch) ** 2)
+
+    def _on_fit_end(self, X):
+        self._n_features_out = self.n_components
+
+    # ---------------------------------------------------------------- public API
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the autoencoder on X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; float32 and float64 are kept, other numbers become
+            float64.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, partial=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train for one epoch on X, keeping weights and optimizer state.
+
+        The first call fits the scaler on its X; later calls reuse it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+
+        Returns
+        -------
+        self : object
+        """
+        return self._fit(X, partial=True)
+
+    def transform(self, X):
+        """Encode X into latent codes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_components)
+            Latent codes, in X's floating dtype.
+        """
+        X = self._validate_for_inference(X)
+        return self._predict(X, lambda m, x: m.encoder(x))
+
+    def inverse_transform(self, X):
+        """Decode latent codes back to rows in the units of the training data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Latent codes.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features_in_)
+        """
+        Z = self._validate_codes(X, self.n_components)
+        return self._predict(Z, lambda m, z: m.decoder(z), standardize=False, unstandardize=True)
+
+    def score_samples(self, X):
+        """Negative mean squared reconstruction error of each row (higher is better).
+
+        The error is measured in the estimator's scaled units (see
+        ``scaling``), so with the default every column counts equally whatever
+        its scale.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+        """
+        X = self._validate_for_inference(X)
+        return self._predict(X, lambda m, x: -torch.mean((m(x) - x) ** 2, dim=1)).astype(
+            np.float64, copy=False
+        )
+
+    def score(self, X, y=None):
+        """Mean of :meth:`score_samples`: higher is better, for model selection.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))

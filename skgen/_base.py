@@ -1,0 +1,336 @@
+"""The base class every skgen estimator derives from.
+
+It owns what the estimators share: parameter and data validation, the
+standardization of X, seeding, devices, the call into the training engine,
+``partial_fit`` / ``warm_start``, batched inference in X's dtype, and pickling.
+Subclasses supply the module, the loss and their public methods.
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+from __future__ import annotations
+
+import copy
+import warnings
+from abc import ABCMeta, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_array
+
+from ._compat import Interval, StrOptions, check_is_fitted, validate_data
+from ._engine import History, Trainer, make_optimizer
+from ._utils import (
+    column_stats,
+    draw_seed,
+    resolve_device,
+    seeded,
+    standardize_to_tensor,
+    state_from_numpy,
+    state_to_numpy,
+)
+from ._version import __version__
+from .exceptions import DivergenceError
+from .nn import ACTIVATIONS
+
+_INFERENCE_BATCH = 4096
+
+
+def _check_numeric_frame(X, estimator_name):
+    """Name the non-numeric columns of a DataFrame instead of failing on a cast."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(X, "columns"):
+        return
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        return
+    if not isinstance(X, pd.DataFrame):
+        return
+    bad = [
+        f"{col!r} ({dtype})"
+        for col, dtype in zip(X.columns, X.dtypes)
+        if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
+    ]
+    if bad:
+        raise ValueError(
+            f"{estimator_name} needs numeric input, but these columns are not numeric: "
+            f"{', '.join(bad[:10])}{' ...' if len(bad) > 10 else ''}. Encode them first, "
+            "for example with sklearn.preprocessing.OneHotEncoder in a ColumnTransformer."
+        )
+
+
+class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
+    """Shared machinery of the skgen estimators.
+
+    Warning: This class should not be used directly. Use derived classes instead.
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like"],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "device": [str, torch.device],
+        "scaling": [StrOptions({"standard", "global"}), None],
+    }
+
+    #: Whether NaN marks a missing entry this estimator accepts.
+    _allow_nan = False
+
+    # ------------------------------------------------------------------ hooks
+
+    @abstractmethod
+    def _module_spec(self, n_features):
+        """Return ``(module_class, kwargs)`` building the torch module for ``n_features``."""
+
+    @abstractmethod
+    def _loss(self, module, batch, generator):
+        """Mean loss of a standardized float32 ``batch`` (see :mod:`skgen._engine`)."""
+
+    def _initialize_module(self, module, X_train):
+        """Data-dependent initialisation, called once before training from scratch."""
+
+    def _on_fit_end(self, X):
+        """Called after every ``fit`` / ``partial_fit`` with the validated X."""
+
+    # ------------------------------------------------------------- validation
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = self._allow_nan
+        return tags
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "module_")
+
+    def _validate_X(self, X, *, reset):
+        _check_numeric_frame(X, type(self).__name__)
+        return validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=[np.float64, np.float32],
+            ensure_min_samples=2 if reset else 1,
+            ensure_all_finite="allow-nan" if self._allow_nan else True,
+        )
+
+    def _validate_for_inference(self, X):
+        """``check_is_fitted`` then ``validate_data(reset=False)``: the prelude of inference."""
+        check_is_fitted(self)
+        return self._validate_X(X, reset=False)
+
+    def _validate_codes(self, Z, n_components):
+        """Validate latent codes given to ``inverse_transform``-like methods."""
+        check_is_fitted(self)
+        Z = check_array(Z, dtype=[np.float64, np.float32], input_name="Z")
+        if Z.shape[1] != n_components:
+            raise ValueError(
+                f"Z has {Z.shape[1]} columns, but {type(self).__name__} has "
+                f"n_components={n_components}; pass latent codes from transform."
+            )
+        return Z
+
+    def _check_hidden_layer_sizes(self):
+        sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))
+        if sizes.ndim != 1 or not all(isinstance(s, Integral) and s >= 1 for s in sizes):
+            raise ValueError(
+                "hidden_layer_sizes must be a sequence of positive integers, got "
+                f"{self.hidden_layer_sizes!r}."
+            )
+        return tuple(int(s) for s in sizes)
+
+    def _batch_size(self, n_samples):
+        size = 128 if self.batch_size == "auto" else self.batch_size
+        return max(1, min(size, n_samples))
+
+    # ------------------------------------------------------------------ fitting
+
+    def _fit(self, X, *, partial):
+        """Validate, (re)build if needed, train; shared by ``fit`` and ``partial_fit``."""
+        resume = hasattr(self, "module_") and (partial or self.warm_start)
+        if not resume:
+            self._clear_fitted_state()
+        X = self._validate_X(X, reset=not resume)
+        if resume:
+            backup = self._snapshot()
+        else:
+            self._initialize(X)
+        try:
+            self._train(X, partial=partial)
+        except DivergenceError:
+            if resume:
+                self._restore(backup)
+            else:
+                self._clear_fitted_state()
+            raise
+        self._on_fit_end(X)
+        return self
+
+    def _initialize(self, X):
+        """Build the scaler, module, optimizer and history for a fit from scratch."""
+        hidden = self._check_hidden_layer_sizes()
+        self.device_ = resolve_device(self.device)
+        self._rng = np.random.RandomState(draw_seed(self.random_state))
+        self.mean_, self.scale_ = self._fit_scaler(X)
+        cls, kwargs = self._module_spec(X.shape[1])
+        with seeded(int(self._rng.randint(np.iinfo(np.int32).max)), self.device_):
+            module = cls(**kwargs)
+        self._module_builder = (cls, kwargs)
+        self.module_ = module.to(self.device_)
+        self.optimizer_ = make_optimizer(self.module_, self.learning_rate_init, self.alpha)
+        self._history = History()
+        self._hidden_layer_sizes = hidden
+        self._needs_init = True
+
+    def _fit_scaler(self, X):
+        """``mean_`` and ``scale_`` for the ``scaling`` parameter."""
+        n_features = X.shape[1]
+        if self.scaling is None:
+            return np.zeros(n_features), np.ones(n_features)
+        mean, std = column_stats(X, allow_nan=self._allow_nan)
+        if self.scaling == "global":
+            varying = std != 1.0
+            common = np.sqrt(np.mean(std[varying] ** 2)) if varying.any() else 1.0
+            std = np.full(n_features, common)
+        return mean, std
+
+    def _train(self, X, *, partial):
+        device = self.device_
+        seed = int(self._rng.randint(np.iinfo(np.int32).max))
+        X_t = standardize_to_tensor(X, self.mean_, self.scale_, device)
+        n_samples = X_t.shape[0]
+        generator = torch.Generator(device=device).manual_seed(seed)
+        index = torch.randperm(n_samples, generator=generator, device=device)
+        validation = None
+        if not partial and self.early_stopping and n_samples >= 2:
+            n_val = min(max(1, int(round(self.validation_fraction * n_samples))), n_samples - 1)
+            index, validation = index[n_val:], index[:n_val]
+        history = self._history
+        if not partial:
+            # each fit call monitors its own validation split from scratch
+            history.best_loss, history.no_improvement_count = float("inf"), 0
+        for group in self.optimizer_.param_groups:  # honour set_params between calls
+            group["lr"] = self.learning_rate_init
+        trainer = Trainer(
+            self.module_, self.optimizer_, self._loss,
+            batch_size=self._batch_size(index.numel()), generator=generator,
+            history=history, verbose=self.verbose, name=type(self).__name__,
+        )
+        with seeded(seed, device):
+            if self._needs_init:
+                self._initialize_module(self.module_, X_t[index])
+                self._needs_init = False
+            converged = trainer.fit(
+                X_t, index, validation,
+                max_epochs=1 if partial else self.max_iter,
+                tol=self.tol, n_iter_no_change=self.n_iter_no_change, stop_early=not partial,
+            )
+        self.n_iter_ = history.n_iter
+        self.loss_curve_ = history.loss_curve
+        self.validation_loss_curve_ = history.validation_loss_curve if self.early_stopping else None
+        self.best_loss_ = history.best_loss
+        if not partial and not converged:
+            warnings.warn(
+                f"{type(self).__name__}: max_iter={self.max_iter} epochs were reached and "
+                "the optimization has not converged yet. Increase max_iter.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+
+    def _snapshot(self):
+        return (
+            copy.deepcopy(self.module_.state_dict()),
+            copy.deepcopy(self.optimizer_.state_dict()),
+            copy.deepcopy(self._history),
+        )
+
+    def _restore(self, backup):
+        module_state, optimizer_state, history = backup
+        self.module_.load_state_dict(module_state)
+        self.optimizer_.load_state_dict(optimizer_state)
+        self._history = history
+
+    def _clear_fitted_state(self):
+        for name in list(vars(self)):
+            if (name.endswith("_") and not name.startswith("__")) or name in (
+                "_rng", "_module_builder", "_history", "_needs_init", "_hidden_layer_sizes"
+            ):
+                delattr(self, name)
+
+    # ---------------------------------------------------------------- inference
+
+    def _inference_module(self, dtype):
+        """The fitted module in ``dtype``: float64 input runs a float64 copy of the weights."""
+        if dtype == torch.float32:
+            return self.module_
+        return copy.deepcopy(self.module_).to(dtype)
+
+    def _predict(self, X, fn, *, standardize=True, unstandardize=False,
+                 batch_size=_INFERENCE_BATCH):
+        """Apply ``fn(module, x)`` to batches of ``X`` in X's dtype.
+
+        ``standardize`` scales the input with ``mean_``/``scale_`` first;
+        ``unstandardize`` maps the output back to the units of X. Runs in eval mode under :func:`torch.inference_mode`, so each row's output
+        does not depend on the batch it is in. Returns a NumPy array of X's dtype.
+        """
+        np_dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+        dtype = torch.float64 if np_dtype == np.float64 else torch.float32
+        module = self._inference_module(dtype)
+        module.eval()
+        device = self.device_
+        mean = torch.as_tensor(self.mean_, dtype=dtype, device=device)
+        scale = torch.as_tensor(self.scale_, dtype=dtype, device=device)
+        out = []
+        with torch.inference_mode():
+            for start in range(0, X.shape[0], batch_size):
+                block = np.require(X[start:start + batch_size], dtype=np_dtype,
+                                   requirements=["C", "W"])
+                xb = torch.from_numpy(block).to(device)
+                if standardize:
+                    xb = (xb - mean) / scale
+                yb = fn(module, xb)
+                if unstandardize:
+                    yb = yb * scale + mean
+                out.append(yb.to("cpu", dtype))
+        return torch.cat(out).numpy()
+
+    # ----------------------------------------------------------------- pickling
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        if "module_" in state:
+            state = dict(state)
+            state["module_"] = state_to_numpy(state["module_"].state_dict())
+            state["optimizer_"] = state_to_numpy(state["optimizer_"].state_dict())
+            state["device_"] = str(state["device_"])
+            state["_skgen_version"] = __version__
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        state.pop("_skgen_version", None)
+        weights = state.pop("module_", None)
+        optimizer_state = state.pop("optimizer_", None)
+        super().__setstate__(state)
+        if weights is None:
+            return
+        self.device_ = resolve_device(state["device_"], on_missing="warn")
+        cls, kwargs = self._module_builder
+        module = cls(**kwargs)
+        module.load_state_dict(state_from_numpy(weights))
+        self.module_ = module.to(self.device_).eval()
+        self.optimizer_ = make_optimizer(self.module_, self.learning_rate_init, self.alpha)
+        self.optimizer_.load_state_dict(state_from_numpy(optimizer_state))

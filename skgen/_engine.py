@@ -1,0 +1,210 @@
+"""The training engine shared by every skgen estimator.
+
+It knows nothing of scikit-learn: it trains a :class:`torch.nn.Module` with Adam on
+an in-memory float32 tensor, batching by slicing a shuffled index, and records a
+:class:`History`. The estimators supply a loss function and turn the history into
+fitted attributes and warnings.
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from .exceptions import DivergenceError
+
+__all__ = ["History", "Trainer", "make_optimizer", "predict_in_batches"]
+
+#: ``loss_fn(module, batch, generator) -> scalar tensor``: the mean loss of a batch.
+#: ``module.training`` tells whether it is a training or a validation batch.
+LossFn = Callable[[nn.Module, torch.Tensor, torch.Generator], torch.Tensor]
+
+
+@dataclass
+class History:
+    """What training has seen so far; carried across ``partial_fit`` calls."""
+
+    loss_curve: list[float] = field(default_factory=list)
+    validation_loss_curve: list[float] = field(default_factory=list)
+    best_loss: float = math.inf
+    no_improvement_count: int = 0
+    n_iter: int = 0
+
+    def monitored(self, early_stopping: bool) -> list[float]:
+        return self.validation_loss_curve if early_stopping else self.loss_curve
+
+
+def make_optimizer(module: nn.Module, learning_rate: float, alpha: float) -> torch.optim.Adam:
+    """Adam with an L2 penalty ``alpha`` on the weight matrices (not on biases)."""
+    decay, no_decay = [], []
+    for name, param in module.named_parameters():
+        if param.requires_grad:
+            (decay if param.ndim > 1 and not name.endswith("bias") else no_decay).append(param)
+    groups = [{"params": decay, "weight_decay": alpha}]
+    if no_decay:
+        groups.append({"params": no_decay, "weight_decay": 0.0})
+    return torch.optim.Adam(groups, lr=learning_rate)
+
+
+class Trainer:
+    """Minibatch Adam over in-memory tensors.
+
+    Parameters
+    ----------
+    module : nn.Module
+        The model, already on ``X``'s device.
+    optimizer : torch.optim.Optimizer
+        Its optimizer; its state persists between calls (``partial_fit``).
+    loss_fn : callable
+        ``loss_fn(module, batch, generator)`` returning the batch's mean loss.
+    batch_size : int
+        Rows per step. The last, smaller batch of an epoch is used, not dropped.
+    generator : torch.Generator
+        The only source of randomness (shuffling, and whatever ``loss_fn`` draws).
+    history : History
+        Updated in place.
+    verbose : int
+        0 silent; 1 a progress bar on a terminal, else a line per epoch; 2 a line
+        per epoch always.
+    name : str
+        Used in messages.
+    """
+
+    def __init__(self, module, optimizer, loss_fn, *, batch_size, generator, history,
+                 verbose=0, name="model"):
+        self.module = module
+        self.optimizer = optimizer
+        self.loss_fn = loss_fn
+        self.batch_size = batch_size
+        self.generator = generator
+        self.history = history
+        self.verbose = verbose
+        self.name = name
+
+    def train_epoch(self, X: torch.Tensor, index: torch.Tensor) -> float:
+        """One pass over ``X[index]`` in shuffled minibatches; returns the mean loss."""
+        module, optimizer, loss_fn, gen = self.module, self.optimizer, self.loss_fn, self.generator
+        module.train()
+        order = index[torch.randperm(index.numel(), generator=gen, device=gen.device)]
+        total = torch.zeros((), dtype=torch.float64, device=X.device)
+        for start in range(0, order.numel(), self.batch_size):
+            batch = X[order[start:start + self.batch_size]]
+            loss = loss_fn(module, batch, gen)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += loss.detach() * batch.shape[0]
+        return float(total) / max(order.numel(), 1)
+
+    def _weights_finite(self) -> bool:
+        with torch.no_grad():
+            return all(bool(torch.isfinite(p).all()) for p in self.module.parameters())
+
+    def evaluate(self, X: torch.Tensor, index: torch.Tensor) -> float:
+        """Mean loss over ``X[index]`` in eval mode, without gradients."""
+        module = self.module
+        module.eval()
+        total = torch.zeros((), dtype=torch.float64, device=X.device)
+        with torch.inference_mode():
+            for start in range(0, index.numel(), max(self.batch_size, 1024)):
+                batch = X[index[start:start + max(self.batch_size, 1024)]]
+                total += self.loss_fn(module, batch, self.generator) * batch.shape[0]
+        return float(total) / max(index.numel(), 1)
+
+    def fit(self, X, train_index, validation_index=None, *, max_epochs=1, tol=1e-4,
+            n_iter_no_change=10, stop_early=True):
+        """Train up to ``max_epochs`` epochs.
+
+        With ``validation_index`` the validation loss is monitored and the best
+        weights are restored at the end; otherwise the training loss is
+        monitored. Training stops once the monitored loss has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs, if ``stop_early``.
+
+        Returns
+        -------
+        converged : bool
+            Whether the stopping rule ended training (False when ``max_epochs``
+            ran out first).
+        """
+        history = self.history
+        monitor_validation = validation_index is not None
+        best_state = None
+        progress = _Progress(self.verbose, max_epochs, self.name)
+        converged = False
+        for _ in range(max_epochs):
+            tic = time.perf_counter()
+            loss = self.train_epoch(X, train_index)
+            if not (math.isfinite(loss) and self._weights_finite()):
+                progress.close()
+                raise DivergenceError(
+                    f"The training of {self.name} became non-finite (epoch loss {loss}) at epoch "
+                    f"{history.n_iter + 1}. The input may contain extreme values, or the "
+                    "learning rate may be too high; the model was not updated."
+                )
+            history.loss_curve.append(loss)
+            history.n_iter += 1
+            current = loss
+            if monitor_validation:
+                current = self.evaluate(X, validation_index)
+                history.validation_loss_curve.append(current)
+            if current < history.best_loss - tol:
+                history.no_improvement_count = 0
+            else:
+                history.no_improvement_count += 1
+            if current < history.best_loss:
+                history.best_loss = current
+                if monitor_validation:
+                    best_state = {k: v.detach().clone() for k, v in self.module.state_dict().items()}
+            progress.update(history, time.perf_counter() - tic)
+            if stop_early and history.no_improvement_count >= n_iter_no_change:
+                converged = True
+                break
+        progress.close()
+        if best_state is not None:
+            self.module.load_state_dict(best_state)
+        self.module.eval()
+        return converged
+
+
+def predict_in_batches(fn, X: torch.Tensor, batch_size: int = 4096) -> torch.Tensor:
+    """Apply ``fn`` to consecutive row blocks of ``X`` and concatenate the results."""
+    with torch.inference_mode():
+        return torch.cat([fn(X[i:i + batch_size]) for i in range(0, max(X.shape[0], 1), batch_size)])
+
+
+class _Progress:
+    """Per-epoch progress: a bar on a terminal with ``verbose=1``, else lines."""
+
+    def __init__(self, verbose, total, name):
+        self.verbose, self.total, self.name = verbose, total, name
+        self.bar = verbose == 1 and sys.stdout.isatty()
+        self.count = 0
+
+    def update(self, history, seconds):
+        if not self.verbose:
+            return
+        self.count += 1
+        msg = f"loss={history.loss_curve[-1]:.6g}"
+        if history.validation_loss_curve:
+            msg += f", validation_loss={history.validation_loss_curve[-1]:.6g}"
+        if self.bar:
+            width = 30
+            filled = int(width * self.count / self.total)
+            sys.stdout.write(f"\r{self.name} [{'#' * filled}{'.' * (width - filled)}] "
+                             f"{self.count}/{self.total} {msg}")
+        else:
+            sys.stdout.write(f"Epoch {history.n_iter}: {msg}, time={seconds:.3f}s\n")
+        sys.stdout.flush()
+
+    def close(self):
+        if self.bar and self.count:
+            sys.stdout.write("\n")
+            sys.stdout.flush()

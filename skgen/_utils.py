@@ -1,0 +1,137 @@
+"""Small helpers shared by the estimators: devices, seeding, scaling, state."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+
+import numpy as np
+import torch
+
+_CHUNK_ROWS = 65536
+
+
+def resolve_device(device, *, on_missing="raise"):
+    """Turn the ``device`` parameter into a :class:`torch.device`.
+
+    ``"auto"`` picks CUDA when it is available, else the CPU. A CUDA device that
+    is not available raises a ValueError, or with ``on_missing="warn"`` (used when
+    loading a pickle) falls back to the CPU with a warning.
+    """
+    if isinstance(device, torch.device):
+        dev = device
+    elif device == "auto":
+        dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    else:
+        try:
+            dev = torch.device(device)
+        except (RuntimeError, TypeError) as exc:
+            raise ValueError(
+                f"device={device!r} is not a valid torch device; use 'auto', 'cpu', 'cuda' "
+                "or 'cuda:N'."
+            ) from exc
+    available = {"cuda": torch.cuda.is_available(), "mps": torch.backends.mps.is_available()}
+    if not available.get(dev.type, True):
+        if on_missing == "raise":
+            raise ValueError(f"device={device!r} was requested but {dev.type} is not available.")
+        warnings.warn(
+            f"The model was fitted on {device!r}, which is not available here; it is "
+            "loaded on the CPU.",
+            UserWarning,
+            stacklevel=3,
+        )
+        dev = torch.device("cpu")
+    return dev
+
+
+def draw_seed(random_state):
+    """A 31-bit seed from ``random_state``.
+
+    ``None`` takes fresh entropy from the operating system, so that fitting never
+    advances NumPy's global generator.
+    """
+    if random_state is None:
+        return int(np.random.SeedSequence().generate_state(1)[0] >> 1)
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(np.iinfo(np.int32).max))
+    return int(np.random.RandomState(random_state).randint(np.iinfo(np.int32).max))
+
+
+@contextlib.contextmanager
+def seeded(seed, device):
+    """Seed torch's global generator for the block and restore it afterwards.
+
+    Weight initialisation and layers such as dropout draw from the global
+    generator; forking it keeps the user's random state untouched.
+    """
+    devices = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.default_generator.manual_seed(seed)
+        if devices:
+            with torch.cuda.device(devices[0]):
+                torch.cuda.manual_seed(seed)
+        yield
+
+
+def column_stats(X, *, allow_nan=False):
+    """Per-column mean and standard deviation in float64, in row chunks.
+
+    Chunking avoids a float64 copy of a large float32 ``X``. Columns whose
+    spread is negligible next to their magnitude get scale 1, so constant
+    columns pass through as zeros. With ``allow_nan`` missing entries are
+    ignored; a column with no observed value gets mean 0 and scale 1.
+    """
+    n_features = X.shape[1]
+    total = np.zeros(n_features)
+    count = np.zeros(n_features)
+    for start in range(0, X.shape[0], _CHUNK_ROWS):
+        block = np.asarray(X[start:start + _CHUNK_ROWS], dtype=np.float64)
+        if allow_nan:
+            observed = ~np.isnan(block)
+            total += np.where(observed, block, 0.0).sum(axis=0)
+            count += observed.sum(axis=0)
+        else:
+            total += block.sum(axis=0)
+            count += block.shape[0]
+    mean = np.divide(total, count, out=np.zeros(n_features), where=count > 0)
+    sq = np.zeros(n_features)
+    for start in range(0, X.shape[0], _CHUNK_ROWS):
+        dev = np.asarray(X[start:start + _CHUNK_ROWS], dtype=np.float64) - mean
+        sq += np.nansum(dev * dev, axis=0) if allow_nan else np.einsum("ij,ij->j", dev, dev)
+    std = np.sqrt(np.divide(sq, count, out=np.zeros(n_features), where=count > 0))
+    tiny = std <= 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0)
+    std[tiny] = 1.0
+    return mean, std
+
+
+def standardize_to_tensor(X, mean, scale, device):
+    """``(X - mean) / scale`` as a float32 tensor, built in row chunks (no float64 copy)."""
+    out = np.empty(X.shape, dtype=np.float32)
+    for start in range(0, X.shape[0], _CHUNK_ROWS):
+        block = np.asarray(X[start:start + _CHUNK_ROWS], dtype=np.float64)
+        out[start:start + _CHUNK_ROWS] = (block - mean) / scale
+    return torch.from_numpy(out).to(device)
+
+
+def state_to_numpy(obj):
+    """Recursively replace tensors by CPU NumPy arrays (for pickling)."""
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().cpu().numpy()
+    if isinstance(obj, dict):
+        return {k: state_to_numpy(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(state_to_numpy(v) for v in obj)
+    return obj
+
+
+def state_from_numpy(obj):
+    """Inverse of :func:`state_to_numpy` (arrays become writable CPU tensors)."""
+    if isinstance(obj, np.ndarray):
+        return torch.from_numpy(np.require(obj, requirements=["C", "W"]))
+    if isinstance(obj, dict):
+        return {k: state_from_numpy(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(state_from_numpy(v) for v in obj)
+    return obj

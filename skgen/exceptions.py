@@ -1,0 +1,17 @@
+"""Exceptions raised by skgen."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+__all__ = ["DivergenceError"]
+
+
+class DivergenceError(FloatingPointError, ValueError):
+    """Raised when the training loss becomes non-finite (NaN or inf).
+
+    The estimator is left as it was before the failing call: a fit from scratch
+    stores no model, and ``partial_fit`` or a ``warm_start`` fit restores the
+    weights and optimizer state it started from. It subclasses both
+    :class:`FloatingPointError` and :class:`ValueError`, so code that guards a
+    fit with ``except ValueError`` (as :class:`~sklearn.model_selection.GridSearchCV`
+    does through ``error_score``) catches it.
+    """

@@ -1,0 +1,121 @@
+"""Multi-layer perceptrons and the plain autoencoder."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import torch
+from torch import nn
+
+ACTIVATIONS = {
+    "identity": nn.Identity,
+    "logistic": nn.Sigmoid,
+    "tanh": nn.Tanh,
+    "relu": nn.ReLU,
+    "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU,
+    "gelu": nn.GELU,
+    "silu": nn.SiLU,
+}
+
+
+def make_mlp(sizes, activation="relu"):
+    """A stack of ``Linear`` layers with ``activation`` between them (none after the last).
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Layer widths, input first: ``(64, 32, 2)`` gives ``64 -> 32 -> 2``.
+    activation : str
+        A key of :data:`ACTIVATIONS`.
+
+    Returns
+    -------
+    nn.Sequential
+    """
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        if i:
+            layers.append(ACTIVATIONS[activation]())
+        layers.append(nn.Linear(n_in, n_out))
+    return nn.Sequential(*layers)
+
+
+class Residual(nn.Module):
+    """``linear(x) + mlp(x)``: a linear map plus a nonlinear correction.
+
+    With the correction's last layer at zero and ``linear`` set to the PCA
+    projection, a residual autoencoder starts exactly at PCA's solution and
+    training can only add what the linear model misses.
+    """
+
+    def __init__(self, sizes, activation="relu"):
+        super().__init__()
+        self.linear = nn.Linear(sizes[0], sizes[-1])
+        self.mlp = make_mlp(sizes, activation)
+
+    def forward(self, x):
+        return self.linear(x) + self.mlp(x)
+
+
+class MLPAutoencoder(nn.Module):
+    """An MLP encoder to ``n_components`` units and a mirrored decoder.
+
+    Parameters
+    ----------
+    n_features : int
+    n_components : int
+        Width of the code (the bottleneck).
+    hidden_layer_sizes : tuple of int
+        Encoder hidden widths, outermost first; the decoder mirrors them.
+    activation : str
+        Hidden activation; the code and the output are linear.
+    n_outputs : int, default=None
+        Width of the decoder's output; ``n_features`` when None (a VAE with a
+        learned variance, for instance, asks for more).
+    residual : bool, default=False
+        Give encoder and decoder a parallel linear path (:class:`Residual`), so
+        that :func:`init_pca` can start the model at PCA.
+    """
+
+    def __init__(self, n_features, n_components, hidden_layer_sizes=(), activation="relu",
+                 n_outputs=None, residual=False):
+        super().__init__()
+        hidden = tuple(hidden_layer_sizes)
+        block = Residual if residual and hidden else make_mlp
+        self.encoder = block((n_features, *hidden, n_components), activation)
+        self.decoder = block((n_components, *hidden[::-1], n_outputs or n_features), activation)
+
+    def forward(self, x):
+        return self.decoder(self.encoder(x))
+
+
+@torch.no_grad()
+def init_pca(encoder, decoder, X, max_rows=20000):
+    """Start a residual encoder/decoder pair at the PCA solution of ``X``.
+
+    The linear paths become the projection onto the leading principal axes and
+    its transpose; the nonlinear corrections' last layers are zeroed. Latent
+    units beyond the rank of ``X`` keep small random directions.
+
+    Parameters
+    ----------
+    encoder, decoder : Residual
+    X : Tensor of shape (n_samples, n_features)
+        Training rows in the model's input units; at most ``max_rows`` are used.
+    """
+    X = X[:max_rows].to(torch.float64)
+    mean = X.mean(dim=0)
+    _, _, vh = torch.linalg.svd(X - mean, full_matrices=False)
+    k = encoder.linear.out_features
+    weight = encoder.linear.weight.to(torch.float64).clone()
+    weight *= 1e-3 / weight.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    rows = min(k, vh.shape[0])
+    weight[:rows] = vh[:rows]
+    encoder.linear.weight.copy_(weight)
+    encoder.linear.bias.copy_(-weight @ mean)
+    decoder.linear.weight[: weight.shape[1]].copy_(weight.T)
+    decoder.linear.bias.zero_()
+    decoder.linear.bias[: mean.shape[0]].copy_(mean)
+    for branch in (encoder, decoder):
+        last = branch.mlp[-1]
+        last.weight.zero_()
+        last.bias.zero_()

@@ -1,0 +1,310 @@
+"""Behaviour every skgen estimator shares through ``BaseTorchEstimator``.
+
+Parametrized over ``all_estimators()``, so each new estimator is held to the
+same reproducibility, persistence and input-validation rules.
+"""
+
+import io
+import pickle
+import warnings
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+import torch
+from numpy.testing import assert_array_equal
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skgen import DivergenceError
+
+from .conftest import ESTIMATORS, make_fast
+
+OUTPUT_METHODS = ("transform", "score_samples", "decision_function", "predict")
+
+pytestmark = [
+    pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__),
+    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+]
+
+
+def _outputs(est, X):
+    return {m: getattr(est, m)(X) for m in OUTPUT_METHODS if hasattr(est, m)}
+
+
+def _assert_same_outputs(a, b, X):
+    out_a, out_b = _outputs(a, X), _outputs(b, X)
+    assert out_a.keys() == out_b.keys() and out_a
+    for name in out_a:
+        assert_array_equal(out_a[name], out_b[name], err_msg=name)
+
+
+def _weights(est):
+    return {k: v.clone() for k, v in est.module_.state_dict().items()}
+
+
+@pytest.fixture
+def X():
+    rng = np.random.RandomState(42)
+    return rng.normal(size=(120, 5)) @ rng.normal(size=(5, 5))
+
+
+# --------------------------------------------------------------- reproducibility
+
+
+def test_same_random_state_gives_identical_model(cls, X):
+    a = make_fast(cls, random_state=3).fit(X)
+    b = make_fast(cls, random_state=3).fit(X)
+    for (k, va), vb in zip(_weights(a).items(), _weights(b).values()):
+        assert torch.equal(va, vb), k
+    _assert_same_outputs(a, b, X)
+
+
+def test_different_random_state_gives_different_model(cls, X):
+    a = make_fast(cls, random_state=3).fit(X)
+    b = make_fast(cls, random_state=4).fit(X)
+    assert any(not torch.equal(va, vb) for va, vb in zip(_weights(a).values(), _weights(b).values()))
+
+
+@pytest.mark.parametrize("random_state", [0, None, np.random.RandomState(0)])
+def test_fit_leaves_global_state_alone(cls, X, random_state):
+    torch_state, np_state = torch.get_rng_state(), np.random.get_state()
+    threads, dtype = torch.get_num_threads(), torch.get_default_dtype()
+    make_fast(cls, random_state=random_state).fit(X).partial_fit(X)
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    after = np.random.get_state()
+    assert after[0] == np_state[0] and np.array_equal(after[1], np_state[1]) and after[2:] == np_state[2:]
+    assert torch.get_num_threads() == threads
+    assert torch.get_default_dtype() == dtype
+
+
+def test_outputs_do_not_depend_on_batch(cls, X):
+    """Same rows, same outputs, whatever else is in the batch.
+
+    Equal up to float64 rounding: BLAS may sum in a different order for
+    different batch shapes, which moves the last bit (~1e-16), never more.
+    """
+    est = make_fast(cls, random_state=0).fit(X)
+    for name, full in _outputs(est, X).items():
+        for parts in ([X[:7], X[7:]], [X[i:i + 1] for i in range(len(X))], [X[::-1]]):
+            got = np.concatenate([getattr(est, name)(p) for p in parts])
+            if len(parts) == 1:
+                got = got[::-1]
+            np.testing.assert_allclose(full, got, rtol=1e-12, atol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_float_dtypes_are_kept(cls, X, dtype):
+    est = make_fast(cls, random_state=0).fit(X.astype(dtype))
+    if hasattr(est, "transform"):
+        assert est.transform(X.astype(dtype)).dtype == dtype
+    assert np.all(np.isfinite(est.score_samples(X.astype(dtype))))
+
+
+# ------------------------------------------------------------------- training
+
+
+def test_partial_fit_runs_one_epoch_and_keeps_optimizer_state(cls, X):
+    est = make_fast(cls, random_state=0).partial_fit(X)
+    assert est.n_iter_ == 1 and len(est.loss_curve_) == 1
+    steps = [s["step"].item() for s in est.optimizer_.state.values()]
+    est.partial_fit(X)
+    assert est.n_iter_ == 2 and len(est.loss_curve_) == 2
+    assert all(s["step"].item() > prev for s, prev in zip(est.optimizer_.state.values(), steps))
+
+
+def test_partial_fit_rejects_a_different_number_of_features(cls, X):
+    est = make_fast(cls, random_state=0).partial_fit(X)
+    with pytest.raises(ValueError, match="features"):
+        est.partial_fit(X[:, :3])
+
+
+def test_warm_start_continues(cls, X):
+    est = make_fast(cls, random_state=0, warm_start=True, max_iter=3, early_stopping=False,
+                    n_iter_no_change=100).fit(X)
+    first = _weights(est)
+    est.fit(X)
+    assert est.n_iter_ == 6 and len(est.loss_curve_) == 6
+    assert any(not torch.equal(v, first[k]) for k, v in _weights(est).items())
+
+
+def test_fit_starts_from_scratch_without_warm_start(cls, X):
+    est = make_fast(cls, random_state=0, max_iter=3, early_stopping=False, n_iter_no_change=100)
+    est.fit(X)
+    est.fit(X)
+    assert est.n_iter_ == 3
+
+
+def test_history_attributes(cls, X):
+    est = make_fast(cls, random_state=0, early_stopping=True, max_iter=4).fit(X)
+    assert len(est.loss_curve_) == len(est.validation_loss_curve_) == est.n_iter_
+    assert est.best_loss_ == pytest.approx(min(est.validation_loss_curve_))
+    est = make_fast(cls, random_state=0, early_stopping=False, max_iter=4).fit(X)
+    assert est.validation_loss_curve_ is None and len(est.loss_curve_) == est.n_iter_
+
+
+def test_convergence_warning_when_max_iter_ends_the_fit(cls, X):
+    est = make_fast(cls, random_state=0, max_iter=2, early_stopping=False, n_iter_no_change=50)
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+        est.fit(X)
+
+
+def test_no_convergence_warning_when_the_stopping_rule_ends_the_fit(cls, X):
+    est = make_fast(cls, random_state=0, max_iter=50, n_iter_no_change=1, tol=1e3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est.fit(X)
+    # the first epoch always improves on +inf; the second cannot improve by tol
+    assert est.n_iter_ == 2
+
+
+def test_verbose_prints_epochs(cls, X, capsys):
+    make_fast(cls, random_state=0, max_iter=2, verbose=2).fit(X)
+    out = capsys.readouterr().out
+    assert "Epoch 1:" in out and "Epoch 2:" in out and "loss=" in out and "time=" in out
+
+
+# ------------------------------------------------------------------- persistence
+
+
+@pytest.mark.parametrize("roundtrip", ["pickle", "joblib"])
+def test_persistence_roundtrip(cls, X, roundtrip):
+    est = make_fast(cls, random_state=0).fit(X)
+    if roundtrip == "pickle":
+        loaded = pickle.loads(pickle.dumps(est))
+    else:
+        buf = io.BytesIO()
+        joblib.dump(est, buf)
+        buf.seek(0)
+        loaded = joblib.load(buf)
+    _assert_same_outputs(est, loaded, X)
+    # the optimizer state travels too: continuing gives the same model
+    est.partial_fit(X)
+    loaded.partial_fit(X)
+    _assert_same_outputs(est, loaded, X)
+
+
+def test_unfitted_estimator_pickles_unfitted(cls):
+    loaded = pickle.loads(pickle.dumps(make_fast(cls)))
+    with pytest.raises(NotFittedError):
+        loaded.score_samples(np.zeros((2, 5)))
+
+
+def test_model_fitted_on_gpu_loads_on_cpu(cls, X):
+    """A pickle made on a CUDA machine loads where CUDA is absent (simulated)."""
+    if torch.cuda.is_available():  # the simulation needs a machine without CUDA
+        pytest.skip("CUDA present: the fallback path cannot be exercised here")
+    est = make_fast(cls, random_state=0).fit(X)
+    state = est.__getstate__()
+    assert all(isinstance(v, np.ndarray) for v in state["module_"].values())
+    state["device_"] = "cuda:0"
+    loaded = cls.__new__(cls)
+    with pytest.warns(UserWarning, match="not available here"):
+        loaded.__setstate__(state)
+    assert loaded.device_ == torch.device("cpu") and loaded.device == "cpu"
+    _assert_same_outputs(est, loaded, X)
+
+
+def test_device_parameter_is_never_rewritten(cls, X):
+    est = cls(hidden_layer_sizes=(8,), max_iter=2, random_state=0).fit(X)
+    assert est.device == "auto"
+    assert est.device_.type == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_unavailable_device_is_a_clear_error(cls, X):
+    with pytest.raises(ValueError, match="not a valid torch device"):
+        make_fast(cls, device="gpu-please").fit(X)
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="cuda is not available"):
+            make_fast(cls, device="cuda").fit(X)
+
+
+# ------------------------------------------------------------------- bad input
+
+
+def test_not_fitted(cls, X):
+    est = make_fast(cls)
+    for name in OUTPUT_METHODS:
+        if hasattr(est, name):
+            with pytest.raises(NotFittedError):
+                getattr(est, name)(X)
+
+
+def test_nan_and_inf_are_named(cls, X):
+    X_inf = X.copy()
+    X_inf[3, 2] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        make_fast(cls).fit(X_inf)
+    if not cls._allow_nan:
+        X_nan = X.copy()
+        X_nan[0, 0] = np.nan
+        with pytest.raises(ValueError, match="NaN"):
+            make_fast(cls).fit(X_nan)
+        est = make_fast(cls, random_state=0).fit(X)
+        with pytest.raises(ValueError, match="NaN"):
+            est.score_samples(X_nan)
+
+
+def test_non_numeric_columns_are_named(cls, X):
+    df = pd.DataFrame(X, columns=[f"c{i}" for i in range(X.shape[1])])
+    df["city"] = ["Paris", "Oslo"] * (len(df) // 2)
+    with pytest.raises(ValueError, match="not numeric: 'city'"):
+        make_fast(cls).fit(df)
+
+
+def test_sparse_input_is_rejected(cls, X):
+    with pytest.raises(TypeError, match="[Ss]parse"):
+        make_fast(cls).fit(sp.csr_matrix(X))
+
+
+def test_one_sample_is_rejected(cls, X):
+    with pytest.raises(ValueError, match="1 sample"):
+        make_fast(cls).fit(X[:1])
+
+
+def test_wrong_number_of_features(cls, X):
+    est = make_fast(cls, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="X has 3 features, but .* is expecting 5"):
+        est.score_samples(X[:, :3])
+
+
+@pytest.mark.parametrize(
+    "param, value", [("max_iter", 0), ("learning_rate_init", -1.0), ("activation", "swish!"),
+                     ("batch_size", 0), ("validation_fraction", 1.5)]
+)
+def test_invalid_parameters(cls, X, param, value):
+    with pytest.raises(InvalidParameterError, match=param):
+        make_fast(cls, **{param: value}).fit(X)
+
+
+def test_invalid_hidden_layer_sizes(cls, X):
+    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+        make_fast(cls, hidden_layer_sizes=(16, 0)).fit(X)
+
+
+def test_diverging_fit_raises_and_stores_no_model(cls, X):
+    est = make_fast(cls, learning_rate_init=1e30, random_state=0, max_iter=3)
+    with pytest.raises(DivergenceError, match="non-finite"):
+        est.fit(X * 1e3)
+    with pytest.raises(NotFittedError):
+        est.score_samples(X)
+
+
+def test_diverging_partial_fit_restores_the_model(cls, X):
+    est = make_fast(cls, random_state=0).fit(X)
+    est.set_params(learning_rate_init=1e30)
+    for _ in range(5):  # a huge step shows as non-finite weights within a few epochs
+        before, weights = _outputs(est, X), _weights(est)
+        try:
+            est.partial_fit(X * 1e3)
+        except DivergenceError:
+            break
+    else:
+        pytest.fail("learning_rate_init=1e30 never diverged")
+    for k, v in _weights(est).items():
+        assert torch.equal(v, weights[k]), k
+    after = _outputs(est, X)
+    for name in before:
+        assert_array_equal(before[name], after[name])
