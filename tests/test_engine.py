@@ -1,0 +1,101 @@
+"""The training engine on its own: plain torch, no scikit-learn."""
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from skgen._engine import History, Trainer, make_optimizer, predict_in_batches
+from skgen.exceptions import DivergenceError
+
+
+def _trainer(module, loss_fn, batch_size=50, seed=0):
+    return Trainer(module, make_optimizer(module, 1e-2, 0.0), loss_fn, batch_size=batch_size,
+                   generator=torch.Generator().manual_seed(seed), history=History())
+
+
+def _mse(module, batch, generator):
+    return torch.mean((module(batch) - batch) ** 2)
+
+
+@pytest.fixture
+def X():
+    return torch.randn(101, 4, generator=torch.Generator().manual_seed(1))
+
+
+def test_every_row_is_used_once_per_epoch_including_the_last_partial_batch(X):
+    seen = []
+
+    def loss(module, batch, generator):
+        seen.append(batch.clone())
+        return _mse(module, batch, generator)
+
+    trainer = _trainer(nn.Linear(4, 4), loss)
+    trainer.train_epoch(X, torch.arange(101))
+    assert [len(b) for b in seen] == [50, 50, 1]
+    rows = torch.cat(seen)
+    assert torch.equal(rows[rows[:, 0].argsort()], X[X[:, 0].argsort()])
+
+
+def test_shuffling_changes_between_epochs_and_follows_the_generator(X):
+    orders = []
+
+    def loss(module, batch, generator):
+        orders.append(batch[:, 0].clone())
+        return _mse(module, batch, generator)
+
+    trainer = _trainer(nn.Linear(4, 4), loss, batch_size=200)
+    trainer.train_epoch(X, torch.arange(101))
+    trainer.train_epoch(X, torch.arange(101))
+    assert not torch.equal(orders[0], orders[1])
+    again = []
+    trainer2 = _trainer(nn.Linear(4, 4), lambda m, b, g: again.append(b[:, 0].clone()) or _mse(m, b, g),
+                        batch_size=200)
+    trainer2.train_epoch(X, torch.arange(101))
+    assert torch.equal(orders[0], again[0])
+
+
+def test_non_finite_loss_raises(X):
+    def loss(module, batch, generator):
+        return _mse(module, batch, generator) * float("nan")
+
+    with pytest.raises(DivergenceError, match="non-finite"):
+        _trainer(nn.Linear(4, 4), loss).fit(X, torch.arange(101), max_epochs=3)
+
+
+def test_early_stopping_restores_the_best_weights(X):
+    torch.manual_seed(0)
+    module = nn.Sequential(nn.Linear(4, 64), nn.ReLU(), nn.Linear(64, 4))
+    trainer = Trainer(module, make_optimizer(module, 0.5, 0.0), _mse, batch_size=10,
+                      generator=torch.Generator().manual_seed(0), history=History())
+    # a huge learning rate makes the validation loss bounce around
+    trainer.fit(X, torch.arange(80), torch.arange(80, 101), max_epochs=15, tol=0.0,
+                n_iter_no_change=100)
+    curve = trainer.history.validation_loss_curve
+    assert len(curve) == 15 and min(curve) < curve[-1]
+    assert trainer.evaluate(X, torch.arange(80, 101)) == pytest.approx(min(curve), rel=1e-5)
+    assert trainer.history.best_loss == min(curve)
+
+
+def test_stopping_rule_and_convergence_flag(X):
+    trainer = _trainer(nn.Linear(4, 4), _mse)
+    assert trainer.fit(X, torch.arange(101), max_epochs=100, tol=10.0, n_iter_no_change=3)
+    assert trainer.history.n_iter == 4  # one improvement on +inf, then three without
+    trainer = _trainer(nn.Linear(4, 4), _mse)
+    assert not trainer.fit(X, torch.arange(101), max_epochs=3, tol=0.0, n_iter_no_change=10)
+
+
+def test_weight_decay_spares_biases():
+    module = nn.Sequential(nn.Linear(3, 3), nn.ReLU(), nn.Linear(3, 2))
+    opt = make_optimizer(module, 1e-3, 0.5)
+    decayed = {id(p) for g in opt.param_groups if g["weight_decay"] == 0.5 for p in g["params"]}
+    assert decayed == {id(module[0].weight), id(module[2].weight)}
+
+
+def test_predict_in_batches_matches_one_call(X):
+    module = nn.Linear(4, 2).eval()
+    with torch.inference_mode():
+        full = module(X)
+    assert torch.allclose(predict_in_batches(module, X, batch_size=7), full, atol=1e-6)
+    assert math.isclose(float(predict_in_batches(module, X[:0], 7).numel()), 0.0)
