@@ -1,0 +1,147 @@
+"""Engine overhead: AutoencoderTransformer vs a minimal hand-written torch loop.
+
+Fit: 20,000 x 50 float32, 20 epochs, batch 256, architecture
+50-64-32-8-32-64-50, Adam. The minimal loop trains the same module class
+(skgen.nn.MLPAutoencoder with its residual linear path) with shuffled-index
+slicing and Adam, nothing else; the estimator adds validation, scaling, PCA
+initialisation, history and checks. Runs alternate (loop, estimator, loop, ...)
+in one process; the table gives medians and their ratio.
+
+Transform: 200,000 x 50 float32 through ``transform`` vs the bare encoder
+called on the same standardized tensor in one piece.
+
+Peak memory: each fit is repeated in a fresh subprocess and the growth of its
+peak resident set over the state after data creation is printed.
+
+    python benchmarks/bench_speed.py [--repeats 5]
+"""
+
+import argparse
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from skgen import AutoencoderTransformer
+from skgen.nn import MLPAutoencoder
+
+ROOT = Path(__file__).resolve().parents[1]
+N, D, EPOCHS, BATCH, HIDDEN, K = 20_000, 50, 20, 256, (64, 32), 8
+
+
+def make_data(n=N, seed=0):
+    rng = np.random.RandomState(seed)
+    latent = rng.normal(size=(n, K)).astype(np.float32)
+    return np.tanh(latent @ rng.normal(size=(K, D)).astype(np.float32)).astype(np.float32)
+
+
+def minimal_loop(X, seed=0):
+    torch.manual_seed(seed)
+    Xt = torch.from_numpy((X - X.mean(0)) / X.std(0))
+    module = MLPAutoencoder(D, K, HIDDEN, residual=True)
+    opt = torch.optim.Adam(module.parameters(), lr=1e-3)
+    gen = torch.Generator().manual_seed(seed)
+    for _ in range(EPOCHS):
+        order = torch.randperm(len(Xt), generator=gen)
+        for i in range(0, len(Xt), BATCH):
+            xb = Xt[order[i:i + BATCH]]
+            loss = torch.mean((module(xb) - xb) ** 2)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+    return module
+
+
+def estimator(seed=0):
+    return AutoencoderTransformer(K, hidden_layer_sizes=HIDDEN, batch_size=BATCH, max_iter=EPOCHS,
+                                  early_stopping=False, n_iter_no_change=EPOCHS + 1, alpha=0.0,
+                                  random_state=seed, device="cpu")
+
+
+def skgen_fit(X, seed=0):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return estimator(seed).fit(X)
+
+
+def timed(fn, *args):
+    tic = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - tic
+
+
+def peak_memory_child(which):
+    X = make_data()
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    (minimal_loop if which == "loop" else skgen_fit)(X)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print((peak - base) / 1024)  # ru_maxrss is in KiB on Linux
+
+
+def peak_memory(which):
+    out = subprocess.run([sys.executable, __file__, "--memory-child", which],
+                         capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--memory-child", choices=["loop", "skgen"])
+    args = parser.parse_args()
+    if args.memory_child:
+        peak_memory_child(args.memory_child)
+        return
+
+    X = make_data()
+    loop_t, skgen_t = [], []
+    for r in range(args.repeats):
+        loop_t.append(timed(minimal_loop, X, r))
+        skgen_t.append(timed(skgen_fit, X, r))
+    fit_loop, fit_skgen = statistics.median(loop_t), statistics.median(skgen_t)
+
+    X_big = make_data(200_000, seed=1)
+    est = skgen_fit(X)
+    Xs = torch.from_numpy(((X_big - est.mean_) / est.scale_).astype(np.float32))
+    encoder = est.module_.encoder.eval()
+
+    def bare():
+        with torch.inference_mode():
+            return encoder(Xs)
+
+    bare_t, tr_t = [], []
+    for _ in range(args.repeats):
+        bare_t.append(timed(bare))
+        tr_t.append(timed(est.transform, X_big))
+    tr_bare, tr_skgen = statistics.median(bare_t), statistics.median(tr_t)
+    mem_loop, mem_skgen = peak_memory("loop"), peak_memory("skgen")
+
+    lines = [
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, medians of "
+        f"{args.repeats} interleaved runs",
+        "",
+        "| task | minimal torch | skgen | ratio |",
+        "|---|---|---|---|",
+        f"| fit 20,000 x 50 float32, 20 epochs, batch 256 (s) | {fit_loop:.2f} | {fit_skgen:.2f} "
+        f"| {fit_skgen / fit_loop:.2f}x |",
+        f"| transform 200,000 x 50 float32 (s) | {tr_bare:.3f} | {tr_skgen:.3f} "
+        f"| {tr_skgen / tr_bare:.2f}x |",
+        f"| transform throughput (rows/s) | {200_000 / tr_bare:,.0f} | {200_000 / tr_skgen:,.0f} "
+        "| |",
+        f"| fit peak memory growth (MiB; data is {X.nbytes / 2**20:.1f} MiB) | {mem_loop:.1f} "
+        f"| {mem_skgen:.1f} | {mem_skgen / max(mem_loop, 1e-9):.2f}x |",
+    ]
+    print("\n".join(lines))
+    out = ROOT / "benchmarks" / "results" / "speed.md"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text("Generated by `python benchmarks/bench_speed.py`.\n\n" + "\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
