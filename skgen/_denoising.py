@@ -1,0 +1,353 @@
+"""DenoisingAutoencoder: denoising and imputation behind the transformer API."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+from numbers import Real
+
+import numpy as np
+import torch
+from sklearn.base import OneToOneFeatureMixin, TransformerMixin
+
+from ._base import BaseTorchEstimator
+from ._compat import Interval, StrOptions, _fit_context
+from .nn._denoising import NOISES, DenoisingMLP, corrupt, masked_mse
+
+# Validation batches are corrupted the same way at every epoch, so that early
+# stopping compares like with like; this fixed seed makes that corruption.
+_VALIDATION_SEED = 20240531
+
+# score_samples hides the observed entries in this many interleaved groups,
+# one group at a time, and scores the predictions of the hidden entries.
+_SCORE_GROUPS = 5
+
+
+class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEstimator):
+    """Denoise rows and fill in missing values with a denoising autoencoder.
+
+    During training every minibatch is corrupted afresh and the network learns
+    to give back the clean row. :meth:`transform` returns X denoised, in the
+    units of X and with the same columns. NaN marks a missing entry: ``fit``
+    accepts it (missing entries are left out of the loss and shown to the
+    network as hidden), and ``transform`` fills every missing entry, so the
+    estimator drops into a :class:`~sklearn.pipeline.Pipeline` in front of a
+    model that rejects NaN. Infinite values are an error.
+
+    Parameters
+    ----------
+    noise : {'gaussian', 'mask', 'swap'}, default='gaussian'
+        The corruption applied to the (standardized) training rows.
+
+        - 'gaussian': add ``N(0, noise_level**2)`` to each entry, i.e. noise
+          whose standard deviation is ``noise_level`` times the column's
+          ``scale_``;
+        - 'mask': hide each entry with probability ``noise_level``; the
+          network sees it as missing, exactly like a NaN;
+        - 'swap': with probability ``noise_level``, replace an entry by the
+          same column's entry of a random row of the minibatch, which keeps
+          each column's distribution (the usual choice for tables).
+
+        Whatever the noise, ``mask_level`` of the entries are also hidden, so
+        the model always learns to fill in missing values.
+    noise_level : float, default=0.2
+        Standard deviation of the Gaussian noise in units of ``scale_``, or the
+        probability of corrupting an entry for 'mask' and 'swap' (then at most 1).
+    mask_level : float in [0, 1), default=0.4
+        Share of the entries hidden in every training batch in addition to
+        ``noise`` (the model learns imputation from them). 0 turns it off.
+    keep_observed : bool, default=False
+        When True, :meth:`transform` only fills the missing entries and returns
+        the observed ones unchanged, as an imputer does. When False, observed
+        entries are denoised too.
+    hidden_layer_sizes : tuple of int, default=(256, 256)
+        Widths of the hidden layers. The network reads the row and its
+        observation mask (``2 * n_features`` inputs) and has a linear path from
+        input to output beside the hidden layers.
+    activation : {'relu', 'tanh', 'logistic', 'identity', 'leaky_relu', 'elu', \
+'gelu', 'silu'}, default='relu'
+        Activation of the hidden layers; the output is linear.
+    alpha : float, default=1e-5
+        L2 penalty on the weight matrices, as Adam's ``weight_decay``.
+    batch_size : int or 'auto', default='auto'
+        Rows per minibatch; 'auto' means ``min(128, n_samples)``.
+    learning_rate_init : float, default=1e-3
+        Adam's step size.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    tol : float, default=1e-4
+        Minimum decrease of the monitored loss that counts as an improvement.
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the rows, stop when their denoising
+        loss has not improved by ``tol`` for ``n_iter_no_change`` epochs and
+        restore the best weights. The validation rows are corrupted the same
+        way at every epoch. When False, the training loss is monitored.
+    validation_fraction : float, default=0.1
+        Share of rows held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without improvement before stopping.
+    warm_start : bool, default=False
+        When True, ``fit`` continues from the current weights, scaler and
+        optimizer instead of starting again.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling, the validation split and the
+        corruption of every batch. An int gives bit-identical results on the
+        CPU; NumPy's and torch's global generators are never advanced.
+    verbose : int, default=0
+        1 shows a progress bar on a terminal (a line per epoch elsewhere), 2 a
+        line per epoch with loss and time.
+    device : str or torch.device, default='auto'
+        Where to train and infer: 'auto' uses CUDA when it is available.
+    scaling : {'standard', 'global'} or None, default='standard'
+        How X is scaled inside the estimator (and unscaled on the way out).
+        'standard' gives every column mean 0 and standard deviation 1 (right
+        for tables); 'global' centres the columns and divides all of them by
+        one shared scale (right for pixels or spectra, where columns share
+        units); None leaves X as it is. ``noise_level`` for Gaussian noise is
+        in these units. Missing entries are ignored by the column statistics.
+
+    Attributes
+    ----------
+    module_ : skgen.nn.DenoisingMLP
+        The trained torch module (float32, in eval mode).
+    mean_ : ndarray of shape (n_features_in_,)
+        Per-column mean of the observed entries, used to standardize X.
+    scale_ : ndarray of shape (n_features_in_,)
+        Per-column scale used to standardize X (1 for constant columns and for
+        columns with no observed entry).
+    n_iter_ : int
+        Number of epochs run.
+    loss_curve_ : list of float
+        Mean training loss of each epoch (squared error on the observed
+        entries of the clean rows, in scaled units).
+    validation_loss_curve_ : list of float or None
+        Validation loss of each epoch when ``early_stopping`` is True.
+    best_loss_ : float
+        Best monitored loss.
+    device_ : torch.device
+        The device the module lives on.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    sklearn.impute.KNNImputer : Imputation from the nearest rows.
+    sklearn.impute.IterativeImputer : Imputation by chained regressions.
+    AutoencoderTransformer : An autoencoder whose transform gives latent codes.
+
+    Notes
+    -----
+    A row with no observed entry is filled with what the model predicts when
+    it knows nothing, close to the column means; it is not an error. A column
+    with no observed entry in ``fit`` gets mean 0 and scale 1 and whatever the
+    network makes of it; its output is not meaningful.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from skgen import DenoisingAutoencoder
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> X_missing = X.copy()
+    >>> X_missing[np.random.RandomState(0).rand(*X.shape) < 0.2] = np.nan
+    >>> dae = DenoisingAutoencoder(max_iter=20, random_state=0)
+    >>> X_filled = dae.fit_transform(X_missing)
+    >>> bool(np.isnan(X_filled).any())
+    False
+    """
+
+    _parameter_constraints: dict = {
+        **BaseTorchEstimator._parameter_constraints,
+        "noise": [StrOptions(set(NOISES))],
+        "noise_level": [Interval(Real, 0, None, closed="left")],
+        "mask_level": [Interval(Real, 0, 1, closed="left")],
+        "keep_observed": ["boolean"],
+    }
+
+    _allow_nan = True
+
+    def __init__(
+        self,
+        *,
+        noise="gaussian",
+        noise_level=0.2,
+        mask_level=0.4,
+        keep_observed=False,
+        hidden_layer_sizes=(256, 256),
+        activation="relu",
+        alpha=1e-5,
+        batch_size="auto",
+        learning_rate_init=1e-3,
+        max_iter=200,
+        tol=1e-4,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="auto",
+        scaling="standard",
+    ):
+        self.noise = noise
+        self.noise_level = noise_level
+        self.mask_level = mask_level
+        self.keep_observed = keep_observed
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+        self.device = device
+        self.scaling = scaling
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+    # ------------------------------------------------------------------ hooks
+
+    def _module_spec(self, n_features):
+        if self.noise != "gaussian" and self.noise_level > 1:
+            raise ValueError(
+                f"noise_level={self.noise_level} is a probability for noise={self.noise!r}; "
+                "it must be in [0, 1]."
+            )
+        return DenoisingMLP, {
+            "n_features": n_features,
+            "hidden_layer_sizes": self._check_hidden_layer_sizes(),
+            "activation": self.activation,
+        }
+
+    def _corrupt(self, batch, generator):
+        """The training corruption of a standardized batch: ``noise``, then ``mask_level``."""
+        noisy = corrupt(batch, self.noise, self.noise_level, generator)
+        if self.mask_level > 0:
+            noisy = corrupt(noisy, "mask", self.mask_level, generator)
+        return noisy
+
+    def _loss(self, module, batch, generator):
+        if not module.training:  # validation: the same corruption at every epoch
+            generator = torch.Generator(device=batch.device).manual_seed(_VALIDATION_SEED)
+        observed = ~torch.isnan(batch)
+        return masked_mse(module(self._corrupt(batch, generator)), batch, observed)
+
+    # ---------------------------------------------------------------- public API
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the denoising autoencoder on X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; NaN marks a missing entry. float32 and float64 are
+            kept, other numbers become float64.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, partial=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train for one epoch on X, keeping weights and optimizer state.
+
+        The first call fits the scaler on its X; later calls reuse it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+
+        Returns
+        -------
+        self : object
+        """
+        return self._fit(X, partial=True)
+
+    def transform(self, X):
+        """Denoise X and fill in its missing entries.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            NaN marks a missing entry.
+
+        Returns
+        -------
+        X_denoised : ndarray of shape (n_samples, n_features)
+            X in its own units and dtype, with no NaN. Observed entries are
+            denoised, or kept as they are when ``keep_observed=True``.
+        """
+        X = self._validate_for_inference(X)
+        out = self._predict(X, lambda m, x: m(x), unstandardize=True)
+        if self.keep_observed:
+            out = np.where(np.isnan(X), out, X)
+        return out
+
+    def score_samples(self, X):
+        """How well each row's observed entries are predicted from the others.
+
+        The observed entries are hidden in five interleaved groups of columns
+        (column ``j`` is in group ``j % 5``), one group at a time, and the
+        model predicts them from the rest of the row. The score is the negative
+        mean squared error of these predictions, in the estimator's scaled
+        units (see ``scaling``): higher is better. Unlike the error of
+        reconstructing the row as given, it does not reward a model that merely
+        copies its input, so it can select ``noise_level`` and the architecture,
+        e.g. in :class:`~sklearn.model_selection.GridSearchCV`. A row with no
+        observed entry scores 0.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            NaN marks a missing entry.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+        """
+        X = self._validate_for_inference(X)
+        groups = torch.arange(X.shape[1], device=self.device_) % _SCORE_GROUPS
+
+        def fn(module, x):
+            observed = ~torch.isnan(x)
+            nan = torch.full((), float("nan"), dtype=x.dtype, device=x.device)
+            sq = torch.zeros_like(x)
+            for g in range(min(_SCORE_GROUPS, x.shape[1])):
+                hidden = groups == g
+                pred = module(torch.where(hidden, nan, x))
+                err = torch.where(observed, pred - x, torch.zeros((), dtype=x.dtype,
+                                                                  device=x.device))
+                sq = sq + torch.where(hidden, err * err, torch.zeros_like(err))
+            return -sq.sum(dim=1) / observed.sum(dim=1).clamp_min(1)
+
+        return self._predict(X, fn).astype(np.float64, copy=False)
+
+    def score(self, X, y=None):
+        """Mean of :meth:`score_samples`: higher is better, for model selection.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))

@@ -1,0 +1,334 @@
+"""AEOutlierDetector: unsupervised anomaly detection from autoencoder reconstruction error."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import OutlierMixin
+
+from ._base import BaseTorchEstimator
+from ._compat import Interval, StrOptions, _fit_context
+from .nn._outlier import AutoencoderEnsemble
+
+#: Robust z-score of the anomaly score above which ``contamination="auto"`` flags a row
+#: (see :class:`AEOutlierDetector`).
+AUTO_THRESHOLD = 5.0
+# Floor of the per-feature error scale, in standardized units (variance 1).
+_FEATURE_SCALE_FLOOR = 1e-2
+_CODE_WEIGHT = 1.0
+
+
+def _auto_components(n_features):
+    """The bottleneck width of ``n_components="auto"``."""
+    return int(max(1, min(n_features - 1, math.ceil(math.sqrt(n_features)))))
+
+
+class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
+    """Unsupervised anomaly detection with a small ensemble of robust autoencoders.
+
+    Rows are standardized, a few autoencoders are trained to reconstruct them
+    and a row's anomaly score is its reconstruction error: rows unlike the bulk
+    of the training data are reconstructed badly. The training data may hold
+    anomalies: each autoencoder starts at the PCA solution and its loss ignores
+    the ``trim_fraction`` worst-reconstructed rows of every batch, so it does
+    not learn to reconstruct them. The outlier API follows
+    :class:`sklearn.ensemble.IsolationForest`: :meth:`score_samples` is higher
+    for more normal rows, ``decision_function = score_samples - offset_`` and
+    :meth:`predict` returns +1 for inliers and -1 for outliers.
+
+    Parameters
+    ----------
+    contamination : 'auto' or float, default='auto'
+        How ``offset_`` is set from the training scores. A float in (0, 0.5]
+        sets it at that percentile of the training scores, so that this share
+        of the training rows is flagged. 'auto' needs no known outlier share:
+        a row is flagged when its error exceeds the median training error by
+        more than ``AUTO_THRESHOLD = 5`` robust standard deviations (1.4826
+        times the median absolute deviation of the training errors). The
+        errors have a heavy right tail, so this flags a few percent of
+        typical training sets (measured on ADBench: 1-10 %).
+    n_components : int or 'auto', default='auto'
+        Bottleneck width of each autoencoder. 'auto' means
+        ``ceil(sqrt(n_features))``, at most ``n_features - 1`` and at least 1.
+    n_estimators : int, default=3
+        Number of autoencoders, differently initialised, whose errors are
+        averaged.
+    trim_fraction : float in [0, 0.5), default=0.1
+        Share of the worst-reconstructed rows of each batch left out of the
+        loss (a trimmed mean), which keeps anomalies in the training data from
+        being learned. 0 gives the plain mean squared error.
+    hidden_layer_sizes : tuple of int, default=(64,)
+        Widths of the encoder's hidden layers; the decoder mirrors them.
+    activation : str, default='relu'
+        Activation of the hidden layers.
+    alpha : float, default=1e-5
+        L2 penalty on the weight matrices.
+    batch_size : int or 'auto', default='auto'
+        Rows per minibatch; 'auto' means ``max(256, n_samples / 20)`` (at
+        most 20 steps an epoch), capped at ``n_samples``.
+    learning_rate_init : float, default=1e-3
+        Adam's step size.
+    max_iter : int, default=50
+        Maximum number of epochs.
+    tol : float, default=1e-4
+        Minimum decrease of the monitored loss that counts as an improvement.
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the rows and stop when their
+        (trimmed) loss stops improving, restoring the best weights.
+    validation_fraction : float, default=0.1
+        Share of rows held out for early stopping.
+    n_iter_no_change : int, default=5
+        Epochs without improvement before stopping.
+    warm_start : bool, default=False
+        Continue from the current weights on ``fit``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, shuffling and the validation split.
+    verbose : int, default=0
+        Progress output, as in :class:`AutoencoderTransformer`.
+    device : str or torch.device, default='auto'
+        Where to train and infer; the resolved device is ``device_``.
+    scaling : {'standard', 'global'} or None, default='standard'
+        How X is scaled inside the estimator; errors are measured in these
+        units.
+
+    Attributes
+    ----------
+    offset_ : float
+        Threshold on :meth:`score_samples`; ``decision_function`` is the score
+        minus ``offset_``.
+    n_components_ : int
+        The bottleneck width used.
+    feature_error_scale_ : ndarray of shape (n_features_in_,)
+        Mean squared reconstruction error of each column on the training rows
+        the loss kept; each column's error is divided by it when scoring, so
+        hard-to-reconstruct columns do not dominate.
+    module_ : skgen.nn.AutoencoderEnsemble
+        The trained torch module.
+    mean_, scale_ : ndarray of shape (n_features_in_,)
+        The standardization of X.
+    n_iter_, loss_curve_, validation_loss_curve_, best_loss_, device_ :
+        Training history and device, as in :class:`AutoencoderTransformer`.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+
+    See Also
+    --------
+    sklearn.ensemble.IsolationForest : Tree-based anomaly detection.
+    AutoencoderTransformer : The autoencoder as a transformer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgen import AEOutlierDetector
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(500, 4)) @ rng.normal(size=(4, 8))
+    >>> det = AEOutlierDetector(random_state=0).fit(X)
+    >>> det.predict(50 + X[:2])
+    array([-1, -1])
+    """
+
+    _parameter_constraints: dict = {
+        **BaseTorchEstimator._parameter_constraints,
+        "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
+        "n_components": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "trim_fraction": [Interval(Real, 0, 0.5, closed="left")],
+    }
+
+    def __init__(
+        self,
+        *,
+        contamination="auto",
+        n_components="auto",
+        n_estimators=3,
+        trim_fraction=0.1,
+        hidden_layer_sizes=(64,),
+        activation="relu",
+        alpha=1e-5,
+        batch_size="auto",
+        learning_rate_init=1e-3,
+        max_iter=50,
+        tol=1e-4,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="auto",
+        scaling="standard",
+    ):
+        self.contamination = contamination
+        self.n_components = n_components
+        self.n_estimators = n_estimators
+        self.trim_fraction = trim_fraction
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+        self.device = device
+        self.scaling = scaling
+
+    # ------------------------------------------------------------------ hooks
+
+    def _batch_size(self, n_samples):
+        if self.batch_size == "auto":  # at most 20 steps an epoch: large tables stay fast
+            return max(1, min(n_samples, max(256, math.ceil(n_samples / 20))))
+        return max(1, min(self.batch_size, n_samples))
+
+    def _module_spec(self, n_features):
+        if self.n_components == "auto":
+            n_components = _auto_components(n_features)
+        else:
+            n_components = self.n_components
+        return AutoencoderEnsemble, {
+            "n_features": n_features,
+            "n_components": n_components,
+            "hidden_layer_sizes": self._check_hidden_layer_sizes(),
+            "activation": self.activation,
+            "n_estimators": self.n_estimators,
+            "residual": True,
+        }
+
+    def _initialize_module(self, module, X_train):
+        module.init_pca(X_train)
+
+    def _loss(self, module, batch, generator):
+        errors = module.squared_errors(batch).mean(dim=-1)  # (n_estimators, n_rows)
+        n_rows = errors.shape[1]
+        keep = n_rows - int(self.trim_fraction * n_rows)
+        if keep < n_rows:
+            errors = torch.topk(errors, keep, dim=1, largest=False, sorted=False).values
+        return errors.mean()
+
+    def _on_fit_end(self, X):
+        self.n_components_ = self._module_builder[1]["n_components"]
+        # per-column errors and codes of the training rows
+        entry_errors = self._predict(X, lambda m, x: m.squared_errors(x).mean(dim=0))
+        entry_errors = entry_errors.astype(np.float64, copy=False)
+        row_errors = entry_errors.mean(axis=1)
+        # the statistics come from the rows the trimmed loss keeps, not the worst ones
+        kept = row_errors <= np.quantile(row_errors, 1.0 - self.trim_fraction)
+        self.feature_error_scale_ = np.maximum(entry_errors[kept].mean(axis=0),
+                                               _FEATURE_SCALE_FLOOR)
+        codes = self._predict(X, lambda m, x: m.codes(x).transpose(0, 1).flatten(1))
+        codes = codes.astype(np.float64, copy=False)[kept]
+        self.code_mean_ = codes.mean(axis=0)
+        self.code_scale_ = np.maximum(codes.std(axis=0), 1e-6)
+        scores = self._score(X)
+        if self.contamination == "auto":
+            errors = -scores
+            median = np.median(errors)
+            spread = 1.4826 * np.median(np.abs(errors - median))
+            self.offset_ = float(-(median + AUTO_THRESHOLD * spread))
+        else:
+            self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
+
+    # ---------------------------------------------------------------- public API
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the autoencoders on X (which may contain anomalies) and set ``offset_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data, without labels.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, partial=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train for one epoch on X, then recompute ``offset_`` on this X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+
+        Returns
+        -------
+        self : object
+        """
+        return self._fit(X, partial=True)
+
+    def score_samples(self, X):
+        """Negative reconstruction error of each row: lower means more abnormal.
+
+        The error is the squared difference between a row and its
+        reconstruction in the estimator's scaled units, divided column-wise by
+        ``feature_error_scale_``, averaged over columns and over the
+        autoencoders.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+        """
+        X = self._validate_for_inference(X)
+        return self._score(X)
+
+    def _score(self, X):
+        dtype = torch.float64 if X.dtype == np.float64 else torch.float32
+        device = self.device_
+        weight = torch.as_tensor(1.0 / self.feature_error_scale_, dtype=dtype, device=device)
+        code_mean = torch.as_tensor(self.code_mean_, dtype=dtype, device=device)
+        code_scale = torch.as_tensor(self.code_scale_, dtype=dtype, device=device)
+        n_estimators = len(self.module_.members)
+        code_weight = _CODE_WEIGHT
+
+        def score(m, x):
+            reconstruction = (m.squared_errors(x).mean(dim=0) * weight).sum(dim=1)
+            z = (m.codes(x).transpose(0, 1).flatten(1) - code_mean) / code_scale
+            latent = (z ** 2).sum(dim=1) / n_estimators
+            return -(reconstruction + code_weight * latent) / (x.shape[1] + code_weight * z.shape[1] / n_estimators)
+
+        return self._predict(X, score).astype(np.float64, copy=False)
+
+    def decision_function(self, X):
+        """``score_samples(X) - offset_``: negative for outliers, non-negative for inliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        decision : ndarray of shape (n_samples,)
+        """
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X):
+        """Label each row: +1 for an inlier, -1 for an outlier.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,) of int
+        """
+        return np.where(self.decision_function(X) >= 0, 1, -1)

@@ -1,0 +1,441 @@
+"""VAETransformer: a variational autoencoder as a transformer and a density estimator."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, DensityMixin, TransformerMixin
+
+from ._base import BaseTorchEstimator
+from ._compat import Interval, StrOptions, _fit_context, check_is_fitted
+from ._utils import column_stats, draw_seed
+from .nn import VAE, init_ppca
+
+#: The Gaussian decoder's variance floor, as a share of each column's variance
+#: in the model's units (plus an absolute 1e-6 for constant columns).
+_VARIANCE_FLOOR = 1e-3
+
+
+def _importance_eps(seed, n_samples, n_components):
+    """Antithetic standard normal draws ``eps, -eps, ...``; the first rows never change with n."""
+    half = np.random.RandomState(seed).standard_normal(((n_samples + 1) // 2, n_components))
+    return np.stack([half, -half], axis=1).reshape(-1, n_components)[:n_samples]
+
+
+class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin,
+                     BaseTorchEstimator):
+    """Variational autoencoder: latent codes, samples and log-likelihoods.
+
+    The encoder maps each row to the mean ``mu`` and log-variance of a Gaussian
+    posterior ``q(z|x)`` over ``n_components`` latent units; the decoder maps a
+    code back to the parameters of ``p(x|z)``. Training minimises the negative
+    evidence lower bound, ``-E_q[log p(x|z)] + beta * KL(q(z|x) || N(0, I))``,
+    with one reparametrized sample ``z = mu + sigma * eps`` per row and the KL
+    term in closed form.
+
+    With ``likelihood='gaussian'`` (the default) ``p(x|z)`` is a Gaussian
+    whose mean is the decoder's output and whose per-feature variance is
+    learned, so :meth:`score_samples` is a log-density that can be compared
+    with PCA's or GaussianMixture's. The model starts at the probabilistic PCA
+    solution (its linear paths are set from the SVD of the training data) and
+    training adds what the linear model misses. With
+    ``likelihood='bernoulli'`` the decoder gives pixel probabilities, for data
+    in [0, 1] such as images.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Number of latent units.
+    beta : float, default=1.0
+        Weight of the KL term (1 is the true ELBO; other values give a beta-VAE,
+        and :meth:`score_samples` is then no longer the bound the model was
+        trained for).
+    likelihood : {'gaussian', 'bernoulli'}, default='gaussian'
+        The decoder's distribution. 'gaussian': mean from the decoder and a
+        learned per-feature variance, floored at 1e-3 times the column's
+        variance (in the model's units) so that near-constant columns cannot
+        make the likelihood blow up. 'bernoulli': for data in [0, 1]; X outside
+        [0, 1] is an error. For grey levels rather than binary data its
+        likelihood is the usual cross-entropy, not a normalized density.
+    n_importance_samples : int, default=100
+        Number of importance samples ``K`` of the bound in :meth:`score_samples`.
+        Larger is tighter and slower (cost grows linearly).
+    kl_warmup_epochs : int, default=0
+        KL annealing: ``beta`` rises linearly from 0 at the first epoch to its
+        value at epoch ``kl_warmup_epochs`` (0: no warm-up). The validation
+        loss used by early stopping always uses the full ``beta``.
+    hidden_layer_sizes : tuple of int, default=(256, 128)
+        Widths of the encoder's hidden layers, outermost first; the decoder
+        mirrors them.
+    activation : {'relu', 'tanh', 'logistic', 'identity', 'leaky_relu', 'elu', \
+'gelu', 'silu'}, default='relu'
+        Activation of the hidden layers.
+    alpha : float, default=1e-5
+        L2 penalty on the weight matrices, as Adam's ``weight_decay``.
+    batch_size : int or 'auto', default='auto'
+        Rows per minibatch; 'auto' means ``min(128, n_samples)``.
+    learning_rate_init : float, default=1e-3
+        Adam's step size.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    tol : float, default=1e-4
+        Minimum decrease of the monitored loss (negative ELBO per feature, in
+        nats) that counts as an improvement.
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the rows, stop when their loss has
+        not improved by ``tol`` for ``n_iter_no_change`` epochs and restore the
+        best weights.
+    validation_fraction : float, default=0.1
+        Share of rows held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without improvement before stopping.
+    warm_start : bool, default=False
+        When True, ``fit`` continues from the current weights.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, shuffling, the validation split, the training
+        noise and the importance samples of :meth:`score_samples`. An int gives
+        bit-identical results on the CPU; global generators are never advanced.
+    verbose : int, default=0
+        1 shows a progress bar (a line per epoch off a terminal), 2 a line per epoch.
+    device : str or torch.device, default='auto'
+        Where to train and infer; 'auto' uses CUDA when available.
+    scaling : {'auto', 'standard', 'global'} or None, default='auto'
+        How X is scaled inside the estimator. 'auto' means 'standard' for the
+        Gaussian likelihood and None for the Bernoulli one, which needs X in
+        [0, 1] as it is ('standard' or 'global' with 'bernoulli' is an error).
+        The scaling never changes the units of the outputs:
+        :meth:`inverse_transform` and :meth:`sample` return rows in the units
+        of X, and :meth:`score_samples` a log-density in the units of X (the
+        log-Jacobian of the scaling is accounted for).
+
+    Attributes
+    ----------
+    module_ : skgen.nn.VAE
+        The trained torch module (float32, in eval mode).
+    eps_ : ndarray of shape (n_importance_samples, n_components)
+        Standard normal draws, fixed at fit time from ``random_state`` and
+        shared by all rows, used by :meth:`score_samples` (antithetic pairs
+        ``eps, -eps``). If ``n_importance_samples`` is changed after fitting,
+        the draws are extended (or cut) from the same seed.
+    mean_ : ndarray of shape (n_features_in_,)
+        Per-column offset used to scale X.
+    scale_ : ndarray of shape (n_features_in_,)
+        Per-column scale used to scale X.
+    n_iter_ : int
+        Number of epochs run.
+    loss_curve_ : list of float
+        Mean training loss (negative ELBO per feature) of each epoch.
+    validation_loss_curve_ : list of float or None
+        Validation loss of each epoch when ``early_stopping`` is True.
+    best_loss_ : float
+        Best monitored loss.
+    device_ : torch.device
+        The device the module lives on.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    AutoencoderTransformer : A deterministic autoencoder.
+    sklearn.decomposition.PCA : Linear model; its ``score`` is the PPCA log-likelihood.
+    sklearn.mixture.GaussianMixture : Another density estimator with ``score``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skgen import VAETransformer
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> vae = VAETransformer(n_components=8, max_iter=20, random_state=0)
+    >>> Z = vae.fit_transform(X)
+    >>> Z.shape
+    (1797, 8)
+    >>> vae.sample(3, random_state=0).shape
+    (3, 64)
+    >>> vae.score_samples(X[:2]).shape
+    (2,)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseTorchEstimator._parameter_constraints,
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "beta": [Interval(Real, 0, None, closed="left")],
+        "likelihood": [StrOptions({"gaussian", "bernoulli"})],
+        "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
+        "kl_warmup_epochs": [Interval(Integral, 0, None, closed="left")],
+        "scaling": [StrOptions({"auto", "standard", "global"}), None],
+    }
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        beta=1.0,
+        likelihood="gaussian",
+        n_importance_samples=100,
+        kl_warmup_epochs=0,
+        hidden_layer_sizes=(256, 128),
+        activation="relu",
+        alpha=1e-5,
+        batch_size="auto",
+        learning_rate_init=1e-3,
+        max_iter=200,
+        tol=1e-4,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="auto",
+        scaling="auto",
+    ):
+        self.n_components = n_components
+        self.beta = beta
+        self.likelihood = likelihood
+        self.n_importance_samples = n_importance_samples
+        self.kl_warmup_epochs = kl_warmup_epochs
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+        self.device = device
+        self.scaling = scaling
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+    # ------------------------------------------------------------------ hooks
+
+    def _validate_X(self, X, *, reset):
+        X = super()._validate_X(X, reset=reset)
+        if self.likelihood == "bernoulli" and X.size and (X.min() < 0 or X.max() > 1):
+            raise ValueError(
+                "likelihood='bernoulli' needs X in [0, 1], but X ranges from "
+                f"{X.min():.6g} to {X.max():.6g}. Rescale it (for 8-bit pixels, X / 255) "
+                "or use likelihood='gaussian'."
+            )
+        return X
+
+    def _fit_scaler(self, X):
+        if self.likelihood == "bernoulli":
+            if self.scaling not in ("auto", None):
+                raise ValueError(
+                    f"likelihood='bernoulli' models X in [0, 1] as it is, so scaling must be "
+                    f"'auto' or None, got scaling={self.scaling!r}."
+                )
+            return np.zeros(X.shape[1]), np.ones(X.shape[1])
+        if self.scaling == "auto":
+            return column_stats(X, allow_nan=self._allow_nan)
+        return super()._fit_scaler(X)
+
+    def _module_spec(self, n_features):
+        return VAE, {
+            "n_features": n_features,
+            "n_components": self.n_components,
+            "hidden_layer_sizes": self._check_hidden_layer_sizes(),
+            "activation": self.activation,
+            "likelihood": self.likelihood,
+            "residual": True,
+        }
+
+    @torch.no_grad()
+    def _initialize_module(self, module, X_train):
+        if self.likelihood == "gaussian":
+            var = X_train.to(torch.float64).var(dim=0, unbiased=False)
+            module.log_var_floor.copy_(torch.log(_VARIANCE_FLOOR * var + 1e-6))
+            init_ppca(module, X_train)
+        else:
+            # start at independent pixels with the training frequencies
+            p = X_train.to(torch.float64).mean(dim=0).clamp(1e-3, 1 - 1e-3)
+            decoder = module.decoder
+            linear = decoder.linear if hasattr(decoder, "linear") else decoder[-1]
+            linear.bias.copy_(torch.log(p / (1 - p)))
+            if hasattr(decoder, "mlp"):
+                decoder.mlp[-1].weight.zero_()
+                decoder.mlp[-1].bias.zero_()
+
+    def _current_beta(self):
+        warmup = self.kl_warmup_epochs
+        if not warmup:
+            return self.beta
+        return self.beta * min(1.0, self._history.n_iter / warmup)
+
+    def _loss(self, module, batch, generator):
+        beta = self._current_beta() if module.training else self.beta
+        eps = torch.randn((batch.shape[0], self.n_components), generator=generator,
+                          device=batch.device, dtype=batch.dtype)
+        return torch.mean(module.negative_elbo(batch, eps, beta)) / batch.shape[1]
+
+    def _on_fit_end(self, X):
+        self._n_features_out = self.n_components
+        if not hasattr(self, "eps_"):  # drawn once per model, kept by partial_fit/warm_start
+            self._eps_seed = int(self._rng.randint(np.iinfo(np.int32).max))
+            self.eps_ = _importance_eps(self._eps_seed, self.n_importance_samples,
+                                        self.n_components)
+
+    def _importance_samples(self):
+        if self.eps_.shape[0] == self.n_importance_samples:
+            return self.eps_
+        return _importance_eps(self._eps_seed, self.n_importance_samples, self.n_components)
+
+    # ---------------------------------------------------------------- public API
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the VAE on X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; float32 and float64 are kept, other numbers become float64.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, partial=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train for one epoch on X, keeping weights and optimizer state.
+
+        The first call fits the scaler on its X; later calls reuse it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+
+        Returns
+        -------
+        self : object
+        """
+        return self._fit(X, partial=True)
+
+    def transform(self, X):
+        """Posterior means ``mu`` of the rows of X (deterministic, never a sample).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_components)
+            In X's floating dtype.
+        """
+        X = self._validate_for_inference(X)
+        return self._predict(X, lambda m, x: m.encode(x)[0])
+
+    def inverse_transform(self, X):
+        """Decoder means of latent codes, in the units of the training data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Latent codes.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features_in_)
+        """
+        Z = self._validate_codes(X, self.n_components)
+        return self._predict(Z, lambda m, z: m.mean(m.decode(z)), standardize=False,
+                             unstandardize=True)
+
+    def sample(self, n_samples=1, random_state=None):
+        """Draw rows from the model: ``z ~ N(0, I)``, then ``x ~ p(x|z)``.
+
+        Gaussian likelihood: the decoder mean plus Gaussian noise with the
+        learned per-feature variance, in the units of X. Bernoulli: 0/1 draws
+        with the decoder's probabilities (``inverse_transform`` of standard
+        normal codes gives the probabilities themselves).
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        random_state : int, RandomState instance or None, default=None
+            An int gives the same rows on every call. None draws fresh entropy;
+            the global generators are never advanced.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features_in_)
+        """
+        check_is_fitted(self)
+        if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        rng = np.random.RandomState(draw_seed(random_state))
+        z = rng.standard_normal((n_samples, self.n_components))
+        n_features = self.n_features_in_
+        if self.likelihood == "bernoulli":
+            p = self._predict(z, lambda m, c: m.mean(m.decode(c)), standardize=False)
+            return (rng.uniform(size=(n_samples, n_features)) < p).astype(np.float64)
+        mean = self._predict(z, lambda m, c: m.decode(c), standardize=False)
+        with torch.no_grad():
+            std = np.exp(0.5 * self.module_.decoder_log_var().cpu().double().numpy())
+        noise = rng.standard_normal((n_samples, n_features))
+        return (mean + std * noise) * self.scale_ + self.mean_
+
+    def score_samples(self, X):
+        """Per-row estimate of ``log p(x)`` in nats, in the units of X.
+
+        An importance-weighted (IWAE) lower bound with ``n_importance_samples``
+        samples; the samples are fixed at fit time (``eps_``) and shared by all
+        rows, so a row's score never depends on its batch. With the Gaussian
+        likelihood the internal scaling is undone by its log-Jacobian,
+        ``-sum(log(scale_))``, so scores compare with those of PCA or
+        GaussianMixture fitted on the same X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_likelihood : ndarray of shape (n_samples,)
+        """
+        X = self._validate_for_inference(X)
+        eps = self._importance_samples()
+        eps_t = {}
+
+        def fn(module, x):
+            key = x.dtype
+            if key not in eps_t:
+                eps_t[key] = torch.as_tensor(eps, dtype=x.dtype, device=x.device)
+            return module.iwae_log_likelihood(x, eps_t[key])
+
+        scores = self._predict(X, fn, batch_size=1024).astype(np.float64, copy=False)
+        return scores - np.sum(np.log(self.scale_))
+
+    def score(self, X, y=None):
+        """Mean of :meth:`score_samples` (the average log-likelihood bound), as GaussianMixture.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))

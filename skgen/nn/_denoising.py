@@ -1,0 +1,103 @@
+"""The denoising autoencoder module, its corruptions and its masked loss.
+
+Missing entries are NaN throughout: the module reads a row with NaN as "these
+entries are unknown" (it sees the observed values, zero elsewhere, and the
+observation mask), the corruptions keep NaN where it was, and the loss counts
+observed entries only.
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import torch
+from torch import nn
+
+from ._mlp import make_mlp
+
+NOISES = ("gaussian", "mask", "swap")
+
+
+class DenoisingMLP(nn.Module):
+    """An MLP from a partly observed row to the full row.
+
+    The input ``x`` may contain NaN. The network sees ``[x with NaN -> 0, mask]``
+    (``mask`` is 1 where ``x`` is observed), so a missing entry is never
+    mistaken for an observed zero, and returns a value for every entry.
+
+    Parameters
+    ----------
+    n_features : int
+    hidden_layer_sizes : tuple of int
+        Widths of the hidden layers.
+    activation : str
+        Hidden activation (a key of :data:`skgen.nn.ACTIVATIONS`); the output is linear.
+    residual : bool, default=True
+        Add a linear path from the input to the output, so that the network
+        only has to learn what a linear map misses.
+    """
+
+    def __init__(self, n_features, hidden_layer_sizes=(256,), activation="relu", residual=True):
+        super().__init__()
+        sizes = (2 * n_features, *tuple(hidden_layer_sizes), n_features)
+        self.mlp = make_mlp(sizes, activation)
+        self.linear = nn.Linear(2 * n_features, n_features) if residual else None
+        if residual:
+            with torch.no_grad():  # start the linear path at zero, the MLP at its usual init
+                self.linear.weight.zero_()
+                self.linear.bias.zero_()
+
+    def forward(self, x):
+        observed = ~torch.isnan(x)
+        h = torch.cat([torch.where(observed, x, torch.zeros((), dtype=x.dtype, device=x.device)),
+                       observed.to(x.dtype)], dim=1)
+        out = self.mlp(h)
+        if self.linear is not None:
+            out = out + self.linear(h)
+        return out
+
+
+def corrupt(x, noise, level, generator):
+    """Corrupt a standardized batch ``x`` (NaN = missing) afresh.
+
+    Parameters
+    ----------
+    x : Tensor of shape (n_samples, n_features)
+    noise : {'gaussian', 'mask', 'swap'}
+        'gaussian' adds ``N(0, level**2)`` to every entry (one standard deviation
+        of a column is 1 in standardized units); 'mask' hides each entry (sets it
+        to NaN) with probability ``level``; 'swap' replaces each entry, with
+        probability ``level``, by the same column's entry in a row of the batch
+        drawn at random, which keeps every column's marginal distribution.
+    level : float
+    generator : torch.Generator
+        The only source of randomness.
+
+    Returns
+    -------
+    Tensor
+        A new tensor; entries missing in ``x`` stay NaN (except that 'swap' may
+        bring in an observed value or a NaN from another row).
+    """
+    if level == 0:
+        return x.clone()
+    shape, device = x.shape, x.device
+    if noise == "gaussian":
+        return x + level * torch.randn(shape, generator=generator, device=device, dtype=x.dtype)
+    hit = torch.rand(shape, generator=generator, device=device) < level
+    if noise == "mask":
+        return torch.where(hit, torch.full((), float("nan"), dtype=x.dtype, device=device), x)
+    if noise == "swap":
+        rows = torch.randint(0, shape[0], shape, generator=generator, device=device)
+        return torch.where(hit, torch.gather(x, 0, rows), x)
+    raise ValueError(f"noise must be one of {NOISES}, got {noise!r}.")
+
+
+def masked_mse(pred, target, observed):
+    """Mean squared error over the entries where ``observed`` is True.
+
+    Entries of ``target`` outside ``observed`` (NaN or not) never reach the
+    value or the gradient. Returns 0 when nothing is observed.
+    """
+    target = torch.where(observed, target, pred.detach())
+    sq = torch.where(observed, (pred - target) ** 2, torch.zeros((), dtype=pred.dtype,
+                                                                 device=pred.device))
+    return sq.sum() / observed.sum().clamp_min(1)

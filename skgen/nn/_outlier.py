@@ -1,0 +1,57 @@
+"""A small ensemble of autoencoders in one module, for anomaly detection."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import torch
+from torch import nn
+
+from ._mlp import MLPAutoencoder, Residual, init_pca
+
+
+class AutoencoderEnsemble(nn.Module):
+    """``n_estimators`` independent :class:`MLPAutoencoder` members side by side.
+
+    Each member is initialised from its own draw of the global generator, so
+    the members differ even though they share one architecture.
+
+    Parameters
+    ----------
+    n_features : int
+    n_components : int
+        Width of each member's bottleneck.
+    hidden_layer_sizes : tuple of int
+        Encoder hidden widths; the decoder mirrors them.
+    activation : str
+    n_estimators : int, default=1
+        Number of members.
+    residual : bool, default=True
+        Give the members a linear path that :meth:`init_pca` sets to PCA.
+    """
+
+    def __init__(self, n_features, n_components, hidden_layer_sizes=(), activation="relu",
+                 n_estimators=1, residual=True):
+        super().__init__()
+        self.members = nn.ModuleList(
+            MLPAutoencoder(n_features, n_components, hidden_layer_sizes, activation,
+                           residual=residual)
+            for _ in range(n_estimators)
+        )
+
+    def forward(self, x):
+        """Reconstructions of ``x`` by every member: shape ``(n_estimators, *x.shape)``."""
+        return torch.stack([member(x) for member in self.members])
+
+    def squared_errors(self, x):
+        """Per-member, per-entry squared reconstruction errors, ``(n_estimators, *x.shape)``."""
+        return (self(x) - x) ** 2
+
+    def codes(self, x):
+        """Every member's code of ``x``: shape ``(n_estimators, n_rows, n_components)``."""
+        return torch.stack([member.encoder(x) for member in self.members])
+
+    @torch.no_grad()
+    def init_pca(self, X):
+        """Start every residual member at the PCA solution of ``X`` (see :func:`init_pca`)."""
+        for member in self.members:
+            if isinstance(member.encoder, Residual):
+                init_pca(member.encoder, member.decoder, X)

@@ -1,0 +1,214 @@
+"""The variational autoencoder module and its probabilistic pieces.
+
+Nothing here imports scikit-learn: :class:`VAE` is a plain :class:`torch.nn.Module`
+with a Gaussian encoder ``q(z|x) = N(mu(x), diag(exp(log_var(x))))``, a standard
+normal prior and either a Gaussian decoder with a learned per-feature variance or a
+Bernoulli decoder (logits).
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ._mlp import Residual, make_mlp
+
+#: Bounds of the encoder's log-variance: keeps ``exp`` finite in float32.
+ENCODER_LOG_VAR_RANGE = (-16.0, 8.0)
+
+_LOG_2PI = math.log(2 * math.pi)
+
+#: The decoder's log-variance is ``LOG_VAR_GAIN * raw_log_var`` (softly floored): with
+#: Adam's step of about ``learning_rate`` per parameter, a gain of 1 would need
+#: thousands of steps to move the variance by the factor of 100 a good fit often asks.
+LOG_VAR_GAIN = 10.0
+
+
+def gaussian_kl(mu, log_var):
+    """``KL(N(mu, diag(exp(log_var))) || N(0, I))`` in closed form, summed over the last axis."""
+    return 0.5 * torch.sum(mu**2 + torch.exp(log_var) - 1.0 - log_var, dim=-1)
+
+
+def standard_normal_log_prob(z):
+    """``log N(z; 0, I)`` summed over the last axis."""
+    return -0.5 * torch.sum(z**2, dim=-1) - 0.5 * z.shape[-1] * _LOG_2PI
+
+
+class VAE(nn.Module):
+    """A variational autoencoder with an MLP encoder and decoder.
+
+    Parameters
+    ----------
+    n_features : int
+    n_components : int
+        Dimension of the latent space.
+    hidden_layer_sizes : tuple of int
+        Encoder hidden widths, outermost first; the decoder mirrors them.
+    activation : str
+        Hidden activation.
+    likelihood : {'gaussian', 'bernoulli'}
+        'gaussian': the decoder gives the mean of ``p(x|z)`` and a learned
+        per-feature log-variance (not depending on ``z``) gives its variance,
+        bounded below by the ``log_var_floor`` buffer. 'bernoulli': the decoder
+        gives logits.
+    residual : bool, default=True
+        Give encoder and decoder a parallel linear path, so that
+        :func:`init_ppca` can start the model at probabilistic PCA.
+    """
+
+    def __init__(self, n_features, n_components, hidden_layer_sizes=(), activation="relu",
+                 likelihood="gaussian", residual=True):
+        super().__init__()
+        if likelihood not in ("gaussian", "bernoulli"):
+            raise ValueError(f"likelihood must be 'gaussian' or 'bernoulli', got {likelihood!r}.")
+        hidden = tuple(hidden_layer_sizes)
+        block = Residual if residual and hidden else make_mlp
+        self.n_components = n_components
+        self.likelihood = likelihood
+        self.encoder = block((n_features, *hidden, 2 * n_components), activation)
+        self.decoder = block((n_components, *hidden[::-1], n_features), activation)
+        if likelihood == "gaussian":
+            self.raw_log_var = nn.Parameter(torch.zeros(n_features))
+            self.register_buffer("log_var_floor", torch.full((n_features,), math.log(1e-3)))
+
+    # ----------------------------------------------------------- distributions
+
+    def encode(self, x):
+        """``(mu, log_var)`` of ``q(z|x)``, each of shape ``(n, n_components)``."""
+        h = self.encoder(x)
+        mu, log_var = h[..., : self.n_components], h[..., self.n_components:]
+        return mu, log_var.clamp(*ENCODER_LOG_VAR_RANGE)
+
+    def decode(self, z):
+        """Mean of ``p(x|z)`` (Gaussian) or its logits (Bernoulli)."""
+        return self.decoder(z)
+
+    def decoder_log_var(self):
+        """Per-feature log-variance of the Gaussian decoder, softly floored."""
+        floor = self.log_var_floor
+        return floor + F.softplus(LOG_VAR_GAIN * self.raw_log_var - floor)
+
+    def mean(self, out):
+        """The mean of ``p(x|z)`` from the decoder output."""
+        return torch.sigmoid(out) if self.likelihood == "bernoulli" else out
+
+    def log_likelihood(self, x, out):
+        """``log p(x|z)`` summed over features, from the decoder output ``out``."""
+        if self.likelihood == "bernoulli":
+            return -torch.sum(F.binary_cross_entropy_with_logits(out, x.expand_as(out),
+                                                                 reduction="none"), dim=-1)
+        log_var = self.decoder_log_var()
+        return -0.5 * torch.sum(_LOG_2PI + log_var + (x - out) ** 2 * torch.exp(-log_var), dim=-1)
+
+    def forward(self, x, eps):
+        """Reparametrized pass: returns ``(decoder output, mu, log_var)``.
+
+        ``z = mu + exp(log_var / 2) * eps`` is differentiable in the encoder's
+        outputs, so gradients of the reconstruction term reach the encoder.
+        """
+        mu, log_var = self.encode(x)
+        z = mu + torch.exp(0.5 * log_var) * eps
+        return self.decode(z), mu, log_var
+
+    def negative_elbo(self, x, eps, beta=1.0):
+        """Per-row ``-log p(x|z) + beta * KL(q(z|x) || N(0, I))`` with one sample ``eps``."""
+        out, mu, log_var = self(x, eps)
+        return -self.log_likelihood(x, out) + beta * gaussian_kl(mu, log_var)
+
+    def iwae_log_likelihood(self, x, eps, max_rows=32768):
+        """Importance-weighted estimate of ``log p(x)`` per row.
+
+        ``log (1/K) sum_k p(x, z_k) / q(z_k|x)`` with ``z_k = mu + sigma * eps[k]``:
+        a lower bound on ``log p(x)`` in expectation, tightening as ``K`` grows.
+        The same ``eps`` (shape ``(K, n_components)``) serves every row, so a
+        row's estimate does not depend on the other rows.
+
+        Returns
+        -------
+        Tensor of shape (n,)
+        """
+        mu, log_var = self.encode(x)
+        sigma = torch.exp(0.5 * log_var)
+        n, k = mu.shape
+        # log q(z|x) needs only eps: -|eps|^2/2 - sum(log sigma) - k/2 log(2 pi)
+        log_q = standard_normal_log_prob(eps)[:, None] - 0.5 * log_var.sum(-1)[None, :]
+        chunk = max(1, max_rows // max(n, 1))
+        log_w = []
+        for start in range(0, eps.shape[0], chunk):
+            e = eps[start:start + chunk]
+            z = mu[None] + sigma[None] * e[:, None, :]  # (c, n, k)
+            out = self.decode(z.reshape(-1, k)).reshape(e.shape[0], n, -1)
+            log_w.append(self.log_likelihood(x[None], out) + standard_normal_log_prob(z))
+        log_w = torch.cat(log_w) - log_q
+        return torch.logsumexp(log_w, dim=0) - math.log(eps.shape[0])
+
+
+def _linear_and_last(block):
+    """The linear path of a block and the last layer of its nonlinear branch (or None)."""
+    if isinstance(block, Residual):
+        return block.linear, block.mlp[-1]
+    return block[0], None
+
+
+@torch.no_grad()
+def init_ppca(module, X, max_rows=20000):
+    """Start a Gaussian :class:`VAE` at the probabilistic PCA solution of ``X``.
+
+    With the nonlinear branches' last layers zeroed, the encoder returns PPCA's
+    exact posterior and the decoder its linear-Gaussian likelihood, so the
+    ELBO starts at PPCA's log-likelihood (the posterior is exact) and training
+    only adds what the linear model misses. Requires a single-layer or
+    residual encoder and decoder.
+
+    Parameters
+    ----------
+    module : VAE
+        With ``likelihood='gaussian'``.
+    X : Tensor of shape (n_samples, n_features)
+        Training rows in the model's input units; at most ``max_rows`` are used.
+    """
+    X = X[:max_rows].to(torch.float64)
+    n, d = X.shape
+    k = module.n_components
+    mean = X.mean(dim=0)
+    _, s, vh = torch.linalg.svd(X - mean, full_matrices=False)
+    eig = s**2 / max(n - 1, 1)
+    eig = torch.cat([eig, eig.new_zeros(max(d - eig.numel(), 0))])
+    floor = torch.exp(module.log_var_floor.to(torch.float64))
+    rows = min(k, vh.shape[0])
+    if k < d:
+        noise = eig[k:].mean()
+    else:
+        noise = 0.5 * eig[rows - 1]
+    noise = torch.maximum(noise, floor.max())
+    lam = torch.maximum(eig[:rows], noise)
+    U = vh[:rows].T  # (d, rows)
+    W = U * torch.sqrt(lam - noise)  # decoder loadings
+    A = (torch.sqrt(lam - noise) / lam)[:, None] * U.T  # posterior mean map
+    enc_lin, enc_last = _linear_and_last(module.encoder)
+    dec_lin, dec_last = _linear_and_last(module.decoder)
+    enc_w = enc_lin.weight.to(torch.float64).clone()
+    enc_w[:k] *= 1e-3 / enc_w[:k].norm(dim=1, keepdim=True).clamp_min(1e-12)
+    enc_w[:rows] = A
+    enc_w[k:] = 0.0
+    enc_b = torch.zeros(2 * k, dtype=torch.float64)
+    enc_b[:k] = -enc_w[:k] @ mean
+    enc_b[k:rows + k] = torch.log(noise / lam)
+    enc_lin.weight.copy_(enc_w)
+    enc_lin.bias.copy_(enc_b)
+    dec_w = dec_lin.weight.to(torch.float64).clone()
+    dec_w.mul_(1e-3 / dec_w.norm(dim=0, keepdim=True).clamp_min(1e-12))
+    dec_w[:, :rows] = W
+    dec_lin.weight.copy_(dec_w)
+    dec_lin.bias.copy_(mean)
+    for last in (enc_last, dec_last):
+        if last is not None:
+            last.weight.zero_()
+            last.bias.zero_()
+    # softplus(gain * raw - floor) = log(noise) - floor
+    floor = module.log_var_floor.to(torch.float64)
+    target = torch.log(noise) - floor
+    module.raw_log_var.copy_((floor + torch.log(torch.expm1(target.clamp_min(1e-6)))) / LOG_VAR_GAIN)

@@ -1,0 +1,283 @@
+"""DenoisingAutoencoder: corruption, masked loss, denoising and imputation."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+
+from skgen import DenoisingAutoencoder
+from skgen.nn import DenoisingMLP
+from skgen.nn._denoising import corrupt, masked_mse
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Tiny networks run faster on one thread, above all on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _low_rank(n, n_features=12, rank=3, seed=0):
+    """Rows of one rank-3 distribution: the mixing matrix depends on ``seed`` only."""
+    mixing = np.random.RandomState(seed).normal(size=(rank, n_features))
+    return np.random.RandomState(seed + 1000).normal(size=(n, rank)) @ mixing
+
+
+def _fast(**params):
+    return DenoisingAutoencoder(**{"hidden_layer_sizes": (32,), "max_iter": 40, "device": "cpu",
+                                   "random_state": 0, **params})
+
+
+def _gen(seed=0):
+    return torch.Generator().manual_seed(seed)
+
+
+# ------------------------------------------------------------------ corruption
+
+
+def test_gaussian_noise_has_the_documented_scale():
+    x = torch.zeros(400, 50)
+    noisy = corrupt(x, "gaussian", 0.3, _gen())
+    assert noisy.std().item() == pytest.approx(0.3, rel=0.03)
+    assert abs(noisy.mean().item()) < 0.01
+
+
+def test_mask_noise_hides_about_noise_level_of_the_entries():
+    x = torch.randn(400, 50, generator=_gen(1))
+    noisy = corrupt(x, "mask", 0.3, _gen())
+    hidden = torch.isnan(noisy)
+    assert hidden.float().mean().item() == pytest.approx(0.3, abs=0.01)
+    assert torch.equal(noisy[~hidden], x[~hidden])  # the rest is untouched
+
+
+def test_swap_noise_keeps_column_marginals_and_takes_values_from_the_same_column():
+    # column j holds only values in [10 j, 10 j + 1): a swapped entry must stay in its band
+    x = torch.rand(500, 8, generator=_gen(1)) + 10 * torch.arange(8.0)
+    noisy = corrupt(x, "swap", 0.5, _gen())
+    changed = (noisy != x).float().mean().item()
+    assert changed == pytest.approx(0.5 * (1 - 1 / 500), abs=0.015)  # 4000 Bernoulli draws
+    assert torch.equal(torch.floor(noisy / 10), torch.floor(x / 10))
+    for j in range(8):
+        values = x[:, j].numpy()
+        assert np.all(np.isin(noisy[:, j].numpy(), values))
+        # same marginal: quantiles agree closely
+        q = np.linspace(0.05, 0.95, 10)
+        np.testing.assert_allclose(np.quantile(noisy[:, j].numpy(), q), np.quantile(values, q),
+                                   atol=0.08)
+
+
+def test_corruption_keeps_missing_entries_missing_and_is_reproducible():
+    x = torch.randn(50, 6, generator=_gen(1))
+    x[x > 1] = float("nan")
+    for noise in ("gaussian", "mask"):
+        a, b = corrupt(x, noise, 0.3, _gen(5)), corrupt(x, noise, 0.3, _gen(5))
+        assert torch.equal(torch.isnan(a), torch.isnan(b))
+        assert torch.isnan(a[torch.isnan(x)]).all()
+        assert torch.allclose(a.nan_to_num(), b.nan_to_num())
+    assert not torch.equal(corrupt(x, "gaussian", 0.3, _gen(5)).nan_to_num(),
+                           corrupt(x, "gaussian", 0.3, _gen(6)).nan_to_num())
+
+
+# ------------------------------------------------------------------ masked loss
+
+
+def test_masked_loss_ignores_the_values_under_the_mask():
+    pred = torch.randn(20, 5, generator=_gen(1), requires_grad=True)
+    target = torch.randn(20, 5, generator=_gen(2))
+    observed = torch.rand(20, 5, generator=_gen(3)) > 0.4
+    grads, losses = [], []
+    for hidden_value in (float("nan"), 0.0, 1e6):
+        t = torch.where(observed, target, torch.tensor(hidden_value))
+        loss = masked_mse(pred, t, observed)
+        (g,) = torch.autograd.grad(loss, pred)
+        losses.append(loss.item())
+        grads.append(g)
+    assert np.isfinite(losses).all() and losses[0] == losses[1] == losses[2]
+    assert torch.equal(grads[0], grads[1]) and torch.equal(grads[0], grads[2])
+    assert torch.all(grads[0][~observed] == 0)
+    expected = ((pred - target)[observed] ** 2).mean()
+    assert losses[0] == pytest.approx(expected.item(), rel=1e-6)
+
+
+def test_module_ignores_the_value_of_a_missing_input():
+    module = DenoisingMLP(5, (8,))
+    with torch.no_grad():
+        module.linear.weight.normal_()
+    x = torch.randn(4, 5, generator=_gen(1))
+    x_nan = x.clone()
+    x_nan[:, 2] = float("nan")
+    out = module(x_nan)
+    assert torch.isfinite(out).all()
+    assert not torch.allclose(out, module(x))  # missing is not the same as observed
+    x_zero = x.clone()
+    x_zero[:, 2] = 0.0
+    assert not torch.allclose(out, module(x_zero))  # ... nor an observed zero
+
+
+def test_estimator_loss_on_a_batch_with_nan_does_not_see_hidden_values():
+    est = _fast(max_iter=2, early_stopping=False).fit(_low_rank(60))
+    batch = torch.randn(30, 12, generator=_gen(1))
+    batch[::3, 4] = float("nan")
+    est.module_.train()
+    loss = est._loss(est.module_, batch, _gen(7))
+    params = list(est.module_.parameters())
+    grads = torch.autograd.grad(loss, params)
+    assert torch.isfinite(loss) and all(torch.isfinite(g).all() for g in grads)
+    # the training corruption happens in _corrupt; with it fixed, the loss is the
+    # masked MSE against the clean observed entries
+    noisy = est._corrupt(batch, _gen(7))
+    expected = masked_mse(est.module_(noisy), batch, ~torch.isnan(batch))
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-6)
+    # validation batches (eval mode) get the same corruption every time
+    est.module_.eval()
+    assert est._loss(est.module_, batch, _gen(1)).item() == est._loss(est.module_, batch,
+                                                                      _gen(2)).item()
+
+
+# ------------------------------------------------------------------ denoising
+
+
+def test_denoised_rows_are_closer_to_the_clean_rows_than_the_noisy_input():
+    rng = np.random.RandomState(0)
+    X = _low_rank(600)
+    X_train, X_test = X[:500], X[500:]
+    X_noisy = X_test + rng.normal(scale=0.5 * X.std(), size=X_test.shape)
+    est = _fast(noise_level=0.5, mask_level=0.0, scaling="global", max_iter=60).fit(X_train)
+    mse_noisy = np.mean((X_noisy - X_test) ** 2)
+    mse_denoised = np.mean((est.transform(X_noisy) - X_test) ** 2)
+    assert mse_denoised < 0.7 * mse_noisy
+
+
+def test_transform_keeps_shape_dtype_units_and_names():
+    X = _low_rank(200) * 1e3 + 5e3
+    df = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    est = _fast(max_iter=30).set_output(transform="pandas").fit(df)
+    out = est.transform(df)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == list(df.columns)
+    assert out.shape == df.shape
+    # answers in the units of X (around 5e3), not in the internal scaled units (around 0)
+    assert np.abs(out.to_numpy() - X).mean() < 0.5 * np.abs(X).mean()
+    assert (est.transform(df.astype(np.float32)).dtypes == np.float32).all()
+
+
+# ------------------------------------------------------------------ imputation
+
+
+def _with_missing(X, rate, seed=0):
+    mask = np.random.RandomState(seed).rand(*X.shape) < rate
+    X_missing = X.copy()
+    X_missing[mask] = np.nan
+    return X_missing, mask
+
+
+def test_imputation_fills_every_nan_and_beats_the_column_mean():
+    X = _low_rank(500)
+    X_missing, mask = _with_missing(X, 0.3)
+    est = _fast().fit(X_missing)
+    out = est.transform(X_missing)
+    assert not np.isnan(out).any()
+    rmse = np.sqrt(np.mean((out[mask] - X[mask]) ** 2))
+    rmse_mean = np.sqrt(np.mean((np.nanmean(X_missing, axis=0)[np.nonzero(mask)[1]]
+                                 - X[mask]) ** 2))
+    assert rmse < 0.5 * rmse_mean
+
+
+def test_keep_observed_only_fills_missing_entries():
+    X = _low_rank(300)
+    X_missing, mask = _with_missing(X, 0.2)
+    est = _fast(keep_observed=True, max_iter=20).fit(X_missing)
+    out = est.transform(X_missing)
+    assert np.array_equal(out[~mask], X[~mask])
+    assert not np.isnan(out).any()
+    denoised = est.set_params(keep_observed=False).transform(X_missing)
+    assert not np.array_equal(denoised[~mask], X[~mask])
+    np.testing.assert_array_equal(denoised[mask], out[mask])
+
+
+def test_a_column_never_missing_in_training_is_filled_at_transform():
+    X = _low_rank(500)
+    X_missing, _ = _with_missing(X, 0.2)
+    X_missing[:, 3] = X[:, 3]  # column 3 complete in training
+    est = _fast().fit(X_missing)
+    X_test = _low_rank(600)[500:]  # held-out rows of the same distribution
+    X_test_missing = X_test.copy()
+    X_test_missing[:, 3] = np.nan
+    out = est.transform(X_test_missing)
+    assert not np.isnan(out).any()
+    rmse = np.sqrt(np.mean((out[:, 3] - X_test[:, 3]) ** 2))
+    assert rmse < 0.5 * X[:, 3].std()
+
+
+def test_an_all_nan_row_is_filled_near_the_column_means():
+    X = _low_rank(400)
+    X_missing, _ = _with_missing(X, 0.2)
+    est = _fast().fit(X_missing)
+    rows = np.vstack([X[:2], np.full((1, X.shape[1]), np.nan)])
+    out = est.transform(rows)
+    assert not np.isnan(out).any()
+    # knowing nothing, the best guess is about the column mean: well within one std of it
+    assert np.all(np.abs(out[2] - est.mean_) < 0.5 * est.scale_)
+    assert np.isfinite(est.score_samples(rows)).all()
+    # a training set with an all-NaN row fits too
+    est.fit(np.vstack([X_missing, np.full((1, X.shape[1]), np.nan)]))
+
+
+def test_fit_with_nan_rejects_inf_and_drops_into_a_pipeline(digits):
+    X, y = digits
+    X, y = X[:400], y[:400]
+    X_missing, _ = _with_missing(X, 0.2)
+    with pytest.raises(ValueError, match="infinity"):
+        _fast().fit(np.where(np.isnan(X_missing), np.inf, X_missing))
+    pipe = make_pipeline(_fast(max_iter=10, scaling="global"), LogisticRegression(max_iter=200))
+    pipe.fit(X_missing, y)
+    assert pipe.score(X_missing, y) > 0.8
+
+
+# ------------------------------------------------------------------ scoring and parameters
+
+
+def test_score_prefers_a_denoising_model_to_an_identity_map():
+    """score hides entries, so learning to copy the input does not pay."""
+    X = _low_rank(600)
+    fitted = {lvl: _fast(noise="mask", noise_level=lvl, mask_level=0.0).fit(X[:500])
+              for lvl in (0.0, 0.3)}
+    assert fitted[0.3].score(X[500:]) > fitted[0.0].score(X[500:])
+    scores = fitted[0.3].score_samples(X[500:])
+    assert scores.shape == (100,) and np.all(scores <= 0)
+
+
+def test_grid_search_tunes_without_a_scoring_argument():
+    X = _low_rank(300)
+    search = GridSearchCV(_fast(max_iter=10, noise="swap"), {"noise_level": [0.0, 0.3]}, cv=2)
+    search.fit(X)
+    assert search.best_params_["noise_level"] in (0.0, 0.3)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+@pytest.mark.parametrize("noise", ["mask", "swap"])
+def test_probability_noise_level_above_one_is_a_clear_error(noise):
+    with pytest.raises(ValueError, match="noise_level=1.5 is a probability"):
+        _fast(noise=noise, noise_level=1.5).fit(_low_rank(20))
+
+
+def test_training_is_reproducible_with_missing_values():
+    X_missing, _ = _with_missing(_low_rank(100), 0.3)
+    a = _fast(max_iter=3, noise="swap").fit(X_missing).transform(X_missing)
+    b = _fast(max_iter=3, noise="swap").fit(X_missing).transform(X_missing)
+    c = _fast(max_iter=3, noise="swap", random_state=1).fit(X_missing).transform(X_missing)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_convergence_warning_is_raised():
+    with pytest.warns(ConvergenceWarning):
+        _fast(max_iter=1, early_stopping=False).fit(_low_rank(30))

@@ -1,0 +1,145 @@
+"""Behaviour of AEOutlierDetector beyond the common checks."""
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MinMaxScaler
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skgen import AEOutlierDetector
+from skgen._outlier import AUTO_THRESHOLD
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+FAST = {"hidden_layer_sizes": (16,), "max_iter": 15, "n_estimators": 2, "device": "cpu",
+        "random_state": 0}
+
+
+def _manifold(n, rng):
+    """Rows near a 2-D curved manifold in 8-D, columns on different scales."""
+    z = rng.uniform(-1, 1, size=(n, 2))
+    W = np.random.RandomState(7).normal(size=(2, 8))
+    X = np.tanh(z @ W) + 0.02 * rng.normal(size=(n, 8))
+    return X * np.array([1, 10, 100, 0.1, 1, 5, 50, 2])
+
+
+@pytest.fixture(scope="module")
+def planted():
+    """600 normal rows plus 30 anomalies that break the manifold (in training too)."""
+    rng = np.random.RandomState(0)
+    X = _manifold(630, rng)
+    anomalies = _manifold(30, np.random.RandomState(1))
+    # each anomaly gets a few of its columns replaced by values from other rows:
+    # every column stays in range, only the joint structure is broken
+    for row in anomalies:
+        cols = rng.choice(8, size=3, replace=False)
+        row[cols] = X[rng.randint(600, size=3), cols]
+    X[600:] = anomalies
+    y = np.r_[np.zeros(600), np.ones(30)]
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def fitted(planted):
+    X, _ = planted
+    return AEOutlierDetector(**FAST).fit(X)
+
+
+def test_planted_anomalies_are_found(planted, fitted):
+    X, y = planted
+    assert roc_auc_score(y, -fitted.score_samples(X)) > 0.95
+    # and on fresh data drawn the same way
+    rng = np.random.RandomState(5)
+    X_new = _manifold(200, rng)
+    bad = X_new[:20].copy()
+    bad[:, :3] = X_new[rng.permutation(200)[:20], :3]
+    scores = fitted.score_samples(np.vstack([X_new[20:], bad]))
+    assert roc_auc_score(np.r_[np.zeros(180), np.ones(20)], -scores) > 0.9
+
+
+def test_trimmed_loss_is_more_robust_than_plain_mse(planted):
+    """With many anomalies in training, trimming keeps them badly reconstructed."""
+    X, y = planted
+    plain = AEOutlierDetector(**{**FAST, "trim_fraction": 0.0}).fit(X)
+    trimmed = AEOutlierDetector(**{**FAST, "trim_fraction": 0.2}).fit(X)
+    gap = [np.median(-d.score_samples(X[y == 1])) / np.median(-d.score_samples(X[y == 0]))
+           for d in (plain, trimmed)]
+    assert gap[1] > gap[0]
+
+
+@pytest.mark.parametrize("contamination", [0.05, 0.25])
+def test_predict_flags_the_contamination_share(planted, contamination):
+    X = planted[0][::2]  # 315 rows
+    det = AEOutlierDetector(**{**FAST, "contamination": contamination, "max_iter": 5}).fit(X)
+    labels = det.predict(X)
+    assert labels.dtype.kind == "i" and set(np.unique(labels)) == {-1, 1}
+    assert abs(np.sum(labels == -1) - contamination * len(X)) <= 1
+    np.testing.assert_array_equal(det.fit_predict(X), labels)
+
+
+def test_decision_function_score_samples_and_offset_agree(planted, fitted):
+    X, _ = planted
+    scores, decision = fitted.score_samples(X), fitted.decision_function(X)
+    assert scores.dtype == np.float64 and scores.shape == (len(X),)
+    np.testing.assert_allclose(decision, scores - fitted.offset_)
+    np.testing.assert_array_equal(fitted.predict(X), np.where(decision >= 0, 1, -1))
+    assert np.all(scores <= 0)  # a negative error
+
+
+def test_data_shifted_far_away_is_flagged(planted, fitted):
+    X, _ = planted
+    shifted = X[:50] + 20 * X.std(axis=0)
+    assert np.all(fitted.predict(shifted) == -1)
+    assert fitted.score_samples(shifted).max() < fitted.score_samples(X).min()
+
+
+def test_auto_rule_is_the_documented_robust_threshold(planted, fitted):
+    X, y = planted
+    errors = -fitted.score_samples(X)
+    med = np.median(errors)
+    mad = 1.4826 * np.median(np.abs(errors - med))
+    assert fitted.offset_ == pytest.approx(-(med + AUTO_THRESHOLD * mad))
+    flagged = fitted.predict(X) == -1
+    # it catches most planted anomalies and few normal rows (5 % anomalies here)
+    assert flagged[y == 1].mean() > 0.7
+    assert flagged[y == 0].mean() < 0.05
+
+
+def test_auto_rule_flags_nothing_much_on_clean_data():
+    X = _manifold(600, np.random.RandomState(3))
+    det = AEOutlierDetector(**FAST).fit(X)
+    assert np.mean(det.predict(X) == -1) < 0.03
+
+
+def test_defaults_and_fitted_attributes(planted, fitted):
+    X, _ = planted
+    assert AEOutlierDetector().contamination == "auto"
+    assert AEOutlierDetector().n_estimators == 3
+    assert fitted.n_components_ == 3  # ceil(sqrt(8))
+    assert len(fitted.module_.members) == 2
+    assert fitted.feature_error_scale_.shape == (8,) and np.all(fitted.feature_error_scale_ > 0)
+    det = AEOutlierDetector(**{**FAST, "n_components": 2, "n_estimators": 1, "max_iter": 2})
+    det.fit(X[:100])
+    assert det.n_components_ == 2 and len(det.module_.members) == 1
+    assert det.code_mean_.shape == det.code_scale_.shape == (2,)
+
+
+@pytest.mark.parametrize("param, value", [("contamination", 0.6), ("contamination", 0.0),
+                                          ("contamination", "some"), ("n_estimators", 0),
+                                          ("trim_fraction", 0.5), ("n_components", 0)])
+def test_invalid_parameters_are_named(planted, param, value):
+    X, _ = planted
+    with pytest.raises(InvalidParameterError, match=param):
+        AEOutlierDetector(**{**FAST, param: value}).fit(X)
+
+
+def test_works_in_a_pipeline_and_with_dataframes(planted):
+    pd = pytest.importorskip("pandas")
+    X, y = planted
+    df = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    pipe = make_pipeline(MinMaxScaler(), AEOutlierDetector(**FAST)).fit(df)
+    assert roc_auc_score(y, -pipe.score_samples(df)) > 0.9
+    assert set(pipe.predict(df)) <= {-1, 1}
+    np.testing.assert_allclose(pipe.decision_function(df),
+                               pipe.score_samples(df) - pipe[-1].offset_)

@@ -1,0 +1,248 @@
+"""VAETransformer: a transformer and a density estimator with honest log-likelihoods."""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from scipy.stats import multivariate_normal
+from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.mixture import GaussianMixture
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+
+from skgen import VAETransformer
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny networks gain nothing from threads; on a busy machine two were 50x slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _vae(**params):
+    return VAETransformer(**{"hidden_layer_sizes": (16,), "max_iter": 5, "device": "cpu",
+                             "random_state": 0, **params})
+
+
+@pytest.fixture(scope="module")
+def gaussian():
+    """Rows of a known 3-D Gaussian: a rank-2 part plus isotropic noise (a PPCA model)."""
+    rng = np.random.RandomState(0)
+    A = np.array([[2.0, 0.5, -1.0], [0.0, 1.0, 1.5]])
+    cov = A.T @ A + 0.2 * np.eye(3)
+    mean = np.array([10.0, -3.0, 0.5])
+    X = rng.multivariate_normal(mean, cov, size=3000)
+    return X[:2000], X[2000:], multivariate_normal(mean, cov)
+
+
+@pytest.fixture(scope="module")
+def curve():
+    """A noisy parabola in 3-D, in small units (a 1-D nonlinear manifold)."""
+    rng = np.random.RandomState(1)
+    t = rng.normal(size=600)
+    X = np.c_[t, t**2 - 1, 0.5 * t] + 0.05 * rng.normal(size=(600, 3))
+    return 0.01 * X
+
+
+# ----------------------------------------------------------------- the density
+
+
+def test_held_out_score_approaches_the_true_log_density(gaussian):
+    X_train, X_test, truth = gaussian
+    vae = _vae(n_components=2, max_iter=10).fit(X_train)
+    true_mean = truth.logpdf(X_test).mean()
+    score = vae.score(X_test)
+    assert score == pytest.approx(true_mean, abs=0.05)
+    assert score < true_mean + 0.02  # a lower bound never clearly exceeds the truth
+    error = np.abs(vae.score_samples(X_test) - truth.logpdf(X_test))
+    assert error.mean() < 0.1 and error.max() < 1.0
+
+
+def test_scaling_x_shifts_the_score_by_the_log_jacobian(gaussian):
+    X_train, X_test, _ = gaussian
+    c = 1000.0
+    a = _vae().fit(X_train)
+    b = _vae().fit(c * X_train)
+    shift = b.score_samples(c * X_test) - a.score_samples(X_test)
+    np.testing.assert_allclose(shift, -3 * np.log(c), atol=1e-3)
+
+
+@pytest.mark.parametrize("scaling", ["standard", "global", None])
+def test_score_is_in_the_units_of_x_whatever_the_scaling(gaussian, scaling):
+    X_train, X_test, truth = gaussian
+    vae = _vae(n_components=2, max_iter=10, scaling=scaling).fit(X_train)
+    assert vae.score(X_test) == pytest.approx(truth.logpdf(X_test).mean(), abs=0.1)
+
+
+def test_bound_tightens_with_more_importance_samples(curve):
+    """Tighter with K, and converging.
+
+    The draws are shared by all rows, so a small K is a noisy estimate for the
+    whole data set (not monotone draw by draw); we compare K=1 with large K.
+    """
+    vae = _vae(n_components=1, hidden_layer_sizes=(32,), batch_size=32, max_iter=20).fit(curve)
+    s1, s100, s1000 = (vae.set_params(n_importance_samples=k).score(curve) for k in (1, 100, 1000))
+    assert s1 < s1000 and s1 < s100
+    assert abs(s100 - s1000) < abs(s1 - s1000)
+
+
+def test_score_uses_the_importance_samples_fixed_at_fit(curve):
+    vae = _vae(n_components=1, n_importance_samples=20).fit(curve)
+    assert vae.eps_.shape == (20, 1)
+    np.testing.assert_array_equal(vae.eps_[1::2], -vae.eps_[::2])  # antithetic pairs
+    eps = vae.eps_.copy()
+    first = vae.score_samples(curve)
+    np.testing.assert_array_equal(vae.score_samples(curve), first)
+    vae.partial_fit(curve)
+    np.testing.assert_array_equal(vae.eps_, eps)  # continuing keeps them
+    # more samples extend the same draws
+    vae.set_params(n_importance_samples=40)
+    np.testing.assert_array_equal(vae._importance_samples()[:20], eps)
+    assert vae.eps_.shape == (20, 1)  # scoring never mutates the estimator
+
+
+def test_score_is_the_mean_of_score_samples(curve):
+    vae = _vae(n_components=1).fit(curve)
+    assert isinstance(vae.score(curve), float)
+    assert vae.score(curve) == pytest.approx(vae.score_samples(curve).mean(), rel=1e-12)
+
+
+def test_grid_search_picks_the_best_density_model_by_held_out_likelihood(curve):
+    """PCA, GaussianMixture and VAETransformer as alternatives of one step.
+
+    The data lie near a parabola, in units of 0.01: the VAE must win on
+    held-out log-likelihood, which it does only if its scores are in the same
+    units as PCA's and GaussianMixture's (the log-Jacobian of its internal
+    scaling, here +3 log(100), is accounted for).
+    """
+    pipe = Pipeline([("model", PCA())])
+    grid = [
+        {"model": [PCA(n_components=1)]},
+        {"model": [GaussianMixture(n_components=1, covariance_type="full", random_state=0)]},
+        {"model": [VAETransformer(n_components=1, hidden_layer_sizes=(32,), batch_size=32,
+                                  max_iter=20, device="cpu", random_state=0)]},
+    ]
+    search = GridSearchCV(pipe, grid, cv=3).fit(curve)
+    scores = search.cv_results_["mean_test_score"]
+    assert np.all(np.isfinite(scores))
+    assert isinstance(search.best_estimator_["model"], VAETransformer), scores
+    assert scores[2] > scores[1] + 0.2 and scores[2] > scores[0] + 0.2
+    # the PCA column is PCA's own held-out log-likelihood
+    folds = np.array_split(np.arange(len(curve)), 3)
+    pca = [PCA(1).fit(np.delete(curve, te, 0)).score(curve[te]) for te in folds]
+    assert scores[0] == pytest.approx(np.mean(pca))
+
+
+# ------------------------------------------------------------------- sampling
+
+
+def test_sample_reproduces_mean_and_covariance(gaussian):
+    X_train, _, _ = gaussian
+    vae = _vae(n_components=2, max_iter=10).fit(X_train)
+    S = vae.sample(20000, random_state=0)
+    assert S.shape == (20000, 3) and S.dtype == np.float64
+    std = X_train.std(0)
+    np.testing.assert_allclose(S.mean(0), X_train.mean(0), atol=0.05 * std.max())
+    cov_s, cov_x = np.cov(S.T), np.cov(X_train.T)
+    assert np.linalg.norm(cov_s - cov_x) / np.linalg.norm(cov_x) < 0.05
+
+
+def test_sample_random_state(curve):
+    vae = _vae(n_components=1).fit(curve)
+    np.testing.assert_array_equal(vae.sample(5, random_state=3), vae.sample(5, random_state=3))
+    assert not np.array_equal(vae.sample(5, random_state=3), vae.sample(5, random_state=4))
+    state = np.random.get_state()  # noqa: NPY002
+    assert vae.sample(1).shape == (1, 3)
+    assert np.array_equal(np.random.get_state()[1], state[1])  # noqa: NPY002
+    for bad in (0, -1, 2.5, "3"):
+        with pytest.raises(ValueError, match="n_samples"):
+            vae.sample(bad)
+    with pytest.raises(NotFittedError):
+        _vae().sample(2)
+
+
+# --------------------------------------------------------------- transformer
+
+
+def test_transform_is_the_deterministic_posterior_mean(curve):
+    vae = _vae(n_components=1).fit(curve)
+    Z = vae.transform(curve)
+    np.testing.assert_array_equal(Z, vae.transform(curve))
+    with torch.no_grad():
+        mu, _ = vae.module_.double().encode(torch.from_numpy((curve - vae.mean_) / vae.scale_))
+    np.testing.assert_allclose(Z, mu.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_inverse_transform_is_in_the_units_of_x(curve):
+    vae = _vae(n_components=1, hidden_layer_sizes=(32,), max_iter=40).fit(curve)
+    X_rec = vae.inverse_transform(vae.transform(curve))
+    r2 = 1 - ((curve - X_rec) ** 2).sum() / ((curve - curve.mean(0)) ** 2).sum()
+    assert r2 > 0.9
+    pca_rec = PCA(1).fit(curve)
+    r2_pca = 1 - ((curve - pca_rec.inverse_transform(pca_rec.transform(curve))) ** 2).sum() / (
+        (curve - curve.mean(0)) ** 2).sum()
+    assert r2 > r2_pca  # the nonlinear decoder follows the parabola
+    with pytest.raises(ValueError, match="n_components=1"):
+        vae.inverse_transform(np.zeros((2, 3)))
+
+
+def test_kl_warmup_starts_from_beta_zero(curve):
+    params = {"n_components": 1, "max_iter": 3, "early_stopping": False}
+    warm = _vae(kl_warmup_epochs=4, **params).fit(curve)
+    no_kl = _vae(beta=0.0, **params).fit(curve)
+    full = _vae(**params).fit(curve)
+    assert warm.loss_curve_[0] == no_kl.loss_curve_[0]  # epoch 0 trains with beta = 0
+    assert warm.loss_curve_[1] != no_kl.loss_curve_[1]
+    assert warm.loss_curve_[0] < full.loss_curve_[0]
+
+
+# ------------------------------------------------------------------ bernoulli
+
+
+@pytest.fixture(scope="module")
+def pixels(digits_X=None):
+    from sklearn.datasets import load_digits
+
+    X = load_digits().data[:400] / 16.0
+    return (X > 0.5).astype(np.float64)
+
+
+def test_bernoulli_likelihood_on_binary_pixels(pixels):
+    vae = _vae(likelihood="bernoulli", n_components=4, hidden_layer_sizes=(32,), batch_size=32,
+               max_iter=10).fit(pixels)
+    assert np.all(vae.scale_ == 1) and np.all(vae.mean_ == 0)
+    scores = vae.score_samples(pixels)
+    assert np.all(np.isfinite(scores)) and np.all(scores < 0)
+    # better than independent pixels with the training frequencies
+    p = pixels.mean(0).clip(1e-3, 1 - 1e-3)
+    baseline = (pixels * np.log(p) + (1 - pixels) * np.log(1 - p)).sum(1).mean()
+    assert scores.mean() > baseline
+    means = vae.inverse_transform(vae.transform(pixels))
+    assert means.min() >= 0 and means.max() <= 1
+    S = vae.sample(50, random_state=0)
+    assert set(np.unique(S)) <= {0.0, 1.0}
+
+
+def test_bernoulli_errors(pixels):
+    with pytest.raises(ValueError, match=r"needs X in \[0, 1\]"):
+        _vae(likelihood="bernoulli").fit(pixels * 2)
+    vae = _vae(likelihood="bernoulli").fit(pixels)
+    with pytest.raises(ValueError, match=r"needs X in \[0, 1\]"):
+        vae.score_samples(pixels - 0.5)
+    with pytest.raises(ValueError, match="scaling must be 'auto' or None"):
+        _vae(likelihood="bernoulli", scaling="standard").fit(pixels)
+
+
+def test_convergence_is_reported():
+    rng = np.random.RandomState(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        with pytest.raises(ConvergenceWarning):
+            _vae(max_iter=1, early_stopping=False).fit(rng.normal(size=(50, 3)))
