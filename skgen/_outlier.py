@@ -105,6 +105,9 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         Mean squared reconstruction error of each column on the training rows
         the loss kept; each column's error is divided by it when scoring, so
         hard-to-reconstruct columns do not dominate.
+    code_mean_, code_scale_ : ndarray of shape (n_estimators * n_components_,)
+        Mean and standard deviation of the members' codes on the kept training
+        rows, which standardize the codes in the score.
     module_ : skgen.nn.AutoencoderEnsemble
         The trained torch module.
     mean_, scale_ : ndarray of shape (n_features_in_,)
@@ -272,12 +275,16 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         return self._fit(X, partial=True)
 
     def score_samples(self, X):
-        """Negative reconstruction error of each row: lower means more abnormal.
+        """Negative anomaly score of each row: lower means more abnormal.
 
-        The error is the squared difference between a row and its
-        reconstruction in the estimator's scaled units, divided column-wise by
-        ``feature_error_scale_``, averaged over columns and over the
-        autoencoders.
+        The score is a squared distance in the estimator's scaled units. It
+        adds two parts, averaged over the autoencoders:
+
+        - each column's squared reconstruction error divided by
+          ``feature_error_scale_``;
+        - the squared standardized code, ``((z - code_mean_) / code_scale_) ** 2``.
+
+        The sum is divided by ``n_features + n_components``.
 
         Parameters
         ----------
