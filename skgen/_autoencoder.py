@@ -9,7 +9,7 @@ import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
 from ._base import BaseTorchEstimator
-from ._compat import Interval, _fit_context
+from ._compat import Interval
 from .nn import MLPAutoencoder, Residual, init_pca
 
 
@@ -188,42 +188,6 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self._n_features_out = self.n_components
 
     # ---------------------------------------------------------------- public API
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Fit the autoencoder on X.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data; float32 and float64 are kept, other numbers become
-            float64.
-        y : Ignored
-            Not used, present for API consistency.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        return self._fit(X, partial=False)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None):
-        """Train for one epoch on X, keeping weights and optimizer state.
-
-        The first call fits the scaler on its X; later calls reuse it.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : Ignored
-
-        Returns
-        -------
-        self : object
-        """
-        return self._fit(X, partial=True)
 
     def transform(self, X):
         """Encode X into latent codes.

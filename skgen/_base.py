@@ -21,7 +21,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array
 
-from ._compat import Interval, StrOptions, check_is_fitted, validate_data
+from ._compat import Interval, StrOptions, _fit_context, check_is_fitted, validate_data
 from ._engine import History, Trainer, make_optimizer
 from ._utils import (
     column_stats,
@@ -157,6 +157,44 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         return max(1, min(size, n_samples))
 
     # ------------------------------------------------------------------ fitting
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the model on X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; float32 and float64 are kept, other numbers become
+            float64.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, partial=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train for one epoch on X, keeping weights and optimizer state.
+
+        The first call fits the scaler on its X; later calls reuse it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        return self._fit(X, partial=True)
 
     def _fit(self, X, *, partial):
         """Validate, (re)build if needed, train; shared by ``fit`` and ``partial_fit``."""

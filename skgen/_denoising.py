@@ -9,7 +9,7 @@ import torch
 from sklearn.base import OneToOneFeatureMixin, TransformerMixin
 
 from ._base import BaseTorchEstimator
-from ._compat import Interval, StrOptions, _fit_context
+from ._compat import Interval, StrOptions
 from .nn._denoising import NOISES, DenoisingMLP, corrupt, masked_mse
 
 # Validation batches are corrupted the same way at every epoch, so that early
@@ -242,42 +242,6 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
         return masked_mse(module(self._corrupt(batch, generator)), batch, observed)
 
     # ---------------------------------------------------------------- public API
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Fit the denoising autoencoder on X.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data; NaN marks a missing entry. float32 and float64 are
-            kept, other numbers become float64.
-        y : Ignored
-            Not used, present for API consistency.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        return self._fit(X, partial=False)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None):
-        """Train for one epoch on X, keeping weights and optimizer state.
-
-        The first call fits the scaler on its X; later calls reuse it.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : Ignored
-
-        Returns
-        -------
-        self : object
-        """
-        return self._fit(X, partial=True)
 
     def transform(self, X):
         """Denoise X and fill in its missing entries.

@@ -21,7 +21,7 @@ from torch import nn
 
 from .exceptions import DivergenceError
 
-__all__ = ["History", "Trainer", "make_optimizer", "predict_in_batches"]
+__all__ = ["History", "Trainer", "make_optimizer"]
 
 #: ``loss_fn(module, batch, generator) -> scalar tensor``: the mean loss of a batch.
 #: ``module.training`` tells whether it is a training or a validation batch.
@@ -172,12 +172,6 @@ class Trainer:
             self.module.load_state_dict(best_state)
         self.module.eval()
         return converged
-
-
-def predict_in_batches(fn, X: torch.Tensor, batch_size: int = 4096) -> torch.Tensor:
-    """Apply ``fn`` to consecutive row blocks of ``X`` and concatenate the results."""
-    with torch.inference_mode():
-        return torch.cat([fn(X[i:i + batch_size]) for i in range(0, max(X.shape[0], 1), batch_size)])
 
 
 class _Progress:

@@ -10,7 +10,7 @@ import torch
 from sklearn.base import OutlierMixin
 
 from ._base import BaseTorchEstimator
-from ._compat import Interval, StrOptions, _fit_context
+from ._compat import Interval, StrOptions
 from .nn._outlier import AutoencoderEnsemble
 
 #: Robust z-score of the anomaly score above which ``contamination="auto"`` flags a row
@@ -240,39 +240,6 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
             self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
 
     # ---------------------------------------------------------------- public API
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Fit the autoencoders on X (which may contain anomalies) and set ``offset_``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data, without labels.
-        y : Ignored
-            Not used, present for API consistency.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        return self._fit(X, partial=False)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None):
-        """Train for one epoch on X, then recompute ``offset_`` on this X.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : Ignored
-
-        Returns
-        -------
-        self : object
-        """
-        return self._fit(X, partial=True)
 
     def score_samples(self, X):
         """Negative anomaly score of each row: lower means more abnormal.

@@ -9,7 +9,7 @@ import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, DensityMixin, TransformerMixin
 
 from ._base import BaseTorchEstimator
-from ._compat import Interval, StrOptions, _fit_context, check_is_fitted
+from ._compat import Interval, StrOptions, check_is_fitted
 from ._utils import column_stats, draw_seed
 from .nn import VAE, init_ppca
 
@@ -294,41 +294,6 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         return _importance_eps(self._eps_seed, self.n_importance_samples, self.n_components)
 
     # ---------------------------------------------------------------- public API
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Fit the VAE on X.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data; float32 and float64 are kept, other numbers become float64.
-        y : Ignored
-            Not used, present for API consistency.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        return self._fit(X, partial=False)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None):
-        """Train for one epoch on X, keeping weights and optimizer state.
-
-        The first call fits the scaler on its X; later calls reuse it.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : Ignored
-
-        Returns
-        -------
-        self : object
-        """
-        return self._fit(X, partial=True)
 
     def transform(self, X):
         """Posterior means ``mu`` of the rows of X (deterministic, never a sample).

@@ -1,12 +1,10 @@
 """The training engine on its own: plain torch, no scikit-learn."""
 
-import math
-
 import pytest
 import torch
 from torch import nn
 
-from skgen._engine import History, Trainer, make_optimizer, predict_in_batches
+from skgen._engine import History, Trainer, make_optimizer
 from skgen.exceptions import DivergenceError
 
 
@@ -91,11 +89,3 @@ def test_weight_decay_spares_biases():
     opt = make_optimizer(module, 1e-3, 0.5)
     decayed = {id(p) for g in opt.param_groups if g["weight_decay"] == 0.5 for p in g["params"]}
     assert decayed == {id(module[0].weight), id(module[2].weight)}
-
-
-def test_predict_in_batches_matches_one_call(X):
-    module = nn.Linear(4, 2).eval()
-    with torch.inference_mode():
-        full = module(X)
-    assert torch.allclose(predict_in_batches(module, X, batch_size=7), full, atol=1e-6)
-    assert math.isclose(float(predict_in_batches(module, X[:0], 7).numel()), 0.0)
