@@ -66,15 +66,17 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         Where to train and infer: 'auto' uses CUDA when it is available. The
         resolved device is stored in ``device_``; this parameter is never
         rewritten.
-    scaling : {'standard', 'global'} or None, default='standard'
+    scaling : {'auto', 'standard', 'global'} or None, default='auto'
         How X is scaled inside the estimator (and unscaled on the way out).
         'standard' centres each column and divides it by its standard
         deviation, so every column counts equally in the loss whatever its
         units: right for tables. 'global' centres each column but divides all
         by one shared scale, so the loss is the plain squared error in the
         units of X: right for pixels or spectra, where columns share units and
-        rarely-used columns should not weigh as much as busy ones. None leaves
-        X as it is.
+        rarely-used columns should not weigh as much as busy ones. 'auto'
+        picks 'global' when at least half of the varying columns span exactly
+        the same ``[min, max]`` (image-like data) and 'standard' otherwise;
+        the choice is stored in ``scaling_``. None leaves X as it is.
 
     Attributes
     ----------
@@ -82,6 +84,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         The trained torch module (float32, in eval mode).
     mean_ : ndarray of shape (n_features_in_,)
         Per-column mean used to standardize X.
+    scaling_ : {'standard', 'global'} or None
+        The scaling used, ``scaling`` with 'auto' resolved.
     scale_ : ndarray of shape (n_features_in_,)
         Per-column standard deviation used to standardize X (1 for constant
         columns).
@@ -142,7 +146,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         random_state=None,
         verbose=0,
         device="auto",
-        scaling="standard",
+        scaling="auto",
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -223,8 +227,9 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         """Negative mean squared reconstruction error of each row (higher is better).
 
         The error is measured in the estimator's scaled units (see
-        ``scaling``), so with the default every column counts equally whatever
-        its scale.
+        ``scaling_``): with 'standard' scaling every column counts equally
+        whatever its units, with 'global' it is the squared error in the units
+        of X divided by one shared scale.
 
         Parameters
         ----------

@@ -28,6 +28,7 @@ from ._utils import (
     draw_seed,
     resolve_device,
     seeded,
+    shares_one_range,
     standardize_to_tensor,
     state_from_numpy,
     state_to_numpy,
@@ -84,7 +85,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "device": [str, torch.device],
-        "scaling": [StrOptions({"standard", "global"}), None],
+        "scaling": [StrOptions({"auto", "standard", "global"}), None],
     }
 
     #: Whether NaN marks a missing entry this estimator accepts.
@@ -233,13 +234,20 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         self._hidden_layer_sizes = hidden
         self._needs_init = True
 
+    def _resolve_scaling(self, X):
+        """The scaling actually used: 'auto' becomes 'global' or 'standard'."""
+        if self.scaling == "auto":
+            return "global" if shares_one_range(X) else "standard"
+        return self.scaling
+
     def _fit_scaler(self, X):
-        """``mean_`` and ``scale_`` for the ``scaling`` parameter."""
+        """``mean_`` and ``scale_`` for the ``scaling`` parameter; sets ``scaling_``."""
         n_features = X.shape[1]
-        if self.scaling is None:
+        self.scaling_ = self._resolve_scaling(X)
+        if self.scaling_ is None:
             return np.zeros(n_features), np.ones(n_features)
         mean, std = column_stats(X, allow_nan=self._allow_nan)
-        if self.scaling == "global":
+        if self.scaling_ == "global":
             varying = std != 1.0
             common = np.sqrt(np.mean(std[varying] ** 2)) if varying.any() else 1.0
             std = np.full(n_features, common)

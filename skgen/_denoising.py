@@ -96,12 +96,14 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
         line per epoch with loss and time.
     device : str or torch.device, default='auto'
         Where to train and infer: 'auto' uses CUDA when it is available.
-    scaling : {'standard', 'global'} or None, default='standard'
+    scaling : {'auto', 'standard', 'global'} or None, default='auto'
         How X is scaled inside the estimator (and unscaled on the way out).
         'standard' gives every column mean 0 and standard deviation 1 (right
         for tables); 'global' centres the columns and divides all of them by
         one shared scale (right for pixels or spectra, where columns share
-        units); None leaves X as it is. ``noise_level`` for Gaussian noise is
+        units); 'auto' picks 'global' when at least half of the varying
+        columns span exactly the same ``[min, max]`` (image-like data) and
+        'standard' otherwise, stored in ``scaling_``; None leaves X as it is. ``noise_level`` for Gaussian noise is
         in these units. Missing entries are ignored by the column statistics.
 
     Attributes
@@ -110,6 +112,8 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
         The trained torch module (float32, in eval mode).
     mean_ : ndarray of shape (n_features_in_,)
         Per-column mean of the observed entries, used to standardize X.
+    scaling_ : {'standard', 'global'} or None
+        The scaling used, ``scaling`` with 'auto' resolved.
     scale_ : ndarray of shape (n_features_in_,)
         Per-column scale used to standardize X (1 for constant columns and for
         columns with no observed entry).
@@ -187,7 +191,7 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
         random_state=None,
         verbose=0,
         device="auto",
-        scaling="standard",
+        scaling="auto",
     ):
         self.noise = noise
         self.noise_level = noise_level

@@ -90,7 +90,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         Progress output, as in :class:`AutoencoderTransformer`.
     device : str or torch.device, default='auto'
         Where to train and infer; the resolved device is ``device_``.
-    scaling : {'standard', 'global'} or None, default='standard'
+    scaling : {'auto', 'standard', 'global'} or None, default='standard'
         How X is scaled inside the estimator; errors are measured in these
         units.
 

@@ -106,6 +106,25 @@ def column_stats(X, *, allow_nan=False):
     return mean, std
 
 
+def shares_one_range(X):
+    """Whether most varying columns of X span exactly the same ``[min, max]``.
+
+    True for image-like data (pixels all in 0..16 or 0..255, most columns
+    reaching both ends), where columns share one unit and a rarely-used column
+    should not weigh as much as a busy one. False for tables of mixed units,
+    whose columns almost never share both bounds. NaN entries are ignored.
+    """
+    lo = np.nanmin(X, axis=0) if X.shape[0] else np.zeros(X.shape[1])
+    hi = np.nanmax(X, axis=0) if X.shape[0] else np.zeros(X.shape[1])
+    observed = np.isfinite(lo) & np.isfinite(hi)
+    varying = observed & (hi > lo)
+    if not varying.any():
+        return False
+    lo, hi = lo[varying], hi[varying]
+    full = (lo == lo.min()) & (hi == hi.max())
+    return bool(np.mean(full) >= 0.5)
+
+
 def standardize_to_tensor(X, mean, scale, device):
     """``(X - mean) / scale`` as a float32 tensor, built in row chunks (no float64 copy)."""
     out = np.empty(X.shape, dtype=np.float32)

@@ -10,7 +10,7 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, DensityMixin, Transfor
 
 from ._base import BaseTorchEstimator
 from ._compat import Interval, StrOptions, check_is_fitted
-from ._utils import column_stats, draw_seed
+from ._utils import draw_seed
 from .nn import VAE, init_ppca
 
 #: The Gaussian decoder's variance floor, as a share of each column's variance
@@ -102,9 +102,12 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
     device : str or torch.device, default='auto'
         Where to train and infer; 'auto' uses CUDA when available.
     scaling : {'auto', 'standard', 'global'} or None, default='auto'
-        How X is scaled inside the estimator. 'auto' means 'standard' for the
-        Gaussian likelihood and None for the Bernoulli one, which needs X in
-        [0, 1] as it is ('standard' or 'global' with 'bernoulli' is an error).
+        How X is scaled inside the estimator. With the Gaussian likelihood
+        'auto' picks 'global' (one shared scale) when at least half of the
+        varying columns span exactly the same ``[min, max]`` (image-like data)
+        and 'standard' (per-column) otherwise; with the Bernoulli one it means
+        None, as that likelihood needs X in [0, 1] as it is ('standard' or
+        'global' with 'bernoulli' is an error). The choice is in ``scaling_``.
         The scaling never changes the units of the outputs:
         :meth:`inverse_transform` and :meth:`sample` return rows in the units
         of X, and :meth:`score_samples` a log-density in the units of X (the
@@ -121,6 +124,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         the draws are extended (or cut) from the same seed.
     mean_ : ndarray of shape (n_features_in_,)
         Per-column offset used to scale X.
+    scaling_ : {'standard', 'global'} or None
+        The scaling used, ``scaling`` with 'auto' resolved.
     scale_ : ndarray of shape (n_features_in_,)
         Per-column scale used to scale X.
     n_iter_ : int
@@ -238,9 +243,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
                     f"likelihood='bernoulli' models X in [0, 1] as it is, so scaling must be "
                     f"'auto' or None, got scaling={self.scaling!r}."
                 )
+            self.scaling_ = None
             return np.zeros(X.shape[1]), np.ones(X.shape[1])
-        if self.scaling == "auto":
-            return column_stats(X, allow_nan=self._allow_nan)
         return super()._fit_scaler(X)
 
     def _module_spec(self, n_features):

@@ -82,6 +82,19 @@ def test_scaling_options(digits, scaling):
     assert ae.inverse_transform(ae.transform(X)).shape == X.shape
 
 
+def test_auto_scaling_is_global_for_pixels_and_standard_for_mixed_units(digits):
+    X = digits[0][:300]
+    assert _ae(max_iter=1).fit(X).scaling_ == "global"
+    rng = np.random.RandomState(0)
+    mixed = rng.normal(size=(300, 3)) * [1e-3, 1.0, 1e5]
+    ae = _ae(max_iter=1).fit(mixed)
+    assert ae.scaling_ == "standard"
+    np.testing.assert_allclose(ae.scale_, mixed.std(0))
+    # Stretching half of the pixel columns breaks the shared range.
+    stretched = X * np.r_[np.ones(32), np.full(32, 3.0)]
+    assert _ae(max_iter=1).fit(stretched).scaling_ == "standard"
+
+
 def test_score_is_mean_of_score_samples_and_prefers_clean_rows(curve):
     ae = _ae(n_components=1, max_iter=100).fit(curve)
     scores = ae.score_samples(curve)
