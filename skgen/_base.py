@@ -11,6 +11,7 @@ Subclasses supply the module, the loss and their public methods.
 from __future__ import annotations
 
 import copy
+import functools
 import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
@@ -22,13 +23,15 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array
 
 from ._compat import Interval, StrOptions, _fit_context, check_is_fitted, validate_data
-from ._engine import History, Trainer, make_optimizer
+from ._engine import History, StreamedRows, Trainer, as_rows, make_optimizer
 from ._utils import (
     column_stats,
     draw_seed,
+    is_memory_mapped,
     resolve_device,
     seeded,
     shares_one_range,
+    standardize_rows,
     standardize_to_tensor,
     state_from_numpy,
     state_to_numpy,
@@ -38,6 +41,18 @@ from .exceptions import DivergenceError
 from .nn import ACTIVATIONS
 
 _INFERENCE_BATCH = 4096
+
+#: A memory-mapped X (a :class:`numpy.memmap`, or a view of one) larger than
+#: this many bytes is streamed: each batch is read from the mapping and
+#: standardized when it is needed, so the table is never copied into memory.
+#: Smaller mapped arrays, and all in-memory arrays, are standardized once into
+#: a float32 tensor (at most one float32 copy of X), which is faster to batch.
+_STREAM_MIN_BYTES = 64 * 2**20
+
+#: The data-dependent initialisation (``_initialize_module``) sees at most this
+#: many training rows, a random subsample, whatever the size of X. The PCA and
+#: PPCA starts use no more than this many rows anyway.
+_INIT_ROWS = 20_000
 
 
 def _check_numeric_frame(X, estimator_name):
@@ -102,7 +117,12 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         """Mean loss of a standardized float32 ``batch`` (see :mod:`skgen._engine`)."""
 
     def _initialize_module(self, module, X_train):
-        """Data-dependent initialisation, called once before training from scratch."""
+        """Data-dependent initialisation, called once before training from scratch.
+
+        ``X_train`` is a standardized float32 tensor of training rows in random
+        order: all of them, or a random subsample of ``_INIT_ROWS`` rows for a
+        larger X.
+        """
 
     def _on_fit_end(self, X):
         """Called after every ``fit`` / ``partial_fit`` with the validated X."""
@@ -167,7 +187,9 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         ----------
         X : array-like of shape (n_samples, n_features)
             Training data; float32 and float64 are kept, other numbers become
-            float64.
+            float64. A float32 or float64 :class:`numpy.memmap` larger than
+            64 MiB is streamed batch by batch and never copied into memory
+            (see ``docs/scaling.md``).
         y : Ignored
             Not used, present for API consistency.
 
@@ -253,11 +275,18 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             std = np.full(n_features, common)
         return mean, std
 
+    def _training_rows(self, X):
+        """The standardized rows of X for the engine: a tensor, or a stream for a large memmap."""
+        if is_memory_mapped(X) and X.nbytes > _STREAM_MIN_BYTES:
+            standardize = functools.partial(standardize_rows, mean=self.mean_, scale=self.scale_)
+            return StreamedRows(X, standardize, self.device_)
+        return standardize_to_tensor(X, self.mean_, self.scale_, self.device_)
+
     def _train(self, X, *, partial):
         device = self.device_
         seed = int(self._rng.randint(np.iinfo(np.int32).max))
-        X_t = standardize_to_tensor(X, self.mean_, self.scale_, device)
-        n_samples = X_t.shape[0]
+        data = self._training_rows(X)
+        n_samples = X.shape[0]
         generator = torch.Generator(device=device).manual_seed(seed)
         index = torch.randperm(n_samples, generator=generator, device=device)
         validation = None
@@ -275,15 +304,16 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             batch_size=self._batch_size(index.numel()), generator=generator,
             history=history, verbose=self.verbose, name=type(self).__name__,
         )
-        with seeded(seed, device):
-            if self._needs_init:
-                self._initialize_module(self.module_, X_t[index])
-                self._needs_init = False
-            converged = trainer.fit(
-                X_t, index, validation,
-                max_epochs=1 if partial else self.max_iter,
-                tol=self.tol, n_iter_no_change=self.n_iter_no_change, stop_early=not partial,
-            )
+        # Training draws only from `generator` (shuffling, noise, eps), never from
+        # torch's global generator, so concurrent fits in threads stay reproducible.
+        if self._needs_init:
+            self._initialize_module(self.module_, as_rows(data)(index[:_INIT_ROWS]))
+            self._needs_init = False
+        converged = trainer.fit(
+            data, index, validation,
+            max_epochs=1 if partial else self.max_iter,
+            tol=self.tol, n_iter_no_change=self.n_iter_no_change, stop_early=not partial,
+        )
         self.n_iter_ = history.n_iter
         self.loss_curve_ = history.loss_curve
         self.validation_loss_curve_ = history.validation_loss_curve if self.early_stopping else None
@@ -324,14 +354,18 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             return self.module_
         return copy.deepcopy(self.module_).to(dtype)
 
-    def _predict(self, X, fn, *, standardize=True, unstandardize=False,
-                 batch_size=_INFERENCE_BATCH):
+    def _predict(self, X, fn, *, standardize=True, unstandardize=False, batch_size=None):
         """Apply ``fn(module, x)`` to batches of ``X`` in X's dtype.
 
         ``standardize`` scales the input with ``mean_``/``scale_`` first;
-        ``unstandardize`` maps the output back to the units of X. Runs in eval mode under :func:`torch.inference_mode`, so each row's output
-        does not depend on the batch it is in. Returns a NumPy array of X's dtype.
+        ``unstandardize`` maps the output back to the units of X. Runs in eval
+        mode under :func:`torch.inference_mode`, so each row's output does not
+        depend on the batch it is in. X is read a batch at a time (a memmap is
+        never loaded whole) and each batch moves to the device on its own
+        (``batch_size`` rows, by default ``_INFERENCE_BATCH``). Returns a
+        NumPy array of X's dtype.
         """
+        batch_size = batch_size or _INFERENCE_BATCH
         np_dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
         dtype = torch.float64 if np_dtype == np.float64 else torch.float32
         module = self._inference_module(dtype)
@@ -339,7 +373,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         device = self.device_
         mean = torch.as_tensor(self.mean_, dtype=dtype, device=device)
         scale = torch.as_tensor(self.scale_, dtype=dtype, device=device)
-        out = []
+        out = None
         with torch.inference_mode():
             for start in range(0, X.shape[0], batch_size):
                 block = np.require(X[start:start + batch_size], dtype=np_dtype,
@@ -350,8 +384,10 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
                 yb = fn(module, xb)
                 if unstandardize:
                     yb = yb * scale + mean
-                out.append(yb.to("cpu", dtype))
-        return torch.cat(out).numpy()
+                if out is None:  # filled in place: no list of batches to concatenate
+                    out = np.empty((X.shape[0], *yb.shape[1:]), dtype=np_dtype)
+                out[start:start + block.shape[0]] = yb.to("cpu", dtype).numpy()
+        return out
 
     # ----------------------------------------------------------------- pickling
 

@@ -1,9 +1,12 @@
 """The training engine shared by every skgen estimator.
 
-It knows nothing of scikit-learn: it trains a :class:`torch.nn.Module` with Adam on
-an in-memory float32 tensor, batching by slicing a shuffled index, and records a
-:class:`History`. The estimators supply a loss function and turn the history into
-fitted attributes and warnings.
+It knows nothing of scikit-learn: it trains a :class:`torch.nn.Module` with Adam,
+batching by slicing a shuffled index, and records a :class:`History`. The rows
+come from an in-memory float32 tensor (moved to the device once) or from a
+*rows source*, a callable that returns the batch for an index (see
+:class:`StreamedRows`, which reads an array on disk batch by batch and moves
+each batch to the device). The estimators supply a loss function and turn the
+history into fitted attributes and warnings.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -16,16 +19,63 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 from torch import nn
 
 from .exceptions import DivergenceError
 
-__all__ = ["History", "Trainer", "make_optimizer"]
+__all__ = ["History", "StreamedRows", "Trainer", "as_rows", "make_optimizer"]
 
 #: ``loss_fn(module, batch, generator) -> scalar tensor``: the mean loss of a batch.
 #: ``module.training`` tells whether it is a training or a validation batch.
 LossFn = Callable[[nn.Module, torch.Tensor, torch.Generator], torch.Tensor]
+
+#: ``rows(index) -> tensor``: the rows ``index`` (a 1-D int64 tensor) of the
+#: training data as a float32 batch on the training device, in the order given.
+Rows = Callable[[torch.Tensor], torch.Tensor]
+
+
+def as_rows(data: torch.Tensor | Rows) -> Rows:
+    """The :data:`Rows` of ``data``: a tensor is indexed, a rows source is returned as is."""
+    if isinstance(data, torch.Tensor):
+        return data.__getitem__
+    return data
+
+
+class StreamedRows:
+    """A rows source that reads each batch from an array, e.g. a :class:`numpy.memmap`.
+
+    Only the rows asked for are read, so an array on disk is never loaded whole.
+    They are read in increasing row order (a batch of a shuffled epoch reads
+    the file front to back rather than jumping about), passed through
+    ``transform``, put back in the order asked for and moved to ``device``.
+    The batch is therefore exactly what indexing the transformed array held in
+    memory would give.
+
+    Parameters
+    ----------
+    array : array-like of shape (n_samples, n_features)
+        Anything NumPy can index with an integer array along the first axis.
+    transform : callable
+        ``transform(block) -> float32 ndarray`` of the same shape, applied to
+        each block of rows (the estimators standardize here).
+    device : torch.device
+        Where the batches go.
+    """
+
+    def __init__(self, array, transform, device):
+        self.array = array
+        self.transform = transform
+        self.device = device
+
+    def __call__(self, index: torch.Tensor) -> torch.Tensor:
+        wanted = index.cpu().numpy()
+        order = np.argsort(wanted, kind="stable")
+        block = self.transform(np.take(self.array, wanted[order], axis=0))
+        batch = np.empty_like(block)
+        batch[order] = block
+        return torch.from_numpy(batch).to(self.device)
 
 
 @dataclass
@@ -55,12 +105,12 @@ def make_optimizer(module: nn.Module, learning_rate: float, alpha: float) -> tor
 
 
 class Trainer:
-    """Minibatch Adam over in-memory tensors.
+    """Minibatch Adam over a tensor of rows or a rows source.
 
     Parameters
     ----------
     module : nn.Module
-        The model, already on ``X``'s device.
+        The model, already on the training device (where the batches are).
     optimizer : torch.optim.Optimizer
         Its optimizer; its state persists between calls (``partial_fit``).
     loss_fn : callable
@@ -89,14 +139,19 @@ class Trainer:
         self.verbose = verbose
         self.name = name
 
-    def train_epoch(self, X: torch.Tensor, index: torch.Tensor) -> float:
-        """One pass over ``X[index]`` in shuffled minibatches; returns the mean loss."""
+    def train_epoch(self, data: torch.Tensor | Rows, index: torch.Tensor) -> float:
+        """One pass over the rows ``index`` of ``data`` in shuffled minibatches.
+
+        ``data`` is a float32 tensor on the training device or a :data:`Rows`
+        source. Returns the mean loss.
+        """
         module, optimizer, loss_fn, gen = self.module, self.optimizer, self.loss_fn, self.generator
+        rows = as_rows(data)
         module.train()
         order = index[torch.randperm(index.numel(), generator=gen, device=gen.device)]
-        total = torch.zeros((), dtype=torch.float64, device=X.device)
+        total = torch.zeros((), dtype=torch.float64, device=order.device)
         for start in range(0, order.numel(), self.batch_size):
-            batch = X[order[start:start + self.batch_size]]
+            batch = rows(order[start:start + self.batch_size])
             loss = loss_fn(module, batch, gen)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -108,22 +163,24 @@ class Trainer:
         with torch.no_grad():
             return all(bool(torch.isfinite(p).all()) for p in self.module.parameters())
 
-    def evaluate(self, X: torch.Tensor, index: torch.Tensor) -> float:
-        """Mean loss over ``X[index]`` in eval mode, without gradients."""
-        module = self.module
+    def evaluate(self, data: torch.Tensor | Rows, index: torch.Tensor) -> float:
+        """Mean loss over the rows ``index`` of ``data`` in eval mode, without gradients."""
+        module, rows = self.module, as_rows(data)
         module.eval()
-        total = torch.zeros((), dtype=torch.float64, device=X.device)
+        total = torch.zeros((), dtype=torch.float64, device=index.device)
         with torch.inference_mode():
             for start in range(0, index.numel(), max(self.batch_size, 1024)):
-                batch = X[index[start:start + max(self.batch_size, 1024)]]
+                batch = rows(index[start:start + max(self.batch_size, 1024)])
                 total += self.loss_fn(module, batch, self.generator) * batch.shape[0]
         return float(total) / max(index.numel(), 1)
 
-    def fit(self, X, train_index, validation_index=None, *, max_epochs=1, tol=1e-4,
+    def fit(self, data, train_index, validation_index=None, *, max_epochs=1, tol=1e-4,
             n_iter_no_change=10, stop_early=True):
-        """Train up to ``max_epochs`` epochs.
+        """Train up to ``max_epochs`` epochs on the rows of ``data``.
 
-        With ``validation_index`` the validation loss is monitored and the best
+        ``data`` is a float32 tensor on the training device or a :data:`Rows`
+        source; ``train_index`` and ``validation_index`` select its rows. With
+        ``validation_index`` the validation loss is monitored and the best
         weights are restored at the end; otherwise the training loss is
         monitored. Training stops once the monitored loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs, if ``stop_early``.
@@ -141,7 +198,7 @@ class Trainer:
         converged = False
         for _ in range(max_epochs):
             tic = time.perf_counter()
-            loss = self.train_epoch(X, train_index)
+            loss = self.train_epoch(data, train_index)
             if not (math.isfinite(loss) and self._weights_finite()):
                 progress.close()
                 raise DivergenceError(
@@ -153,7 +210,7 @@ class Trainer:
             history.n_iter += 1
             current = loss
             if monitor_validation:
-                current = self.evaluate(X, validation_index)
+                current = self.evaluate(data, validation_index)
                 history.validation_loss_curve.append(current)
             if current < history.best_loss - tol:
                 history.no_improvement_count = 0

@@ -5,12 +5,23 @@
 from __future__ import annotations
 
 import contextlib
+import mmap
+import threading
 import warnings
 
 import numpy as np
 import torch
 
-_CHUNK_ROWS = 65536
+#: Passes over X (column statistics, standardization) go in row chunks whose
+#: float64 working copy is at most this large, so their buffers stay small
+#: next to a large X whatever its width.
+_CHUNK_BYTES = 16 * 2**20
+
+
+def _row_chunks(X):
+    """Slices of consecutive rows of X, each at most ``_CHUNK_BYTES`` as float64."""
+    step = max(1, _CHUNK_BYTES // (8 * max(X.shape[1], 1)))
+    return (slice(start, start + step) for start in range(0, X.shape[0], step))
 
 
 def resolve_device(device, *, on_missing="raise"):
@@ -59,15 +70,22 @@ def draw_seed(random_state):
     return int(np.random.RandomState(random_state).randint(np.iinfo(np.int32).max))
 
 
+_GLOBAL_RNG_LOCK = threading.Lock()
+
+
 @contextlib.contextmanager
 def seeded(seed, device):
     """Seed torch's global generator for the block and restore it afterwards.
 
-    Weight initialisation and layers such as dropout draw from the global
-    generator; forking it keeps the user's random state untouched.
+    Weight initialisation draws from the global generator; forking it keeps
+    the user's random state untouched. The generator belongs to the process,
+    so the block holds a lock: fits in threads of one process (joblib's
+    threading backend) take turns here instead of reseeding each other's
+    draws. Keep the block short (building a module); training draws from its
+    own ``torch.Generator``.
     """
     devices = [device.index or 0] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
+    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=devices):
         torch.default_generator.manual_seed(seed)
         if devices:
             with torch.cuda.device(devices[0]):
@@ -86,8 +104,8 @@ def column_stats(X, *, allow_nan=False):
     n_features = X.shape[1]
     total = np.zeros(n_features)
     count = np.zeros(n_features)
-    for start in range(0, X.shape[0], _CHUNK_ROWS):
-        block = np.asarray(X[start:start + _CHUNK_ROWS], dtype=np.float64)
+    for rows in _row_chunks(X):
+        block = np.asarray(X[rows], dtype=np.float64)
         if allow_nan:
             observed = ~np.isnan(block)
             total += np.where(observed, block, 0.0).sum(axis=0)
@@ -97,8 +115,8 @@ def column_stats(X, *, allow_nan=False):
             count += block.shape[0]
     mean = np.divide(total, count, out=np.zeros(n_features), where=count > 0)
     sq = np.zeros(n_features)
-    for start in range(0, X.shape[0], _CHUNK_ROWS):
-        dev = np.asarray(X[start:start + _CHUNK_ROWS], dtype=np.float64) - mean
+    for rows in _row_chunks(X):
+        dev = np.subtract(X[rows], mean, dtype=np.float64)
         sq += np.nansum(dev * dev, axis=0) if allow_nan else np.einsum("ij,ij->j", dev, dev)
     std = np.sqrt(np.divide(sq, count, out=np.zeros(n_features), where=count > 0))
     tiny = std <= 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0)
@@ -125,13 +143,37 @@ def shares_one_range(X):
     return bool(np.mean(full) >= 0.5)
 
 
+def standardize_rows(block, mean, scale):
+    """``(block - mean) / scale`` computed in float64 and returned as float32.
+
+    The one formula of both data paths: :func:`standardize_to_tensor` applies it
+    to the whole of X once, a streamed fit to each batch, and both give the
+    same bits.
+    """
+    out = np.subtract(block, mean, dtype=np.float64)
+    out /= scale
+    return out.astype(np.float32)
+
+
 def standardize_to_tensor(X, mean, scale, device):
     """``(X - mean) / scale`` as a float32 tensor, built in row chunks (no float64 copy)."""
     out = np.empty(X.shape, dtype=np.float32)
-    for start in range(0, X.shape[0], _CHUNK_ROWS):
-        block = np.asarray(X[start:start + _CHUNK_ROWS], dtype=np.float64)
-        out[start:start + _CHUNK_ROWS] = (block - mean) / scale
+    for rows in _row_chunks(X):
+        out[rows] = standardize_rows(X[rows], mean, scale)
     return torch.from_numpy(out).to(device)
+
+
+def is_memory_mapped(X):
+    """Whether the array ``X`` is a :class:`numpy.memmap` or a view of one.
+
+    Validation turns a memmap into a plain ``ndarray`` view of the same mapping,
+    so the chain of ``base`` arrays is followed down to the mapping.
+    """
+    while X is not None:
+        if isinstance(X, (np.memmap, mmap.mmap)):
+            return True
+        X = getattr(X, "base", None)
+    return False
 
 
 def state_to_numpy(obj):

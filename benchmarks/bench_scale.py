@@ -1,0 +1,183 @@
+"""Scale: fit throughput and peak memory from 10^4 to 10^6 rows.
+
+``AutoencoderTransformer(n_components=8, hidden_layer_sizes=(64,),
+batch_size=256, max_iter=2)`` with early stopping (10 % held out) on
+n x 100 float32 tables, n = 10^4, 10^5 and 10^6, held in memory and as a
+read-only ``np.memmap``. Every memmap run is streamed (``_STREAM_MIN_BYTES``
+is set to 0 here; by default only memmaps above 64 MiB are).
+
+The parent writes each table to a temporary file once. Each measurement runs
+in a fresh subprocess that reads the file into memory (``np.fromfile``) or
+maps it, warms up with a tiny fit, resets the kernel's peak-RSS counter
+(``/proc/self/clear_refs``; where that is not allowed, ``ru_maxrss`` is used
+and the growth may read low), fits, and reports:
+
+- rows/s: ``n_samples * epochs`` over the wall time of ``fit`` (validation,
+  scaling, initialisation and the held-out evaluation included);
+- peak RSS growth over the state before ``fit``, and as a multiple of the
+  array's size. For a memmap the RSS includes the file's pages as they are
+  read: page cache mapped into the process, which the kernel can drop;
+- peak anonymous memory growth (``RssAnon``, sampled every 10 ms): what the
+  process itself allocated.
+
+    python benchmarks/bench_scale.py [--sizes 10000 100000 1000000] [--threads 2]
+
+On a machine whose cores are busy with other work, pass ``--threads 1``: two
+OpenMP threads then wait for each other at every operation (measured here at
+a load average of 4 on 2 cores: 5 to 50 times slower than one thread).
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from _report import publish
+
+N_FEATURES, EPOCHS = 100, 2
+
+
+def write_table(path, n_samples, seed=0, chunk=100_000):
+    """An n x 100 float32 table with 8 nonlinear factors, written in chunks."""
+    rng = np.random.RandomState(seed)
+    mixing = rng.normal(size=(8, N_FEATURES)).astype(np.float32)
+    out = np.memmap(path, dtype=np.float32, mode="w+", shape=(n_samples, N_FEATURES))
+    for start in range(0, n_samples, chunk):
+        rows = min(chunk, n_samples - start)
+        latent = rng.normal(size=(rows, 8)).astype(np.float32)
+        noise = 0.1 * rng.normal(size=(rows, N_FEATURES)).astype(np.float32)
+        out[start:start + rows] = np.tanh(latent @ mixing) + noise
+    out.flush()
+    del out
+
+
+def _status(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _reset_peak():
+    """Reset VmHWM to the current RSS; False where the kernel does not allow it."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def child(path, n_samples, kind, threads):
+    import torch
+
+    import skgen._base
+    from skgen import AutoencoderTransformer
+
+    torch.set_num_threads(threads)
+    skgen._base._STREAM_MIN_BYTES = 0
+    if kind == "memory":
+        X = np.fromfile(path, dtype=np.float32).reshape(n_samples, N_FEATURES)
+    else:
+        X = np.memmap(path, dtype=np.float32, mode="r", shape=(n_samples, N_FEATURES))
+
+    def estimator():
+        return AutoencoderTransformer(n_components=8, hidden_layer_sizes=(64,), batch_size=256,
+                                      max_iter=EPOCHS, early_stopping=True, random_state=0,
+                                      device="cpu")
+
+    warnings.simplefilter("ignore")
+    estimator().fit(np.asarray(X[:2000]))  # first-use allocations are not the data's
+    cleared = _reset_peak()
+    rss0, anon0 = _status("VmRSS"), _status("RssAnon")
+    maxrss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    anon_peak, done = [anon0], threading.Event()
+
+    def sample():
+        while not done.wait(0.01):
+            anon_peak[0] = max(anon_peak[0], _status("RssAnon"))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    tic = time.perf_counter()
+    est = estimator().fit(X)
+    seconds = time.perf_counter() - tic
+    done.set()
+    sampler.join()
+    anon_peak[0] = max(anon_peak[0], _status("RssAnon"))
+    if cleared:
+        rss_growth = _status("VmHWM") - rss0
+    else:
+        rss_growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - maxrss0
+    print(json.dumps({"seconds": seconds, "epochs": est.n_iter_, "rss": rss_growth,
+                      "anon": anon_peak[0] - anon0, "nbytes": X.nbytes, "clean": cleared}))
+
+
+def measure(path, n_samples, kind, threads):
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(path), str(n_samples), kind, str(threads)],
+        capture_output=True, text=True, check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--child", nargs=4, metavar=("PATH", "N", "KIND", "THREADS"))
+    args = parser.parse_args()
+    if args.child:
+        path, n, kind, threads = args.child
+        child(path, int(n), kind, int(threads))
+        return
+
+    import torch
+
+    load_before = os.getloadavg()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.sizes:
+            path = Path(tmp) / f"X_{n}.f32"
+            write_table(path, n)
+            for kind in ("memory", "memmap"):
+                r = measure(path, n, kind, args.threads)
+                mib = 2**20
+                rows.append(
+                    f"| {n:,} | {'in memory' if kind == 'memory' else 'memmap, streamed'} "
+                    f"| {r['nbytes'] / mib:,.0f} | {r['seconds']:.1f} "
+                    f"| {n * r['epochs'] / r['seconds']:,.0f} "
+                    f"| {r['rss'] / mib:,.0f} ({r['rss'] / r['nbytes']:.2f}x) "
+                    f"| {r['anon'] / mib:,.0f} ({r['anon'] / r['nbytes']:.2f}x) |"
+                    + ("" if r["clean"] else " (ru_maxrss)")
+                )
+                print(rows[-1], flush=True)
+            path.unlink()
+    load_after = os.getloadavg()
+    lines = [
+        f"torch {torch.__version__}, {args.threads} torch threads on {os.cpu_count()} CPUs; "
+        f"load average (1, 5, 15 min) {', '.join(f'{x:.2f}' for x in load_before)} before, "
+        f"{', '.join(f'{x:.2f}' for x in load_after)} after",
+        "",
+        f"AutoencoderTransformer(n_components=8, hidden_layer_sizes=(64,), batch_size=256, "
+        f"max_iter={EPOCHS}, early_stopping=True) on n x {N_FEATURES} float32.",
+        "",
+        "| rows | X | data (MiB) | fit (s) | rows/s | peak RSS growth, MiB (x data) "
+        "| peak anonymous growth, MiB (x data) |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+        *rows,
+    ]
+    publish("bench_scale.py", "scale.md", lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,307 @@
+"""Scale: memory-mapped and streamed data, out-of-core and distributed fits, threads.
+
+The memmap, memory and ``partial_fit`` tests need only the package. The Dask
+tests skip without the ``skgen[dask]`` extra, the Ray test without Ray. The
+distributed ones start their engines on the loopback interface and stop them.
+"""
+
+import os
+import tracemalloc
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import load_digits
+from sklearn.decomposition import PCA
+from sklearn.model_selection import GridSearchCV
+
+import skgen._base
+import skgen._outlier
+import skgen._utils
+from skgen import AutoencoderTransformer
+
+from .conftest import ESTIMATORS, make_fast
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+per_estimator = pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
+
+DASK_REASON = "needs the skgen[dask] extra: pip install 'skgen[dask]'"
+
+
+def _table(n_samples=400, n_features=6, seed=0):
+    rng = np.random.RandomState(seed)
+    Z = rng.normal(size=(n_samples, 2))
+    X = np.tanh(Z @ rng.normal(size=(2, n_features))) + 0.1 * rng.normal(size=(n_samples, n_features))
+    return (X * rng.uniform(0.5, 20, size=n_features)).astype(np.float32)
+
+
+def _memmap(path, X):
+    """A read-only memmap holding X, as a user would open a table on disk."""
+    mm = np.memmap(path, dtype=X.dtype, mode="w+", shape=X.shape)
+    mm[:] = X
+    mm.flush()
+    del mm
+    return np.memmap(path, dtype=X.dtype, mode="r", shape=X.shape)
+
+
+def _outputs(est, X):
+    methods = ("transform", "score_samples", "decision_function")
+    return {m: getattr(est, m)(X) for m in methods if hasattr(est, m)}
+
+
+def _assert_same_model(a, b, X):
+    for (k, va), vb in zip(a.module_.state_dict().items(), b.module_.state_dict().values()):
+        assert torch.equal(va, vb), k
+    out_a, out_b = _outputs(a, X), _outputs(b, X)
+    for name in out_a:
+        assert_array_equal(out_a[name], out_b[name], err_msg=name)
+
+
+# ---------------------------------------------------------------- memmap streaming
+
+
+@per_estimator
+def test_large_memmap_is_streamed_and_trains_exactly_as_in_memory(cls, tmp_path, monkeypatch):
+    X = _table()
+    if cls._allow_nan:  # missing entries travel through the stream too
+        X[np.random.RandomState(1).rand(*X.shape) < 0.1] = np.nan
+    mm = _memmap(tmp_path / "X.f32", X)
+    monkeypatch.setattr(skgen._base, "_STREAM_MIN_BYTES", mm.nbytes - 1)
+
+    def no_copy(*args, **kwargs):
+        raise AssertionError("a streamed fit must not build a standardized copy of X")
+
+    params = {"random_state": 0, "max_iter": 3, "batch_size": 32}
+    in_memory = make_fast(cls, **params).fit(X)
+    with monkeypatch.context() as m:
+        m.setattr(skgen._base, "standardize_to_tensor", no_copy)
+        streamed = make_fast(cls, **params).fit(mm)
+        streamed.partial_fit(mm)
+    in_memory.partial_fit(X)
+    _assert_same_model(in_memory, streamed, X)
+    _assert_same_model(in_memory, streamed, mm)  # inference reads the memmap in batches
+
+
+@per_estimator
+def test_small_memmap_is_copied_in(cls, tmp_path, monkeypatch):
+    mm = _memmap(tmp_path / "X.f32", _table())
+    monkeypatch.setattr(skgen._base, "_STREAM_MIN_BYTES", mm.nbytes)
+    calls = []
+    original = skgen._base.standardize_to_tensor
+    monkeypatch.setattr(skgen._base, "standardize_to_tensor",
+                        lambda *a, **k: calls.append(1) or original(*a, **k))
+    make_fast(cls, random_state=0, max_iter=1).fit(mm)
+    assert calls == [1]
+
+
+@per_estimator
+def test_fit_memory_stays_within_one_copy_of_X(cls, tmp_path, monkeypatch):
+    """NumPy allocations during fit, measured with tracemalloc (torch's batches are tiny).
+
+    In memory: float32 X passes validation without a copy, and only its
+    standardized float32 copy is made, so the peak stays near 1x. Streamed from
+    a memmap: nothing proportional to X is allocated. The chunk and subsample
+    sizes are shrunk so that the fixed-size buffers do not hide a copy of X.
+    """
+    monkeypatch.setattr(skgen._utils, "_CHUNK_BYTES", 250 * 50 * 8)
+    monkeypatch.setattr(skgen._base, "_INIT_ROWS", 250)
+    monkeypatch.setattr(skgen._outlier, "_STATS_ROWS", 250)
+    monkeypatch.setattr(skgen._base, "_INFERENCE_BATCH", 250)
+    X = _table(n_samples=10_000, n_features=50)
+    mm = _memmap(tmp_path / "X.f32", X)
+    monkeypatch.setattr(skgen._base, "_STREAM_MIN_BYTES", mm.nbytes - 1)
+    params = {"random_state": 0, "max_iter": 1, "batch_size": 250, "early_stopping": False}
+    if "n_estimators" in cls().get_params():
+        params["n_estimators"] = 1  # one autoencoder of the ensemble shows the same memory
+    make_fast(cls, **params).fit(mm)  # first-use imports allocate too: not X's doing
+
+    def peak(data):
+        tracemalloc.start()
+        try:
+            make_fast(cls, **params).fit(data)
+            return tracemalloc.get_traced_memory()[1] / data.nbytes
+        finally:
+            tracemalloc.stop()
+
+    assert peak(X) < 1.3
+    assert peak(X.astype(np.float64)) < 0.65  # the float32 copy is half a float64 X
+    assert peak(mm) < 0.35  # buffers of a few hundred rows, and a few numbers per row
+
+
+@per_estimator
+def test_initialisation_sees_a_bounded_random_subsample(cls, monkeypatch):
+    X = _table(n_samples=300)
+    seen = []
+    original = cls._initialize_module
+
+    def spy(self, module, X_train):
+        seen.append(X_train.shape)
+        return original(self, module, X_train)
+
+    monkeypatch.setattr(cls, "_initialize_module", spy)
+    make_fast(cls, random_state=0, max_iter=1, validation_fraction=0.1).fit(X)
+    monkeypatch.setattr(skgen._base, "_INIT_ROWS", 50)
+    make_fast(cls, random_state=0, max_iter=1).fit(X)
+    assert seen == [(270, X.shape[1]), (50, X.shape[1])]  # the training rows, then 50 of them
+
+
+# ---------------------------------------------------------------- out-of-core
+
+
+def test_partial_fit_on_chunks_trains_as_well_as_fit_on_the_whole():
+    """Twenty passes over six chunks against twenty epochs of fit.
+
+    Held-out reconstruction error in the units of X (each model has its own
+    scaler, so their internal scores do not compare). The chunked model takes
+    its scaler and PCA start from the first chunk only; it must come within
+    15 % of the full fit (measured: 4.20 against 4.25) and, like it, beat PCA
+    with as many components (6.33) by far.
+    """
+    X, _ = load_digits(return_X_y=True)
+    order = np.random.RandomState(0).permutation(len(X))
+    X_train, X_test = X[order[:1500]], X[order[1500:]]
+    params = {"n_components": 8, "hidden_layer_sizes": (64,), "random_state": 0,
+              "device": "cpu", "early_stopping": False}
+
+    def error(est):
+        return np.mean((est.inverse_transform(est.transform(X_test)) - X_test) ** 2)
+
+    full = AutoencoderTransformer(max_iter=20, **params).fit(X_train)
+    chunked = AutoencoderTransformer(**params)
+    for _ in range(20):
+        for chunk in np.array_split(X_train, 6):
+            chunked.partial_fit(chunk)
+    assert chunked.n_iter_ == 120
+    assert error(chunked) < 1.15 * error(full)
+    assert error(chunked) < 0.8 * error(PCA(n_components=8).fit(X_train))
+
+
+def _mean_score_samples(est, X, y=None):
+    """A scorer for Incremental: the detector has score_samples but no score."""
+    return float(np.mean(est.score_samples(X)))
+
+
+@per_estimator
+def test_incremental_on_a_dask_array_is_partial_fit_chunk_by_chunk(cls):
+    da = pytest.importorskip("dask.array", reason=DASK_REASON)
+    wrappers = pytest.importorskip("dask_ml.wrappers", reason=DASK_REASON)
+    X = _table(n_samples=480)
+    X_dask = da.from_array(X, chunks=(120, X.shape[1]))
+    inc = wrappers.Incremental(make_fast(cls, random_state=0), scoring=_mean_score_samples,
+                               shuffle_blocks=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # dask-ml guessing the output meta
+        inc.fit(X_dask)
+        expected = make_fast(cls, random_state=0)
+        for start in range(0, len(X), 120):
+            expected.partial_fit(X[start:start + 120])
+        assert inc.estimator_.n_iter_ == 4
+        _assert_same_model(inc.estimator_, expected, X)
+        method = "transform" if hasattr(expected, "transform") else "predict"
+        out = getattr(inc, method)(X_dask)
+        assert isinstance(out, da.Array)  # lazy and blockwise
+        assert_array_equal(out.compute(), getattr(expected, method)(X))
+
+
+# ---------------------------------------------------------------- distributed search
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    pytest.importorskip("dask_ml", reason=DASK_REASON)
+    distributed = pytest.importorskip("dask.distributed", reason=DASK_REASON)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            yield client
+
+
+def _search():
+    X = load_digits().data[:300]
+    est = AutoencoderTransformer(hidden_layer_sizes=(8,), max_iter=5, random_state=0, device="cpu")
+    return GridSearchCV(est, {"n_components": [1, 6]}, cv=3), X
+
+
+def _assert_same_search(search, reference):
+    assert search.best_params_ == reference.best_params_ == {"n_components": 6}
+    # workers run torch with one thread, the test process maybe with more: the
+    # sums may round differently, never by more than this
+    assert_allclose(search.cv_results_["mean_test_score"],
+                    reference.cv_results_["mean_test_score"], rtol=1e-4)
+
+
+@pytest.mark.slow
+def test_grid_search_on_a_dask_cluster_matches_n_jobs_1(dask_client):
+    from dask.distributed import get_task_stream
+
+    search, X = _search()
+    reference = _search()[0].set_params(n_jobs=1).fit(X)
+    with joblib.parallel_backend("dask"), get_task_stream(dask_client) as tasks:
+        search.set_params(n_jobs=-1).fit(X)
+    assert tasks.data  # the fits ran on the cluster's workers
+    _assert_same_search(search, reference)
+
+
+@pytest.mark.slow
+def test_grid_search_on_ray_matches_n_jobs_1():
+    ray = pytest.importorskip("ray", reason="Ray is optional and not installed")
+    from ray.util.joblib import register_ray
+
+    search, X = _search()
+    reference = _search()[0].set_params(n_jobs=1).fit(X)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             _node_ip_address="127.0.0.1")
+    try:
+        register_ray()
+        with joblib.parallel_backend("ray"):
+            search.set_params(n_jobs=2).fit(X)
+    finally:
+        ray.shutdown()
+    _assert_same_search(search, reference)
+
+
+# ---------------------------------------------------------------- threads
+
+
+def _threads_in_worker():
+    """Torch's thread count in a worker, before and after a fit there."""
+    before = torch.get_num_threads()
+    make_fast(AutoencoderTransformer, random_state=0, max_iter=1).fit(_table(n_samples=50))
+    return before, torch.get_num_threads()
+
+
+def test_loky_workers_do_not_oversubscribe_torch(monkeypatch):
+    """loky gives each of n_jobs workers ``cpu_count() // n_jobs`` OpenMP threads.
+
+    It does so through OMP_NUM_THREADS and friends unless the parent set them,
+    so they are cleared here; torch reads them when a worker imports it.
+    """
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    limit = max(joblib.cpu_count() // 2, 1)
+    results = joblib.Parallel(n_jobs=2, backend="loky")(
+        joblib.delayed(_threads_in_worker)() for _ in range(2)
+    )
+    for before, after in results:
+        assert before <= limit
+        assert after == before  # fitting never changes the process's setting
+    assert os.environ.get("OMP_NUM_THREADS") is None  # nothing leaked into the parent
+
+
+def test_fits_in_threads_are_reproducible():
+    """The threading backend runs fits side by side in one process.
+
+    Building a module seeds torch's process-wide generator; that step takes a
+    lock, and training draws only from each fit's own generator, so threads
+    cannot disturb each other's draws: the results equal a serial search.
+    """
+    search, X = _search()
+    reference = _search()[0].set_params(n_jobs=1).fit(X)
+    with joblib.parallel_backend("threading", n_jobs=2):
+        search.fit(X)
+    assert_array_equal(search.cv_results_["mean_test_score"],
+                       reference.cv_results_["mean_test_score"])
