@@ -14,4 +14,16 @@ class DivergenceError(FloatingPointError, ValueError):
     :class:`FloatingPointError` and :class:`ValueError`, so code that guards a
     fit with ``except ValueError`` (as :class:`~sklearn.model_selection.GridSearchCV`
     does through ``error_score``) catches it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgen import AutoencoderTransformer, DivergenceError
+    >>> X = np.random.RandomState(0).normal(size=(100, 4))
+    >>> ae = AutoencoderTransformer(learning_rate_init=1e12, max_iter=5, random_state=0)
+    >>> try:
+    ...     ae.fit(X)
+    ... except DivergenceError:
+    ...     print("diverged; fitted:", hasattr(ae, "module_"))
+    diverged; fitted: False
     """

@@ -33,6 +33,16 @@ class DenoisingMLP(nn.Module):
     residual : bool, default=True
         Add a linear path from the input to the output, so that the network
         only has to learn what a linear map misses.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skgen.nn import DenoisingMLP
+    >>> net = DenoisingMLP(n_features=4, hidden_layer_sizes=(8,))
+    >>> x = torch.tensor([[0.5, float("nan"), 1.0, -1.0]])
+    >>> out = net(x)  # a value for every entry, the missing one too
+    >>> out.shape, bool(torch.isnan(out).any())
+    (torch.Size([1, 4]), False)
     """
 
     def __init__(self, n_features, hidden_layer_sizes=(256,), activation="relu", residual=True):

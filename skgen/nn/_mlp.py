@@ -30,6 +30,16 @@ def make_mlp(sizes, activation="relu"):
     Returns
     -------
     nn.Sequential
+
+    Examples
+    --------
+    >>> from skgen.nn import make_mlp
+    >>> make_mlp((64, 32, 2), "tanh")
+    Sequential(
+      (0): Linear(in_features=64, out_features=32, bias=True)
+      (1): Tanh()
+      (2): Linear(in_features=32, out_features=2, bias=True)
+    )
     """
     layers = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
@@ -45,6 +55,22 @@ class Residual(nn.Module):
     With the correction's last layer at zero and ``linear`` set to the PCA
     projection, a residual autoencoder starts exactly at PCA's solution and
     training can only add what the linear model misses.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Layer widths of the nonlinear branch, input first; the linear path
+        maps ``sizes[0]`` to ``sizes[-1]`` directly.
+    activation : str, default='relu'
+        A key of :data:`ACTIVATIONS`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skgen.nn import Residual
+    >>> block = Residual((64, 32, 2))
+    >>> block(torch.zeros(3, 64)).shape
+    torch.Size([3, 2])
     """
 
     def __init__(self, sizes, activation="relu"):
@@ -74,6 +100,17 @@ class MLPAutoencoder(nn.Module):
     residual : bool, default=False
         Give encoder and decoder a parallel linear path (:class:`Residual`), so
         that :func:`init_pca` can start the model at PCA.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skgen.nn import MLPAutoencoder
+    >>> module = MLPAutoencoder(n_features=64, n_components=2, hidden_layer_sizes=(32,))
+    >>> x = torch.randn(5, 64)
+    >>> module.encoder(x).shape
+    torch.Size([5, 2])
+    >>> module(x).shape
+    torch.Size([5, 64])
     """
 
     def __init__(self, n_features, n_components, hidden_layer_sizes=(), activation="relu",
@@ -101,6 +138,22 @@ def init_pca(encoder, decoder, X, max_rows=20000):
     encoder, decoder : Residual
     X : Tensor of shape (n_samples, n_features)
         Training rows in the model's input units; at most ``max_rows`` are used.
+    max_rows : int, default=20000
+        Number of leading rows of ``X`` used for the SVD.
+
+    Examples
+    --------
+    Data of rank 5 are reconstructed exactly by PCA with 5 components, so the
+    initialised autoencoder reconstructs them before any training:
+
+    >>> import torch
+    >>> from skgen.nn import MLPAutoencoder, init_pca
+    >>> g = torch.Generator().manual_seed(0)
+    >>> X = torch.randn(200, 5, generator=g) @ torch.randn(5, 10, generator=g)
+    >>> ae = MLPAutoencoder(10, 5, hidden_layer_sizes=(16,), residual=True)
+    >>> init_pca(ae.encoder, ae.decoder, X)
+    >>> bool(((ae(X) - X) ** 2).mean() < 1e-6)
+    True
     """
     X = X[:max_rows].to(torch.float64)
     mean = X.mean(dim=0)

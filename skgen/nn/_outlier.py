@@ -26,6 +26,18 @@ class AutoencoderEnsemble(nn.Module):
         Number of members.
     residual : bool, default=True
         Give the members a linear path that :meth:`init_pca` sets to PCA.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skgen.nn import AutoencoderEnsemble
+    >>> ens = AutoencoderEnsemble(n_features=8, n_components=2, hidden_layer_sizes=(16,),
+    ...                           n_estimators=3)
+    >>> x = torch.randn(10, 8)
+    >>> ens(x).shape  # every member's reconstruction
+    torch.Size([3, 10, 8])
+    >>> ens.codes(x).shape
+    torch.Size([3, 10, 2])
     """
 
     def __init__(self, n_features, n_components, hidden_layer_sizes=(), activation="relu",

@@ -28,7 +28,32 @@ LOG_VAR_GAIN = 10.0
 
 
 def gaussian_kl(mu, log_var):
-    """``KL(N(mu, diag(exp(log_var))) || N(0, I))`` in closed form, summed over the last axis."""
+    """``KL(N(mu, diag(exp(log_var))) || N(0, I))`` in closed form, summed over the last axis.
+
+    The divergence of a diagonal Gaussian from the standard normal is
+    ``0.5 * sum(mu**2 + exp(log_var) - 1 - log_var)``: the VAE's regularisation term.
+
+    Parameters
+    ----------
+    mu : Tensor of shape (..., n_components)
+        Means of the Gaussian.
+    log_var : Tensor of shape (..., n_components)
+        Log-variances of the Gaussian.
+
+    Returns
+    -------
+    Tensor of shape (...)
+        The divergence in nats.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skgen.nn import gaussian_kl
+    >>> gaussian_kl(torch.zeros(1, 2), torch.zeros(1, 2))  # q is the prior itself
+    tensor([0.])
+    >>> gaussian_kl(torch.tensor([[1.0]]), torch.tensor([[0.0]]))  # mean moved by 1
+    tensor([0.5000])
+    """
     return 0.5 * torch.sum(mu**2 + torch.exp(log_var) - 1.0 - log_var, dim=-1)
 
 
@@ -57,6 +82,18 @@ class VAE(nn.Module):
     residual : bool, default=True
         Give encoder and decoder a parallel linear path, so that
         :func:`init_ppca` can start the model at probabilistic PCA.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skgen.nn import VAE
+    >>> vae = VAE(n_features=64, n_components=2, hidden_layer_sizes=(32,))
+    >>> x = torch.randn(5, 64)
+    >>> mu, log_var = vae.encode(x)
+    >>> mu.shape
+    torch.Size([5, 2])
+    >>> vae.negative_elbo(x, torch.randn(5, 2)).shape  # one value per row
+    torch.Size([5])
     """
 
     def __init__(self, n_features, n_components, hidden_layer_sizes=(), activation="relu",
@@ -169,6 +206,26 @@ def init_ppca(module, X, max_rows=20000):
         With ``likelihood='gaussian'``.
     X : Tensor of shape (n_samples, n_features)
         Training rows in the model's input units; at most ``max_rows`` are used.
+    max_rows : int, default=20000
+        Number of leading rows of ``X`` used for the SVD.
+
+    Examples
+    --------
+    The posterior is then exact, so a single importance sample already gives
+    PPCA's log-likelihood, the one :meth:`sklearn.decomposition.PCA.score_samples`
+    computes:
+
+    >>> import numpy as np
+    >>> import torch
+    >>> from sklearn.decomposition import PCA
+    >>> from skgen.nn import VAE, init_ppca
+    >>> X = torch.randn(500, 6, generator=torch.Generator().manual_seed(0))
+    >>> vae = VAE(6, 2, hidden_layer_sizes=(8,))
+    >>> init_ppca(vae, X)
+    >>> log_lik = vae.iwae_log_likelihood(X, torch.zeros(1, 2)).detach().numpy()
+    >>> reference = PCA(n_components=2).fit(X.double().numpy()).score_samples(X.double().numpy())
+    >>> bool(np.allclose(log_lik, reference, atol=1e-4))
+    True
     """
     X = X[:max_rows].to(torch.float64)
     n, d = X.shape

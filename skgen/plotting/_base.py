@@ -1,0 +1,111 @@
+"""Helpers shared by the displays: the lazy matplotlib import and input checks."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import math
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+_INSTALL_HINT = "pip install skgen[plots]"
+
+
+def _import_pyplot(caller):
+    """Import :mod:`matplotlib.pyplot`, or say how to install it.
+
+    Parameters
+    ----------
+    caller : str
+        Named in the error, e.g. ``"LatentSpaceDisplay.plot"``.
+
+    Returns
+    -------
+    module
+        ``matplotlib.pyplot``.
+    """
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError(
+            f"{caller} needs matplotlib, which is not installed. Install it with "
+            f"`{_INSTALL_HINT}` (or `pip install matplotlib`)."
+        ) from exc
+    return plt
+
+
+def _axes(ax, caller):
+    """``(ax, figure)``: ``ax`` itself, or new axes on a new figure when it is None."""
+    plt = _import_pyplot(caller)
+    if ax is None:
+        _, ax = plt.subplots(layout="constrained")
+    return ax, ax.figure
+
+
+def _name(estimator):
+    return type(estimator).__name__
+
+
+def _check_fitted(estimator):
+    """``check_is_fitted``, which raises NotFittedError naming the estimator."""
+    check_is_fitted(estimator)
+
+
+def _n_latent(estimator):
+    """Width of the estimator's ``transform`` output, from its fitted attributes."""
+    if hasattr(estimator, "get_feature_names_out"):
+        try:
+            return len(estimator.get_feature_names_out())
+        except Exception:  # noqa: BLE001 - fall back to the parameters below
+            pass
+    for attr in ("n_components_", "n_components"):
+        value = getattr(estimator, attr, None)
+        if isinstance(value, (int, np.integer)):
+            return int(value)
+    return None
+
+
+def _check_two_components(estimator, caller):
+    """Raise a ValueError unless the estimator encodes to exactly 2 latent units."""
+    width = _n_latent(estimator)
+    if width != 2:
+        raise ValueError(
+            f"{caller} draws a 2-D latent space, but {_name(estimator)} encodes to "
+            f"{width} components (n_components={getattr(estimator, 'n_components', None)!r}). "
+            "Fit it with n_components=2."
+        )
+
+
+def _check_image_shape(image_shape, n_features, caller):
+    """Validate ``image_shape`` against ``n_features``; None means a square image."""
+    if image_shape is None:
+        side = math.isqrt(n_features)
+        if side * side != n_features:
+            raise ValueError(
+                f"{caller}: the rows have {n_features} features, which is not a square "
+                "number, so the image shape cannot be guessed; pass image_shape=(height, width)."
+            )
+        return (side, side)
+    try:
+        shape = tuple(int(s) for s in image_shape)
+    except TypeError as exc:
+        raise ValueError(
+            f"{caller}: image_shape must be a pair (height, width), got {image_shape!r}."
+        ) from exc
+    if len(shape) != 2 or min(shape) < 1 or shape[0] * shape[1] != n_features:
+        raise ValueError(
+            f"{caller}: image_shape={image_shape!r} does not match the {n_features} features "
+            f"of a row; height * width must equal {n_features}."
+        )
+    return shape
+
+
+def _mosaic(images, pad=1):
+    """Tile ``images`` of shape (n_rows, n_cols, h, w) into one 2-D array.
+
+    Each image gets a ``pad``-pixel frame of NaN, drawn in the axes' background
+    colour, so neighbouring images stay apart.
+    """
+    images = np.asarray(images, dtype=np.float64)
+    n_rows, n_cols, h, w = images.shape
+    framed = np.pad(images, ((0, 0), (0, 0), (pad, pad), (pad, pad)), constant_values=np.nan)
+    return framed.transpose(0, 2, 1, 3).reshape(n_rows * (h + 2 * pad), n_cols * (w + 2 * pad))
