@@ -15,10 +15,13 @@ from .nn._outlier import AutoencoderEnsemble
 
 #: Robust z-score of the anomaly score above which ``contamination="auto"`` flags a row
 #: (see :class:`AEOutlierDetector`).
-AUTO_THRESHOLD = 5.0
+AUTO_THRESHOLD = 4.0
 # Floor of the per-feature error scale, in standardized units (variance 1).
 _FEATURE_SCALE_FLOOR = 1e-2
-_CODE_WEIGHT = 1.0
+#: ``feature_error_scale_``, ``code_mean_`` and ``code_scale_`` come from at most
+#: about this many training rows (evenly spaced), so that a large X costs no
+#: per-entry copy; ``offset_`` always comes from the scores of every row.
+_STATS_ROWS = 100_000
 
 
 def _auto_components(n_features):
@@ -29,12 +32,16 @@ def _auto_components(n_features):
 class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     """Unsupervised anomaly detection with a small ensemble of robust autoencoders.
 
-    Rows are standardized, a few autoencoders are trained to reconstruct them
-    and a row's anomaly score is its reconstruction error: rows unlike the bulk
-    of the training data are reconstructed badly. The training data may hold
-    anomalies: each autoencoder starts at the PCA solution and its loss ignores
-    the ``trim_fraction`` worst-reconstructed rows of every batch, so it does
-    not learn to reconstruct them. The outlier API follows
+    Rows are standardized and a few autoencoders are trained to reconstruct
+    them. A row is scored on two counts, as in the classical SPE and Hotelling
+    T-squared statistics of PCA monitoring: how badly it is reconstructed
+    (rows off the data's manifold) and how far its code lies from the codes of
+    the training rows (rows on the manifold but where the data are sparse).
+    Each count is divided by its median over the training rows and the two are
+    averaged, so a typical training row scores about -1. The training data may
+    hold anomalies: each autoencoder starts at the PCA solution and its loss
+    ignores the ``trim_fraction`` worst-reconstructed rows of every batch, so
+    it does not learn to reconstruct them. The outlier API follows
     :class:`sklearn.ensemble.IsolationForest`: :meth:`score_samples` is higher
     for more normal rows, ``decision_function = score_samples - offset_`` and
     :meth:`predict` returns +1 for inliers and -1 for outliers.
@@ -45,11 +52,12 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         How ``offset_`` is set from the training scores. A float in (0, 0.5]
         sets it at that percentile of the training scores, so that this share
         of the training rows is flagged. 'auto' needs no known outlier share:
-        a row is flagged when its error exceeds the median training error by
-        more than ``AUTO_THRESHOLD = 5`` robust standard deviations (1.4826
-        times the median absolute deviation of the training errors). The
-        errors have a heavy right tail, so this flags a few percent of
-        typical training sets (measured on ADBench: 1-10 %).
+        a row is flagged when its anomaly score (minus :meth:`score_samples`)
+        exceeds the median training score by more than ``AUTO_THRESHOLD = 4``
+        robust standard deviations (1.4826 times the median absolute deviation
+        of the training scores). The scores have a heavy right tail, so this
+        flags a few percent of typical training sets (the share is printed by
+        ``benchmarks/bench_outliers.py``).
     n_components : int or 'auto', default='auto'
         Bottleneck width of each autoencoder. 'auto' means
         ``ceil(sqrt(n_features))``, at most ``n_features - 1`` and at least 1.
@@ -101,21 +109,26 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         minus ``offset_``.
     n_components_ : int
         The bottleneck width used.
-    feature_error_scale_ : ndarray of shape (n_features_in_,)
+    feature_error_scale_ : ndarray of shape (`n_features_in_`,)
         Mean squared reconstruction error of each column on the training rows
         the loss kept; each column's error is divided by it when scoring, so
-        hard-to-reconstruct columns do not dominate.
-    code_mean_, code_scale_ : ndarray of shape (n_estimators * n_components_,)
+        hard-to-reconstruct columns do not dominate. Above 100,000 training
+        rows this and the code statistics come from evenly spaced rows (every
+        ``ceil(n_samples / 100_000)``-th), so memory stays bounded.
+    code_mean_, code_scale_ : ndarray of shape (n_estimators * `n_components_`,)
         Mean and standard deviation of the members' codes on the kept training
         rows, which standardize the codes in the score.
+    reconstruction_scale_, latent_scale_ : float
+        Medians over the training rows of the two parts of the score, which
+        divide them (see :meth:`score_samples`).
     module_ : skgen.nn.AutoencoderEnsemble
         The trained torch module.
-    mean_, scale_ : ndarray of shape (n_features_in_,)
+    mean_, scale_ : ndarray of shape (`n_features_in_`,)
         The standardization of X.
     n_iter_, loss_curve_, validation_loss_curve_, best_loss_, device_ :
         Training history and device, as in :class:`AutoencoderTransformer`.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     See Also
     --------
@@ -218,18 +231,25 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
 
     def _on_fit_end(self, X):
         self.n_components_ = self._module_builder[1]["n_components"]
-        # per-column errors and codes of the training rows
-        entry_errors = self._predict(X, lambda m, x: m.squared_errors(x).mean(dim=0))
+        # per-column errors and codes of the training rows (every k-th row of a large X)
+        rows = X[::math.ceil(X.shape[0] / _STATS_ROWS)]
+        entry_errors = self._predict(rows, lambda m, x: m.squared_errors(x).mean(dim=0))
         entry_errors = entry_errors.astype(np.float64, copy=False)
         row_errors = entry_errors.mean(axis=1)
         # the statistics come from the rows the trimmed loss keeps, not the worst ones
         kept = row_errors <= np.quantile(row_errors, 1.0 - self.trim_fraction)
         self.feature_error_scale_ = np.maximum(entry_errors[kept].mean(axis=0),
                                                _FEATURE_SCALE_FLOOR)
-        codes = self._predict(X, lambda m, x: m.codes(x).transpose(0, 1).flatten(1))
-        codes = codes.astype(np.float64, copy=False)[kept]
-        self.code_mean_ = codes.mean(axis=0)
-        self.code_scale_ = np.maximum(codes.std(axis=0), 1e-6)
+        codes = self._predict(rows, lambda m, x: m.codes(x).transpose(0, 1).flatten(1))
+        codes = codes.astype(np.float64, copy=False)
+        self.code_mean_ = codes[kept].mean(axis=0)
+        self.code_scale_ = np.maximum(codes[kept].std(axis=0), 1e-6)
+        # each part of the score is divided by its median over the training rows
+        self.reconstruction_scale_ = 1.0
+        self.latent_scale_ = 1.0
+        reconstruction, latent = self._score_parts(rows)
+        self.reconstruction_scale_ = max(float(np.median(reconstruction)), 1e-12)
+        self.latent_scale_ = max(float(np.median(latent)), 1e-12)
         scores = self._score(X)
         if self.contamination == "auto":
             errors = -scores
@@ -244,14 +264,18 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     def score_samples(self, X):
         """Negative anomaly score of each row: lower means more abnormal.
 
-        The score is a squared distance in the estimator's scaled units. It
-        adds two parts, averaged over the autoencoders:
+        The anomaly score averages two parts, computed in the estimator's
+        scaled units and averaged over the autoencoders:
 
-        - each column's squared reconstruction error divided by
-          ``feature_error_scale_``;
-        - the squared standardized code, ``((z - code_mean_) / code_scale_) ** 2``.
+        - reconstruction: the mean over columns of each column's squared
+          reconstruction error divided by ``feature_error_scale_``, divided
+          by ``reconstruction_scale_``;
+        - latent: the mean over code units of the squared standardized code,
+          ``((z - code_mean_) / code_scale_) ** 2``, divided by
+          ``latent_scale_``.
 
-        The sum is divided by ``n_features + n_components``.
+        Both scales are the parts' medians on the training rows, so a typical
+        training row scores about -1.
 
         Parameters
         ----------
@@ -264,22 +288,27 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         X = self._validate_for_inference(X)
         return self._score(X)
 
-    def _score(self, X):
+    def _score_parts(self, X):
+        """The two parts of the anomaly score of validated rows, each divided by its scale."""
         dtype = torch.float64 if X.dtype == np.float64 else torch.float32
         device = self.device_
         weight = torch.as_tensor(1.0 / self.feature_error_scale_, dtype=dtype, device=device)
         code_mean = torch.as_tensor(self.code_mean_, dtype=dtype, device=device)
         code_scale = torch.as_tensor(self.code_scale_, dtype=dtype, device=device)
-        n_estimators = len(self.module_.members)
-        code_weight = _CODE_WEIGHT
 
-        def score(m, x):
-            reconstruction = (m.squared_errors(x).mean(dim=0) * weight).sum(dim=1)
+        def parts(m, x):
+            reconstruction = (m.squared_errors(x).mean(dim=0) * weight).mean(dim=1)
             z = (m.codes(x).transpose(0, 1).flatten(1) - code_mean) / code_scale
-            latent = (z ** 2).sum(dim=1) / n_estimators
-            return -(reconstruction + code_weight * latent) / (x.shape[1] + code_weight * z.shape[1] / n_estimators)
+            latent = (z**2).mean(dim=1)
+            return torch.stack([reconstruction / self.reconstruction_scale_,
+                                latent / self.latent_scale_], dim=1)
 
-        return self._predict(X, score).astype(np.float64, copy=False)
+        out = self._predict(X, parts).astype(np.float64, copy=False)
+        return out[:, 0], out[:, 1]
+
+    def _score(self, X):
+        reconstruction, latent = self._score_parts(X)
+        return -0.5 * (reconstruction + latent)
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers, non-negative for inliers.
