@@ -7,7 +7,9 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from sklearn import config_context
 from sklearn.base import OutlierMixin
+from sklearn.neighbors import NearestNeighbors
 
 from ._base import BaseTorchEstimator
 from ._compat import Interval, StrOptions
@@ -22,6 +24,16 @@ _FEATURE_SCALE_FLOOR = 1e-2
 #: about this many training rows (evenly spaced), so that a large X costs no
 #: per-entry copy; ``offset_`` always comes from the scores of every row.
 _STATS_ROWS = 100_000
+#: The density part of the score: mean squared distance of a row's standardized code
+#: to its ``_N_NEIGHBORS`` nearest codes among at most ``_REFERENCE_ROWS`` training rows.
+_N_NEIGHBORS = 50
+_REFERENCE_ROWS = 10_000
+#: Working memory (MiB) of one batch's neighbour search, scikit-learn's ``working_memory``.
+_NEIGHBOR_MEMORY_MIB = 64
+
+
+def _torch_dtype(X):
+    return torch.float64 if X.dtype == np.float64 else torch.float32
 
 
 def _auto_components(n_features):
@@ -33,12 +45,13 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     """Unsupervised anomaly detection with a small ensemble of robust autoencoders.
 
     Rows are standardized and a few autoencoders are trained to reconstruct
-    them. A row is scored on two counts, as in the classical SPE and Hotelling
-    T-squared statistics of PCA monitoring: how badly it is reconstructed
-    (rows off the data's manifold) and how far its code lies from the codes of
-    the training rows (rows on the manifold but where the data are sparse).
-    Each count is divided by its median over the training rows and the two are
-    averaged, so a typical training row scores about -1. The training data may
+    them. A row is scored on three counts: how badly it is reconstructed (rows
+    off the data's manifold, like the SPE statistic of PCA monitoring), how far
+    its code lies from the centre of the training codes (like Hotelling's
+    T-squared) and how far it lies from its nearest training codes (rows in
+    sparse places between clusters of the data). Each count is divided by its
+    median over the training rows and the three are averaged, so a typical
+    training row scores about -1. The training data may
     hold anomalies: each autoencoder starts at the PCA solution and its loss
     ignores the ``trim_fraction`` worst-reconstructed rows of every batch, so
     it does not learn to reconstruct them. The outlier API follows
@@ -118,8 +131,15 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     code_mean_, code_scale_ : ndarray of shape (n_estimators * `n_components_`,)
         Mean and standard deviation of the members' codes on the kept training
         rows, which standardize the codes in the score.
-    reconstruction_scale_, latent_scale_ : float
-        Medians over the training rows of the two parts of the score, which
+    reference_codes_ : ndarray of shape (n_reference, n_estimators * `n_components_`)
+        Standardized codes of at most 10,000 evenly spaced training rows the
+        trimmed loss kept, against which the density part is measured.
+    n_neighbors_ : int
+        Neighbours of the density part: 50, or fewer for a small X.
+    neighbors_ : sklearn.neighbors.NearestNeighbors
+        The neighbour search over ``reference_codes_``.
+    reconstruction_scale_, latent_scale_, density_scale_ : float
+        Medians over the training rows of the three parts of the score, which
         divide them (see :meth:`score_samples`).
     module_ : skgen.nn.AutoencoderEnsemble
         The trained torch module.
@@ -244,18 +264,30 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         codes = codes.astype(np.float64, copy=False)
         self.code_mean_ = codes[kept].mean(axis=0)
         self.code_scale_ = np.maximum(codes[kept].std(axis=0), 1e-6)
-        # each part of the score is divided by its median over the training rows
-        self.reconstruction_scale_ = 1.0
-        self.latent_scale_ = 1.0
-        reconstruction, latent = self._score_parts(rows)
+        # the codes of (at most _REFERENCE_ROWS evenly spaced) kept rows, for the density part
+        reference = (codes[kept] - self.code_mean_) / self.code_scale_
+        self.reference_codes_ = reference[::math.ceil(len(reference) / _REFERENCE_ROWS)]
+        n_reference = len(self.reference_codes_)
+        self.n_neighbors_ = max(1, min(_N_NEIGHBORS, n_reference - 1))
+        self.neighbors_ = NearestNeighbors(n_neighbors=self.n_neighbors_).fit(
+            self.reference_codes_)
+        # each part of the score is divided by its median over the training rows; the
+        # density part's median comes from the reference rows, each leaving itself out
+        self.reconstruction_scale_ = self.latent_scale_ = self.density_scale_ = 1.0
+        reconstruction, latent = self._score_parts(rows, density=False).T
         self.reconstruction_scale_ = max(float(np.median(reconstruction)), 1e-12)
         self.latent_scale_ = max(float(np.median(latent)), 1e-12)
+        if n_reference > 1:
+            distances, _ = self.neighbors_.kneighbors(
+                self.reference_codes_, n_neighbors=self.n_neighbors_ + 1)
+            density = np.mean(distances[:, 1:] ** 2, axis=1)
+            self.density_scale_ = max(float(np.median(density)), 1e-12)
         scores = self._score(X)
-        if self.contamination == "auto":
-            errors = -scores
-            median = np.median(errors)
-            spread = 1.4826 * np.median(np.abs(errors - median))
-            self.offset_ = float(-(median + AUTO_THRESHOLD * spread))
+        if self.contamination == "auto":  # median anomaly score + AUTO_THRESHOLD robust SDs
+            median = np.median(scores)
+            deviations = np.abs(scores - median)
+            spread = 1.4826 * np.median(deviations, overwrite_input=True)
+            self.offset_ = float(median - AUTO_THRESHOLD * spread)
         else:
             self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
 
@@ -264,17 +296,20 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     def score_samples(self, X):
         """Negative anomaly score of each row: lower means more abnormal.
 
-        The anomaly score averages two parts, computed in the estimator's
-        scaled units and averaged over the autoencoders:
+        The anomaly score averages three parts, computed in the estimator's
+        scaled units (the first two averaged over the autoencoders):
 
         - reconstruction: the mean over columns of each column's squared
           reconstruction error divided by ``feature_error_scale_``, divided
           by ``reconstruction_scale_``;
         - latent: the mean over code units of the squared standardized code,
           ``((z - code_mean_) / code_scale_) ** 2``, divided by
-          ``latent_scale_``.
+          ``latent_scale_``;
+        - density: the mean squared distance of the standardized code (all
+          members' codes side by side) to its ``n_neighbors_`` nearest
+          ``reference_codes_``, divided by ``density_scale_``.
 
-        Both scales are the parts' medians on the training rows, so a typical
+        The scales are the parts' medians on the training rows, so a typical
         training row scores about -1.
 
         Parameters
@@ -288,9 +323,8 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         X = self._validate_for_inference(X)
         return self._score(X)
 
-    def _score_parts(self, X):
-        """The two parts of the anomaly score of validated rows, each divided by its scale."""
-        dtype = torch.float64 if X.dtype == np.float64 else torch.float32
+    def _parts_function(self, dtype, density):
+        """``fn(module, x)`` giving a batch's score parts as columns (see :meth:`score_samples`)."""
         device = self.device_
         weight = torch.as_tensor(1.0 / self.feature_error_scale_, dtype=dtype, device=device)
         code_mean = torch.as_tensor(self.code_mean_, dtype=dtype, device=device)
@@ -300,15 +334,30 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
             reconstruction = (m.squared_errors(x).mean(dim=0) * weight).mean(dim=1)
             z = (m.codes(x).transpose(0, 1).flatten(1) - code_mean) / code_scale
             latent = (z**2).mean(dim=1)
-            return torch.stack([reconstruction / self.reconstruction_scale_,
-                                latent / self.latent_scale_], dim=1)
+            columns = [reconstruction / self.reconstruction_scale_, latent / self.latent_scale_]
+            if density:  # the neighbour search runs batch by batch, so memory stays bounded
+                distances, _ = self.neighbors_.kneighbors(z.cpu().numpy().astype(np.float64))
+                neighbours = np.mean(distances**2, axis=1) / self.density_scale_
+                columns.append(torch.as_tensor(neighbours, dtype=dtype, device=x.device))
+            return torch.stack(columns, dim=1)
 
-        out = self._predict(X, parts).astype(np.float64, copy=False)
-        return out[:, 0], out[:, 1]
+        return parts
+
+    def _score_parts(self, X, density=True):
+        """The parts of the anomaly score of validated rows, as columns of one array.
+
+        Reconstruction, latent and (unless ``density=False``) density, each
+        divided by its scale.
+        """
+        parts = self._parts_function(_torch_dtype(X), density)
+        with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):
+            return self._predict(X, parts).astype(np.float64, copy=False)
 
     def _score(self, X):
-        reconstruction, latent = self._score_parts(X)
-        return -0.5 * (reconstruction + latent)
+        parts = self._parts_function(_torch_dtype(X), density=True)
+        with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):
+            scores = self._predict(X, lambda m, x: -parts(m, x).mean(dim=1))
+        return scores.astype(np.float64, copy=False)
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers, non-negative for inliers.
