@@ -1,11 +1,13 @@
-"""Ablation of AEOutlierDetector's score: reconstruction part, latent part, both.
+"""Ablation of AEOutlierDetector's score: each of its three parts alone, and all.
 
 Same protocol as ``bench_outliers.py`` (stratified 70/30 split per seed, train
 and test capped at 20,000 rows, default detector fitted on raw X without
-labels). From each fitted detector the two parts of the anomaly score are read
-on the test rows -- the column-normalized reconstruction error and the squared
-standardized code, each divided by its training median -- and ranked on their
-own and summed (the shipped ``score_samples``). Prints the ROC-AUC table and
+labels). From each fitted detector the three parts of the anomaly score are
+read on the test rows -- the column-normalized reconstruction error, the
+squared standardized code and the distance to the nearest training codes, each
+divided by its training median -- and ranked on their own, as the first two
+summed (the score before the density part was added), and all three summed
+(the shipped ``score_samples``). Prints the ROC-AUC table and
 writes it to benchmarks/results/outlier_score.md.
 
     python benchmarks/bench_outlier_score.py [--seeds 0 1] [--datasets 6_cardio ...]
@@ -29,7 +31,7 @@ from bench_outliers import _cap  # noqa: E402
 
 from skgen import AEOutlierDetector  # noqa: E402
 
-PARTS = ("reconstruction", "latent", "sum (shipped)")
+PARTS = ("reconstruction", "latent", "density", "reconstruction + latent", "all three (shipped)")
 
 
 def part_aucs(name, seed):
@@ -40,8 +42,8 @@ def part_aucs(name, seed):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         det = AEOutlierDetector(random_state=seed).fit(X_tr)
-    reconstruction, latent = det._score_parts(det._validate_for_inference(X_te))
-    scores = (reconstruction, latent, -det.score_samples(X_te))
+    reconstruction, latent, density = det._score_parts(det._validate_for_inference(X_te)).T
+    scores = (reconstruction, latent, density, reconstruction + latent, -det.score_samples(X_te))
     return [roc_auc_score(y_te, s) for s in scores]
 
 
