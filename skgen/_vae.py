@@ -59,6 +59,12 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         make the likelihood blow up. 'bernoulli': for data in [0, 1]; X outside
         [0, 1] is an error. For grey levels rather than binary data its
         likelihood is the usual cross-entropy, not a normalized density.
+    decoder_variance : {'feature', 'latent'}, default='feature'
+        Gaussian likelihood only. 'feature': one learned variance per feature,
+        the same for every latent point. 'latent': each feature's variance also
+        depends on ``z`` (a second decoder MLP adds to its log), so that, for
+        example, a pixel that is blank for one kind of digit gets little noise
+        there and more elsewhere; same floor.
     n_importance_samples : int, default=100
         Number of importance samples ``K`` of the bound in :meth:`score_samples`.
         Larger is tighter and slower (cost grows linearly).
@@ -169,6 +175,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "beta": [Interval(Real, 0, None, closed="left")],
         "likelihood": [StrOptions({"gaussian", "bernoulli"})],
+        "decoder_variance": [StrOptions({"feature", "latent"})],
         "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
         "kl_warmup_epochs": [Interval(Integral, 0, None, closed="left")],
         "scaling": [StrOptions({"auto", "standard", "global"}), None],
@@ -180,6 +187,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         *,
         beta=1.0,
         likelihood="gaussian",
+        decoder_variance="feature",
         n_importance_samples=100,
         kl_warmup_epochs=0,
         hidden_layer_sizes=(256, 128),
@@ -201,6 +209,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         self.n_components = n_components
         self.beta = beta
         self.likelihood = likelihood
+        self.decoder_variance = decoder_variance
         self.n_importance_samples = n_importance_samples
         self.kl_warmup_epochs = kl_warmup_epochs
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -255,6 +264,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
             "activation": self.activation,
             "likelihood": self.likelihood,
             "residual": True,
+            "decoder_variance": self.decoder_variance,
         }
 
     @torch.no_grad()
@@ -358,9 +368,13 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         if self.likelihood == "bernoulli":
             p = self._predict(z, lambda m, c: m.mean(m.decode(c)), standardize=False)
             return (rng.uniform(size=(n_samples, n_features)) < p).astype(np.float64)
-        mean = self._predict(z, lambda m, c: m.decode(c), standardize=False)
-        with torch.no_grad():
-            std = np.exp(0.5 * self.module_.decoder_log_var().cpu().double().numpy())
+
+        def mean_and_std(m, c):
+            out = m.decode(c)
+            std = torch.exp(0.5 * m.decoder_log_var(out)).expand(c.shape[0], n_features)
+            return torch.cat([m.mean(out), std], dim=1)
+
+        mean, std = np.split(self._predict(z, mean_and_std, standardize=False), 2, axis=1)
         noise = rng.standard_normal((n_samples, n_features))
         return (mean + std * noise) * self.scale_ + self.mean_
 

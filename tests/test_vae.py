@@ -154,6 +154,20 @@ def test_sample_reproduces_mean_and_covariance(gaussian):
     assert np.linalg.norm(cov_s - cov_x) / np.linalg.norm(cov_x) < 0.05
 
 
+def test_latent_decoder_variance_fits_noise_that_depends_on_z():
+    """Noise 20x larger on one side of the latent line: a z-dependent variance scores higher."""
+    rng = np.random.RandomState(0)
+    t = rng.normal(size=(1600, 1))
+    scale = np.where(t < 0, 0.05, 1.0)
+    X = np.hstack([t, t, t]) + scale * rng.normal(size=(1600, 3))
+    X_train, X_test = X[:1200], X[1200:]
+    params = {"n_components": 1, "hidden_layer_sizes": (32,), "max_iter": 200,
+              "learning_rate_init": 3e-3}
+    per_feature = _vae(**params).fit(X_train)
+    per_latent = _vae(decoder_variance="latent", **params).fit(X_train)
+    assert per_latent.score(X_test) > per_feature.score(X_test) + 0.3
+
+
 def test_sample_random_state(curve):
     vae = _vae(n_components=1).fit(curve)
     np.testing.assert_array_equal(vae.sample(5, random_state=3), vae.sample(5, random_state=3))

@@ -82,6 +82,12 @@ class VAE(nn.Module):
     residual : bool, default=True
         Give encoder and decoder a parallel linear path, so that
         :func:`init_ppca` can start the model at probabilistic PCA.
+    decoder_variance : {'feature', 'latent'}, default='feature'
+        Gaussian likelihood only. 'feature': one learned variance per
+        feature. 'latent': the per-feature log-variance plus the output of a
+        second MLP of ``z`` (``variance_decoder``), so the variance of each
+        feature depends on the latent point; the decoder output then holds
+        the mean and that offset side by side.
 
     Examples
     --------
@@ -97,19 +103,30 @@ class VAE(nn.Module):
     """
 
     def __init__(self, n_features, n_components, hidden_layer_sizes=(), activation="relu",
-                 likelihood="gaussian", residual=True):
+                 likelihood="gaussian", residual=True, decoder_variance="feature"):
         super().__init__()
         if likelihood not in ("gaussian", "bernoulli"):
             raise ValueError(f"likelihood must be 'gaussian' or 'bernoulli', got {likelihood!r}.")
+        if decoder_variance not in ("feature", "latent"):
+            raise ValueError("decoder_variance must be 'feature' or 'latent', got "
+                             f"{decoder_variance!r}.")
         hidden = tuple(hidden_layer_sizes)
         block = Residual if residual and hidden else make_mlp
+        self.n_features = n_features
         self.n_components = n_components
         self.likelihood = likelihood
         self.encoder = block((n_features, *hidden, 2 * n_components), activation)
         self.decoder = block((n_components, *hidden[::-1], n_features), activation)
+        self.variance_decoder = None
         if likelihood == "gaussian":
             self.raw_log_var = nn.Parameter(torch.zeros(n_features))
             self.register_buffer("log_var_floor", torch.full((n_features,), math.log(1e-3)))
+            if decoder_variance == "latent":
+                self.variance_decoder = make_mlp((n_components, *hidden[::-1], n_features),
+                                                 activation)
+                with torch.no_grad():  # starts at the per-feature variance
+                    self.variance_decoder[-1].weight.zero_()
+                    self.variance_decoder[-1].bias.zero_()
 
     # ----------------------------------------------------------- distributions
 
@@ -120,25 +137,42 @@ class VAE(nn.Module):
         return mu, log_var.clamp(*ENCODER_LOG_VAR_RANGE)
 
     def decode(self, z):
-        """Mean of ``p(x|z)`` (Gaussian) or its logits (Bernoulli)."""
-        return self.decoder(z)
+        """Decoder output: the mean of ``p(x|z)`` (Gaussian) or its logits (Bernoulli).
 
-    def decoder_log_var(self):
-        """Per-feature log-variance of the Gaussian decoder, softly floored."""
+        With ``decoder_variance='latent'`` the log-variance offsets follow the
+        mean in the last axis (read them through :meth:`decoder_log_var`).
+        """
+        out = self.decoder(z)
+        if self.variance_decoder is not None:
+            out = torch.cat([out, self.variance_decoder(z)], dim=-1)
+        return out
+
+    def decoder_log_var(self, out=None):
+        """Log-variance of the Gaussian decoder, softly floored.
+
+        Per feature; with ``decoder_variance='latent'`` it also depends on the
+        latent point, through the decoder output ``out``.
+        """
+        raw = self.raw_log_var
+        if self.variance_decoder is not None and out is not None:
+            raw = raw + out[..., self.n_features:]
         floor = self.log_var_floor
-        return floor + F.softplus(LOG_VAR_GAIN * self.raw_log_var - floor)
+        return floor + F.softplus(LOG_VAR_GAIN * raw - floor)
 
     def mean(self, out):
         """The mean of ``p(x|z)`` from the decoder output."""
-        return torch.sigmoid(out) if self.likelihood == "bernoulli" else out
+        if self.likelihood == "bernoulli":
+            return torch.sigmoid(out)
+        return out[..., : self.n_features]
 
     def log_likelihood(self, x, out):
         """``log p(x|z)`` summed over features, from the decoder output ``out``."""
         if self.likelihood == "bernoulli":
             return -torch.sum(F.binary_cross_entropy_with_logits(out, x.expand_as(out),
                                                                  reduction="none"), dim=-1)
-        log_var = self.decoder_log_var()
-        return -0.5 * torch.sum(_LOG_2PI + log_var + (x - out) ** 2 * torch.exp(-log_var), dim=-1)
+        log_var = self.decoder_log_var(out)
+        residual = x - self.mean(out)
+        return -0.5 * torch.sum(_LOG_2PI + log_var + residual**2 * torch.exp(-log_var), dim=-1)
 
     def forward(self, x, eps):
         """Reparametrized pass: returns ``(decoder output, mu, log_var)``.

@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pytest
 import torch
 from sklearn.decomposition import PCA
 
@@ -44,11 +45,12 @@ def test_reconstruction_gradient_reaches_the_encoder_through_the_sample():
                for p in module.encoder.linear.parameters())
 
 
-def test_ppca_start_gives_pca_log_likelihood_exactly():
+@pytest.mark.parametrize("decoder_variance", ["feature", "latent"])
+def test_ppca_start_gives_pca_log_likelihood_exactly(decoder_variance):
     """At the PPCA start the posterior is exact, so even K=1 gives log p(x)."""
     rng = np.random.RandomState(0)
     X = rng.normal(size=(400, 2)) @ rng.normal(size=(2, 6)) + 0.3 * rng.normal(size=(400, 6))
-    module = VAE(6, 2, hidden_layer_sizes=(8,)).double()
+    module = VAE(6, 2, hidden_layer_sizes=(8,), decoder_variance=decoder_variance).double()
     x = torch.from_numpy(X)
     init_ppca(module, x)
     eps = torch.randn((1, 2), generator=torch.Generator().manual_seed(1), dtype=torch.float64)
@@ -74,3 +76,23 @@ def test_decoder_variance_is_floored():
     assert torch.all(module.decoder_log_var() >= module.log_var_floor)
     with torch.no_grad():
         assert math.isfinite(float(module.log_likelihood(torch.zeros(1, 3), torch.ones(1, 3))))
+
+
+def test_latent_decoder_variance_depends_on_z_and_keeps_the_floor():
+    torch.manual_seed(0)
+    module = VAE(3, 2, hidden_layer_sizes=(8,), decoder_variance="latent")
+    z = torch.randn(5, 2)
+    out = module.decode(z)
+    assert out.shape == (5, 6) and module.mean(out).shape == (5, 3)
+    # at construction the z-dependent part is zero: the per-feature variance
+    torch.testing.assert_close(module.decoder_log_var(out), module.decoder_log_var().expand(5, 3))
+    with torch.no_grad():
+        torch.nn.init.normal_(module.variance_decoder[-1].weight, std=1.0)
+        module.variance_decoder[-1].bias.fill_(-1e4)
+    log_var = module.decoder_log_var(module.decode(z))
+    assert torch.all(log_var >= module.log_var_floor)
+    with torch.no_grad():
+        torch.nn.init.normal_(module.variance_decoder[-1].weight, std=1.0)
+        module.variance_decoder[-1].bias.zero_()
+    log_var = module.decoder_log_var(module.decode(z))
+    assert log_var.std(dim=0).min() > 0  # varies with z
