@@ -251,21 +251,24 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
 
     def _on_fit_end(self, X):
         self.n_components_ = self._module_builder[1]["n_components"]
-        # per-column errors and codes of the training rows (every k-th row of a large X)
+        # per-column errors and codes of the training rows (every k-th row of a large X),
+        # from one pass of the ensemble
         rows = X[::math.ceil(X.shape[0] / _STATS_ROWS)]
-        entry_errors = self._predict(rows, lambda m, x: m.squared_errors(x).mean(dim=0))
-        entry_errors = entry_errors.astype(np.float64, copy=False)
-        row_errors = entry_errors.mean(axis=1)
+        n_features = X.shape[1]
+        errors_and_codes = self._predict(rows, lambda m, x: torch.cat(
+            [m.squared_errors(x).mean(dim=0), m.codes(x).transpose(0, 1).flatten(1)], dim=1))
+        errors_and_codes = errors_and_codes.astype(np.float64, copy=False)
+        entry_errors, codes = errors_and_codes[:, :n_features], errors_and_codes[:, n_features:]
         # the statistics come from the rows the trimmed loss keeps, not the worst ones
+        row_errors = entry_errors.mean(axis=1)
         kept = row_errors <= np.quantile(row_errors, 1.0 - self.trim_fraction)
         self.feature_error_scale_ = np.maximum(entry_errors[kept].mean(axis=0),
                                                _FEATURE_SCALE_FLOOR)
-        codes = self._predict(rows, lambda m, x: m.codes(x).transpose(0, 1).flatten(1))
-        codes = codes.astype(np.float64, copy=False)
         self.code_mean_ = codes[kept].mean(axis=0)
         self.code_scale_ = np.maximum(codes[kept].std(axis=0), 1e-6)
+        z = (codes - self.code_mean_) / self.code_scale_
         # the codes of (at most _REFERENCE_ROWS evenly spaced) kept rows, for the density part
-        reference = (codes[kept] - self.code_mean_) / self.code_scale_
+        reference = z[kept]
         self.reference_codes_ = reference[::math.ceil(len(reference) / _REFERENCE_ROWS)]
         n_reference = len(self.reference_codes_)
         self.n_neighbors_ = max(1, min(_N_NEIGHBORS, n_reference - 1))
@@ -273,10 +276,10 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
             self.reference_codes_)
         # each part of the score is divided by its median over the training rows; the
         # density part's median comes from the reference rows, each leaving itself out
-        self.reconstruction_scale_ = self.latent_scale_ = self.density_scale_ = 1.0
-        reconstruction, latent = self._score_parts(rows, density=False).T
+        reconstruction = np.mean(entry_errors / self.feature_error_scale_, axis=1)
         self.reconstruction_scale_ = max(float(np.median(reconstruction)), 1e-12)
-        self.latent_scale_ = max(float(np.median(latent)), 1e-12)
+        self.latent_scale_ = max(float(np.median(np.mean(z**2, axis=1))), 1e-12)
+        self.density_scale_ = 1.0
         if n_reference > 1:
             distances, _ = self.neighbors_.kneighbors(
                 self.reference_codes_, n_neighbors=self.n_neighbors_ + 1)
@@ -323,7 +326,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         X = self._validate_for_inference(X)
         return self._score(X)
 
-    def _parts_function(self, dtype, density):
+    def _parts_function(self, dtype):
         """``fn(module, x)`` giving a batch's score parts as columns (see :meth:`score_samples`)."""
         device = self.device_
         weight = torch.as_tensor(1.0 / self.feature_error_scale_, dtype=dtype, device=device)
@@ -334,27 +337,26 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
             reconstruction = (m.squared_errors(x).mean(dim=0) * weight).mean(dim=1)
             z = (m.codes(x).transpose(0, 1).flatten(1) - code_mean) / code_scale
             latent = (z**2).mean(dim=1)
-            columns = [reconstruction / self.reconstruction_scale_, latent / self.latent_scale_]
-            if density:  # the neighbour search runs batch by batch, so memory stays bounded
-                distances, _ = self.neighbors_.kneighbors(z.cpu().numpy().astype(np.float64))
-                neighbours = np.mean(distances**2, axis=1) / self.density_scale_
-                columns.append(torch.as_tensor(neighbours, dtype=dtype, device=x.device))
-            return torch.stack(columns, dim=1)
+            # the neighbour search runs batch by batch, so its memory stays bounded
+            distances, _ = self.neighbors_.kneighbors(z.cpu().numpy().astype(np.float64))
+            density = torch.as_tensor(np.mean(distances**2, axis=1) / self.density_scale_,
+                                      dtype=dtype, device=x.device)
+            return torch.stack([reconstruction / self.reconstruction_scale_,
+                                latent / self.latent_scale_, density], dim=1)
 
         return parts
 
-    def _score_parts(self, X, density=True):
+    def _score_parts(self, X):
         """The parts of the anomaly score of validated rows, as columns of one array.
 
-        Reconstruction, latent and (unless ``density=False``) density, each
-        divided by its scale.
+        Reconstruction, latent and density, each divided by its scale.
         """
-        parts = self._parts_function(_torch_dtype(X), density)
+        parts = self._parts_function(_torch_dtype(X))
         with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):
             return self._predict(X, parts).astype(np.float64, copy=False)
 
     def _score(self, X):
-        parts = self._parts_function(_torch_dtype(X), density=True)
+        parts = self._parts_function(_torch_dtype(X))
         with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):
             scores = self._predict(X, lambda m, x: -parts(m, x).mean(dim=1))
         return scores.astype(np.float64, copy=False)
