@@ -17,6 +17,7 @@ to the clean held-out rows, in squared pixel units scaled to [0, 1].
 Run: ``python benchmarks/bench_denoising.py``; writes benchmarks/results/denoising.md.
 """
 
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -29,9 +30,11 @@ from sklearn.model_selection import train_test_split
 
 from skgen import DenoisingAutoencoder
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import publish  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 MNIST = ROOT / ".." / "shared" / "data" / "mnist_5k.csv.gz"
-RESULTS = ROOT / "benchmarks" / "results" / "denoising.md"
 LEVELS = (0.2, 0.4)  # noise std as a share of the pixel range [0, 1]
 KS = (5, 10, 15, 20, 30, 40, 60, 80, 120)
 
@@ -91,16 +94,13 @@ def main():
         cells[1] += f" ({pca_label.split('=')[1].rstrip(')')})" if "=" in pca_label else ""
         fit = ", ".join(f"{t:.0f} ({it})" for t, it in times.values())
         lines.append(f"| {name} | {shape} | {sigma} | " + " | ".join(cells) + f" | {fit} |")
-    table = "\n".join(lines)
-    note = ("\nPixels scaled to [0, 1]; MSE to the clean held-out rows (lowest in bold). PCA's k "
+    lines += ["", "Pixels scaled to [0, 1]; MSE to the clean held-out rows (lowest in bold). PCA's k "
             "(in brackets) is the oracle best on the held-out rows. The DAE is told the noise: "
             "noise_level = sigma / scale_; otherwise defaults (scaling='auto' picks one shared "
             "scale), which also hide mask_level=0.4 of the entries in training so that the model "
             "can impute; the mask_level=0 row trains on Gaussian noise only. One torch thread; "
-            "MNIST: 3000 train / 1000 test rows of the 5k sample.\n")
-    print(table + note)
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text("# Denoising benchmark\n\n" + table + "\n" + note)
+            "MNIST: 3000 train / 1000 test rows of the 5k sample."]
+    publish("bench_denoising.py", "denoising.md", lines, title="Denoising benchmark")
 
 
 if __name__ == "__main__":

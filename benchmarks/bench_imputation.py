@@ -29,29 +29,29 @@ from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _datasets import load_adbench  # noqa: E402
+from _report import publish  # noqa: E402
 
 from skgen import DenoisingAutoencoder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 MNIST = ROOT / ".." / "shared" / "data" / "mnist_5k.csv.gz"
-RESULTS = ROOT / "benchmarks" / "results" / "imputation.md"
 RATES = (0.1, 0.3, 0.5)
 TABLES = ("6_cardio", "22_magic.gamma", "35_SpamBase")
 MAX_ROWS = 2000
 
 
 def datasets():
-    yield "digits", load_digits().data, True
+    yield "digits", load_digits().data
     X = np.loadtxt(MNIST, delimiter=",")[:, :-1] / 255.0
-    yield "mnist", X[np.random.RandomState(0).permutation(len(X))[:MAX_ROWS]], True
+    yield "mnist", X[np.random.RandomState(0).permutation(len(X))[:MAX_ROWS]]
     for name in TABLES:
         X, _ = load_adbench(name)
         if len(X) > MAX_ROWS:
             X = X[np.random.RandomState(0).permutation(len(X))[:MAX_ROWS]]
-        yield name, X, False
+        yield name, X
 
 
-def imputers(name, images):
+def imputers(name):
     return {
         "mean": SimpleImputer(strategy="mean", keep_empty_features=True),
         "KNN": KNNImputer(n_neighbors=5, keep_empty_features=True),
@@ -65,13 +65,13 @@ def main():
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore")
     rows = []
-    for name, X, images in datasets():
+    for name, X in datasets():
         spread = X.std()
         for rate in RATES:
             mask = np.random.RandomState(1).rand(*X.shape) < rate
             X_missing = np.where(mask, np.nan, X)
             result = {}
-            for method, imputer in imputers(name, images).items():
+            for method, imputer in imputers(name).items():
                 tic = time.perf_counter()
                 X_filled = imputer.fit_transform(X_missing)
                 seconds = time.perf_counter() - tic
@@ -91,16 +91,13 @@ def main():
         times = [f"{result[m][1]:.1f}" for m in methods]
         lines.append(f"| {name} | {shape[0]}x{shape[1]} | {int(rate * 100)}% | "
                      + " | ".join(cells) + " | " + " | ".join(times) + " |")
-    table = "\n".join(lines)
-    note = ("\nRMSE on the hidden entries divided by the standard deviation of all of X (lower "
+    lines += ["", "RMSE on the hidden entries divided by the standard deviation of all of X (lower "
             "is better; best in bold); fit_transform time in seconds, one torch thread, shared "
             "machine. KNNImputer(n_neighbors=5); IterativeImputer(max_iter=5, BayesianRidge, "
             "n_nearest_features=20 on MNIST); DenoisingAutoencoder defaults "
             "(scaling='auto' chose one shared scale on digits and MNIST). MNIST: 2000 random rows of the 5k sample; ADBench tables: "
-            "at most 2000 random rows.\n")
-    print(table + note)
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text("# Imputation benchmark\n\n" + table + "\n" + note)
+            "at most 2000 random rows."]
+    publish("bench_imputation.py", "imputation.md", lines, title="Imputation benchmark")
 
 
 if __name__ == "__main__":

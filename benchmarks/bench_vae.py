@@ -25,6 +25,7 @@ for these small networks.
 """
 
 import argparse
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -39,6 +40,9 @@ from sklearn.mixture import GaussianMixture
 from sklearn.model_selection import cross_val_score, train_test_split
 
 from skgen import VAETransformer
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import publish  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 MNIST = ROOT.parent.parent / "shared" / "data" / "mnist_5k.csv.gz"
@@ -134,15 +138,13 @@ def main():
     for name, model, n_params, ll, auc, seconds in rows:
         ll = "" if np.isnan(ll) else f"{ll:.1f}"
         lines.append(f"| {name} | {model} | {n_params:,} | {ll} | {auc:.3f} | {seconds:.1f} |")
-    table = "\n".join(lines)
-    footer = (f"\nData dequantized with U(0,1) noise (same for all methods); 25% held out; "
+    lines += ["", f"Data dequantized with U(0,1) noise (same for all methods); 25% held out; "
               f"C2ST: HistGradientBoosting, 3-fold ROC-AUC, 0.5 = indistinguishable. "
-              f"Total {time.perf_counter() - start:.0f} s, torch threads={args.threads}.\n")
-    print(table + "\n" + footer)
-    if not args.no_write:
-        out = ROOT / "results" / "vae.md"
-        out.parent.mkdir(exist_ok=True)
-        out.write_text("# VAETransformer benchmark\n\n" + table + "\n" + footer)
+              f"Total {time.perf_counter() - start:.0f} s, torch threads={args.threads}."]
+    if args.no_write:
+        print("\n".join(lines))
+    else:
+        publish("bench_vae.py", "vae.md", lines, title="VAETransformer benchmark")
 
 
 if __name__ == "__main__":
