@@ -183,11 +183,13 @@ def run(datasets, seeds, method_names, ae_params, cache_path=None, pyod_seeds=No
                 rec = per_seed.setdefault(m, {"auc": [], "ap": [], "flag": [], "time": []})
                 for k, v in result.items():
                     rec[k].append(v)
+                rec.setdefault("by_seed", {})[seed] = result["auc"]
         if per_seed:
             rows[name] = {
                 "n": len(y), "p": X.shape[1], "share": float(y.mean()),
-                **{m: {**{k: float(np.mean(v)) if v else float("nan") for k, v in r.items()},
-                       "n_seeds": len(r["auc"])}
+                **{m: {**{k: float(np.mean(v)) if v else float("nan") for k, v in r.items()
+                          if k != "by_seed"},
+                       "n_seeds": len(r["auc"]), "by_seed": r["by_seed"]}
                    for m, r in per_seed.items()},
             }
             line = "  ".join(f"{m} {r['auc']:.3f}" for m, r in rows[name].items()
@@ -222,6 +224,19 @@ def _summary(rows, methods, fit_time, title):
     return lines
 
 
+def _seed_summary(rows, methods, seeds):
+    """Mean ROC-AUC over the data sets, seed by seed: is a gap larger than the seed noise?"""
+    lines = ["", "Mean ROC-AUC over the data sets, by seed (a data set missing a seed is left "
+             "out of that seed's mean):", "",
+             "| method | " + " | ".join(f"seed {s}" for s in seeds) + " |",
+             "|---|" + "---:|" * len(seeds)]
+    for m in methods:
+        means = [np.mean([r[m]["by_seed"][s] for r in rows.values() if s in r[m]["by_seed"]])
+                 for s in seeds]
+        lines.append(f"| {m} | " + " | ".join(f"{v:.4f}" for v in means) + " |")
+    return lines
+
+
 def format_tables(rows, notes, fit_time, method_names, seeds):
     methods = [m for m in method_names if any(m in r for r in rows.values())]
     head = "| data set | rows | p | anomalies | " + " | ".join(methods) + " | AE auto % |"
@@ -243,6 +258,7 @@ def format_tables(rows, notes, fit_time, method_names, seeds):
     everywhere = [m for m in methods if all(m in r for r in rows.values())]
     partial = [m for m in methods if m not in everywhere]
     lines += _summary(rows, everywhere, fit_time, "Summary over all data sets")
+    lines += _seed_summary(rows, everywhere, seeds)
     if partial:
         common = {k: r for k, r in rows.items() if all(m in r for m in methods)}
         if common:

@@ -125,6 +125,18 @@ def test_defaults_and_fitted_attributes(planted, fitted):
     assert det.code_mean_.shape == det.code_scale_.shape == (2,)
 
 
+def test_auto_scaling_shares_one_scale_on_pixels_only(planted):
+    """Mixed units are scaled per column; pixel-like columns with one range share a scale."""
+    from sklearn.datasets import load_digits
+
+    X, _ = planted
+    assert AEOutlierDetector().scaling == "auto"
+    assert AEOutlierDetector(**{**FAST, "max_iter": 1}).fit(X).scaling_ == "standard"
+    pixels = load_digits().data[:300]
+    det = AEOutlierDetector(**{**FAST, "max_iter": 1}).fit(pixels)
+    assert det.scaling_ == "global" and np.unique(det.scale_).size == 1
+
+
 @pytest.mark.parametrize("param, value", [("contamination", 0.6), ("contamination", 0.0),
                                           ("contamination", "some"), ("n_estimators", 0),
                                           ("trim_fraction", 0.5), ("n_components", 0)])
