@@ -11,5 +11,12 @@ only when something is drawn.
 from ._images import ImageGridDisplay
 from ._latent import LatentGridDisplay, LatentSpaceDisplay
 from ._loss import LossCurveDisplay
+from ._scores import OutlierScoreDisplay
 
-__all__ = ["ImageGridDisplay", "LatentGridDisplay", "LatentSpaceDisplay", "LossCurveDisplay"]
+__all__ = [
+    "ImageGridDisplay",
+    "LatentGridDisplay",
+    "LatentSpaceDisplay",
+    "LossCurveDisplay",
+    "OutlierScoreDisplay",
+]

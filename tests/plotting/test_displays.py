@@ -8,6 +8,8 @@ from numpy.testing import assert_allclose
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.exceptions import NotFittedError
+from sklearn.metrics import roc_auc_score
+from sklearn.preprocessing import StandardScaler
 from sklearn.mixture import GaussianMixture
 
 from skgen import AEOutlierDetector, AutoencoderTransformer, DenoisingAutoencoder, VAETransformer
@@ -16,6 +18,7 @@ from skgen.plotting import (
     LatentGridDisplay,
     LatentSpaceDisplay,
     LossCurveDisplay,
+    OutlierScoreDisplay,
 )
 
 matplotlib = pytest.importorskip("matplotlib")
@@ -237,6 +240,59 @@ def test_loss_curve_rejects_wrong_input(data):
         LossCurveDisplay([]).plot()
 
 
+# ---------------------------------------------------------------- OutlierScoreDisplay
+
+
+@pytest.fixture(scope="module")
+def shuffled_digits(data):
+    """Digits plus 15 rows whose pixels were permuted, labelled 1."""
+    X = data[0]
+    rng = np.random.RandomState(0)
+    bad = np.array([row[rng.permutation(64)] for row in X[:15]])
+    return np.vstack([X, bad]), np.r_[np.zeros(len(X)), np.ones(15)]
+
+
+def test_outlier_scores_split_by_label_with_threshold(shuffled_digits):
+    X, y = shuffled_digits
+    det = AEOutlierDetector(**{**FAST, "n_estimators": 1}).fit(X)
+    disp = OutlierScoreDisplay.from_estimator(det, X, y, bins=20)
+    scores = det.score_samples(X)
+    assert list(disp.bars_) == ["normal rows", "anomalies"]
+    normal, anomalies = disp.bars_.values()
+    assert [t.get_text() for t in disp.ax_.get_legend().get_texts()] == [
+        "normal rows", "anomalies", "offset_"]
+    assert sum(p.get_height() for p in normal) == (y == 0).sum()
+    assert sum(p.get_height() for p in anomalies) == (y == 1).sum()
+    assert disp.line_.get_xdata()[0] == pytest.approx(-np.log10(-det.offset_))
+    assert disp.roc_auc_ == pytest.approx(roc_auc_score(y, -scores))
+    assert disp.ax_.get_title() == f"AEOutlierDetector: ROC-AUC {disp.roc_auc_:.3f}"
+    assert disp.ax_.get_yscale() == "log"
+    # +1/-1 labels as predict returns them mean the same thing
+    again = OutlierScoreDisplay(scores, labels=np.where(y == 1, -1, 1), offset=det.offset_).plot()
+    assert again.roc_auc_ == pytest.approx(disp.roc_auc_)
+
+
+def test_outlier_scores_without_labels_or_log_scale():
+    scores = np.array([-3.0, -1.0, 0.5, 2.0])
+    disp = OutlierScoreDisplay(scores, offset=0.0).plot(log_scale=False, bins=4)
+    (bars,) = disp.bars_.values()
+    assert [p.get_height() for p in bars] == [1, 1, 1, 1]
+    assert disp.roc_auc_ is None and disp.line_.get_xdata()[0] == 0.0
+    with pytest.raises(ValueError, match="needs negative scores"):
+        OutlierScoreDisplay(scores).plot()
+
+
+def test_outlier_scores_reject_wrong_input(data):
+    with pytest.raises(ValueError, match="needs an estimator with score_samples"):
+        OutlierScoreDisplay.from_estimator(StandardScaler().fit(data[0]), data[0])
+    with pytest.raises(ValueError, match="3 labels for 2 scores"):
+        OutlierScoreDisplay([-1.0, -2.0], labels=[0, 1, 0]).plot()
+    with pytest.raises(ValueError, match="labels must be 0/1"):
+        OutlierScoreDisplay([-1.0, -2.0], labels=[2, 3]).plot()
+    with pytest.raises(ValueError, match="finite numbers"):
+        OutlierScoreDisplay([-1.0, np.nan]).plot()
+
+
 # --------------------------------------------------------------------- all displays
 
 
@@ -245,7 +301,8 @@ def test_loss_curve_rejects_wrong_input(data):
     lambda est, X: LatentGridDisplay.from_estimator(est),
     lambda est, X: ImageGridDisplay.from_estimator(est, X),
     lambda est, X: LossCurveDisplay.from_estimator(est),
-], ids=["latent_space", "latent_grid", "image_grid", "loss_curve"])
+    lambda est, X: OutlierScoreDisplay.from_estimator(est, X),
+], ids=["latent_space", "latent_grid", "image_grid", "loss_curve", "outlier_scores"])
 def test_unfitted_estimator_raises_not_fitted(make, data):
     with pytest.raises(NotFittedError):
         make(AutoencoderTransformer(2), data[0])
@@ -256,6 +313,7 @@ def test_unfitted_estimator_raises_not_fitted(make, data):
     LatentGridDisplay(np.zeros((2, 2, 2, 2)), extent=(0, 1, 0, 1)),
     ImageGridDisplay(np.zeros((1, 2, 4)), image_shape=(2, 2)),
     LossCurveDisplay([1.0, 0.5]),
+    OutlierScoreDisplay([-1.0, -0.5]),
 ], ids=lambda d: type(d).__name__)
 def test_missing_matplotlib_names_the_extra(disp, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
