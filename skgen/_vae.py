@@ -18,6 +18,42 @@ from .nn import VAE, init_ppca
 _VARIANCE_FLOOR = 1e-3
 
 
+#: Squeeze of the logit map used with ``bounds`` (as in RealNVP): ``[low, high]`` goes to
+#: ``[logit(a), logit(1 - a)]``, so values at the bounds keep a finite density.
+_LOGIT_SQUEEZE = 0.05
+
+
+def _to_unit(X, bounds):
+    """``u = a + (1 - 2a) (X - low) / (high - low)``: [low, high] into [a, 1 - a]."""
+    low, high = bounds
+    return _LOGIT_SQUEEZE + (1 - 2 * _LOGIT_SQUEEZE) * (X - low) / (high - low)
+
+
+def _logit_map(X, bounds):
+    """``(logit(u), log-Jacobian per row)``; rows outside the map's support get ``-inf``.
+
+    The support is the open interval where ``0 < u < 1``; values beyond it are
+    clipped just inside, so the mapped rows stay finite.
+    """
+    u = _to_unit(np.asarray(X, dtype=np.float64), bounds)
+    outside = np.any((u <= 0) | (u >= 1), axis=1)
+    tiny = np.finfo(np.float64).eps
+    u = np.clip(u, tiny, 1 - tiny)
+    low, high = bounds
+    log_jacobian = np.sum(np.log((1 - 2 * _LOGIT_SQUEEZE) / (high - low)) - np.log(u)
+                          - np.log1p(-u), axis=1)
+    log_jacobian[outside] = -np.inf
+    return (np.log(u) - np.log1p(-u)).astype(X.dtype, copy=False), log_jacobian
+
+
+def _logistic_map(Y, bounds):
+    """Inverse of :func:`_logit_map`: rows back in the units of X."""
+    low, high = bounds
+    u = 1.0 / (1.0 + np.exp(-np.asarray(Y, dtype=np.float64)))
+    X = low + (high - low) * (u - _LOGIT_SQUEEZE) / (1 - 2 * _LOGIT_SQUEEZE)
+    return X.astype(Y.dtype, copy=False)
+
+
 def _importance_eps(seed, n_samples, n_components):
     """Antithetic standard normal draws ``eps, -eps, ...``; the first rows never change with n."""
     half = np.random.RandomState(seed).standard_normal(((n_samples + 1) // 2, n_components))
@@ -65,6 +101,22 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         depends on ``z`` (a second decoder MLP adds to its log), so that, for
         example, a pixel that is blank for one kind of digit gets little noise
         there and more elsewhere; same floor.
+    bounds : (low, high) or None, default=None
+        Gaussian likelihood only: the range of X, scalars or one value per
+        feature, for bounded data such as pixels. Each value is mapped to the
+        real line by ``logit(a + (1 - 2a) (x - low) / (high - low))`` with
+        ``a = 0.05`` (as in RealNVP) before scaling, and the model is fitted
+        there. Generated rows then stay inside the data's range instead of
+        spilling Gaussian noise past it, and :meth:`score_samples` adds the
+        map's log-Jacobian, so it is still a log-density in the units of X.
+        Fitting on X outside ``[low, high]`` is an error. The model's support
+        is the open interval the map covers, which reaches ``a / (1 - 2a)``
+        (5.6%) of ``high - low`` beyond each bound, so that values exactly at
+        a bound (blank pixels) keep a finite density; rows beyond it score
+        ``-inf``, and other methods clip them to it. With ``bounds``,
+        :meth:`inverse_transform` maps the decoder's mean through the inverse
+        map (the median of ``p(x|z)`` in the units of X, not its mean), and
+        ``fit`` makes one mapped copy of X (a large memmap is not streamed).
     n_importance_samples : int, default=100
         Number of importance samples ``K`` of the bound in :meth:`score_samples`.
         Larger is tighter and slower (cost grows linearly).
@@ -128,8 +180,10 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         shared by all rows, used by :meth:`score_samples` (antithetic pairs
         ``eps, -eps``). If ``n_importance_samples`` is changed after fitting,
         the draws are extended (or cut) from the same seed.
+    bounds_ : ndarray of shape (2, `n_features_in_`) or None
+        ``bounds`` as per-feature ``low`` and ``high`` rows (None without bounds).
     mean_ : ndarray of shape (`n_features_in_`,)
-        Per-column offset used to scale X.
+        Per-column offset used to scale X (after the logit map of ``bounds``).
     scaling_ : {'standard', 'global'} or None
         The scaling used, ``scaling`` with 'auto' resolved.
     scale_ : ndarray of shape (`n_features_in_`,)
@@ -176,6 +230,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         "beta": [Interval(Real, 0, None, closed="left")],
         "likelihood": [StrOptions({"gaussian", "bernoulli"})],
         "decoder_variance": [StrOptions({"feature", "latent"})],
+        "bounds": ["array-like", None],
         "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
         "kl_warmup_epochs": [Interval(Integral, 0, None, closed="left")],
         "scaling": [StrOptions({"auto", "standard", "global"}), None],
@@ -188,6 +243,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         beta=1.0,
         likelihood="gaussian",
         decoder_variance="feature",
+        bounds=None,
         n_importance_samples=100,
         kl_warmup_epochs=0,
         hidden_layer_sizes=(256, 128),
@@ -210,6 +266,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         self.beta = beta
         self.likelihood = likelihood
         self.decoder_variance = decoder_variance
+        self.bounds = bounds
         self.n_importance_samples = n_importance_samples
         self.kl_warmup_epochs = kl_warmup_epochs
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -235,7 +292,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
 
     # ------------------------------------------------------------------ hooks
 
-    def _validate_X(self, X, *, reset):
+    def _validate_X(self, X, *, reset, with_log_jacobian=False):
+        """Validate X; with ``bounds``, return it logit-mapped (and its log-Jacobian)."""
         X = super()._validate_X(X, reset=reset)
         if self.likelihood == "bernoulli" and X.size and (X.min() < 0 or X.max() > 1):
             raise ValueError(
@@ -243,7 +301,39 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
                 f"{X.min():.6g} to {X.max():.6g}. Rescale it (for 8-bit pixels, X / 255) "
                 "or use likelihood='gaussian'."
             )
-        return X
+        if reset:
+            self.bounds_ = self._check_bounds(X)
+        log_jacobian = np.zeros(X.shape[0])
+        if self.bounds_ is not None:
+            X, log_jacobian = _logit_map(X, self.bounds_)
+        return (X, log_jacobian) if with_log_jacobian else X
+
+    def _check_bounds(self, X):
+        """``bounds`` as a (2, n_features) array; the training rows must lie inside."""
+        if self.bounds is None:
+            return None
+        if self.likelihood != "gaussian":
+            raise ValueError("bounds applies to likelihood='gaussian' only; 'bernoulli' "
+                             "already models X in [0, 1]. Set bounds=None.")
+        try:
+            low, high = (np.broadcast_to(np.asarray(b, dtype=np.float64), (X.shape[1],))
+                         for b in self.bounds)
+        except (TypeError, ValueError):
+            raise ValueError(
+                "bounds must be a pair (low, high) of numbers or of arrays of length "
+                f"n_features={X.shape[1]}, got {self.bounds!r}."
+            ) from None
+        if not (np.all(np.isfinite(low)) and np.all(np.isfinite(high)) and np.all(low < high)):
+            raise ValueError(f"bounds needs finite low < high for every feature, got {self.bounds!r}.")
+        bad = np.flatnonzero((X.min(axis=0) < low) | (X.max(axis=0) > high))
+        if bad.size:
+            j = bad[0]
+            raise ValueError(
+                f"X lies outside bounds in {bad.size} feature(s): feature {j} ranges from "
+                f"{X[:, j].min():.6g} to {X[:, j].max():.6g}, outside [{low[j]:.6g}, "
+                f"{high[j]:.6g}]. Widen bounds or set bounds=None."
+            )
+        return np.stack([low, high])
 
     def _fit_scaler(self, X):
         if self.likelihood == "bernoulli":
@@ -327,6 +417,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
     def inverse_transform(self, X):
         """Decoder means of latent codes, in the units of the training data.
 
+        With ``bounds`` the mean is taken in logit space and mapped back (the
+        median of ``p(x|z)`` in the units of X).
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_components)
@@ -337,14 +430,16 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         X_original : ndarray of shape (n_samples, `n_features_in_`)
         """
         Z = self._validate_codes(X, self.n_components)
-        return self._predict(Z, lambda m, z: m.mean(m.decode(z)), standardize=False,
-                             unstandardize=True)
+        X_mean = self._predict(Z, lambda m, z: m.mean(m.decode(z)), standardize=False,
+                               unstandardize=True)
+        return X_mean if self.bounds_ is None else _logistic_map(X_mean, self.bounds_)
 
     def sample(self, n_samples=1, random_state=None):
         """Draw rows from the model: ``z ~ N(0, I)``, then ``x ~ p(x|z)``.
 
         Gaussian likelihood: the decoder mean plus Gaussian noise with the
-        learned per-feature variance, in the units of X. Bernoulli: 0/1 draws
+        learned variance, in the units of X; with ``bounds``, drawn in logit
+        space and mapped back, so the rows stay inside the model's support. Bernoulli: 0/1 draws
         with the decoder's probabilities (``inverse_transform`` of standard
         normal codes gives the probabilities themselves).
 
@@ -376,7 +471,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
 
         mean, std = np.split(self._predict(z, mean_and_std, standardize=False), 2, axis=1)
         noise = rng.standard_normal((n_samples, n_features))
-        return (mean + std * noise) * self.scale_ + self.mean_
+        X = (mean + std * noise) * self.scale_ + self.mean_
+        return X if self.bounds_ is None else _logistic_map(X, self.bounds_)
 
     def score_samples(self, X):
         """Per-row estimate of ``log p(x)`` in nats, in the units of X.
@@ -385,8 +481,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         samples; the samples are fixed at fit time (``eps_``) and shared by all
         rows, so a row's score never depends on its batch. With the Gaussian
         likelihood the internal scaling is undone by its log-Jacobian,
-        ``-sum(log(scale_))``, so scores compare with those of PCA or
-        GaussianMixture fitted on the same X.
+        ``-sum(log(scale_))`` (plus that of the logit map of ``bounds``), so
+        scores compare with those of PCA or GaussianMixture fitted on the same
+        X. With ``bounds``, rows outside the model's support score ``-inf``.
 
         Parameters
         ----------
@@ -396,7 +493,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         -------
         log_likelihood : ndarray of shape (n_samples,)
         """
-        X = self._validate_for_inference(X)
+        check_is_fitted(self)
+        X, log_jacobian = self._validate_X(X, reset=False, with_log_jacobian=True)
         eps = self._importance_samples()
         eps_t = {}
 
@@ -407,7 +505,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
             return module.iwae_log_likelihood(x, eps_t[key])
 
         scores = self._predict(X, fn, batch_size=1024).astype(np.float64, copy=False)
-        return scores - np.sum(np.log(self.scale_))
+        return scores - np.sum(np.log(self.scale_)) + log_jacobian
 
     def score(self, X, y=None):
         """Mean of :meth:`score_samples` (the average log-likelihood bound), as GaussianMixture.

@@ -20,8 +20,15 @@ def _expected_failed_checks(estimator):
     return {}
 
 
+def _variants():
+    """Options that change the data path get the checks too, on data inside their range."""
+    from skgen import VAETransformer
+
+    return [make_fast(VAETransformer).set_params(bounds=(-1e4, 1e4))]
+
+
 @parametrize_with_checks(
-    [make_fast(cls) for cls in ESTIMATORS],
+    [make_fast(cls) for cls in ESTIMATORS] + _variants(),
     expected_failed_checks=_expected_failed_checks,
     xfail_strict=True,
 )

@@ -168,6 +168,54 @@ def test_latent_decoder_variance_fits_noise_that_depends_on_z():
     assert per_latent.score(X_test) > per_feature.score(X_test) + 0.3
 
 
+@pytest.fixture(scope="module")
+def bounded():
+    """Rows in [0, 1]^2: a skewed Beta column and a U-shaped one."""
+    rng = np.random.RandomState(0)
+    return np.c_[rng.beta(2, 5, 2000), rng.beta(0.7, 0.7, 2000)]
+
+
+def test_bounds_keep_a_normalized_density_in_the_units_of_x(bounded):
+    """exp(score_samples) integrates to about 1 over the support: the logit's Jacobian is in."""
+    vae = _vae(n_components=2, bounds=(0, 1), hidden_layer_sizes=(32,), max_iter=100)
+    vae.fit(bounded)
+    margin = 0.05 / 0.9  # the support reaches a / (1 - 2a) of the range past each bound
+    grid = np.linspace(-margin, 1 + margin, 241)
+    cell = (grid[1] - grid[0]) ** 2
+    points = np.array(np.meshgrid(grid, grid)).reshape(2, -1).T
+    assert np.exp(vae.score_samples(points)).sum() * cell == pytest.approx(1.0, abs=0.05)
+    unbounded = _vae(n_components=2, hidden_layer_sizes=(32,), max_iter=100).fit(bounded)
+    assert vae.score(bounded) > unbounded.score(bounded) + 0.1
+
+
+def test_bounds_keep_samples_and_reconstructions_in_range(bounded):
+    margin = 0.05 / 0.9
+    vae = _vae(n_components=2, bounds=(0, 1), max_iter=20).fit(bounded)
+    for X in (vae.sample(2000, random_state=0), vae.inverse_transform(vae.transform(bounded))):
+        assert X.min() > -margin and X.max() < 1 + margin
+    unbounded = _vae(n_components=2, max_iter=20).fit(bounded)
+    S = unbounded.sample(2000, random_state=0)
+    assert np.mean((S < -margin) | (S > 1 + margin)) > 0.05  # plain Gaussian noise spills over
+
+
+def test_bounds_scores_rows_outside_the_support_minus_inf(bounded):
+    vae = _vae(bounds=([0, 0], [1, 2]), max_iter=2).fit(bounded)
+    scores = vae.score_samples(np.array([[0.5, 0.5], [0.5, 2.5], [-1.0, 0.5]]))
+    assert np.isfinite(scores[0]) and np.all(scores[1:] == -np.inf)
+    assert np.all(np.isfinite(vae.transform([[0.5, 2.5]])))  # other methods clip
+
+
+def test_bounds_errors(bounded, pixels):
+    with pytest.raises(ValueError, match=r"outside bounds in 1 feature\(s\): feature 1"):
+        _vae(bounds=(0, [1, 0.5])).fit(bounded)
+    with pytest.raises(ValueError, match="finite low < high"):
+        _vae(bounds=(1, 0)).fit(bounded)
+    with pytest.raises(ValueError, match=r"pair \(low, high\)"):
+        _vae(bounds=(0, 1, 2)).fit(bounded)
+    with pytest.raises(ValueError, match="likelihood='gaussian' only"):
+        _vae(likelihood="bernoulli", bounds=(0, 1)).fit(pixels)
+
+
 def test_sample_random_state(curve):
     vae = _vae(n_components=1).fit(curve)
     np.testing.assert_array_equal(vae.sample(5, random_state=3), vae.sample(5, random_state=3))
