@@ -109,7 +109,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         there. Generated rows then stay inside the data's range instead of
         spilling Gaussian noise past it, and :meth:`score_samples` adds the
         map's log-Jacobian, so it is still a log-density in the units of X.
-        Fitting on X outside ``[low, high]`` is an error. The model's support
+        Fitting on X outside ``[low, high]`` is an error (checked by ``fit``
+        and by the first ``partial_fit``; later chunks are treated like
+        inference input). The model's support
         is the open interval the map covers, which reaches ``a / (1 - 2a)``
         (5.6%) of ``high - low`` beyond each bound, so that values exactly at
         a bound (blank pixels) keep a finite density; rows beyond it score
