@@ -26,7 +26,8 @@ Usage::
 
     python benchmarks/bench_outliers.py                      # full run, writes results
     python benchmarks/bench_outliers.py --datasets 6_cardio 29_Pima --seeds 0 --no-write
-    python benchmarks/bench_outliers.py --methods AE --ae-params '{"n_estimators": 1}'
+    python benchmarks/bench_outliers.py --methods AE IForest \\
+        --ae-params '{"n_estimators": 3}' --results outliers_n_estimators_3
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -276,7 +277,9 @@ def main(argv=None):
     parser.add_argument("--methods", nargs="*",
                         default=["AE", "IForest", "PCA", "LOF", "PyOD-AE", "PyOD-VAE"])
     parser.add_argument("--ae-params", default="{}", help="JSON kwargs for AEOutlierDetector")
-    parser.add_argument("--no-write", action="store_true", help=f"do not write {RESULTS}")
+    parser.add_argument("--no-write", action="store_true", help="do not write the results file")
+    parser.add_argument("--results", default=RESULTS.stem,
+                        help="name of the results file in benchmarks/results/ (without .md)")
     parser.add_argument("--pyod-seeds", nargs="*", type=int, default=None,
                         help="seeds on which the (slow) PyOD methods run; default: all")
     parser.add_argument("--pyod-max-rows", type=float, default=np.inf,
@@ -300,10 +303,11 @@ def main(argv=None):
     print()
     print(text)
     if not args.no_write:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        path = RESULTS.with_name(f"{args.results}.md")
+        path.parent.mkdir(parents=True, exist_ok=True)
         header = ("# AEOutlierDetector on ADBench\n\nWritten by `benchmarks/bench_outliers.py` "
                   f"(AEOutlierDetector params: {ae_params or 'defaults'}).\n\n")
-        RESULTS.write_text(header + text + "\n")
+        path.write_text(header + text + "\n")
 
 
 if __name__ == "__main__":

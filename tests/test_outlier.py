@@ -115,7 +115,7 @@ def test_auto_rule_flags_nothing_much_on_clean_data():
 def test_defaults_and_fitted_attributes(planted, fitted):
     X, _ = planted
     assert AEOutlierDetector().contamination == "auto"
-    assert AEOutlierDetector().n_estimators == 3
+    assert AEOutlierDetector().n_estimators == 1
     assert fitted.n_components_ == 3  # ceil(sqrt(8))
     assert len(fitted.module_.members) == 2
     assert fitted.feature_error_scale_.shape == (8,) and np.all(fitted.feature_error_scale_ > 0)
