@@ -54,7 +54,7 @@ class OutlierScoreDisplay:
         Figure containing the axes.
     bars_ : dict of str to matplotlib BarContainer
         The histograms, keyed "normal rows" and "anomalies" (only the groups
-        that have rows).
+        that have rows), or "rows" without labels.
     line_ : matplotlib Line2D or None
         The threshold line.
     roc_auc_ : float or None
@@ -121,7 +121,8 @@ class OutlierScoreDisplay:
 
         ax, fig = _axes(ax, caller)
         edges = np.histogram_bin_edges(to_axis(scores), bins=bins)
-        groups = [("normal rows", ~anomaly, "C0", 0.6), ("anomalies", anomaly, "C3", 0.8)]
+        first = "rows" if self.labels is None else "normal rows"
+        groups = [(first, ~anomaly, "C0", 0.6), ("anomalies", anomaly, "C3", 0.8)]
         self.bars_ = {label: ax.hist(to_axis(scores[mask]), bins=edges, color=color,
                                      alpha=alpha, label=label)[2]
                       for label, mask, color, alpha in groups if mask.any()}

@@ -275,6 +275,7 @@ def test_outlier_scores_split_by_label_with_threshold(shuffled_digits):
 def test_outlier_scores_without_labels_or_log_scale():
     scores = np.array([-3.0, -1.0, 0.5, 2.0])
     disp = OutlierScoreDisplay(scores, offset=0.0).plot(log_scale=False, bins=4)
+    assert list(disp.bars_) == ["rows"]
     (bars,) = disp.bars_.values()
     assert [p.get_height() for p in bars] == [1, 1, 1, 1]
     assert disp.roc_auc_ is None and disp.line_.get_xdata()[0] == 0.0
