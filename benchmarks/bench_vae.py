@@ -143,10 +143,11 @@ def run(name, n_components, gmm_grid, vae_kwargs, bounds, logit_gmm):
                              **vae_kwargs, **params).fit(X_train)
         seconds = time.perf_counter() - tic
         add(f"VAE {label} (k={n_components}, {vae.n_iter_} epochs)", vae_params(vae),
-            vae.score(X_test), lambda seed: vae.sample(n_test, random_state=seed), seconds)
+            vae.score(X_test), lambda seed, vae=vae: vae.sample(n_test, random_state=seed),
+            seconds)
         if not params:  # decoder means of z ~ N(0, I): the usual way VAE samples are shown
             add("VAE decoder means (no pixel noise)", vae_params(vae), float("nan"),
-                lambda seed: vae.inverse_transform(
+                lambda seed, vae=vae: vae.inverse_transform(
                     np.random.RandomState(seed).standard_normal((n_test, n_components))), 0.0)
     return rows
 
