@@ -36,6 +36,12 @@ def _torch_dtype(X):
     return torch.float64 if X.dtype == np.float64 else torch.float32
 
 
+def _errors_and_codes(module, x):
+    """Per-entry squared errors averaged over the members, and all members' codes side by side."""
+    codes, errors = module.codes_and_squared_errors(x)
+    return errors.mean(dim=0), codes.transpose(0, 1).flatten(1)
+
+
 def _auto_components(n_features):
     """The bottleneck width of ``n_components="auto"``."""
     return int(max(1, min(n_features - 1, math.ceil(math.sqrt(n_features)))))
@@ -45,16 +51,17 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     """Unsupervised anomaly detection with robust autoencoders.
 
     Rows are scaled and an autoencoder (or a small ensemble, ``n_estimators``)
-    is trained to reconstruct them. A row is scored on three counts: how badly it is reconstructed (rows
-    off the data's manifold, like the SPE statistic of PCA monitoring), how far
-    its code lies from the centre of the training codes (like Hotelling's
-    T-squared) and how far it lies from its nearest training codes (rows in
-    sparse places between clusters of the data). Each count is divided by its
-    median over the training rows and the three are averaged, so a typical
-    training row scores about -1. The training data may
-    hold anomalies: each autoencoder starts at the PCA solution and its loss
-    ignores the ``trim_fraction`` worst-reconstructed rows of every batch, so
-    it does not learn to reconstruct them. The outlier API follows
+    is trained to reconstruct them. A row is scored on three counts: how badly
+    it is reconstructed (rows off the data's manifold, like the SPE statistic
+    of PCA monitoring), how far its code lies from the centre of the training
+    codes (like Hotelling's T-squared) and how far it lies from its nearest
+    training codes (rows in sparse places between clusters of the data). Each
+    count is divided by its median over the training rows and the three are
+    averaged, so a typical training row scores about -1. The training data may
+    hold anomalies: each autoencoder starts at the PCA solution (when it has
+    hidden layers) and its loss ignores the ``trim_fraction``
+    worst-reconstructed rows of every batch, so it does not learn to
+    reconstruct them. The outlier API follows
     :class:`sklearn.ensemble.IsolationForest`: :meth:`score_samples` is higher
     for more normal rows, ``decision_function = score_samples - offset_`` and
     :meth:`predict` returns +1 for inliers and -1 for outliers.
@@ -266,7 +273,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         rows = X[::math.ceil(X.shape[0] / _STATS_ROWS)]
         n_features = X.shape[1]
         errors_and_codes = self._predict(rows, lambda m, x: torch.cat(
-            [m.squared_errors(x).mean(dim=0), m.codes(x).transpose(0, 1).flatten(1)], dim=1))
+            _errors_and_codes(m, x), dim=1))
         errors_and_codes = errors_and_codes.astype(np.float64, copy=False)
         entry_errors, codes = errors_and_codes[:, :n_features], errors_and_codes[:, n_features:]
         # the statistics come from the rows the trimmed loss keeps, not the worst ones
@@ -344,11 +351,12 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         code_scale = torch.as_tensor(self.code_scale_, dtype=dtype, device=device)
 
         def parts(m, x):
-            reconstruction = (m.squared_errors(x).mean(dim=0) * weight).mean(dim=1)
-            z = (m.codes(x).transpose(0, 1).flatten(1) - code_mean) / code_scale
+            errors, codes = _errors_and_codes(m, x)
+            reconstruction = (errors * weight).mean(dim=1)
+            z = (codes - code_mean) / code_scale
             latent = (z**2).mean(dim=1)
             # the neighbour search runs batch by batch, so its memory stays bounded
-            distances, _ = self.neighbors_.kneighbors(z.cpu().numpy().astype(np.float64))
+            distances, _ = self.neighbors_.kneighbors(np.asarray(z.cpu(), dtype=np.float64))
             density = torch.as_tensor(np.mean(distances**2, axis=1) / self.density_scale_,
                                       dtype=dtype, device=x.device)
             return torch.stack([reconstruction / self.reconstruction_scale_,
@@ -366,10 +374,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
             return self._predict(X, parts).astype(np.float64, copy=False)
 
     def _score(self, X):
-        parts = self._parts_function(_torch_dtype(X))
-        with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):
-            scores = self._predict(X, lambda m, x: -parts(m, x).mean(dim=1))
-        return scores.astype(np.float64, copy=False)
+        return -self._score_parts(X).mean(axis=1)
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers, non-negative for inliers.

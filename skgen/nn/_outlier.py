@@ -25,7 +25,8 @@ class AutoencoderEnsemble(nn.Module):
     n_estimators : int, default=1
         Number of members.
     residual : bool, default=True
-        Give the members a linear path that :meth:`init_pca` sets to PCA.
+        Give the members a linear path that :meth:`init_pca` sets to PCA
+        (only members with hidden layers have one).
 
     Examples
     --------
@@ -60,6 +61,13 @@ class AutoencoderEnsemble(nn.Module):
     def codes(self, x):
         """Every member's code of ``x``: shape ``(n_estimators, n_rows, n_components)``."""
         return torch.stack([member.encoder(x) for member in self.members])
+
+    def codes_and_squared_errors(self, x):
+        """:meth:`codes` and :meth:`squared_errors` from one pass of each encoder."""
+        codes = self.codes(x)
+        errors = torch.stack([(member.decoder(code) - x) ** 2
+                              for member, code in zip(self.members, codes)])
+        return codes, errors
 
     @torch.no_grad()
     def init_pca(self, X):
