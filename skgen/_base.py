@@ -256,19 +256,18 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         self._hidden_layer_sizes = hidden
         self._needs_init = True
 
-    def _resolve_scaling(self, X):
-        """The scaling actually used: 'auto' becomes 'global' or 'standard'."""
-        if self.scaling == "auto":
-            return "global" if shares_one_range(X) else "standard"
-        return self.scaling
-
     def _fit_scaler(self, X):
-        """``mean_`` and ``scale_`` for the ``scaling`` parameter; sets ``scaling_``."""
+        """``mean_`` and ``scale_`` for the ``scaling`` parameter; sets ``scaling_``.
+
+        'auto' becomes 'global' or 'standard' (see :func:`shares_one_range`).
+        """
         n_features = X.shape[1]
-        self.scaling_ = self._resolve_scaling(X)
-        if self.scaling_ is None:
+        self.scaling_ = self.scaling
+        if self.scaling is None:
             return np.zeros(n_features), np.ones(n_features)
-        mean, std = column_stats(X, allow_nan=self._allow_nan)
+        mean, std, lo, hi = column_stats(X, allow_nan=self._allow_nan)
+        if self.scaling == "auto":
+            self.scaling_ = "global" if shares_one_range(lo, hi) else "standard"
         if self.scaling_ == "global":
             varying = std != 1.0
             common = np.sqrt(np.mean(std[varying] ** 2)) if varying.any() else 1.0

@@ -94,18 +94,23 @@ def seeded(seed, device):
 
 
 def column_stats(X, *, allow_nan=False):
-    """Per-column mean and standard deviation in float64, in row chunks.
+    """Per-column mean, standard deviation, minimum and maximum in float64, in row chunks.
 
-    Chunking avoids a float64 copy of a large float32 ``X``. Columns whose
-    spread is negligible next to their magnitude get scale 1, so constant
-    columns pass through as zeros. With ``allow_nan`` missing entries are
-    ignored; a column with no observed value gets mean 0 and scale 1.
+    Chunking avoids a float64 copy of a large float32 ``X``, and X is read
+    twice in all. Columns whose spread is negligible next to their magnitude
+    get scale 1, so constant columns pass through as zeros. With ``allow_nan``
+    missing entries are ignored; a column with no observed value gets mean 0,
+    scale 1 and NaN bounds.
     """
     n_features = X.shape[1]
     total = np.zeros(n_features)
     count = np.zeros(n_features)
+    lo = np.full(n_features, np.nan)
+    hi = np.full(n_features, np.nan)
     for rows in _row_chunks(X):
         block = np.asarray(X[rows], dtype=np.float64)
+        lo = np.fmin(lo, np.fmin.reduce(block, axis=0))  # fmin/fmax skip NaN silently
+        hi = np.fmax(hi, np.fmax.reduce(block, axis=0))
         if allow_nan:
             observed = ~np.isnan(block)
             total += np.where(observed, block, 0.0).sum(axis=0)
@@ -121,19 +126,18 @@ def column_stats(X, *, allow_nan=False):
     std = np.sqrt(np.divide(sq, count, out=np.zeros(n_features), where=count > 0))
     tiny = std <= 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0)
     std[tiny] = 1.0
-    return mean, std
+    return mean, std, lo, hi
 
 
-def shares_one_range(X):
-    """Whether most varying columns of X span exactly the same ``[min, max]``.
+def shares_one_range(lo, hi):
+    """Whether most varying columns span exactly the same ``[min, max]``.
 
-    True for image-like data (pixels all in 0..16 or 0..255, most columns
-    reaching both ends), where columns share one unit and a rarely-used column
-    should not weigh as much as a busy one. False for tables of mixed units,
-    whose columns almost never share both bounds. NaN entries are ignored.
+    ``lo`` and ``hi`` are the columns' minima and maxima (NaN for a column with
+    no observed value). True for image-like data (pixels all in 0..16 or
+    0..255, most columns reaching both ends), where columns share one unit and
+    a rarely-used column should not weigh as much as a busy one. False for
+    tables of mixed units, whose columns almost never share both bounds.
     """
-    lo = np.nanmin(X, axis=0) if X.shape[0] else np.zeros(X.shape[1])
-    hi = np.nanmax(X, axis=0) if X.shape[0] else np.zeros(X.shape[1])
     observed = np.isfinite(lo) & np.isfinite(hi)
     varying = observed & (hi > lo)
     if not varying.any():
