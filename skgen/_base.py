@@ -127,6 +127,13 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
     def _on_fit_end(self, X):
         """Called after every ``fit`` / ``partial_fit`` with the validated X."""
 
+    def _check_params(self):
+        """Checks across parameters that their constraints cannot express.
+
+        Called at the start of every ``fit`` and ``partial_fit``, resumed or not,
+        so that ``set_params`` between calls is checked too.
+        """
+
     # ------------------------------------------------------------- validation
 
     def __sklearn_tags__(self):
@@ -221,6 +228,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
 
     def _fit(self, X, *, partial):
         """Validate, (re)build if needed, train; shared by ``fit`` and ``partial_fit``."""
+        self._check_params()
         resume = hasattr(self, "module_") and (partial or self.warm_start)
         if not resume:
             self._clear_fitted_state()

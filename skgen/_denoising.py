@@ -220,12 +220,14 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
 
     # ------------------------------------------------------------------ hooks
 
-    def _module_spec(self, n_features):
+    def _check_params(self):
         if self.noise != "gaussian" and self.noise_level > 1:
             raise ValueError(
                 f"noise_level={self.noise_level} is a probability for noise={self.noise!r}; "
                 "it must be in [0, 1]."
             )
+
+    def _module_spec(self, n_features):
         return DenoisingMLP, {
             "n_features": n_features,
             "hidden_layer_sizes": self._check_hidden_layer_sizes(),

@@ -267,6 +267,9 @@ def test_grid_search_tunes_without_a_scoring_argument():
 def test_probability_noise_level_above_one_is_a_clear_error(noise):
     with pytest.raises(ValueError, match="noise_level=1.5 is a probability"):
         _fast(noise=noise, noise_level=1.5).fit(_low_rank(20))
+    fitted = _fast(noise=noise).fit(_low_rank(20))
+    with pytest.raises(ValueError, match="noise_level=1.5 is a probability"):
+        fitted.set_params(noise_level=1.5).partial_fit(_low_rank(20))  # resumed fits too
 
 
 def test_training_is_reproducible_with_missing_values():
