@@ -123,8 +123,8 @@ def run(name, n_components, gmm_grid, vae_kwargs, bounds, logit_gmm):
             time.perf_counter() - tic)
     tic = time.perf_counter()
     limits = np.broadcast_to(np.asarray(bounds, dtype=float)[:, None], (2, d))
-    Y_train = _logit_map(X_train, limits)[0]
-    Y_test, log_jacobian = _logit_map(X_test, limits)
+    Y_train = _logit_map(X_train, limits)
+    Y_test, log_jacobian = _logit_map(X_test, limits, with_log_jacobian=True)
     n, cov = logit_gmm
     gmm = GaussianMixture(n, covariance_type=cov, reg_covar=1e-6, random_state=0).fit(Y_train)
     seconds = time.perf_counter() - tic

@@ -13,6 +13,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from ._base import BaseTorchEstimator
 from ._compat import Interval, StrOptions
+from ._utils import torch_float_type
 from .nn._outlier import AutoencoderEnsemble
 
 #: Robust z-score of the anomaly score above which ``contamination="auto"`` flags a row
@@ -30,10 +31,6 @@ _N_NEIGHBORS = 50
 _REFERENCE_ROWS = 10_000
 #: Working memory (MiB) of one batch's neighbour search, scikit-learn's ``working_memory``.
 _NEIGHBOR_MEMORY_MIB = 64
-
-
-def _torch_dtype(X):
-    return torch.float64 if X.dtype == np.float64 else torch.float32
 
 
 def _errors_and_codes(module, x):
@@ -369,7 +366,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
 
         Reconstruction, latent and density, each divided by its scale.
         """
-        parts = self._parts_function(_torch_dtype(X))
+        parts = self._parts_function(torch_float_type(X))
         with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):
             return self._predict(X, parts).astype(np.float64, copy=False)
 

@@ -129,6 +129,11 @@ def column_stats(X, *, allow_nan=False):
     return mean, std, lo, hi
 
 
+def torch_float_type(X):
+    """The torch dtype for a validated float array: float64 stays, float32 otherwise."""
+    return torch.float64 if X.dtype == np.float64 else torch.float32
+
+
 def shares_one_range(lo, hi):
     """Whether most varying columns span exactly the same ``[min, max]``.
 

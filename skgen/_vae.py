@@ -10,8 +10,9 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, DensityMixin, Transfor
 
 from ._base import BaseTorchEstimator
 from ._compat import Interval, StrOptions, check_is_fitted
-from ._utils import draw_seed
+from ._utils import draw_seed, torch_float_type
 from .nn import VAE, init_ppca
+from .nn._vae import _linear_and_last
 
 #: The Gaussian decoder's variance floor, as a share of each column's variance
 #: in the model's units (plus an absolute 1e-6 for constant columns).
@@ -29,21 +30,26 @@ def _to_unit(X, bounds):
     return _LOGIT_SQUEEZE + (1 - 2 * _LOGIT_SQUEEZE) * (X - low) / (high - low)
 
 
-def _logit_map(X, bounds):
-    """``(logit(u), log-Jacobian per row)``; rows outside the map's support get ``-inf``.
+def _logit_map(X, bounds, *, with_log_jacobian=False):
+    """``logit(u)`` of X, and with ``with_log_jacobian`` the log-Jacobian of each row.
 
     The support is the open interval where ``0 < u < 1``; values beyond it are
-    clipped just inside, so the mapped rows stay finite.
+    clipped just inside, so the mapped rows stay finite, and their rows get a
+    log-Jacobian of ``-inf``.
     """
     u = _to_unit(np.asarray(X, dtype=np.float64), bounds)
-    outside = np.any((u <= 0) | (u >= 1), axis=1)
+    outside = np.any((u <= 0) | (u >= 1), axis=1) if with_log_jacobian else None
     tiny = np.finfo(np.float64).eps
     u = np.clip(u, tiny, 1 - tiny)
+    log_u, log_1mu = np.log(u), np.log1p(-u)
+    Y = (log_u - log_1mu).astype(X.dtype, copy=False)
+    if not with_log_jacobian:
+        return Y
     low, high = bounds
-    log_jacobian = np.sum(np.log((1 - 2 * _LOGIT_SQUEEZE) / (high - low)) - np.log(u)
-                          - np.log1p(-u), axis=1)
+    log_jacobian = np.sum(np.log((1 - 2 * _LOGIT_SQUEEZE) / (high - low)) - log_u - log_1mu,
+                          axis=1)
     log_jacobian[outside] = -np.inf
-    return (np.log(u) - np.log1p(-u)).astype(X.dtype, copy=False), log_jacobian
+    return Y, log_jacobian
 
 
 def _logistic_map(Y, bounds):
@@ -109,9 +115,10 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         there. Generated rows then stay inside the data's range instead of
         spilling Gaussian noise past it, and :meth:`score_samples` adds the
         map's log-Jacobian, so it is still a log-density in the units of X.
-        Fitting on X outside ``[low, high]`` is an error (checked by ``fit``
-        and by the first ``partial_fit``; later chunks are treated like
-        inference input). The model's support
+        Fitting on X outside ``[low, high]`` is an error, checked when a fit
+        starts afresh (``fit``, or the first ``partial_fit``); a ``warm_start``
+        fit or a later ``partial_fit`` keeps that fit's ``bounds_`` and treats
+        X like inference input. The model's support
         is the open interval the map covers, which reaches ``a / (1 - 2a)``
         (5.6%) of ``high - low`` beyond each bound, so that values exactly at
         a bound (blank pixels) keep a finite density; rows beyond it score
@@ -235,7 +242,6 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         "bounds": ["array-like", None],
         "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
         "kl_warmup_epochs": [Interval(Integral, 0, None, closed="left")],
-        "scaling": [StrOptions({"auto", "standard", "global"}), None],
     }
 
     def __init__(
@@ -305,10 +311,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
             )
         if reset:
             self.bounds_ = self._check_bounds(X)
-        log_jacobian = np.zeros(X.shape[0])
-        if self.bounds_ is not None:
-            X, log_jacobian = _logit_map(X, self.bounds_)
-        return (X, log_jacobian) if with_log_jacobian else X
+        if self.bounds_ is None:
+            return (X, np.zeros(X.shape[0])) if with_log_jacobian else X
+        return _logit_map(X, self.bounds_, with_log_jacobian=with_log_jacobian)
 
     def _check_bounds(self, X):
         """``bounds`` as a (2, n_features) array; the training rows must lie inside."""
@@ -368,12 +373,11 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         else:
             # start at independent pixels with the training frequencies
             p = X_train.to(torch.float64).mean(dim=0).clamp(1e-3, 1 - 1e-3)
-            decoder = module.decoder
-            linear = decoder.linear if hasattr(decoder, "linear") else decoder[-1]
+            linear, last = _linear_and_last(module.decoder)
             linear.bias.copy_(torch.log(p / (1 - p)))
-            if hasattr(decoder, "mlp"):
-                decoder.mlp[-1].weight.zero_()
-                decoder.mlp[-1].bias.zero_()
+            if last is not None:
+                last.weight.zero_()
+                last.bias.zero_()
 
     def _current_beta(self):
         warmup = self.kl_warmup_epochs
@@ -497,16 +501,10 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         """
         check_is_fitted(self)
         X, log_jacobian = self._validate_X(X, reset=False, with_log_jacobian=True)
-        eps = self._importance_samples()
-        eps_t = {}
-
-        def fn(module, x):
-            key = x.dtype
-            if key not in eps_t:
-                eps_t[key] = torch.as_tensor(eps, dtype=x.dtype, device=x.device)
-            return module.iwae_log_likelihood(x, eps_t[key])
-
-        scores = self._predict(X, fn, batch_size=1024).astype(np.float64, copy=False)
+        eps = torch.as_tensor(self._importance_samples(), dtype=torch_float_type(X),
+                              device=self.device_)
+        scores = self._predict(X, lambda m, x: m.iwae_log_likelihood(x, eps),
+                               batch_size=1024).astype(np.float64, copy=False)
         return scores - np.sum(np.log(self.scale_)) + log_jacobian
 
     def score(self, X, y=None):

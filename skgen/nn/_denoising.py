@@ -107,7 +107,5 @@ def masked_mse(pred, target, observed):
     Entries of ``target`` outside ``observed`` (NaN or not) never reach the
     value or the gradient. Returns 0 when nothing is observed.
     """
-    target = torch.where(observed, target, pred.detach())
-    sq = torch.where(observed, (pred - target) ** 2, torch.zeros((), dtype=pred.dtype,
-                                                                 device=pred.device))
-    return sq.sum() / observed.sum().clamp_min(1)
+    target = torch.where(observed, target, pred.detach())  # error 0 and no gradient there
+    return ((pred - target) ** 2).sum() / observed.sum().clamp_min(1)
