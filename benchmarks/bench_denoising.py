@@ -31,10 +31,9 @@ from sklearn.model_selection import train_test_split
 from skgen import DenoisingAutoencoder
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _datasets import load_mnist  # noqa: E402
 from _report import publish  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-MNIST = ROOT / ".." / "shared" / "data" / "mnist_5k.csv.gz"
 LEVELS = (0.2, 0.4)  # noise std as a share of the pixel range [0, 1]
 KS = (5, 10, 15, 20, 30, 40, 60, 80, 120)
 
@@ -43,7 +42,7 @@ def load(name):
     if name == "digits":
         X = load_digits().data / 16.0
         return train_test_split(X, test_size=0.25, random_state=0)
-    X = np.loadtxt(MNIST, delimiter=",")[:, :-1] / 255.0
+    X = load_mnist() / 255.0
     X = X[np.random.RandomState(0).permutation(len(X))[:4000]]
     return X[:3000], X[3000:]
 

@@ -28,13 +28,11 @@ from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _datasets import load_adbench  # noqa: E402
+from _datasets import load_adbench, load_mnist  # noqa: E402
 from _report import publish  # noqa: E402
 
 from skgen import DenoisingAutoencoder  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-MNIST = ROOT / ".." / "shared" / "data" / "mnist_5k.csv.gz"
 RATES = (0.1, 0.3, 0.5)
 TABLES = ("6_cardio", "22_magic.gamma", "35_SpamBase")
 MAX_ROWS = 2000
@@ -42,7 +40,7 @@ MAX_ROWS = 2000
 
 def datasets():
     yield "digits", load_digits().data
-    X = np.loadtxt(MNIST, delimiter=",")[:, :-1] / 255.0
+    X = load_mnist() / 255.0
     yield "mnist", X[np.random.RandomState(0).permutation(len(X))[:MAX_ROWS]]
     for name in TABLES:
         X, _ = load_adbench(name)

@@ -22,12 +22,10 @@ from pathlib import Path
 import numpy as np
 import torch
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import train_test_split
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _datasets import adbench_names, load_adbench  # noqa: E402
+from _datasets import adbench_names, adbench_split, load_adbench  # noqa: E402
 from _report import publish  # noqa: E402
-from bench_outliers import _cap  # noqa: E402
 
 from skgen import AEOutlierDetector  # noqa: E402
 
@@ -36,9 +34,7 @@ PARTS = ("reconstruction", "latent", "density", "reconstruction + latent", "all 
 
 def part_aucs(name, seed):
     X, y = load_adbench(name)
-    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
-    X_tr, _ = _cap(X_tr, y_tr, seed)
-    X_te, y_te = _cap(X_te, y_te, seed)
+    X_tr, X_te, _, y_te = adbench_split(X, y, seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         det = AEOutlierDetector(random_state=seed).fit(X_tr)

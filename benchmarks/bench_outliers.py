@@ -45,18 +45,15 @@ import torch
 from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, roc_auc_score
-from sklearn.model_selection import train_test_split
 from sklearn.neighbors import LocalOutlierFactor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _datasets import adbench_names, load_adbench  # noqa: E402
+from _datasets import adbench_names, adbench_split, load_adbench  # noqa: E402
+from _report import publish  # noqa: E402
 
 from skgen import AEOutlierDetector  # noqa: E402
-
-CAP = 20_000
-RESULTS = Path(__file__).resolve().parent / "results" / "outliers.md"
 
 
 class PCAError:
@@ -120,14 +117,6 @@ def make_methods(seed, ae_params):
     return methods
 
 
-def _cap(X, y, seed):
-    if len(y) <= CAP:
-        return X, y
-    stratify = y if np.bincount(y, minlength=2).min() >= 2 else None
-    X, _, y, _ = train_test_split(X, y, train_size=CAP, stratify=stratify, random_state=seed)
-    return X, y
-
-
 def _evaluate(make, X_tr, X_te, y_te, flag):
     tic = time.perf_counter()
     with warnings.catch_warnings():
@@ -146,7 +135,7 @@ def _evaluate(make, X_tr, X_te, y_te, flag):
 def run(datasets, seeds, method_names, ae_params, cache_path=None, pyod_seeds=None,
         pyod_max_rows=np.inf):
     pyod_seeds = seeds if pyod_seeds is None else pyod_seeds
-    rows, notes, fit_time = {}, [], {}
+    rows, notes = {}, []
     cache = None
     if cache_path is not None:
         cache_path = Path(cache_path)
@@ -158,10 +147,7 @@ def run(datasets, seeds, method_names, ae_params, cache_path=None, pyod_seeds=No
             continue
         per_seed = {}
         for seed in seeds:
-            X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3, stratify=y,
-                                                      random_state=seed)
-            X_tr, y_tr = _cap(X_tr, y_tr, seed)
-            X_te, y_te = _cap(X_te, y_te, seed)
+            X_tr, X_te, y_tr, y_te = adbench_split(X, y, seed)
             if y_te.sum() == 0:
                 notes.append(f"{name} seed {seed}: no anomaly in the test part; seed left out")
                 continue
@@ -171,16 +157,17 @@ def run(datasets, seeds, method_names, ae_params, cache_path=None, pyod_seeds=No
                     continue
                 if m.startswith("PyOD") and (seed not in pyod_seeds or len(y) > pyod_max_rows):
                     continue
-                # AE results are keyed by their parameters; clear the cache when skgen changes
-                key = f"{m}{json.dumps(ae_params) if m == 'AE' else ''}|{name}|{seed}"
-                if cache is not None and key in cache:
+                # the baselines are cached; skgen's detector always runs, so that a changed
+                # default can never be served an old result
+                key = f"{m}|{name}|{seed}"
+                cached = cache is not None and m != "AE"
+                if cached and key in cache:
                     result = cache[key]
                 else:
                     result = _evaluate(methods[m], X_tr, X_te, y_te, flag=m == "AE")
-                    if cache is not None:
+                    if cached:
                         cache[key] = result
                         cache_path.write_text(json.dumps(cache))
-                fit_time[m] = fit_time.get(m, 0.0) + result["time"]
                 rec = per_seed.setdefault(m, {"auc": [], "ap": [], "flag": [], "time": []})
                 for k, v in result.items():
                     rec[k].append(v)
@@ -196,7 +183,7 @@ def run(datasets, seeds, method_names, ae_params, cache_path=None, pyod_seeds=No
             line = "  ".join(f"{m} {r['auc']:.3f}" for m, r in rows[name].items()
                              if isinstance(r, dict))
             print(f"{name:18s} {line}", flush=True)
-    return rows, notes, fit_time
+    return rows, notes
 
 
 def _ranks(values):
@@ -208,7 +195,7 @@ def _ranks(values):
     return ranks
 
 
-def _summary(rows, methods, fit_time, title):
+def _summary(rows, methods, title):
     n = len(rows)
     rank_sum = dict.fromkeys(methods, 0.0)
     for r in rows.values():
@@ -238,7 +225,7 @@ def _seed_summary(rows, methods, seeds):
     return lines
 
 
-def format_tables(rows, notes, fit_time, method_names, seeds):
+def format_tables(rows, notes, method_names, seeds):
     methods = [m for m in method_names if any(m in r for r in rows.values())]
     head = "| data set | rows | p | anomalies | " + " | ".join(methods) + " | AE auto % |"
     sep = "|---|---:|---:|---:|" + "---:|" * (len(methods) + 1)
@@ -258,12 +245,12 @@ def format_tables(rows, notes, fit_time, method_names, seeds):
                      + " | ".join(cells) + f" | {flag} |")
     everywhere = [m for m in methods if all(m in r for r in rows.values())]
     partial = [m for m in methods if m not in everywhere]
-    lines += _summary(rows, everywhere, fit_time, "Summary over all data sets")
+    lines += _summary(rows, everywhere, "Summary over all data sets")
     lines += _seed_summary(rows, everywhere, seeds)
     if partial:
         common = {k: r for k, r in rows.items() if all(m in r for m in methods)}
         if common:
-            lines += _summary(common, methods, fit_time,
+            lines += _summary(common, methods,
                               "Summary over the data sets where every method ran")
     if notes:
         lines += ["", "Notes:", ""] + [f"- {note}" for note in notes]
@@ -277,37 +264,40 @@ def main(argv=None):
     parser.add_argument("--methods", nargs="*",
                         default=["AE", "IForest", "PCA", "LOF", "PyOD-AE", "PyOD-VAE"])
     parser.add_argument("--ae-params", default="{}", help="JSON kwargs for AEOutlierDetector")
-    parser.add_argument("--no-write", action="store_true", help="do not write the results file")
-    parser.add_argument("--results", default=RESULTS.stem,
+    parser.add_argument("--no-write", action="store_true", help="print only, write no results file")
+    parser.add_argument("--results", default="outliers",
                         help="name of the results file in benchmarks/results/ (without .md)")
     parser.add_argument("--pyod-seeds", nargs="*", type=int, default=None,
                         help="seeds on which the (slow) PyOD methods run; default: all")
     parser.add_argument("--pyod-max-rows", type=float, default=np.inf,
                         help="run the PyOD methods only on data sets with at most this many rows")
     parser.add_argument("--cache", default=None,
-                        help="JSON file keeping the baselines' per-seed results between runs")
+                        help="JSON file keeping the baselines' per-seed results between runs "
+                             "(AEOutlierDetector always runs)")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads for the torch-based methods (skgen and PyOD)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     datasets = args.datasets or adbench_names()
     ae_params = json.loads(args.ae_params)
-    rows, notes, fit_time = run(datasets, args.seeds, args.methods, ae_params, args.cache,
-                                args.pyod_seeds, args.pyod_max_rows)
-    if args.pyod_seeds is not None or np.isfinite(args.pyod_max_rows):
-        notes.append(f"PyOD methods ran only on seeds {args.pyod_seeds or args.seeds} and on data "
-                     f"sets with at most {args.pyod_max_rows:g} rows (time); their means and "
-                     "fit times cover those runs only, the other methods' all seeds.")
+    rows, notes = run(datasets, args.seeds, args.methods, ae_params, args.cache,
+                      args.pyod_seeds, args.pyod_max_rows)
+    limits = []
+    if args.pyod_seeds is not None:
+        limits.append(f"on seeds {args.pyod_seeds}")
+    if np.isfinite(args.pyod_max_rows):
+        limits.append(f"on data sets with at most {args.pyod_max_rows:g} rows")
+    if limits:
+        notes.append(f"PyOD methods ran only {' and '.join(limits)} (time); their means and fit "
+                     "times cover those runs only, the other methods' all runs.")
     notes.append(f"torch threads: {args.threads}; fit times are wall-clock on a shared machine.")
-    text = format_tables(rows, notes, fit_time, args.methods, args.seeds)
-    print()
-    print(text)
-    if not args.no_write:
-        path = RESULTS.with_name(f"{args.results}.md")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        header = ("# AEOutlierDetector on ADBench\n\nWritten by `benchmarks/bench_outliers.py` "
-                  f"(AEOutlierDetector params: {ae_params or 'defaults'}).\n\n")
-        path.write_text(header + text + "\n")
+    text = format_tables(rows, notes, args.methods, args.seeds)
+    text = f"AEOutlierDetector params: {ae_params or 'defaults'}.\n\n{text}"
+    if args.no_write:
+        print(text)
+    else:
+        publish("bench_outliers.py", f"{args.results}.md", text.splitlines(),
+                title="AEOutlierDetector on ADBench")
 
 
 if __name__ == "__main__":

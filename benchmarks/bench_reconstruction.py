@@ -29,16 +29,10 @@ from sklearn.preprocessing import StandardScaler
 from skgen import AutoencoderTransformer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _datasets import load_mnist  # noqa: E402
 from _report import publish  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-MNIST = ROOT.parent / "shared" / "data" / "mnist_5k.csv.gz"
 K = (2, 8, 32)
-
-
-def load_mnist():
-    data = np.loadtxt(MNIST, delimiter=",")
-    return data[:, :-1] / 255.0
 
 
 def mse(model, X):
@@ -57,7 +51,7 @@ MODELS = {
 
 
 def main():
-    datasets = {"digits": load_digits().data, "mnist_5k": load_mnist()}
+    datasets = {"digits": load_digits().data, "mnist_5k": load_mnist() / 255.0}
     lines = ["| data | model | " + " | ".join(f"k={k} MSE (fit s)" for k in K) + " |",
              "|---|---|" + "---|" * len(K)]
     print(lines[0], flush=True)

@@ -49,17 +49,15 @@ from skgen import VAETransformer
 from skgen._vae import _logistic_map, _logit_map  # the map behind VAETransformer(bounds=...)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _datasets import load_mnist  # noqa: E402
 from _report import publish  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent
-MNIST = ROOT.parent.parent / "shared" / "data" / "mnist_5k.csv.gz"
 
 
 def load(name, seed=0):
     if name == "digits":
         X = load_digits().data
     else:
-        X = np.loadtxt(MNIST, delimiter=",")[:, :-1]
+        X = load_mnist()
     X = X + np.random.RandomState(seed).uniform(size=X.shape)  # dequantization, for all
     return train_test_split(X, test_size=0.25, random_state=seed)
 

@@ -26,11 +26,9 @@ matplotlib.use("Agg")
 import torch  # noqa: E402
 from sklearn.ensemble import IsolationForest  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _datasets import load_adbench  # noqa: E402
-from bench_outliers import _cap  # noqa: E402
+from _datasets import adbench_split, load_adbench  # noqa: E402
 
 from skgen import AEOutlierDetector  # noqa: E402
 from skgen.plotting import OutlierScoreDisplay  # noqa: E402
@@ -46,10 +44,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     X, y = load_adbench(args.dataset)
-    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3, stratify=y,
-                                              random_state=args.seed)
-    X_tr, y_tr = _cap(X_tr, y_tr, args.seed)
-    X_te, y_te = _cap(X_te, y_te, args.seed)
+    X_tr, X_te, _, y_te = adbench_split(X, y, args.seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ConvergenceWarning: max_iter=50 is often reached
         detector = AEOutlierDetector(random_state=args.seed).fit(X_tr)
