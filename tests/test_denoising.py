@@ -4,7 +4,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
@@ -259,8 +258,9 @@ def test_grid_search_tunes_without_a_scoring_argument():
     X = _low_rank(300)
     search = GridSearchCV(_fast(max_iter=10, noise="swap"), {"noise_level": [0.0, 0.3]}, cv=2)
     search.fit(X)
-    assert search.best_params_["noise_level"] in (0.0, 0.3)
-    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    scores = search.cv_results_["mean_test_score"]
+    assert np.isfinite(scores).all()
+    assert abs(scores[0] - scores[1]) > 1e-3  # the default score tells the settings apart
 
 
 @pytest.mark.parametrize("noise", ["mask", "swap"])
@@ -280,7 +280,3 @@ def test_training_is_reproducible_with_missing_values():
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
 
-
-def test_convergence_warning_is_raised():
-    with pytest.warns(ConvergenceWarning):
-        _fast(max_iter=1, early_stopping=False).fit(_low_rank(30))

@@ -147,7 +147,7 @@ def test_invalid_parameters_are_named(planted, param, value):
 
 
 def test_works_in_a_pipeline_and_with_dataframes(planted):
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     X, y = planted
     df = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
     pipe = make_pipeline(MinMaxScaler(), AEOutlierDetector(**FAST)).fit(df)
