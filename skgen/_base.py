@@ -250,7 +250,6 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
 
     def _initialize(self, X):
         """Build the scaler, module, optimizer and history for a fit from scratch."""
-        hidden = self._check_hidden_layer_sizes()
         self.device_ = resolve_device(self.device)
         self._rng = np.random.RandomState(draw_seed(self.random_state))
         self.mean_, self.scale_ = self._fit_scaler(X)
@@ -261,7 +260,6 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         self.module_ = module.to(self.device_)
         self.optimizer_ = make_optimizer(self.module_, self.learning_rate_init, self.alpha)
         self._history = History()
-        self._hidden_layer_sizes = hidden
         self._needs_init = True
 
     def _fit_scaler(self, X):
@@ -349,7 +347,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
     def _clear_fitted_state(self):
         for name in list(vars(self)):
             if (name.endswith("_") and not name.startswith("__")) or name in (
-                "_rng", "_module_builder", "_history", "_needs_init", "_hidden_layer_sizes"
+                "_rng", "_module_builder", "_history", "_needs_init"
             ):
                 delattr(self, name)
 
