@@ -362,17 +362,20 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
 
         return parts
 
-    def _score_parts(self, X):
+    def _score_parts(self, X, *, combine=False):
         """The parts of the anomaly score of validated rows, as columns of one array.
 
-        Reconstruction, latent and density, each divided by its scale.
+        Reconstruction, latent and density, each divided by its scale. With
+        ``combine`` the score itself, minus their mean, reduced batch by batch
+        so that a long X costs one number per row.
         """
         parts = self._parts_function(torch_float_type(X))
+        fn = (lambda m, x: -parts(m, x).mean(dim=1)) if combine else parts
         with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):
-            return self._predict(X, parts).astype(np.float64, copy=False)
+            return self._predict(X, fn).astype(np.float64, copy=False)
 
     def _score(self, X):
-        return -self._score_parts(X).mean(axis=1)
+        return self._score_parts(X, combine=True)
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers, non-negative for inliers.
