@@ -21,15 +21,16 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array
+from sklearn.utils._param_validation import InvalidParameterError
 
 from ._compat import Interval, StrOptions, _fit_context, check_is_fitted, validate_data
 from ._engine import History, StreamedRows, Trainer, as_rows, make_optimizer
 from ._utils import (
     column_stats,
     draw_seed,
+    drawing_from,
     is_memory_mapped,
     resolve_device,
-    seeded,
     shares_one_range,
     standardize_rows,
     standardize_to_tensor,
@@ -55,22 +56,29 @@ _STREAM_MIN_BYTES = 64 * 2**20
 _INIT_ROWS = 20_000
 
 
+def _non_numeric_columns(X):
+    """``"'name' (dtype)"`` for each non-numeric column of a pandas or polars DataFrame."""
+    module = type(X).__module__.split(".")[0]
+    if module == "pandas" and hasattr(X, "dtypes"):
+        import pandas as pd
+
+        return [
+            f"{col!r} ({dtype})"
+            for col, dtype in zip(X.columns, X.dtypes)
+            if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
+        ]
+    if module == "polars" and hasattr(X, "schema"):
+        return [
+            f"{col!r} ({dtype})"
+            for col, dtype in X.schema.items()
+            if not (dtype.is_numeric() or str(dtype) == "Boolean")
+        ]
+    return []
+
+
 def _check_numeric_frame(X, estimator_name):
     """Name the non-numeric columns of a DataFrame instead of failing on a cast."""
-    dtypes = getattr(X, "dtypes", None)
-    if dtypes is None or not hasattr(X, "columns"):
-        return
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover - pandas is a dependency
-        return
-    if not isinstance(X, pd.DataFrame):
-        return
-    bad = [
-        f"{col!r} ({dtype})"
-        for col, dtype in zip(X.columns, X.dtypes)
-        if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
-    ]
+    bad = _non_numeric_columns(X)
     if bad:
         raise ValueError(
             f"{estimator_name} needs numeric input, but these columns are not numeric: "
@@ -227,34 +235,57 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         return self._fit(X, partial=True)
 
     def _fit(self, X, *, partial):
-        """Validate, (re)build if needed, train; shared by ``fit`` and ``partial_fit``."""
+        """``fit`` and ``partial_fit``: one call that either completes or changes nothing.
+
+        An exception anywhere in the call (bad input, a diverging loss, running
+        out of memory, a :class:`KeyboardInterrupt` outside the training loop)
+        puts every attribute back as it was before the call, and the weights,
+        optimizer state and history of a resumed model too. A
+        :class:`KeyboardInterrupt` during the training loop ends training
+        instead: the fit is finished with the weights reached, and a warning
+        says so.
+        """
         self._check_params()
+        self._check_integer_params()
         resume = hasattr(self, "module_") and (partial or self.warm_start)
-        if not resume:
-            self._clear_fitted_state()
-        X = self._validate_X(X, reset=not resume)
-        if resume:
-            backup = self._snapshot()
-        else:
-            self._initialize(X)
+        backup = self._snapshot(resume)
         try:
-            self._train(X, partial=partial)
-        except DivergenceError:
-            if resume:
-                self._restore(backup)
-            else:
+            if not resume:
                 self._clear_fitted_state()
+            X = self._validate_X(X, reset=not resume)
+            if not resume:
+                self._initialize(X)
+            self._train(X, partial=partial)
+            self._on_fit_end(X)
+        except BaseException:
+            self._restore(backup)
             raise
-        self._on_fit_end(X)
         return self
 
+    def _check_integer_params(self):
+        """Reject booleans where an integer is constrained: ``True`` is an Integral to Python."""
+        for name, constraints in self._parameter_constraints.items():
+            value = getattr(self, name)
+            integral = any(isinstance(c, Interval) and c.type is Integral for c in constraints)
+            if integral and isinstance(value, (bool, np.bool_)) and "boolean" not in constraints:
+                raise InvalidParameterError(
+                    f"The {name!r} parameter of {type(self).__name__} must be an int, "
+                    f"got {value!r}."
+                )
+
     def _initialize(self, X):
-        """Build the scaler, module, optimizer and history for a fit from scratch."""
+        """Build the scaler, module, optimizer and history for a fit from scratch.
+
+        The weights are drawn from a generator seeded from ``random_state``
+        (see :class:`~skgen._utils.drawing_from`); torch's global generator is
+        never used.
+        """
         self.device_ = resolve_device(self.device)
         self._rng = np.random.RandomState(draw_seed(self.random_state))
         self.mean_, self.scale_ = self._fit_scaler(X)
         cls, kwargs = self._module_spec(X.shape[1])
-        with seeded(int(self._rng.randint(np.iinfo(np.int32).max)), self.device_):
+        generator = torch.Generator().manual_seed(int(self._rng.randint(np.iinfo(np.int32).max)))
+        with drawing_from(generator):
             module = cls(**kwargs)
         self._module_builder = (cls, kwargs)
         self.module_ = module.to(self.device_)
@@ -314,35 +345,55 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         if self._needs_init:
             self._initialize_module(self.module_, as_rows(data)(index[:_INIT_ROWS]))
             self._needs_init = False
-        converged = trainer.fit(
+        stop = trainer.fit(
             data, index, validation,
             max_epochs=1 if partial else self.max_iter,
             tol=self.tol, n_iter_no_change=self.n_iter_no_change, stop_early=not partial,
         )
+        # copies, so that a later call training the same history cannot change them
         self.n_iter_ = history.n_iter
-        self.loss_curve_ = history.loss_curve
-        self.validation_loss_curve_ = history.validation_loss_curve if self.early_stopping else None
+        self.loss_curve_ = list(history.loss_curve)
+        self.validation_loss_curve_ = (
+            list(history.validation_loss_curve) if self.early_stopping else None)
         self.best_loss_ = history.best_loss
-        if not partial and not converged:
+        if stop == "interrupted":
+            warnings.warn(
+                f"{type(self).__name__}: training was interrupted after {history.n_iter} "
+                "epochs; the fit is finished with the weights reached.",
+                UserWarning,
+                stacklevel=5,
+            )
+        elif not partial and stop == "max_epochs":
             warnings.warn(
                 f"{type(self).__name__}: max_iter={self.max_iter} epochs were reached and "
                 "the optimization has not converged yet. Increase max_iter.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=5,
             )
 
-    def _snapshot(self):
-        return (
+    def _snapshot(self, resume):
+        """What :meth:`_restore` needs to undo a call: the attributes, and for a resumed
+        model the objects that training changes in place (weights, optimizer state,
+        history and the estimator's random generator)."""
+        attributes = dict(vars(self))
+        if not resume:  # a fit from scratch builds new objects and changes none in place
+            return attributes, None
+        in_place = (
             copy.deepcopy(self.module_.state_dict()),
             copy.deepcopy(self.optimizer_.state_dict()),
             copy.deepcopy(self._history),
+            copy.deepcopy(self._rng),
         )
+        return attributes, in_place
 
     def _restore(self, backup):
-        module_state, optimizer_state, history = backup
-        self.module_.load_state_dict(module_state)
-        self.optimizer_.load_state_dict(optimizer_state)
-        self._history = history
+        attributes, in_place = backup
+        vars(self).clear()
+        vars(self).update(attributes)
+        if in_place is not None:
+            module_state, optimizer_state, self._history, self._rng = in_place
+            self.module_.load_state_dict(module_state)
+            self.optimizer_.load_state_dict(optimizer_state)
 
     def _clear_fitted_state(self):
         for name in list(vars(self)):
@@ -365,7 +416,9 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         ``standardize`` scales the input with ``mean_``/``scale_`` first;
         ``unstandardize`` maps the output back to the units of X. Runs in eval
         mode under :func:`torch.inference_mode`, so each row's output does not
-        depend on the batch it is in. X is read a batch at a time (a memmap is
+        depend on the other rows of its batch, up to rounding: BLAS may sum in a
+        different order for another batch shape (about 1e-16 relative in
+        float64, 1e-6 in float32). X is read a batch at a time (a memmap is
         never loaded whole) and each batch moves to the device on its own
         (``batch_size`` rows, by default ``_INFERENCE_BATCH``). Returns a
         NumPy array of X's dtype.

@@ -185,50 +185,68 @@ class Trainer:
         monitored. Training stops once the monitored loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs, if ``stop_early``.
 
+        A :class:`KeyboardInterrupt` during an epoch ends training as the
+        stopping rule would: the interrupted epoch is not recorded in the
+        history, the weights it reached are kept (or the best weights restored
+        when a validation loss is monitored), and ``"interrupted"`` is returned.
+        A non-finite loss or weight raises :class:`DivergenceError`.
+
         Returns
         -------
-        converged : bool
-            Whether the stopping rule ended training (False when ``max_epochs``
-            ran out first).
+        stop : {"converged", "max_epochs", "interrupted"}
+            Why training ended: the stopping rule, the epoch budget, or an
+            interrupt.
         """
         history = self.history
         monitor_validation = validation_index is not None
         best_state = None
         progress = _Progress(self.verbose, max_epochs, self.name)
-        converged = False
-        for _ in range(max_epochs):
-            tic = time.perf_counter()
-            loss = self.train_epoch(data, train_index)
-            if not (math.isfinite(loss) and self._weights_finite()):
-                progress.close()
-                raise DivergenceError(
-                    f"The training of {self.name} became non-finite (epoch loss {loss}) at epoch "
-                    f"{history.n_iter + 1}. The input may contain extreme values, or the "
-                    "learning rate may be too high; the model was not updated."
-                )
-            history.loss_curve.append(loss)
-            history.n_iter += 1
-            current = loss
-            if monitor_validation:
-                current = self.evaluate(data, validation_index)
-                history.validation_loss_curve.append(current)
-            if current < history.best_loss - tol:
-                history.no_improvement_count = 0
-            else:
-                history.no_improvement_count += 1
-            if current < history.best_loss:
-                history.best_loss = current
+        stop = "max_epochs"
+        try:
+            for _ in range(max_epochs):
+                tic = time.perf_counter()
+                try:
+                    loss = self.train_epoch(data, train_index)
+                    current = loss
+                    if monitor_validation and math.isfinite(loss):
+                        current = self.evaluate(data, validation_index)
+                except KeyboardInterrupt:
+                    stop = "interrupted"
+                    break
+                if not (math.isfinite(loss) and self._weights_finite()):
+                    raise self._divergence(f"epoch loss {loss}", history.n_iter + 1)
+                history.loss_curve.append(loss)
+                history.n_iter += 1
                 if monitor_validation:
-                    best_state = {k: v.detach().clone() for k, v in self.module.state_dict().items()}
-            progress.update(history, time.perf_counter() - tic)
-            if stop_early and history.no_improvement_count >= n_iter_no_change:
-                converged = True
-                break
-        progress.close()
+                    history.validation_loss_curve.append(current)
+                if current < history.best_loss - tol:
+                    history.no_improvement_count = 0
+                else:
+                    history.no_improvement_count += 1
+                if current < history.best_loss:
+                    history.best_loss = current
+                    if monitor_validation:
+                        best_state = {k: v.detach().clone()
+                                      for k, v in self.module.state_dict().items()}
+                progress.update(history, time.perf_counter() - tic)
+                if stop_early and history.no_improvement_count >= n_iter_no_change:
+                    stop = "converged"
+                    break
+        finally:
+            progress.close()
         if best_state is not None:
             self.module.load_state_dict(best_state)
+        elif stop == "interrupted" and not self._weights_finite():
+            raise self._divergence("an interrupted step", history.n_iter + 1)
         self.module.eval()
-        return converged
+        return stop
+
+    def _divergence(self, what, epoch):
+        return DivergenceError(
+            f"The training of {self.name} became non-finite ({what}) at epoch {epoch}. The "
+            "input may contain extreme values, or the learning rate may be too high; the "
+            "model was not updated."
+        )
 
 
 class _Progress:

@@ -4,13 +4,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import mmap
-import threading
 import warnings
 
 import numpy as np
 import torch
+from torch.overrides import TorchFunctionMode
 
 #: Passes over X (column statistics, standardization) go in row chunks whose
 #: float64 working copy is at most this large, so their buffers stay small
@@ -43,6 +42,11 @@ def resolve_device(device, *, on_missing="raise"):
                 f"device={device!r} is not a valid torch device; use 'auto', 'cpu', 'cuda' "
                 "or 'cuda:N'."
             ) from exc
+    if dev.type == "meta":
+        raise ValueError(
+            f"device={device!r} holds no data, so a model cannot be trained or used there; "
+            "use 'auto', 'cpu' or 'cuda'."
+        )
     available = {"cuda": torch.cuda.is_available(), "mps": torch.backends.mps.is_available()}
     if not available.get(dev.type, True):
         if on_missing == "raise":
@@ -70,27 +74,51 @@ def draw_seed(random_state):
     return int(np.random.RandomState(random_state).randint(np.iinfo(np.int32).max))
 
 
-_GLOBAL_RNG_LOCK = threading.Lock()
+#: The names of torch's random functions and in-place random methods that take a
+#: ``generator``; :class:`drawing_from` routes the calls that give none to its own.
+_RANDOM_CALLS = frozenset({
+    "bernoulli", "bernoulli_", "cauchy_", "exponential_", "geometric_", "log_normal_",
+    "multinomial", "normal", "normal_", "poisson", "rand", "randint", "randn", "randperm",
+    "random_", "uniform_",
+})
 
 
-@contextlib.contextmanager
-def seeded(seed, device):
-    """Seed torch's global generator for the block and restore it afterwards.
+class drawing_from(TorchFunctionMode):
+    """Make the torch calls in the block draw from ``generator``, not the global generator.
 
-    Weight initialisation draws from the global generator; forking it keeps
-    the user's random state untouched. The generator belongs to the process,
-    so the block holds a lock: fits in threads of one process (joblib's
-    threading backend) take turns here instead of reseeding each other's
-    draws. Keep the block short (building a module); training draws from its
-    own ``torch.Generator``.
+    Building a module runs its parameters' initialisers (``nn.init.kaiming_uniform_``
+    and the like), which draw from torch's process-wide generator unless given
+    one. Inside this block every such call that names no generator gets
+    ``generator``, so weights come from the estimator's own seed and the global
+    generator is neither read nor advanced. Torch function modes belong to the
+    thread that enters them, so threads drawing at the same time are not
+    disturbed and fits in threads stay reproducible.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skgen._utils import drawing_from
+    >>> before = torch.random.get_rng_state()
+    >>> with drawing_from(torch.Generator().manual_seed(0)):
+    ...     a = torch.nn.Linear(3, 2).weight
+    >>> with drawing_from(torch.Generator().manual_seed(0)):
+    ...     b = torch.nn.Linear(3, 2).weight
+    >>> bool(torch.equal(a, b)), bool(torch.equal(before, torch.random.get_rng_state()))
+    (True, True)
     """
-    devices = [device.index or 0] if device.type == "cuda" else []
-    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=devices):
-        torch.default_generator.manual_seed(seed)
-        if devices:
-            with torch.cuda.device(devices[0]):
-                torch.cuda.manual_seed(seed)
-        yield
+
+    def __init__(self, generator):
+        super().__init__()
+        self.generator = generator
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = dict(kwargs or {})
+        if "generator" in kwargs:  # nn.init functions pass generator=None explicitly
+            if kwargs["generator"] is None:
+                kwargs["generator"] = self.generator
+        elif getattr(func, "__name__", None) in _RANDOM_CALLS:
+            kwargs["generator"] = self.generator
+        return func(*args, **kwargs)
 
 
 def column_stats(X, *, allow_nan=False):

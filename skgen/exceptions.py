@@ -8,9 +8,11 @@ __all__ = ["DivergenceError"]
 class DivergenceError(FloatingPointError, ValueError):
     """Raised when the training loss becomes non-finite (NaN or inf).
 
-    The estimator is left as it was before the failing call: a fit from scratch
-    stores no model, and ``partial_fit`` or a ``warm_start`` fit restores the
-    weights and optimizer state it started from. It subclasses both
+    The estimator is left exactly as it was before the failing call, as after
+    any exception in ``fit`` or ``partial_fit``: an unfitted estimator stays
+    unfitted, a fitted one keeps its previous model (weights, optimizer state,
+    history and every fitted attribute), whether the call refitted from
+    scratch, resumed with ``warm_start`` or ran ``partial_fit``. It subclasses both
     :class:`FloatingPointError` and :class:`ValueError`, so code that guards a
     fit with ``except ValueError`` (as :class:`~sklearn.model_selection.GridSearchCV`
     does through ``error_score``) catches it.

@@ -6,6 +6,8 @@ same reproducibility, persistence and input-validation rules.
 
 import io
 import pickle
+import signal
+import threading
 import warnings
 
 import joblib
@@ -15,6 +17,7 @@ import pytest
 import scipy.sparse as sp
 import torch
 from numpy.testing import assert_array_equal
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -308,3 +311,188 @@ def test_diverging_partial_fit_restores_the_model(cls, X):
     after = _outputs(est, X)
     for name in before:
         assert_array_equal(before[name], after[name])
+
+
+# ----------------------------------------------------------- atomic calls
+
+
+def _state(est):
+    """Every fitted attribute of ``est`` (parameters aside), as comparable bytes.
+
+    The module and the optimizer are compared through copies of their state, a
+    fitted neighbour search through the rows it searches.
+    """
+    params = est.get_params(deep=False)
+    state = {k: v for k, v in vars(est).items()
+             if k not in params and k not in ("module_", "optimizer_")}
+    if hasattr(est, "module_"):
+        state["module_"] = {k: v.numpy().tobytes() for k, v in _weights(est).items()}
+        state["optimizer_"] = repr(est.optimizer_.state_dict())
+    for k, v in state.items():  # a neighbour index counts its queries: compare its data
+        if hasattr(v, "_fit_X"):
+            state[k] = v._fit_X
+    return {k: pickle.dumps(v) for k, v in state.items()}
+
+
+@pytest.fixture
+def alarm(cls, X):
+    """``alarm(seconds)`` arms a real SIGALRM that raises KeyboardInterrupt, as Ctrl-C does.
+
+    A first fit in the process imports what torch loads lazily, which can take
+    seconds; one fit beforehand makes sure the alarm lands in training.
+    """
+    make_fast(cls, max_iter=1).fit(X)
+    previous = signal.getsignal(signal.SIGALRM)
+
+    def arm(seconds):
+        signal.signal(signal.SIGALRM, signal.default_int_handler)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+
+    yield arm
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+# Epochs enough that training outlasts the alarm by far, and no stopping rule.
+ENDLESS = {"max_iter": 100_000, "tol": 0.0, "n_iter_no_change": 100_000}
+
+
+def _assert_complete(est, X):
+    """Fitted, consistent and usable: every output method runs and is finite."""
+    assert est.n_iter_ == len(est.loss_curve_)
+    for name, out in _outputs(est, X).items():
+        assert np.all(np.isfinite(out)), name
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="SIGALRM timers are POSIX-only")
+def test_interrupted_fit_finishes_with_the_weights_reached(cls, X, alarm):
+    est = make_fast(cls, random_state=0, **ENDLESS)
+    alarm(1.0)
+    with pytest.warns(UserWarning, match="interrupted"):
+        est.fit(X)
+    assert est.n_iter_ < ENDLESS["max_iter"]
+    _assert_complete(est, X)
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="SIGALRM timers are POSIX-only")
+def test_interrupted_warm_start_refits_every_fitted_attribute(cls, X, alarm):
+    params = {"contamination": 0.1} if "contamination" in cls().get_params() else {}
+    est = make_fast(cls, random_state=0, max_iter=3, early_stopping=False, **params).fit(X)
+    before = _outputs(est, X)
+    est.set_params(warm_start=True, **ENDLESS)
+    alarm(1.0)
+    with pytest.warns(UserWarning, match="interrupted"):
+        est.fit(X)
+    assert est.n_iter_ >= 3
+    _assert_complete(est, X)
+    after = _outputs(est, X)
+    assert not np.array_equal(before["score_samples"], after["score_samples"])
+    if params:  # the threshold comes from the new weights: it flags 10% of the training rows
+        assert np.mean(after["predict"] == -1) == pytest.approx(0.1, abs=1 / len(X))
+
+
+def test_failed_refit_keeps_the_previous_model(cls, X):
+    est = make_fast(cls, random_state=0).fit(X)
+    state, outputs = _state(est), _outputs(est, X)
+    bad = X.copy()
+    bad[0, 0] = np.inf
+    for call in (est.fit, est.partial_fit):
+        with pytest.raises(ValueError, match="infinity"):
+            call(bad)
+    with pytest.raises(ValueError, match="features"):
+        est.partial_fit(X[:, :3])
+    with pytest.raises(ValueError, match="features"):
+        clone(est).set_params(warm_start=True).fit(X)  # unfitted clone: fits; then resumes
+        est.set_params(warm_start=True).fit(X[:, :3])
+    est.set_params(warm_start=False)
+    wide = pd.DataFrame(X, columns=[f"c{i}" for i in range(X.shape[1])])
+    with pytest.raises(ValueError, match="not numeric"):
+        est.fit(wide.assign(city="Oslo"))
+    assert _state(est) == state
+    _assert_same_outputs_as(est, outputs, X)
+
+
+def _assert_same_outputs_as(est, outputs, X):
+    after = _outputs(est, X)
+    for name in outputs:
+        assert_array_equal(outputs[name], after[name], err_msg=name)
+
+
+@pytest.mark.parametrize("how", ["fit", "warm_start", "partial_fit"])
+def test_diverging_call_restores_everything(cls, X, how):
+    est = make_fast(cls, random_state=0, max_iter=3).fit(X)
+    if how == "warm_start":
+        est.set_params(warm_start=True)
+    state, outputs = _state(est), _outputs(est, X)
+    est.set_params(learning_rate_init=1e30)
+    call = est.partial_fit if how == "partial_fit" else est.fit
+    for _ in range(5):  # a huge step shows as non-finite weights within a few epochs
+        try:
+            call(X * 1e3)
+        except DivergenceError:
+            break
+        state, outputs = _state(est), _outputs(est, X)
+    else:
+        pytest.fail("learning_rate_init=1e30 never diverged")
+    assert _state(est) == state  # weights, optimizer, history, thresholds, generator
+    _assert_same_outputs_as(est, outputs, X)
+
+
+def test_loss_curve_is_not_shared_with_later_calls(cls, X):
+    est = make_fast(cls, random_state=0, max_iter=3, early_stopping=False).fit(X)
+    curve = est.loss_curve_
+    est.partial_fit(X)
+    assert len(curve) == 3 and len(est.loss_curve_) == 4
+
+
+def test_boolean_is_not_an_integer_parameter(cls, X):
+    params = {"max_iter": True}
+    if "n_components" in cls().get_params():
+        params = {"n_components": True}
+    with pytest.raises(InvalidParameterError, match="must be an int, got True"):
+        make_fast(cls, **params).fit(X)
+
+
+def test_polars_string_column_is_named(cls, X):
+    pl = pytest.importorskip("polars")  # polars is in the tests extra; optional elsewhere
+    df = pl.DataFrame({f"c{i}": X[:, i] for i in range(X.shape[1])}).with_columns(
+        city=pl.lit("Oslo"))
+    with pytest.raises(ValueError, match="not numeric: 'city'"):
+        make_fast(cls).fit(df)
+
+
+def test_meta_device_is_a_clear_error(cls, X):
+    est = make_fast(cls, device="meta")
+    with pytest.raises(ValueError, match="holds no data"):
+        est.fit(X)
+    assert not hasattr(est, "module_")
+
+
+# ------------------------------------------------------------------ seeding
+
+
+def test_fit_never_draws_from_torch_global_generator(cls, X):
+    """A thread drawing from the global generator during fits sees its own stream,
+    and fits with the same seed stay identical."""
+    reference = make_fast(cls, random_state=0, max_iter=2).fit(X)
+    drawn, done = [], threading.Event()
+
+    def draw():
+        while not done.is_set():
+            drawn.append(torch.randn(4))
+
+    with torch.random.fork_rng():
+        torch.manual_seed(123)
+        thread = threading.Thread(target=draw)
+        thread.start()
+        try:
+            fits = [make_fast(cls, random_state=0, max_iter=2).fit(X) for _ in range(5)]
+        finally:
+            done.set()
+            thread.join()
+        torch.manual_seed(123)
+        expected = [torch.randn(4) for _ in drawn]
+    assert len(drawn) > 10
+    assert all(torch.equal(a, b) for a, b in zip(drawn, expected))
+    for est in fits:
+        _assert_same_outputs(est, reference, X)

@@ -77,12 +77,14 @@ def test_early_stopping_restores_the_best_weights(X):
     assert trainer.history.best_loss == min(curve)
 
 
-def test_stopping_rule_and_convergence_flag(X):
+def test_stopping_rule_and_stop_reason(X):
     trainer = _trainer(nn.Linear(4, 4), _mse)
-    assert trainer.fit(X, torch.arange(101), max_epochs=100, tol=10.0, n_iter_no_change=3)
+    stop = trainer.fit(X, torch.arange(101), max_epochs=100, tol=10.0, n_iter_no_change=3)
+    assert stop == "converged"
     assert trainer.history.n_iter == 4  # one improvement on +inf, then three without
     trainer = _trainer(nn.Linear(4, 4), _mse)
-    assert not trainer.fit(X, torch.arange(101), max_epochs=3, tol=0.0, n_iter_no_change=10)
+    stop = trainer.fit(X, torch.arange(101), max_epochs=3, tol=0.0, n_iter_no_change=10)
+    assert stop == "max_epochs"
 
 
 def test_weight_decay_spares_biases():
