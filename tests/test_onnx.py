@@ -16,6 +16,7 @@ import pytest
 for _name in ("onnx", "onnxruntime", "skl2onnx", "onnxscript"):
     pytest.importorskip(_name, reason="the onnx extra is not installed (pip install skgen[onnx])")
 
+import onnx  # noqa: E402
 import onnxruntime as ort  # noqa: E402
 from skl2onnx import to_onnx  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
@@ -125,7 +126,9 @@ def test_the_issue_pipelines_just_work():
     y = load_digits().target
     clf = make_pipeline(AutoencoderTransformer(n_components=8, **SMALL),
                         LogisticRegression(max_iter=300)).fit(X, y)
-    label, proba = run_onnx(to_onnx(clf, X[:1]), X)
+    onx = to_onnx(clf, X[:1])
+    onnx.checker.check_model(onx, full_check=True)
+    label, proba = run_onnx(onx, X)
     proba = [[row[c] for c in clf.classes_] for row in proba]  # skl2onnx's ZipMap: dicts
     expected = clf.predict_proba(X)
     assert_parity(proba, expected)
