@@ -97,6 +97,13 @@ class _Graph:
                 f"skgen.onnx writes ONNX opset {MIN_OPSET} or later (the PyTorch exporter's "
                 f"lowest), but target_opset={self.opset} was asked for."
             )
+        # one input per column (a DataFrame's) is put side by side in one tensor
+        inputs = [self._as_dtype(v.full_name, v.type) for v in operator.inputs]
+        self.x = inputs[0] if len(inputs) == 1 else self.op("Concat", *inputs, axis=1)
+
+    def _as_dtype(self, name, tensor_type):
+        same = isinstance(tensor_type, DoubleTensorType) == (self.dtype == np.float64)
+        return name if same else self.cast(name, self.dtype)
 
     def name(self, seed):
         return self.scope.get_unique_variable_name(f"{self.prefix}_{seed}")
@@ -242,11 +249,11 @@ def _options(operator, **defaults):
 
 
 def _check_width(operator, expected, what):
-    """The step must be fitted, and its input have ``expected`` columns when that is known."""
+    """The step must be fitted, and its inputs have ``expected`` columns when that is known."""
     check_is_fitted(operator.raw_operator)
-    shape = operator.inputs[0].type.shape
-    width = shape[1] if len(shape) == 2 else None
-    if isinstance(width, int) and width != expected:
+    widths = [v.type.shape[1] if len(v.type.shape) == 2 else None for v in operator.inputs]
+    width = sum(widths) if all(isinstance(w, int) for w in widths) else None
+    if width is not None and width != expected:
         raise ValueError(
             f"{type(operator.raw_operator).__name__} takes {expected} columns ({what}), but "
             f"the ONNX input of this step has {width}."
@@ -283,7 +290,7 @@ def _latent_shape(operator):
 def _convert_autoencoder(scope, operator, container):
     """AutoencoderTransformer: ``transform``, or ``inverse_transform`` with that option."""
     graph = _Graph(scope, operator, container)
-    est, x, out = graph.estimator, operator.inputs[0].full_name, operator.outputs[0].full_name
+    est, x, out = graph.estimator, graph.x, operator.outputs[0].full_name
     if _options(operator, inverse_transform=False)["inverse_transform"]:
         (rows,) = graph.network(lambda m, z: m.decoder(z), x, est.n_components)
         graph.unstandardize(rows, out=out)
@@ -331,7 +338,7 @@ def _logistic_map(graph, y, out):
 def _convert_vae(scope, operator, container):
     """VAETransformer: the posterior mean, or ``inverse_transform`` with that option."""
     graph = _Graph(scope, operator, container)
-    est, x, out = graph.estimator, operator.inputs[0].full_name, operator.outputs[0].full_name
+    est, x, out = graph.estimator, graph.x, operator.outputs[0].full_name
     if _options(operator, inverse_transform=False)["inverse_transform"]:
         (mean,) = graph.network(lambda m, z: m.mean(m.decode(z)), x, est.n_components)
         if est.bounds_ is None:
@@ -354,7 +361,7 @@ def _denoising_shape(operator):
 def _convert_denoising(scope, operator, container):
     """DenoisingAutoencoder: X denoised, its NaN filled (observed entries kept on request)."""
     graph = _Graph(scope, operator, container)
-    est, x, out = graph.estimator, operator.inputs[0].full_name, operator.outputs[0].full_name
+    est, x, out = graph.estimator, graph.x, operator.outputs[0].full_name
     # NaN stays NaN through the scaling; the network reads it as "missing"
     (rows,) = graph.network(lambda m, v: m(v), graph.standardize(x), est.n_features_in_)
     if not est.keep_observed:
@@ -448,8 +455,8 @@ def _convert_outlier(scope, operator, container):
     """AEOutlierDetector: ``predict``, ``decision_function`` and ``score_samples``."""
     graph = _Graph(scope, operator, container)
     est, outputs = graph.estimator, [out.full_name for out in operator.outputs]
-    errors, codes = graph.network(_score_network(est), graph.standardize(
-        operator.inputs[0].full_name), est.n_features_in_, n_outputs=2)
+    errors, codes = graph.network(_score_network(est), graph.standardize(graph.x),
+                                  est.n_features_in_, n_outputs=2)
     z = graph.op("Div", graph.op("Sub", codes, graph.const(est.code_mean_, "code_mean")),
                  graph.const(est.code_scale_, "code_scale"))
     parts = [part(graph, errors, z) for part in _SCORE_PARTS]

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 for _name in ("onnx", "onnxruntime", "skl2onnx", "onnxscript"):
@@ -262,3 +263,15 @@ def test_missing_extra_names_the_install_command(monkeypatch):
     monkeypatch.setitem(sys.modules, "skl2onnx", None)  # makes `import skl2onnx` fail
     with pytest.raises(ImportError, match=r"pip install skgen\[onnx\]"):
         importlib.import_module("skgen.onnx")
+
+
+def test_dataframe_columns_become_one_input_each():
+    """skl2onnx makes one input per DataFrame column; the step puts them side by side."""
+    X = _digits()[:, 10:16]
+    frame = pd.DataFrame(X, columns=list("abcdef"))
+    ae = AutoencoderTransformer(n_components=2, **SMALL).fit(frame)
+    onx = to_onnx(ae, frame[:1])
+    assert [i.name for i in onx.graph.input] == list("abcdef")
+    session = ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
+    (codes,) = session.run(None, {name: X[:, [j]] for j, name in enumerate(frame.columns)})
+    assert_parity(codes, ae.transform(frame))
