@@ -1,7 +1,7 @@
 """
-===========================================
-Export a pipeline to ONNX and score without
-===========================================
+======================================================
+Export a pipeline to ONNX and score it without PyTorch
+======================================================
 
 A pipeline holding an skgen step converts to ONNX like any scikit-learn
 pipeline once :mod:`skgen.onnx` is imported, and the exported file runs in
