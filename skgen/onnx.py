@@ -126,8 +126,18 @@ class _Graph:
                                 name=self.scope.get_unique_operator_name(op_type), **attrs)
         return out
 
-    def cast(self, x, dtype):
-        return self.op("Cast", x, to=helper.np_dtype_to_tensor_dtype(np.dtype(dtype)))
+    def cast(self, x, dtype, out=None):
+        return self.op("Cast", x, out=out, to=helper.np_dtype_to_tensor_dtype(np.dtype(dtype)))
+
+    def to_float64(self, x):
+        """``x``, of the step's dtype, in float64."""
+        return x if self.dtype == np.float64 else self.cast(x, np.float64)
+
+    def from_float64(self, x, out=None):
+        """``x``, a float64 tensor, back in the step's dtype (named ``out`` when given)."""
+        if self.dtype != np.float64:
+            return self.cast(x, self.dtype, out=out)
+        return x if out is None else self.op("Identity", x, out=out)
 
     def network(self, fn, x, n_columns, n_outputs=1):
         """``fn(module_, x)`` exported by PyTorch and spliced in; returns its output names."""
@@ -249,8 +259,7 @@ def _options(operator, **defaults):
 
 
 def _check_width(operator, expected, what):
-    """The step must be fitted, and its inputs have ``expected`` columns when that is known."""
-    check_is_fitted(operator.raw_operator)
+    """The step's inputs must have ``expected`` columns together, when that is known."""
     widths = [v.type.shape[1] if len(v.type.shape) == 2 else None for v in operator.inputs]
     width = sum(widths) if all(isinstance(w, int) for w in widths) else None
     if width is not None and width != expected:
@@ -308,31 +317,26 @@ def _logit_map(graph, x):
     """
     low, high = graph.estimator.bounds_
     f64 = np.float64
-    x64 = graph.cast(x, f64) if graph.dtype != f64 else x
-    shifted = graph.op("Sub", x64, graph.const(low, "low", f64))
+    shifted = graph.op("Sub", graph.to_float64(x), graph.const(low, "low", f64))
     u = graph.op("Add", graph.const(_LOGIT_SQUEEZE, "squeeze", f64), graph.op(
         "Div", graph.op("Mul", graph.const(1 - 2 * _LOGIT_SQUEEZE, "gain", f64), shifted),
         graph.const(high - low, "width", f64)))
     tiny = np.finfo(f64).eps
     u = graph.op("Clip", u, graph.const(tiny, "tiny", f64), graph.const(1 - tiny, "top", f64))
     one_minus_u = graph.op("Sub", graph.const(1.0, "one", f64), u)
-    y = graph.op("Sub", graph.op("Log", u), graph.op("Log", one_minus_u))
-    return graph.cast(y, graph.dtype) if graph.dtype != f64 else y
+    return graph.from_float64(graph.op("Sub", graph.op("Log", u), graph.op("Log", one_minus_u)))
 
 
 def _logistic_map(graph, y, out):
     """Inverse of :func:`_logit_map`: ``low + (high - low) (sigmoid(y) - a) / (1 - 2a)``."""
     low, high = graph.estimator.bounds_
     f64 = np.float64
-    u = graph.op("Sigmoid", graph.cast(y, f64) if graph.dtype != f64 else y)
+    u = graph.op("Sigmoid", graph.to_float64(y))
     centred = graph.op("Sub", u, graph.const(_LOGIT_SQUEEZE, "squeeze", f64))
     rows = graph.op("Add", graph.const(low, "low", f64), graph.op(
         "Div", graph.op("Mul", graph.const(high - low, "width", f64), centred),
         graph.const(1 - 2 * _LOGIT_SQUEEZE, "gain", f64)))
-    if graph.dtype != f64:
-        return graph.op("Cast", rows, out=out, to=helper.np_dtype_to_tensor_dtype(
-            np.dtype(graph.dtype)))
-    return graph.op("Identity", rows, out=out)
+    return graph.from_float64(rows, out=out)
 
 
 def _convert_vae(scope, operator, container):
@@ -354,6 +358,7 @@ def _convert_vae(scope, operator, container):
 
 def _denoising_shape(operator):
     est = operator.raw_operator
+    check_is_fitted(est)
     _check_width(operator, est.n_features_in_, "n_features_in_")
     _set_output(operator, 0, est.n_features_in_)
 
@@ -383,6 +388,7 @@ def _outlier_parser(scope, model, inputs, custom_parsers=None):
 
 
 def _outlier_shape(operator):
+    check_is_fitted(operator.raw_operator)
     _check_width(operator, operator.raw_operator.n_features_in_, "n_features_in_")
     _set_output(operator, 0, 1, Int64TensorType)
     for index in range(1, len(operator.outputs)):
@@ -420,7 +426,7 @@ def _density_part(graph, errors, z):
     """
     est, f64 = graph.estimator, np.float64
     reference = np.asarray(est.reference_codes_, dtype=f64)
-    z64 = graph.cast(z, f64) if graph.dtype != f64 else z
+    z64 = graph.to_float64(z)
     cross = graph.op("MatMul", z64, graph.const(reference.T, "reference_t", f64))
     squared = graph.op("Add", graph.op("Sub", graph.op(
         "ReduceSumSquare", z64, graph.axes(1), keepdims=1), graph.op(
@@ -433,7 +439,7 @@ def _density_part(graph, errors, z):
         name=graph.scope.get_unique_operator_name("TopK"), axis=1, largest=0, sorted=0)
     density = graph.op("Div", _row_mean(graph, nearest),
                        graph.const(est.density_scale_, "density_scale", f64))
-    return graph.cast(density, graph.dtype) if graph.dtype != f64 else density
+    return graph.from_float64(density)
 
 
 _SCORE_PARTS = (_reconstruction_part, _latent_part, _density_part)

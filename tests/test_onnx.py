@@ -249,8 +249,9 @@ def test_wrong_width_and_unfitted_are_clear(fitted_vae):
     X = _digits()
     with pytest.raises(ValueError, match="takes 64 columns .* has 10"):
         to_onnx(fitted_vae, X[:1, :10])
-    with pytest.raises(NotFittedError):
-        to_onnx(AutoencoderTransformer(), X[:1])
+    for unfitted in (AutoencoderTransformer(), DenoisingAutoencoder(), AEOutlierDetector()):
+        with pytest.raises(NotFittedError):
+            to_onnx(unfitted, X[:1])
 
 
 def test_old_opset_is_refused(fitted_vae):
