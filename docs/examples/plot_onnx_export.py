@@ -23,12 +23,14 @@ the ``onnx`` extra: ``pip install skgen[onnx]``.
 # :class:`~sklearn.ensemble.IsolationForest`.
 
 import tempfile
+import warnings
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 from skl2onnx import to_onnx
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 
@@ -36,7 +38,9 @@ import skgen.onnx  # noqa: F401  (registers the converters)
 from skgen import AEOutlierDetector
 
 X = load_digits().data.astype(np.float32)
-pipeline = make_pipeline(MinMaxScaler(), AEOutlierDetector(random_state=0)).fit(X)
+with warnings.catch_warnings():  # the default 50 epochs do not quite converge on the digits
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    pipeline = make_pipeline(MinMaxScaler(), AEOutlierDetector(random_state=0)).fit(X)
 
 onx = to_onnx(pipeline, X[:1], options={AEOutlierDetector: {"score_samples": True}})
 path = Path(tempfile.gettempdir()) / "digits_outliers.onnx"
@@ -58,14 +62,16 @@ print(f"{(label == -1).mean():.1%} of the digits flagged as outliers")
 # %%
 # The same scores as skgen
 # ------------------------
-# The graph computes in float32 like skgen does on float32 input; the scores
-# agree to about 1e-6 of their size (``tests/test_onnx.py`` checks 1e-5 on
-# every output). On the right, the digits both rank as the most abnormal.
+# The graph computes in float32 like skgen does on float32 input, so the
+# scores agree to float32 rounding (printed below; ``tests/test_onnx.py``
+# checks every output to 1e-5). On the right, the digits onnxruntime ranks as
+# the most abnormal.
 
 expected = pipeline.score_samples(X)
 difference = np.abs(scores.ravel() - expected).max() / np.abs(expected).max()
 print(f"largest difference: {difference:.1e} of the largest score")
-np.testing.assert_array_equal(np.argsort(scores.ravel())[:8], np.argsort(expected)[:8])
+lowest = np.argsort(scores.ravel())[:8]
+print(f"{np.isin(lowest, np.argsort(expected)[:8]).sum()} of the 8 lowest are skgen's 8 lowest")
 
 fig = plt.figure(figsize=(9, 4), layout="constrained")
 left, right = fig.subfigures(1, 2, width_ratios=[1, 1])
@@ -76,7 +82,7 @@ ax.set_xlabel("skgen score_samples")
 ax.set_ylabel("onnxruntime score_samples")
 ax.set_title("one score per digit")
 axes = right.subplots(2, 4)
-for ax, row in zip(axes.ravel(), np.argsort(scores.ravel())[:8]):
+for ax, row in zip(axes.ravel(), lowest):
     ax.imshow(X[row].reshape(8, 8), cmap="gray_r")
     ax.set_title(f"{scores[row, 0]:.1f}", fontsize=9)
     ax.set_axis_off()
