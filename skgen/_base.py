@@ -25,6 +25,9 @@ from sklearn.utils import check_array
 from ._compat import Interval, StrOptions, _fit_context, check_is_fitted, validate_data
 from ._engine import History, StreamedRows, Trainer, as_rows, make_optimizer
 from ._utils import (
+    check_column_ranges,
+    check_float32_magnitude,
+    column_ranges,
     column_stats,
     draw_seed,
     is_memory_mapped,
@@ -266,19 +269,35 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         """``mean_`` and ``scale_`` for the ``scaling`` parameter; sets ``scaling_``.
 
         'auto' becomes 'global' or 'standard' (see :func:`shares_one_range`).
+        Both are scale-equivariant: on ``X * c`` the mean and scale are ``c``
+        times those on X, so the scaled table, and every output in scaled
+        units, stays the same. A constant column is scaled by the typical
+        scale of the others (the 'global' one: the root mean square of the
+        varying columns' standard deviations; the largest magnitude of X when
+        no column varies, or 1 for X of zeros). Columns that float64 (or, for
+        float32 X, float32) cannot scale, and with ``scaling=None`` columns
+        beyond float32's range, raise a ValueError naming them.
         """
         n_features = X.shape[1]
+        names = getattr(self, "feature_names_in_", None)
         self.scaling_ = self.scaling
         if self.scaling is None:
+            check_float32_magnitude(*column_ranges(X), names=names)
             return np.zeros(n_features), np.ones(n_features)
-        mean, std, lo, hi = column_stats(X, allow_nan=self._allow_nan)
+        mean, std, lo, hi = column_stats(X, allow_nan=self._allow_nan, names=names)
+        if X.dtype == np.float32:  # inference standardizes float32 X in float32
+            check_column_ranges(lo, hi, np.float32, names=names)
         if self.scaling == "auto":
             self.scaling_ = "global" if shares_one_range(lo, hi) else "standard"
+        varying = std > 0
+        if varying.any():  # root mean square, computed below the largest to avoid overflow
+            largest = std[varying].max()
+            common = largest * np.sqrt(np.mean((std[varying] / largest) ** 2))
+        else:
+            common = np.nanmax(np.abs(np.r_[lo, hi, 0.0])) or 1.0
         if self.scaling_ == "global":
-            varying = std != 1.0
-            common = np.sqrt(np.mean(std[varying] ** 2)) if varying.any() else 1.0
-            std = np.full(n_features, common)
-        return mean, std
+            return mean, np.full(n_features, common)
+        return mean, np.where(varying, std, common)
 
     def _training_rows(self, X):
         """The standardized rows of X for the engine: a tensor, or a stream for a large memmap."""
