@@ -247,19 +247,20 @@ def standardize_rows(block, mean, scale):
 
     The one formula of both data paths: :func:`standardize_to_tensor` applies it
     to the whole of X once, a streamed fit to each batch, and both give the
-    same bits.
+    same bits. A large block goes in row chunks, so the float64 working copy
+    stays small.
     """
-    out = np.subtract(block, mean, dtype=np.float64)
-    out /= scale
-    return out.astype(np.float32)
+    out = np.empty(block.shape, dtype=np.float32)
+    for rows in _row_chunks(block):
+        chunk = np.subtract(block[rows], mean, dtype=np.float64)
+        chunk /= scale
+        out[rows] = chunk
+    return out
 
 
 def standardize_to_tensor(X, mean, scale, device):
     """``(X - mean) / scale`` as a float32 tensor, built in row chunks (no float64 copy)."""
-    out = np.empty(X.shape, dtype=np.float32)
-    for rows in _row_chunks(X):
-        out[rows] = standardize_rows(X[rows], mean, scale)
-    return torch.from_numpy(out).to(device)
+    return torch.from_numpy(standardize_rows(X, mean, scale)).to(device)
 
 
 def is_memory_mapped(X):
