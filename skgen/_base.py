@@ -49,9 +49,9 @@ _INFERENCE_BATCH = 4096
 
 #: Training on the CPU streams every X: each batch is read from X (in memory
 #: or memory-mapped) and standardized as it is drawn, so fit makes no copy of
-#: X. That costs about 30 microseconds a batch, under 1% of the fit time in
-#: ``benchmarks/results/speed.md`` (``bench_speed.py`` sets this to False to
-#: time the copy instead).
+#: X. That costs a few tens of microseconds a batch, a few percent of the fit
+#: time at most (``benchmarks/results/speed.md``; ``bench_speed.py`` sets this
+#: to False to time the standardized copy instead).
 _STREAM_ON_CPU = True
 
 #: On another device (a GPU), a memory-mapped X (a :class:`numpy.memmap`, or
