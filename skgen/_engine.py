@@ -4,8 +4,8 @@ It knows nothing of scikit-learn: it trains a :class:`torch.nn.Module` with Adam
 batching by slicing a shuffled index, and records a :class:`History`. The rows
 come from an in-memory float32 tensor (moved to the device once) or from a
 *rows source*, a callable that returns the batch for an index (see
-:class:`StreamedRows`, which reads an array on disk batch by batch and moves
-each batch to the device). The estimators supply a loss function and turn the
+:class:`StreamedRows`, which reads an array, in memory or on disk, batch by
+batch, transforms each batch and moves it to the device). The estimators supply a loss function and turn the
 history into fitted attributes and warnings.
 """
 
@@ -46,7 +46,8 @@ def as_rows(data: torch.Tensor | Rows) -> Rows:
 class StreamedRows:
     """A rows source that reads each batch from an array, e.g. a :class:`numpy.memmap`.
 
-    Only the rows asked for are read, so an array on disk is never loaded whole.
+    Only the rows asked for are read and transformed, so an array on disk is
+    never loaded whole and no transformed copy of an array in memory is made.
     They are read in increasing row order (a batch of a shuffled epoch reads
     the file front to back rather than jumping about), passed through
     ``transform``, put back in the order asked for and moved to ``device``.

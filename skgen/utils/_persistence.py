@@ -25,7 +25,8 @@ def trusted_types():
     Examples
     --------
     >>> from skgen.utils import trusted_types
-    >>> trusted_types()[0]
-    'skgen._outlier.AEOutlierDetector'
+    >>> trusted_types()
+    ['skgen._autoencoder.AutoencoderTransformer', 'skgen._denoising.DenoisingAutoencoder', \
+'skgen._outlier.AEOutlierDetector', 'skgen._vae.VAETransformer']
     """
     return sorted(f"{cls.__module__}.{cls.__qualname__}" for _, cls in all_estimators())
