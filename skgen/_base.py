@@ -316,9 +316,10 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         same bits as the rows of the standardized tensor.
         """
         on_cpu = self.device_.type == "cpu" and _STREAM_ON_CPU
-        if on_cpu or (is_memory_mapped(X) and X.nbytes > _STREAM_MIN_BYTES):
+        mapped = is_memory_mapped(X)
+        if on_cpu or (mapped and X.nbytes > _STREAM_MIN_BYTES):
             standardize = functools.partial(standardize_rows, mean=self.mean_, scale=self.scale_)
-            return StreamedRows(X, standardize, self.device_)
+            return StreamedRows(X, standardize, self.device_, sorted_reads=mapped)
         return standardize_to_tensor(X, self.mean_, self.scale_, self.device_)
 
     def _train(self, X, *, partial):
