@@ -129,16 +129,17 @@ def column_stats(X, *, allow_nan=False, names=None):
     hi = np.full(n_features, np.nan)
     for rows in _row_chunks(X):
         block = np.asarray(X[rows], dtype=np.float64)
-        lo = np.fmin(lo, np.fmin.reduce(block, axis=0))  # fmin/fmax skip NaN silently
-        hi = np.fmax(hi, np.fmax.reduce(block, axis=0))
+        block_lo = np.fmin.reduce(block, axis=0)  # fmin/fmax skip NaN silently
+        block_hi = np.fmax.reduce(block, axis=0)
+        lo, hi = np.fmin(lo, block_lo), np.fmax(hi, block_hi)
         if allow_nan:
             observed = ~np.isnan(block)
             block = np.where(observed, block, 0.0)
             n = observed.sum(axis=0)
         else:
             n = np.full(n_features, block.shape[0])
-        factor = _pow2_below(np.max(np.abs(block), axis=0))
-        chunk_mean = np.divide((block * factor).sum(axis=0), n,
+        factor = _pow2_below(np.nan_to_num(np.fmax(np.abs(block_lo), np.abs(block_hi))))
+        chunk_mean = np.divide(np.einsum("ij,j->j", block, factor), n,
                                out=np.zeros(n_features), where=n > 0) / factor
         count += n
         weight = np.divide(n, count, out=np.zeros(n_features), where=count > 0)
