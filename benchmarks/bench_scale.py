@@ -3,8 +3,12 @@
 ``AutoencoderTransformer(n_components=8, hidden_layer_sizes=(64,),
 batch_size=256, max_iter=2)`` with early stopping (10 % held out) on
 n x 100 float32 tables, n = 10^4, 10^5 and 10^6, held in memory and as a
-read-only ``np.memmap``. Every memmap run is streamed (``_STREAM_MIN_BYTES``
-is set to 0 here; by default only memmaps above 64 MiB are).
+read-only ``np.memmap``, then ``transform`` of the whole table. On the CPU
+both are streamed: each batch is read and standardized as it is drawn.
+``--copy`` measures instead the way fit trained before streaming, on a
+standardized float32 copy of an in-memory X (``skgen._base._STREAM_ON_CPU =
+False``, the path GPUs keep; memmaps are streamed all the same, as
+``_STREAM_MIN_BYTES`` is set to 0 here) and writes ``scale_copy.md``.
 
 The parent writes each table to a temporary file once. Each measurement runs
 in a fresh subprocess that reads the file into memory (``np.fromfile``) or
@@ -14,13 +18,15 @@ and the growth may read low), fits, and reports:
 
 - rows/s: ``n_samples * epochs`` over the wall time of ``fit`` (validation,
   scaling, initialisation and the held-out evaluation included);
-- peak RSS growth over the state before ``fit``, and as a multiple of the
-  array's size. For a memmap the RSS includes the file's pages as they are
-  read: page cache mapped into the process, which the kernel can drop;
-- peak anonymous memory growth (``RssAnon``, sampled every 10 ms): what the
-  process itself allocated.
+- peak RSS growth over the state before ``fit``, during ``fit`` and during
+  ``fit`` then ``transform``, and as a multiple of the array's size. For a
+  memmap the RSS includes the file's pages as they are read: page cache
+  mapped into the process, which the kernel can drop;
+- peak anonymous memory growth (``RssAnon``, sampled every 10 ms), likewise:
+  what the process itself allocated. The codes ``transform`` returns
+  (n x 8 float32, 0.08x the data) count in the second figure.
 
-    python benchmarks/bench_scale.py [--sizes 10000 100000 1000000] [--threads 2]
+    python benchmarks/bench_scale.py [--sizes 10000 100000 1000000] [--threads 2] [--copy]
 
 On a machine whose cores are busy with other work, pass ``--threads 1``: two
 OpenMP threads then wait for each other at every operation (measured here at
@@ -77,7 +83,7 @@ def _reset_peak():
         return False
 
 
-def child(path, n_samples, kind, threads):
+def child(path, n_samples, kind, threads, copy):
     import torch
 
     import skgen._base
@@ -85,6 +91,7 @@ def child(path, n_samples, kind, threads):
 
     torch.set_num_threads(threads)
     skgen._base._STREAM_MIN_BYTES = 0
+    skgen._base._STREAM_ON_CPU = not copy
     if kind == "memory":
         X = np.fromfile(path, dtype=np.float32).reshape(n_samples, N_FEATURES)
     else:
@@ -108,23 +115,32 @@ def child(path, n_samples, kind, threads):
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
+    def peaks():
+        anon_peak[0] = max(anon_peak[0], _status("RssAnon"))
+        if cleared:
+            rss_growth = _status("VmHWM") - rss0
+        else:
+            rss_growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - maxrss0
+        return rss_growth, anon_peak[0] - anon0
+
     tic = time.perf_counter()
     est = estimator().fit(X)
     seconds = time.perf_counter() - tic
+    fit_peaks = peaks()
+    Z = est.transform(X)
     done.set()
     sampler.join()
-    anon_peak[0] = max(anon_peak[0], _status("RssAnon"))
-    if cleared:
-        rss_growth = _status("VmHWM") - rss0
-    else:
-        rss_growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - maxrss0
-    print(json.dumps({"seconds": seconds, "epochs": est.n_iter_, "rss": rss_growth,
-                      "anon": anon_peak[0] - anon0, "nbytes": X.nbytes, "clean": cleared}))
+    both_peaks = peaks()
+    print(json.dumps({"seconds": seconds, "epochs": est.n_iter_, "rss": fit_peaks[0],
+                      "anon": fit_peaks[1], "rss_both": both_peaks[0],
+                      "anon_both": both_peaks[1], "codes": Z.nbytes, "nbytes": X.nbytes,
+                      "clean": cleared}))
 
 
-def measure(path, n_samples, kind, threads):
+def measure(path, n_samples, kind, threads, copy):
     out = subprocess.run(
-        [sys.executable, __file__, "--child", str(path), str(n_samples), kind, str(threads)],
+        [sys.executable, __file__, "--child", str(path), str(n_samples), kind, str(threads),
+         str(int(copy))],
         capture_output=True, text=True, check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -134,11 +150,13 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--child", nargs=4, metavar=("PATH", "N", "KIND", "THREADS"))
+    parser.add_argument("--copy", action="store_true",
+                        help="train on a standardized copy of X, as before streaming")
+    parser.add_argument("--child", nargs=5, metavar=("PATH", "N", "KIND", "THREADS", "COPY"))
     args = parser.parse_args()
     if args.child:
-        path, n, kind, threads = args.child
-        child(path, int(n), kind, int(threads))
+        path, n, kind, threads, copy = args.child
+        child(path, int(n), kind, int(threads), bool(int(copy)))
         return
 
     import torch
@@ -150,14 +168,18 @@ def main():
             path = Path(tmp) / f"X_{n}.f32"
             write_table(path, n)
             for kind in ("memory", "memmap"):
-                r = measure(path, n, kind, args.threads)
-                mib = 2**20
+                r = measure(path, n, kind, args.threads, args.copy)
+
+                def growth(key, r=r):
+                    return f"{r[key] / 2**20:,.0f} ({r[key] / r['nbytes']:.2f}x)"
+
+                how = "copied" if args.copy else "streamed"
                 rows.append(
-                    f"| {n:,} | {'in memory' if kind == 'memory' else 'memmap, streamed'} "
-                    f"| {r['nbytes'] / mib:,.0f} | {r['seconds']:.1f} "
-                    f"| {n * r['epochs'] / r['seconds']:,.0f} "
-                    f"| {r['rss'] / mib:,.0f} ({r['rss'] / r['nbytes']:.2f}x) "
-                    f"| {r['anon'] / mib:,.0f} ({r['anon'] / r['nbytes']:.2f}x) |"
+                    f"| {n:,} | {'in memory' if kind == 'memory' else 'memmap'}, "
+                    f"{how if kind == 'memory' else 'streamed'} "
+                    f"| {r['nbytes'] / 2**20:,.0f} | {r['seconds']:.1f} "
+                    f"| {n * r['epochs'] / r['seconds']:,.0f} | {growth('rss')} "
+                    f"| {growth('anon')} | {growth('rss_both')} | {growth('anon_both')} |"
                     + ("" if r["clean"] else " (ru_maxrss)")
                 )
                 print(rows[-1], flush=True)
@@ -171,12 +193,14 @@ def main():
         f"AutoencoderTransformer(n_components=8, hidden_layer_sizes=(64,), batch_size=256, "
         f"max_iter={EPOCHS}, early_stopping=True) on n x {N_FEATURES} float32.",
         "",
-        "| rows | X | data (MiB) | fit (s) | rows/s | peak RSS growth, MiB (x data) "
-        "| peak anonymous growth, MiB (x data) |",
-        "|---:|---|---:|---:|---:|---:|---:|",
+        "Peak growth in MiB (x data), over fit and over fit then transform:",
+        "",
+        "| rows | X | data (MiB) | fit (s) | rows/s | RSS, fit | anonymous, fit "
+        "| RSS, fit + transform | anonymous, fit + transform |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
         *rows,
     ]
-    publish("bench_scale.py", "scale.md", lines)
+    publish("bench_scale.py", "scale_copy.md" if args.copy else "scale.md", lines)
 
 
 if __name__ == "__main__":

@@ -87,8 +87,10 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     scaling_ : {'standard', 'global'} or None
         The scaling used, ``scaling`` with 'auto' resolved.
     scale_ : ndarray of shape (`n_features_in_`,)
-        Per-column standard deviation used to standardize X (1 for constant
-        columns).
+        Per-column standard deviation used to standardize X. Constant columns
+        get the typical scale of the others (the root mean square of their
+        standard deviations), so that outputs on ``X * c`` are ``c`` times
+        those on X.
     n_iter_ : int
         Number of epochs run (over all ``fit``/``partial_fit`` calls when
         continuing).

@@ -11,6 +11,7 @@ Subclasses supply the module, the loss and their public methods.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import warnings
 from abc import ABCMeta, abstractmethod
@@ -23,9 +24,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import InvalidParameterError
 
+from . import nn
 from ._compat import Interval, StrOptions, _fit_context, check_is_fitted, validate_data
 from ._engine import History, StreamedRows, Trainer, as_rows, make_optimizer
 from ._utils import (
+    check_column_ranges,
+    check_float32_magnitude,
+    column_ranges,
     column_stats,
     draw_seed,
     drawing_from,
@@ -38,16 +43,23 @@ from ._utils import (
     state_to_numpy,
 )
 from ._version import __version__
-from .exceptions import DivergenceError
+from .exceptions import DivergenceError, InconsistentVersionWarning
 from .nn import ACTIVATIONS
 
 _INFERENCE_BATCH = 4096
 
-#: A memory-mapped X (a :class:`numpy.memmap`, or a view of one) larger than
-#: this many bytes is streamed: each batch is read from the mapping and
-#: standardized when it is needed, so the table is never copied into memory.
-#: Smaller mapped arrays, and all in-memory arrays, are standardized once into
-#: a float32 tensor (at most one float32 copy of X), which is faster to batch.
+#: Training on the CPU streams every X: each batch is read from X (in memory
+#: or memory-mapped) and standardized as it is drawn, so fit makes no copy of
+#: X. That costs a few tens of microseconds a batch, a few percent of the fit
+#: time at most (``benchmarks/results/speed.md``; ``bench_speed.py`` sets this
+#: to False to time the standardized copy instead).
+_STREAM_ON_CPU = True
+
+#: On another device (a GPU), a memory-mapped X (a :class:`numpy.memmap`, or
+#: a view of one) larger than this many bytes is streamed, each batch moving
+#: to the device on its own; smaller mapped arrays and in-memory arrays are
+#: standardized once into a float32 tensor on the device, so that batches
+#: need no transfer.
 _STREAM_MIN_BYTES = 64 * 2**20
 
 #: The data-dependent initialisation (``_initialize_module``) sees at most this
@@ -297,25 +309,48 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         """``mean_`` and ``scale_`` for the ``scaling`` parameter; sets ``scaling_``.
 
         'auto' becomes 'global' or 'standard' (see :func:`shares_one_range`).
+        Both are scale-equivariant: on ``X * c`` the mean and scale are ``c``
+        times those on X, so the scaled table, and every output in scaled
+        units, stays the same. A constant column is scaled by the typical
+        scale of the others (the 'global' one: the root mean square of the
+        varying columns' standard deviations; the largest magnitude of X when
+        no column varies, or 1 for X of zeros). Columns that float64 (or, for
+        float32 X, float32) cannot scale, and with ``scaling=None`` columns
+        beyond float32's range, raise a ValueError naming them.
         """
         n_features = X.shape[1]
+        names = getattr(self, "feature_names_in_", None)
         self.scaling_ = self.scaling
         if self.scaling is None:
+            check_float32_magnitude(*column_ranges(X), names=names)
             return np.zeros(n_features), np.ones(n_features)
-        mean, std, lo, hi = column_stats(X, allow_nan=self._allow_nan)
+        mean, std, lo, hi = column_stats(X, allow_nan=self._allow_nan, names=names)
+        if X.dtype == np.float32:  # inference standardizes float32 X in float32
+            check_column_ranges(lo, hi, np.float32, names=names)
         if self.scaling == "auto":
             self.scaling_ = "global" if shares_one_range(lo, hi) else "standard"
+        varying = std > 0
+        if varying.any():  # root mean square, computed below the largest to avoid overflow
+            largest = std[varying].max()
+            common = largest * np.sqrt(np.mean((std[varying] / largest) ** 2))
+        else:
+            common = np.nanmax(np.abs(np.r_[lo, hi, 0.0])) or 1.0
         if self.scaling_ == "global":
-            varying = std != 1.0
-            common = np.sqrt(np.mean(std[varying] ** 2)) if varying.any() else 1.0
-            std = np.full(n_features, common)
-        return mean, std
+            return mean, np.full(n_features, common)
+        return mean, np.where(varying, std, common)
 
     def _training_rows(self, X):
-        """The standardized rows of X for the engine: a tensor, or a stream for a large memmap."""
-        if is_memory_mapped(X) and X.nbytes > _STREAM_MIN_BYTES:
+        """The standardized rows of X for the engine: a stream of batches, or a tensor.
+
+        Streamed (see ``_STREAM_ON_CPU``, ``_STREAM_MIN_BYTES``), each batch is
+        read from X and standardized when it is drawn; the batches have the
+        same bits as the rows of the standardized tensor.
+        """
+        on_cpu = self.device_.type == "cpu" and _STREAM_ON_CPU
+        mapped = is_memory_mapped(X)
+        if on_cpu or (mapped and X.nbytes > _STREAM_MIN_BYTES):
             standardize = functools.partial(standardize_rows, mean=self.mean_, scale=self.scale_)
-            return StreamedRows(X, standardize, self.device_)
+            return StreamedRows(X, standardize, self.device_, sorted_reads=mapped)
         return standardize_to_tensor(X, self.mean_, self.scale_, self.device_)
 
     def _train(self, X, *, partial):
@@ -449,21 +484,57 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
 
     # ----------------------------------------------------------------- pickling
 
+    #: Fitted attributes left out of the saved state and rebuilt from the
+    #: others by :meth:`_rebuild_derived` when a model is loaded.
+    _derived_attributes: tuple = ()
+
+    def _rebuild_derived(self):
+        """Rebuild the ``_derived_attributes`` of a fitted model (after fit, and on load)."""
+
     def __getstate__(self):
-        state = super().__getstate__()
+        """The state to pickle: NumPy arrays and plain Python values, and the skgen version.
+
+        Tensors become CPU arrays, the module's class is stored by its name in
+        :mod:`skgen.nn`, the training history as a dict, and
+        ``_derived_attributes`` are left out, so that ``skops.io`` loads the
+        state trusting only the estimator classes
+        (:func:`skgen.utils.trusted_types`).
+        """
+        state = dict(super().__getstate__())
+        state["_skgen_version"] = __version__
         if "module_" in state:
-            state = dict(state)
             state["module_"] = state_to_numpy(state["module_"].state_dict())
             state["optimizer_"] = state_to_numpy(state["optimizer_"].state_dict())
             state["device_"] = str(state["device_"])
-            state["_skgen_version"] = __version__
+        if "_module_builder" in state:
+            cls, kwargs = state["_module_builder"]
+            if getattr(nn, cls.__name__, None) is cls:  # others are pickled as classes
+                state["_module_builder"] = (cls.__name__, kwargs)
+        if isinstance(state.get("_history"), History):
+            state["_history"] = dataclasses.asdict(state["_history"])
+        for name in self._derived_attributes:
+            state.pop(name, None)
         return state
 
     def __setstate__(self, state):
         state = dict(state)
-        state.pop("_skgen_version", None)
+        version = state.pop("_skgen_version", None)
+        if version is not None and version != __version__:
+            warnings.warn(
+                InconsistentVersionWarning(
+                    estimator_name=type(self).__name__,
+                    current_skgen_version=__version__,
+                    original_skgen_version=version,
+                ),
+                stacklevel=2,
+            )
         weights = state.pop("module_", None)
         optimizer_state = state.pop("optimizer_", None)
+        if isinstance(state.get("_history"), dict):
+            state["_history"] = History(**state["_history"])
+        if "_module_builder" in state and isinstance(state["_module_builder"][0], str):
+            name, kwargs = state["_module_builder"]
+            state["_module_builder"] = (_module_class(name), kwargs)
         super().__setstate__(state)
         if weights is None:
             return
@@ -474,3 +545,12 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         self.module_ = module.to(self.device_).eval()
         self.optimizer_ = make_optimizer(self.module_, self.learning_rate_init, self.alpha)
         self.optimizer_.load_state_dict(state_from_numpy(optimizer_state))
+        self._rebuild_derived()
+
+
+def _module_class(name):
+    """The :mod:`skgen.nn` module class stored by its name in a saved state."""
+    cls = getattr(nn, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
+        raise ValueError(f"The saved model names an unknown skgen.nn module {name!r}.")
+    return cls

@@ -115,8 +115,9 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
     scaling_ : {'standard', 'global'} or None
         The scaling used, ``scaling`` with 'auto' resolved.
     scale_ : ndarray of shape (`n_features_in_`,)
-        Per-column scale used to standardize X (1 for constant columns and for
-        columns with no observed entry).
+        Per-column scale used to standardize X. Constant columns and columns
+        with no observed entry get the typical scale of the others (the root
+        mean square of their standard deviations).
     n_iter_ : int
         Number of epochs run.
     loss_curve_ : list of float

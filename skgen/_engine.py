@@ -4,8 +4,8 @@ It knows nothing of scikit-learn: it trains a :class:`torch.nn.Module` with Adam
 batching by slicing a shuffled index, and records a :class:`History`. The rows
 come from an in-memory float32 tensor (moved to the device once) or from a
 *rows source*, a callable that returns the batch for an index (see
-:class:`StreamedRows`, which reads an array on disk batch by batch and moves
-each batch to the device). The estimators supply a loss function and turn the
+:class:`StreamedRows`, which reads an array, in memory or on disk, batch by
+batch, transforms each batch and moves it to the device). The estimators supply a loss function and turn the
 history into fitted attributes and warnings.
 """
 
@@ -46,12 +46,14 @@ def as_rows(data: torch.Tensor | Rows) -> Rows:
 class StreamedRows:
     """A rows source that reads each batch from an array, e.g. a :class:`numpy.memmap`.
 
-    Only the rows asked for are read, so an array on disk is never loaded whole.
-    They are read in increasing row order (a batch of a shuffled epoch reads
-    the file front to back rather than jumping about), passed through
-    ``transform``, put back in the order asked for and moved to ``device``.
-    The batch is therefore exactly what indexing the transformed array held in
-    memory would give.
+    Only the rows asked for are read and transformed, so an array on disk is
+    never loaded whole and no transformed copy of an array in memory is made.
+    With ``sorted_reads`` they are read in increasing row order (a batch of a
+    shuffled epoch reads a file front to back rather than jumping about) and
+    put back in the order asked for after ``transform``; an array in memory
+    gains nothing from that and is read in the order asked for. The batch,
+    moved to ``device``, is exactly what indexing the transformed array held
+    in memory would give, as long as ``transform`` treats rows independently.
 
     Parameters
     ----------
@@ -62,15 +64,21 @@ class StreamedRows:
         each block of rows (the estimators standardize here).
     device : torch.device
         Where the batches go.
+    sorted_reads : bool, default=True
+        Read each batch's rows in increasing order (for an array on disk).
     """
 
-    def __init__(self, array, transform, device):
+    def __init__(self, array, transform, device, *, sorted_reads=True):
         self.array = array
         self.transform = transform
         self.device = device
+        self.sorted_reads = sorted_reads
 
     def __call__(self, index: torch.Tensor) -> torch.Tensor:
         wanted = index.cpu().numpy()
+        if not self.sorted_reads:
+            return torch.from_numpy(self.transform(np.take(self.array, wanted, axis=0))).to(
+                self.device)
         order = np.argsort(wanted, kind="stable")
         block = self.transform(np.take(self.array, wanted[order], axis=0))
         batch = np.empty_like(block)

@@ -256,6 +256,14 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     def _initialize_module(self, module, X_train):
         module.init_pca(X_train)
 
+    # the neighbour search is not saved (skops would have to trust sklearn's KDTree): it is
+    # rebuilt from reference_codes_, which gives the same search
+    _derived_attributes = ("neighbors_",)
+
+    def _rebuild_derived(self):
+        self.neighbors_ = NearestNeighbors(n_neighbors=self.n_neighbors_).fit(
+            self.reference_codes_)
+
     def _loss(self, module, batch, generator):
         errors = module.squared_errors(batch).mean(dim=-1)  # (n_estimators, n_rows)
         n_rows = errors.shape[1]
@@ -287,8 +295,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         self.reference_codes_ = reference[::math.ceil(len(reference) / _REFERENCE_ROWS)]
         n_reference = len(self.reference_codes_)
         self.n_neighbors_ = max(1, min(_N_NEIGHBORS, n_reference - 1))
-        self.neighbors_ = NearestNeighbors(n_neighbors=self.n_neighbors_).fit(
-            self.reference_codes_)
+        self._rebuild_derived()
         # each part of the score is divided by its median over the training rows; the
         # density part's median comes from the reference rows, each leaving itself out
         reconstruction = np.mean(entry_errors / self.feature_error_scale_, axis=1)

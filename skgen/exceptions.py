@@ -2,7 +2,7 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-__all__ = ["DivergenceError"]
+__all__ = ["DivergenceError", "InconsistentVersionWarning"]
 
 
 class DivergenceError(FloatingPointError, ValueError):
@@ -29,3 +29,36 @@ class DivergenceError(FloatingPointError, ValueError):
     ...     print("diverged; fitted:", hasattr(ae, "module_"))
     diverged; fitted: False
     """
+
+
+class InconsistentVersionWarning(UserWarning):
+    """Warns that a model saved with one version of skgen is loaded with another.
+
+    Raised when a pickle or a ``skops.io`` file of a skgen estimator is
+    loaded, as scikit-learn's :class:`~sklearn.exceptions.InconsistentVersionWarning`
+    is for scikit-learn's own version (which skgen estimators carry too). The
+    model loads, but its attributes or weights may not mean what this version
+    expects; refit it, or load it with the version that saved it.
+
+    Parameters
+    ----------
+    estimator_name : str
+        Estimator name.
+    current_skgen_version : str
+        The skgen version loading the model.
+    original_skgen_version : str
+        The skgen version that saved it.
+    """
+
+    def __init__(self, *, estimator_name, current_skgen_version, original_skgen_version):
+        self.estimator_name = estimator_name
+        self.current_skgen_version = current_skgen_version
+        self.original_skgen_version = original_skgen_version
+
+    def __str__(self):
+        return (
+            f"Trying to load estimator {self.estimator_name} saved with skgen "
+            f"{self.original_skgen_version} when using skgen {self.current_skgen_version}. "
+            "This might lead to breaking code or invalid results. Use at your own risk, or "
+            "refit the model with this version (see docs/persistence.md)."
+        )

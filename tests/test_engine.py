@@ -97,7 +97,8 @@ def test_weight_decay_spares_biases():
 # ------------------------------------------------------------------ rows sources
 
 
-def test_streamed_rows_read_in_row_order_and_return_the_order_asked_for():
+@pytest.mark.parametrize("sorted_reads", [True, False])
+def test_streamed_rows_return_the_order_asked_for(sorted_reads):
     array = np.arange(40, dtype=np.float32).reshape(10, 4)
     blocks = []
 
@@ -105,13 +106,14 @@ def test_streamed_rows_read_in_row_order_and_return_the_order_asked_for():
         blocks.append(block.copy())
         return (block * 2).astype(np.float32)
 
-    rows = StreamedRows(array, transform, torch.device("cpu"))
+    rows = StreamedRows(array, transform, torch.device("cpu"), sorted_reads=sorted_reads)
     index = torch.tensor([7, 2, 9, 0, 2])
     batch = rows(index)
     assert batch.dtype == torch.float32
     assert torch.equal(batch, torch.from_numpy(array[index.numpy()] * 2))
-    read = blocks[0][:, 0] // 4
-    assert list(read) == sorted(read)  # the array is read front to back
+    read = list(blocks[0][:, 0] // 4)
+    # sorted: the array is read front to back; else in the order asked for
+    assert read == (sorted(read) if sorted_reads else index.tolist())
 
 
 def test_a_rows_source_trains_exactly_like_the_tensor_it_reads(X):

@@ -1,0 +1,152 @@
+"""Saving and loading: ``skops.io`` without unpickling code, and the skgen version in pickles.
+
+The skops tests skip without the ``skgen[persist]`` extra (skops is in the
+``tests`` extra too).
+"""
+
+import json
+import pickle
+import warnings
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from numpy.testing import assert_array_equal
+
+import skgen
+from skgen.exceptions import InconsistentVersionWarning
+from skgen.utils import trusted_types
+
+from .conftest import ESTIMATORS, make_fast
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+per_estimator = pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
+
+SKOPS_REASON = "needs the skgen[persist] extra: pip install 'skgen[persist]'"
+
+
+def _frame(n_samples=200, seed=0):
+    rng = np.random.RandomState(seed)
+    X = np.tanh(rng.normal(size=(n_samples, 2)) @ rng.normal(size=(2, 5)))
+    return pd.DataFrame(X + 0.1 * rng.normal(size=X.shape), columns=list("abcde"))
+
+
+def _outputs(est, X):
+    methods = ("transform", "inverse_transform", "score_samples", "decision_function",
+               "predict")
+    out = {}
+    for name in methods:
+        if not hasattr(est, name):
+            continue
+        arg = est.transform(X) if name == "inverse_transform" else X
+        out[name] = getattr(est, name)(arg)
+    if hasattr(est, "sample"):
+        out["sample"] = est.sample(5, random_state=0)
+    return out
+
+
+def _assert_same_outputs(a, b, X):
+    out_a, out_b = _outputs(a, X), _outputs(b, X)
+    assert out_a.keys() == out_b.keys()
+    for name in out_a:
+        assert_array_equal(out_a[name], out_b[name], err_msg=name)
+
+
+def test_trusted_types_are_the_estimator_classes():
+    assert trusted_types() == sorted(
+        f"{cls.__module__}.{cls.__name__}" for cls in ESTIMATORS)
+
+
+@per_estimator
+def test_skops_round_trip_trusting_only_the_estimator(cls, tmp_path):
+    sio = pytest.importorskip("skops.io", reason=SKOPS_REASON)
+    X = _frame()
+    est = make_fast(cls, random_state=0).fit(X)
+    path = tmp_path / "model.skops"
+    sio.dump(est, path)
+    untrusted = sio.get_untrusted_types(file=path)
+    assert untrusted == [f"{cls.__module__}.{cls.__name__}"]
+    assert set(untrusted) <= set(trusted_types())
+    with pytest.raises(sio.exceptions.UntrustedTypesFoundException):
+        sio.load(path)
+    loaded = sio.load(path, trusted=trusted_types())
+    assert type(loaded) is cls
+    assert_array_equal(loaded.feature_names_in_, est.feature_names_in_)
+    for (k, va), vb in zip(est.module_.state_dict().items(),
+                           loaded.module_.state_dict().values()):
+        assert torch.equal(va, vb), k
+    _assert_same_outputs(est, loaded, X)
+    # the optimizer state, history and generator came along: training goes on identically
+    est.partial_fit(X)
+    loaded.partial_fit(X)
+    assert loaded.n_iter_ == est.n_iter_ and loaded.loss_curve_ == est.loss_curve_
+    _assert_same_outputs(est, loaded, X)
+
+
+@per_estimator
+def test_skops_round_trip_of_an_unfitted_estimator(cls):
+    sio = pytest.importorskip("skops.io", reason=SKOPS_REASON)
+    est = make_fast(cls, random_state=3)
+    loaded = sio.loads(sio.dumps(est), trusted=trusted_types())
+    assert loaded.get_params() == est.get_params()
+    assert not hasattr(loaded, "module_")
+
+
+def _forged_pickle(est, version):
+    """A pickle of ``est`` that says it was written by skgen ``version``.
+
+    Built from the estimator's own ``__reduce_ex__``, with the version in its
+    state replaced: what an older or newer skgen would have written. (Protocol
+    1's reduction names ``copyreg._reconstructor``, which another object may
+    return; protocol 2's ``__newobj__`` must come from the class itself.)
+    """
+    reconstruct, args, state = est.__reduce_ex__(1)[:3]
+    assert state["_skgen_version"] == skgen.__version__
+    state = {**state, "_skgen_version": version}
+
+    class Forged:
+        def __reduce__(self):
+            return reconstruct, args, state
+
+    return pickle.dumps(Forged())
+
+
+@per_estimator
+def test_loading_a_pickle_from_another_version_warns(cls):
+    X = _frame()
+    est = make_fast(cls, random_state=0).fit(X)
+    with pytest.warns(InconsistentVersionWarning, match=r"skgen 0\.0\.1 when using skgen") as rec:
+        loaded = pickle.loads(_forged_pickle(est, "0.0.1"))
+    warning = rec[0].message
+    assert (warning.estimator_name, warning.original_skgen_version,
+            warning.current_skgen_version) == (cls.__name__, "0.0.1", skgen.__version__)
+    _assert_same_outputs(est, loaded, X)  # it loads all the same
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InconsistentVersionWarning)
+        pickle.loads(pickle.dumps(est))  # the same version is silent
+        pickle.loads(_forged_pickle(make_fast(cls), skgen.__version__))
+
+
+def test_loading_a_skops_file_from_another_version_warns(tmp_path):
+    """A skops file is a zip whose ``schema.json`` holds the saved state, version included."""
+    sio = pytest.importorskip("skops.io", reason=SKOPS_REASON)
+    X = _frame()
+    est = make_fast(ESTIMATORS[0], random_state=0).fit(X)
+    saved, forged = tmp_path / "saved.skops", tmp_path / "forged.skops"
+    sio.dump(est, saved)
+    with zipfile.ZipFile(saved) as src, zipfile.ZipFile(forged, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "schema.json":
+                schema = json.loads(data)
+                node = schema["content"]["content"]["_skgen_version"]
+                assert json.loads(node["content"]) == skgen.__version__
+                node["content"] = json.dumps("0.0.1")
+                data = json.dumps(schema)
+            dst.writestr(item, data)
+    with pytest.warns(InconsistentVersionWarning, match=r"skgen 0\.0\.1"):
+        loaded = sio.load(forged, trusted=trusted_types())
+    _assert_same_outputs(est, loaded, X)
