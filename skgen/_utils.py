@@ -278,11 +278,24 @@ def standardize_rows(block, mean, scale):
     to the whole of X once, a streamed fit to each batch, and both give the
     same bits. A large block goes in row chunks, so the float64 working copy
     stays small.
+
+    The network trains in float32: a value that lands beyond float32's range
+    (a row far outside the scale of the rows the scaling was fitted on, given
+    to ``partial_fit`` or a ``warm_start`` fit) raises a ValueError naming its
+    column instead of turning into inf.
     """
     out = np.empty(block.shape, dtype=np.float32)
+    limit = np.finfo(np.float32).max
     for rows in _row_chunks(block):
         chunk = np.subtract(block[rows], mean, dtype=np.float64)
         chunk /= scale
+        flat = chunk.ravel()  # fmin/fmax skip NaN (missing entries) without a warning
+        if flat.size and not (-limit <= np.fmin.reduce(flat) and np.fmax.reduce(flat) <= limit):
+            largest = np.fmax.reduce(np.abs(chunk), axis=0)
+            _raise_for_columns(largest > limit, lambda j, column: (
+                f"X's {column} holds values {largest[j]:.6g} times its "
+                "fitted scale (scale_), beyond float32's range, in which the network "
+                "trains"), advice="Refit on data of this scale, or rescale X.")
         out[rows] = chunk
     return out
 

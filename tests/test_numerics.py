@@ -138,3 +138,17 @@ def test_unscaled_X_beyond_float32_names_the_column(cls, c, problem):
     X[:, 2] *= c
     with pytest.raises(ValueError, match=rf"scaling=None.*column 2 .*{problem}"):
         make_fast(cls, scaling=None, max_iter=1).fit(X)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
+def test_rows_beyond_float32_after_scaling_name_the_column(cls):
+    """partial_fit trains float32 rows scaled with the first fit's scale_: a column whose
+    new values land beyond float32's range is named, and the model is kept."""
+    X = _table()
+    est = make_fast(cls, random_state=0, max_iter=2).fit(X)
+    before = est.score_samples(X)
+    far = X.copy()
+    far[5, 2] = 1e300
+    with pytest.raises(ValueError, match=r"column 2 .*beyond float32's range"):
+        est.partial_fit(far)
+    assert_array_equal(est.score_samples(X), before)
