@@ -5,7 +5,6 @@
 import math
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
 
 _INSTALL_HINT = "pip install skgen[plots]"
 
@@ -43,11 +42,6 @@ def _axes(ax, caller):
 
 def _name(estimator):
     return type(estimator).__name__
-
-
-def _check_fitted(estimator):
-    """``check_is_fitted``, which raises NotFittedError naming the estimator."""
-    check_is_fitted(estimator)
 
 
 def _n_latent(estimator):

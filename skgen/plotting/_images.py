@@ -5,8 +5,9 @@
 import math
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
-from ._base import _check_fitted, _check_image_shape, _import_pyplot, _mosaic, _name
+from ._base import _check_image_shape, _import_pyplot, _mosaic, _name
 
 _KINDS = ("reconstruction", "samples")
 
@@ -209,7 +210,7 @@ class ImageGridDisplay:
         caller = f"{cls.__name__}.from_estimator"
         if kind not in _KINDS:
             raise ValueError(f"{caller}: kind must be one of {_KINDS}, got {kind!r}.")
-        _check_fitted(estimator)
+        check_is_fitted(estimator)
         n_images = int(n_images)
         if n_images < 1:
             raise ValueError(f"{caller}: n_images must be a positive integer, got {n_images}.")

@@ -3,11 +3,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
-from sklearn.utils.validation import column_or_1d
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._base import (
     _axes,
-    _check_fitted,
     _check_image_shape,
     _check_two_components,
     _mosaic,
@@ -172,7 +171,7 @@ class LatentSpaceDisplay:
             If it has no ``transform``, or not two components and no ``components``.
         """
         caller = f"{cls.__name__}.from_estimator"
-        _check_fitted(estimator)
+        check_is_fitted(estimator)
         if not hasattr(estimator, "transform"):
             raise ValueError(f"{caller} needs an estimator with transform; "
                              f"{_name(estimator)} has none.")
@@ -318,7 +317,7 @@ class LatentGridDisplay:
             ``image_shape`` does not match its number of features.
         """
         caller = f"{cls.__name__}.from_estimator"
-        _check_fitted(estimator)
+        check_is_fitted(estimator)
         if not hasattr(estimator, "inverse_transform"):
             raise ValueError(f"{caller} needs an estimator with inverse_transform; "
                              f"{_name(estimator)} has none.")

@@ -3,8 +3,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
-from ._base import _axes, _check_fitted, _name
+from ._base import _axes, _name
 
 
 class LossCurveDisplay:
@@ -122,7 +123,7 @@ class LossCurveDisplay:
         ValueError
             If it has no ``loss_curve_``.
         """
-        _check_fitted(estimator)
+        check_is_fitted(estimator)
         if not hasattr(estimator, "loss_curve_"):
             raise ValueError(f"{cls.__name__}.from_estimator needs an estimator with "
                              f"loss_curve_; {_name(estimator)} has none.")
