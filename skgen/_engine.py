@@ -88,9 +88,6 @@ class History:
     no_improvement_count: int = 0
     n_iter: int = 0
 
-    def monitored(self, early_stopping: bool) -> list[float]:
-        return self.validation_loss_curve if early_stopping else self.loss_curve
-
 
 def make_optimizer(module: nn.Module, learning_rate: float, alpha: float) -> torch.optim.Adam:
     """Adam with an L2 penalty ``alpha`` on the weight matrices (not on biases)."""
