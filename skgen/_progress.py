@@ -25,7 +25,9 @@ def _import_tqdm():
 def _interactive(file):
     """Whether someone watches ``file`` live: a terminal, or a Jupyter kernel's output."""
     isatty = getattr(file, "isatty", None)
-    return bool(isatty is not None and isatty()) or "ipykernel" in sys.modules
+    if isatty is not None and isatty():
+        return True
+    return file in (sys.stdout, sys.stderr) and "ipykernel" in sys.modules
 
 
 class Progress:

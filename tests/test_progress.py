@@ -3,6 +3,7 @@
 import io
 import re
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -76,6 +77,16 @@ def test_paused_clears_the_bar_for_other_output_and_redraws_it():
             pass
         redrawn = file.getvalue()[before:]
     assert "\r" in redrawn and "1/3" in redrawn  # cleared, then drawn again
+
+
+def test_notebook_output_gets_a_bar_other_streams_lines(monkeypatch):
+    pytest.importorskip("tqdm", reason="the bar path needs tqdm (pip install skgen[progress])")
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    # in a Jupyter kernel the cell's output is watched although it is no terminal
+    with Progress(1, file=sys.stdout) as progress:
+        assert progress.bar is not None
+    with Progress(1, file=io.StringIO()) as progress:
+        assert progress.bar is None
 
 
 def test_without_tqdm_a_terminal_gets_lines(without_tqdm):
