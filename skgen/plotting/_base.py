@@ -8,8 +8,9 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils import check_scalar
 
-# scikit-learn's displays merge style keywords with this helper; it is private,
-# but present in every scikit-learn the package supports (>=1.6, <2)
+# scikit-learn's own displays merge style keywords with this helper. It is
+# private (scikit-learn >= 1.5 has it, the package needs >= 1.6); a change to it
+# shows in tests/plotting.
 from sklearn.utils._plotting import _validate_style_kwargs
 
 _INSTALL_HINT = "pip install skgen[plots]"
