@@ -28,6 +28,7 @@ from sklearn.model_selection import train_test_split
 from ._autoencoder import AutoencoderTransformer
 from ._denoising import DenoisingAutoencoder
 from ._outlier import AEOutlierDetector
+from ._progress import Progress
 from ._vae import VAETransformer
 
 DEFAULT_OUTPUT = "skgen-demo"
@@ -41,33 +42,21 @@ OUTLIER_FRACTION = 0.05
 OUTLIER_CLASS = 0
 
 
-class Progress:
-    """One line per step on ``stream``: the time since the start, then the step's duration."""
-
-    def __init__(self, stream=None):
-        self.stream = sys.stderr if stream is None else stream
-        self.start = time.perf_counter()
-
-    def elapsed(self):
-        return time.perf_counter() - self.start
-
-    def run(self, label, fn, *args, **kwargs):
-        """Call ``fn(*args, **kwargs)`` and report it; returns ``(result, seconds)``."""
-        self.stream.write(f"[{self.elapsed():6.1f}s] {label} ...")
-        self.stream.flush()
-        tic = time.perf_counter()
-        with warnings.catch_warnings():
-            # a default max_iter that is reached is part of what the demo measures
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            result = fn(*args, **kwargs)
-        seconds = time.perf_counter() - tic
-        self.stream.write(f" {seconds:.1f}s\n")
-        self.stream.flush()
-        return result, seconds
+def _run(progress, label, fn, *args):
+    """Call ``fn(*args)`` as one step of ``progress``; returns ``(result, seconds)``."""
+    progress.begin(label)
+    tic = time.perf_counter()
+    with warnings.catch_warnings():
+        # a default max_iter that is reached is part of what the demo measures
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = fn(*args)
+    seconds = time.perf_counter() - tic
+    progress.step(f"{seconds:.1f}s")
+    return result, seconds
 
 
 def _fit(progress, label, est, X):
-    return progress.run(f"fitting {label}", est.fit, X)
+    return _run(progress, f"fitting {label}", est.fit, X)
 
 
 def _settings(quick, extra=""):
@@ -148,7 +137,7 @@ def density_table(X_train, X_test, progress, out, *, quick, n_components=(2, 8))
     rows, vaes = [], []
     for name, est, settings in candidates:
         est, seconds = _fit(progress, f"{name}({settings})", est, D_train)
-        score, _ = progress.run(f"scoring {name}", est.score, D_test)
+        score, _ = _run(progress, f"scoring {name}", est.score, D_test)
         rows.append([name, settings, f"{score:9.1f}", f"{seconds:6.1f}s"])
         if name == "VAETransformer":
             vaes.append(est)
@@ -333,53 +322,61 @@ def run(output=DEFAULT_OUTPUT, *, quick=False, out=print, progress_stream=None):
     out : callable, default=print
         Receives each line of the tables.
     progress_stream : file-like, default=None
-        Where the progress lines go; None means standard error.
+        Where the progress goes; None means standard error. It is a tqdm bar
+        on a terminal when tqdm is installed (``pip install skgen[progress]``),
+        else a line per step with the time since the start.
 
     Returns
     -------
     paths : list of pathlib.Path
         The figures written.
     """
-    progress = Progress(progress_stream)
-    output = Path(output)
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        can_draw = False
-    else:
-        can_draw = True
-    X, y = load_digits(return_X_y=True)
-    index = np.arange(len(X))
-    train, test = train_test_split(index, test_size=0.25, random_state=0)
-    X_train, X_test = X[train], X[test]
-    out(f"skgen demo on load_digits: {len(train)} training and {len(test)} held-out images "
-        f"of {X.shape[1]} pixels (0-16).")
-    if quick:
-        out("--quick: skgen estimators train for 3 epochs only; the numbers are not "
-            "representative.")
-    if not can_draw:
-        out("matplotlib is not installed, so no figures will be written; "
-            "`pip install skgen[plots]` adds it.")
-    aes = reconstruction_table(X_train, X_test, progress, out, quick=quick)
-    vaes = density_table(X_train, X_test, progress, out, quick=quick)
-    X_missing_test, filled = imputation_table(X, train, test, progress, out, quick=quick)
-    detector = outlier_table(X, y, progress, out, quick=quick)
-    out("")
-    if not can_draw:
-        out(f"Total time {progress.elapsed():.1f}s; no figures (matplotlib is not installed).")
-        return []
-    progress.stream.write(f"[{progress.elapsed():6.1f}s] drawing figures ...\n")
-    paths = write_figures(
-        output, X_test=X_test, y_test=y[test], pca8=aes["PCA", 8],
-        ae2=aes["AutoencoderTransformer", 2], ae8=aes["AutoencoderTransformer", 8],
-        vae2=vaes[2], vae8=vaes[8], filled=filled, X_missing_test=X_missing_test,
-        detector=detector,
-    )
-    out(f"Figures written to {output.resolve()}:")
-    for path in paths:
-        out(f"  {path.name}")
-    out(f"Total time {progress.elapsed():.1f}s.")
-    return paths
+
+    def say(line):  # the tables go to `out`, usually standard output: clear the bar first
+        with progress.paused():
+            out(line)
+
+    file = sys.stderr if progress_stream is None else progress_stream
+    with Progress(desc="skgen demo", file=file, stamp=True) as progress:
+        output = Path(output)
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            can_draw = False
+        else:
+            can_draw = True
+        X, y = load_digits(return_X_y=True)
+        index = np.arange(len(X))
+        train, test = train_test_split(index, test_size=0.25, random_state=0)
+        X_train, X_test = X[train], X[test]
+        say(f"skgen demo on load_digits: {len(train)} training and {len(test)} held-out images "
+            f"of {X.shape[1]} pixels (0-16).")
+        if quick:
+            say("--quick: skgen estimators train for 3 epochs only; the numbers are not "
+                "representative.")
+        if not can_draw:
+            say("matplotlib is not installed, so no figures will be written; "
+                "`pip install skgen[plots]` adds it.")
+        aes = reconstruction_table(X_train, X_test, progress, say, quick=quick)
+        vaes = density_table(X_train, X_test, progress, say, quick=quick)
+        X_missing_test, filled = imputation_table(X, train, test, progress, say, quick=quick)
+        detector = outlier_table(X, y, progress, say, quick=quick)
+        say("")
+        if not can_draw:
+            say(f"Total time {progress.elapsed():.1f}s; no figures (matplotlib is not installed).")
+            return []
+        progress.write("drawing figures ...")
+        paths = write_figures(
+            output, X_test=X_test, y_test=y[test], pca8=aes["PCA", 8],
+            ae2=aes["AutoencoderTransformer", 2], ae8=aes["AutoencoderTransformer", 8],
+            vae2=vaes[2], vae8=vaes[8], filled=filled, X_missing_test=X_missing_test,
+            detector=detector,
+        )
+        say(f"Figures written to {output.resolve()}:")
+        for path in paths:
+            say(f"  {path.name}")
+        say(f"Total time {progress.elapsed():.1f}s.")
+        return paths
 
 
 def main(output=DEFAULT_OUTPUT, quick=False):

@@ -14,7 +14,6 @@ history into fitted attributes and warnings.
 from __future__ import annotations
 
 import math
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._progress import Progress
 from .exceptions import DivergenceError
 
 __all__ = ["History", "StreamedRows", "Trainer", "as_rows", "make_optimizer"]
@@ -96,9 +96,6 @@ class History:
     no_improvement_count: int = 0
     n_iter: int = 0
 
-    def monitored(self, early_stopping: bool) -> list[float]:
-        return self.validation_loss_curve if early_stopping else self.loss_curve
-
 
 def make_optimizer(module: nn.Module, learning_rate: float, alpha: float) -> torch.optim.Adam:
     """Adam with an L2 penalty ``alpha`` on the weight matrices (not on biases)."""
@@ -130,8 +127,9 @@ class Trainer:
     history : History
         Updated in place.
     verbose : int
-        0 silent; 1 a progress bar on a terminal, else a line per epoch; 2 a line
-        per epoch always.
+        0 silent; 1 a tqdm progress bar when tqdm is installed and the output is
+        a terminal or a notebook, else a line per epoch; 2 a line per epoch
+        always. The output goes to standard output.
     name : str
         Used in messages.
     """
@@ -208,7 +206,8 @@ class Trainer:
         history = self.history
         monitor_validation = validation_index is not None
         best_state = None
-        progress = _Progress(self.verbose, max_epochs, self.name)
+        progress = (Progress(max_epochs, desc=self.name, bar=self.verbose == 1)
+                    if self.verbose else None)
         stop = "max_epochs"
         try:
             for _ in range(max_epochs):
@@ -236,12 +235,14 @@ class Trainer:
                     if monitor_validation:
                         best_state = {k: v.detach().clone()
                                       for k, v in self.module.state_dict().items()}
-                progress.update(history, time.perf_counter() - tic)
+                if progress is not None:
+                    _report_epoch(progress, history, time.perf_counter() - tic)
                 if stop_early and history.no_improvement_count >= n_iter_no_change:
                     stop = "converged"
                     break
         finally:
-            progress.close()
+            if progress is not None:
+                progress.close()
         if best_state is not None:
             self.module.load_state_dict(best_state)
         elif stop == "interrupted" and not self._weights_finite():
@@ -257,31 +258,9 @@ class Trainer:
         )
 
 
-class _Progress:
-    """Per-epoch progress: a bar on a terminal with ``verbose=1``, else lines."""
-
-    def __init__(self, verbose, total, name):
-        self.verbose, self.total, self.name = verbose, total, name
-        self.bar = verbose == 1 and sys.stdout.isatty()
-        self.count = 0
-
-    def update(self, history, seconds):
-        if not self.verbose:
-            return
-        self.count += 1
-        msg = f"loss={history.loss_curve[-1]:.6g}"
-        if history.validation_loss_curve:
-            msg += f", validation_loss={history.validation_loss_curve[-1]:.6g}"
-        if self.bar:
-            width = 30
-            filled = int(width * self.count / self.total)
-            sys.stdout.write(f"\r{self.name} [{'#' * filled}{'.' * (width - filled)}] "
-                             f"{self.count}/{self.total} {msg}")
-        else:
-            sys.stdout.write(f"Epoch {history.n_iter}: {msg}, time={seconds:.3f}s\n")
-        sys.stdout.flush()
-
-    def close(self):
-        if self.bar and self.count:
-            sys.stdout.write("\n")
-            sys.stdout.flush()
+def _report_epoch(progress, history, seconds):
+    """The epoch's losses: a bar's postfix, or the line ``Epoch n: loss=..., time=...s``."""
+    losses = f"loss={history.loss_curve[-1]:.6g}"
+    if history.validation_loss_curve:
+        losses += f", validation_loss={history.validation_loss_curve[-1]:.6g}"
+    progress.step(f"Epoch {history.n_iter}: {losses}, time={seconds:.3f}s", short=losses)

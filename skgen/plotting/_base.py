@@ -3,9 +3,15 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import math
+from numbers import Integral
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils import check_scalar
+
+# scikit-learn's own displays merge style keywords with this helper. It is
+# private (scikit-learn >= 1.5 has it, the package needs >= 1.6); a change to it
+# shows in tests/plotting.
+from sklearn.utils._plotting import _validate_style_kwargs
 
 _INSTALL_HINT = "pip install skgen[plots]"
 
@@ -45,9 +51,24 @@ def _name(estimator):
     return type(estimator).__name__
 
 
-def _check_fitted(estimator):
-    """``check_is_fitted``, which raises NotFittedError naming the estimator."""
-    check_is_fitted(estimator)
+def _check_count(value, name):
+    """``value`` as a positive int; a float such as 2.7 is a TypeError, not truncated to 2."""
+    return int(check_scalar(value, name, Integral, min_val=1))
+
+
+def _style_kwargs(defaults, user, caller, *, set_by_display=(), why=""):
+    """Merge a display's default matplotlib keywords with the user's, as scikit-learn does.
+
+    Aliases are resolved (``c`` is ``color``, ``ls`` is ``linestyle``, ...),
+    the user's value wins over the default, and both spellings of one keyword
+    are a TypeError. A keyword in ``set_by_display``, which the display sets
+    itself (``why`` says how), is a ValueError.
+    """
+    user = _validate_style_kwargs({}, user)
+    taken = [key for key in set_by_display if key in user]
+    if taken:
+        raise ValueError(f"{caller} sets {' and '.join(taken)} itself: {why}")
+    return {**defaults, **user}
 
 
 def _n_latent(estimator):
@@ -85,13 +106,12 @@ def _check_image_shape(image_shape, n_features, caller):
                 "number, so the image shape cannot be guessed; pass image_shape=(height, width)."
             )
         return (side, side)
-    try:
-        shape = tuple(int(s) for s in image_shape)
-    except TypeError as exc:
+    if not np.iterable(image_shape) or len(image_shape) != 2:
         raise ValueError(
             f"{caller}: image_shape must be a pair (height, width), got {image_shape!r}."
-        ) from exc
-    if len(shape) != 2 or min(shape) < 1 or shape[0] * shape[1] != n_features:
+        )
+    shape = tuple(_check_count(s, f"image_shape[{i}]") for i, s in enumerate(image_shape))
+    if shape[0] * shape[1] != n_features:
         raise ValueError(
             f"{caller}: image_shape={image_shape!r} does not match the {n_features} features "
             f"of a row; height * width must equal {n_features}."

@@ -5,8 +5,9 @@
 import math
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
-from ._base import _check_fitted, _check_image_shape, _import_pyplot, _mosaic, _name
+from ._base import _check_count, _check_image_shape, _import_pyplot, _mosaic, _name
 
 _KINDS = ("reconstruction", "samples")
 
@@ -159,7 +160,7 @@ class ImageGridDisplay:
         if len(widths) != 1 or None in widths:
             raise ValueError(f"{caller}: every array must be 2-D with the same number of "
                              f"columns; got shapes {[r.shape for r in rows]}.")
-        n = min(int(n_images), *(r.shape[0] for r in rows))
+        n = min(_check_count(n_images, "n_images"), *(r.shape[0] for r in rows))
         images = np.stack([r[:n] for r in rows])
         shape = _check_image_shape(image_shape, images.shape[2], caller)
         disp = cls(images, image_shape=shape, row_labels=row_labels, title=title)
@@ -209,10 +210,8 @@ class ImageGridDisplay:
         caller = f"{cls.__name__}.from_estimator"
         if kind not in _KINDS:
             raise ValueError(f"{caller}: kind must be one of {_KINDS}, got {kind!r}.")
-        _check_fitted(estimator)
-        n_images = int(n_images)
-        if n_images < 1:
-            raise ValueError(f"{caller}: n_images must be a positive integer, got {n_images}.")
+        check_is_fitted(estimator)
+        n_images = _check_count(n_images, "n_images")
         n_features = getattr(estimator, "n_features_in_", None)
         if kind == "reconstruction":
             if X is None:

@@ -2,16 +2,20 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+from numbers import Integral
+
 import numpy as np
-from sklearn.utils.validation import column_or_1d
+from sklearn.utils import check_scalar
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._base import (
     _axes,
-    _check_fitted,
+    _check_count,
     _check_image_shape,
     _check_two_components,
     _mosaic,
     _name,
+    _style_kwargs,
 )
 
 #: Above this many distinct labels, ``y`` is drawn with a colour bar, not a legend.
@@ -72,7 +76,7 @@ class LatentSpaceDisplay:
         self.y = y
         self.name = name
 
-    def plot(self, ax=None, *, extent=None, cmap="tab10", **scatter_kwargs):
+    def plot(self, ax=None, *, extent=None, cmap=None, **scatter_kwargs):
         """Draw the scatter plot.
 
         Parameters
@@ -82,11 +86,17 @@ class LatentSpaceDisplay:
         extent : tuple of 4 floats, default=None
             ``(left, right, bottom, top)`` of a dashed box to draw, e.g. the
             region a :class:`LatentGridDisplay` decodes. None draws no box.
-        cmap : str or matplotlib Colormap, default='tab10'
-            Colours of the labels.
+        cmap : str or matplotlib Colormap, default=None
+            Colours of ``y``: None means 'tab10' for labels and 'viridis' for
+            continuous values. Without ``y`` it maps the values of ``c``, as in
+            :meth:`matplotlib.axes.Axes.scatter`.
         **scatter_kwargs : dict
             Passed to :meth:`matplotlib.axes.Axes.scatter` (defaults: ``s=6``,
-            ``alpha=0.8``).
+            ``alpha=0.8``); aliases such as ``c`` for ``color`` are accepted,
+            but not both. Without ``y``, ``color`` (or ``c``) colours the
+            points: one colour, one per point, or values mapped through
+            ``cmap``. With ``y``, which sets the colours and the legend,
+            ``color`` and ``label`` are a ValueError.
 
         Returns
         -------
@@ -99,13 +109,20 @@ class LatentSpaceDisplay:
             raise ValueError(
                 f"{caller} needs codes of shape (n_samples, 2), got shape {codes.shape}."
             )
+        kwargs = _style_kwargs(
+            {"s": 6, "alpha": 0.8}, scatter_kwargs, caller,
+            set_by_display=() if self.y is None else ("color", "label"),
+            why="y colours the points and labels the legend; pass y=None to choose them.",
+        )
         ax, fig = _axes(ax, caller)
         import matplotlib as mpl
 
-        kwargs = {"s": 6, "alpha": 0.8, **scatter_kwargs}
         self.scatter_, self.colorbar_ = [], None
         if self.y is None:
-            self.scatter_.append(ax.scatter(codes[:, 0], codes[:, 1], **kwargs))
+            # matplotlib's c takes one colour, a colour per point or values for cmap
+            colour = kwargs.pop("color", None)
+            self.scatter_.append(ax.scatter(codes[:, 0], codes[:, 1], c=colour,
+                                            cmap=None if colour is None else cmap, **kwargs))
         else:
             y = column_or_1d(self.y)
             if y.shape[0] != codes.shape[0]:
@@ -114,6 +131,7 @@ class LatentSpaceDisplay:
                 )
             classes = np.unique(y)
             if len(classes) <= _MAX_LEGEND_CLASSES:
+                cmap = "tab10" if cmap is None else cmap
                 colours = mpl.colormaps[cmap] if isinstance(cmap, str) else cmap
                 for i, label in enumerate(classes):
                     mask = y == label
@@ -122,7 +140,8 @@ class LatentSpaceDisplay:
                                                     label=str(label), **kwargs))
                 ax.legend(title="y", markerscale=3, fontsize="small", loc="best")
             else:
-                points = ax.scatter(codes[:, 0], codes[:, 1], c=y, cmap="viridis", **kwargs)
+                points = ax.scatter(codes[:, 0], codes[:, 1], c=y,
+                                    cmap="viridis" if cmap is None else cmap, **kwargs)
                 self.scatter_.append(points)
                 self.colorbar_ = fig.colorbar(points, ax=ax, label="y")
         if extent is not None:
@@ -158,7 +177,8 @@ class LatentSpaceDisplay:
         extent : tuple of 4 floats, default=None
             A dashed box ``(left, right, bottom, top)`` to draw, see :meth:`plot`.
         **scatter_kwargs : dict
-            Passed to :meth:`matplotlib.axes.Axes.scatter`.
+            Passed to :meth:`plot`: ``cmap`` and the keywords of
+            :meth:`matplotlib.axes.Axes.scatter`.
 
         Returns
         -------
@@ -172,7 +192,7 @@ class LatentSpaceDisplay:
             If it has no ``transform``, or not two components and no ``components``.
         """
         caller = f"{cls.__name__}.from_estimator"
-        _check_fitted(estimator)
+        check_is_fitted(estimator)
         if not hasattr(estimator, "transform"):
             raise ValueError(f"{caller} needs an estimator with transform; "
                              f"{_name(estimator)} has none.")
@@ -181,6 +201,8 @@ class LatentSpaceDisplay:
         codes = np.asarray(estimator.transform(X))
         if components is not None:
             components = tuple(components)
+            for i, c in enumerate(components):
+                check_scalar(c, f"components[{i}]", Integral)
             if len(components) != 2 or not all(0 <= c < codes.shape[1] for c in components):
                 raise ValueError(
                     f"{caller}: components must be two indices below {codes.shape[1]}, the "
@@ -318,16 +340,14 @@ class LatentGridDisplay:
             ``image_shape`` does not match its number of features.
         """
         caller = f"{cls.__name__}.from_estimator"
-        _check_fitted(estimator)
+        check_is_fitted(estimator)
         if not hasattr(estimator, "inverse_transform"):
             raise ValueError(f"{caller} needs an estimator with inverse_transform; "
                              f"{_name(estimator)} has none.")
         _check_two_components(estimator, caller)
         shape = _check_image_shape(image_shape, estimator.n_features_in_, caller)
-        if int(n_grid) < 1:
-            raise ValueError(f"{caller}: n_grid must be a positive integer, got {n_grid!r}.")
+        n_grid = _check_count(n_grid, "n_grid")
         left, right, bottom, top = (float(v) for v in extent)
-        n_grid = int(n_grid)
         z1 = np.linspace(left, right, n_grid)
         z2 = np.linspace(top, bottom, n_grid)  # the first image row is the top of the plot
         grid = np.array([[a, b] for b in z2 for a in z1])

@@ -3,8 +3,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
-from ._base import _axes, _check_fitted, _name
+from ._base import _axes, _name, _style_kwargs
 
 
 class LossCurveDisplay:
@@ -62,7 +63,10 @@ class LossCurveDisplay:
         log_scale : bool, default=False
             Draw the loss on a logarithmic axis (for positive losses).
         **line_kwargs : dict
-            Passed to :meth:`matplotlib.axes.Axes.plot` for both curves.
+            Passed to :meth:`matplotlib.axes.Axes.plot` for both curves; aliases
+            such as ``c`` for ``color`` or ``lw`` for ``linewidth`` are accepted,
+            but not both. ``label`` is a ValueError: the display labels the
+            curves "training loss" and "validation loss".
 
         Returns
         -------
@@ -73,6 +77,8 @@ class LossCurveDisplay:
         train = np.asarray(self.loss_curve, dtype=np.float64).ravel()
         if train.size == 0:
             raise ValueError(f"{caller}: loss_curve is empty.")
+        line_kwargs = _style_kwargs({}, line_kwargs, caller, set_by_display=("label",),
+                                    why='the curves are "training loss" and "validation loss".')
         ax, fig = _axes(ax, caller)
         epochs = np.arange(1, train.size + 1)
         self.lines_ = ax.plot(epochs, train, label="training loss", **line_kwargs)
@@ -122,7 +128,7 @@ class LossCurveDisplay:
         ValueError
             If it has no ``loss_curve_``.
         """
-        _check_fitted(estimator)
+        check_is_fitted(estimator)
         if not hasattr(estimator, "loss_curve_"):
             raise ValueError(f"{cls.__name__}.from_estimator needs an estimator with "
                              f"loss_curve_; {_name(estimator)} has none.")

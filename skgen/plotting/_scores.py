@@ -4,8 +4,9 @@
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
+from sklearn.utils.validation import check_is_fitted
 
-from ._base import _axes, _check_fitted, _name
+from ._base import _axes, _name
 
 
 def _anomaly_mask(labels, n_rows, caller):
@@ -182,7 +183,7 @@ class OutlierScoreDisplay:
         if not hasattr(estimator, "score_samples"):
             raise ValueError(f"{cls.__name__}.from_estimator needs an estimator with "
                              f"score_samples; {_name(estimator)} has none.")
-        _check_fitted(estimator)
+        check_is_fitted(estimator)
         disp = cls(estimator.score_samples(X), labels=y,
                    offset=getattr(estimator, "offset_", None),
                    name=_name(estimator) if name is None else name)

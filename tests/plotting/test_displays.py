@@ -115,6 +115,50 @@ def test_latent_space_rejects_wrong_input(ae3, data):
         LatentSpaceDisplay.from_estimator(detector, X)
 
 
+def test_latent_space_accepts_matplotlib_colour_keywords():
+    codes = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.5]])
+    red = matplotlib.colors.to_rgba("red", alpha=0.8)
+    for key in ("color", "c"):  # one colour for every point, under either name
+        disp = LatentSpaceDisplay(codes).plot(**{key: "red"})
+        assert_allclose(disp.scatter_[0].get_facecolor(), [red])
+    # values are mapped through cmap, as matplotlib's c does
+    disp = LatentSpaceDisplay(codes).plot(c=[0.0, 0.5, 1.0], cmap="plasma")
+    assert disp.scatter_[0].get_cmap().name == "plasma"
+    assert_allclose(disp.scatter_[0].get_array(), [0.0, 0.5, 1.0])
+    # other aliases are resolved too, and the defaults give way to the user's value
+    disp = LatentSpaceDisplay(codes).plot(ec="blue", s=20, alpha=1.0)
+    assert_allclose(disp.scatter_[0].get_edgecolor(), [matplotlib.colors.to_rgba("blue")])
+    assert_allclose(disp.scatter_[0].get_sizes(), [20])
+
+
+def test_latent_space_cmap_colours_continuous_and_discrete_y():
+    codes = np.random.RandomState(0).normal(size=(30, 2))
+    disp = LatentSpaceDisplay(codes, y=np.linspace(0, 1, 30)).plot(cmap="plasma")
+    assert disp.scatter_[0].get_cmap().name == "plasma"
+    assert disp.colorbar_.cmap.name == "plasma"
+    disp = LatentSpaceDisplay(codes, y=np.linspace(0, 1, 30)).plot()
+    assert disp.scatter_[0].get_cmap().name == "viridis"
+    disp = LatentSpaceDisplay(codes, y=np.arange(30) % 3).plot(cmap="Set1")
+    for i, points in enumerate(disp.scatter_):
+        assert_allclose(points.get_facecolor()[0, :3], matplotlib.colormaps["Set1"](i)[:3])
+
+
+def test_latent_space_rejects_colour_keywords_that_clash_with_y():
+    codes, y = np.zeros((4, 2)), [0, 1, 0, 1]
+    for kwargs in ({"color": "red"}, {"c": "red"}, {"label": "codes"}):
+        with pytest.raises(ValueError, match="y colours the points.*pass y=None"):
+            LatentSpaceDisplay(codes, y=y).plot(**kwargs)
+    with pytest.raises(ValueError, match="y colours the points"):  # continuous y too
+        LatentSpaceDisplay(np.zeros((30, 2)), y=np.linspace(0, 1, 30)).plot(c="red")
+    with pytest.raises(TypeError, match="Got both c and color"):
+        LatentSpaceDisplay(codes).plot(c="red", color="blue")
+
+
+def test_latent_space_components_must_be_integers(ae3, data):
+    with pytest.raises(TypeError, match=r"components\[1\] must be an instance of int"):
+        LatentSpaceDisplay.from_estimator(ae3, data[0], components=(0, 1.5))
+
+
 # ------------------------------------------------------------------ LatentGridDisplay
 
 
@@ -148,6 +192,15 @@ def test_latent_grid_rejects_wrong_input(ae2, ae3, data):
     with pytest.raises(ValueError, match="not a square number.*image_shape"):
         LatentGridDisplay.from_estimator(ae_10)
     LatentGridDisplay.from_estimator(ae_10, image_shape=(2, 5))  # explicit shape is fine
+
+
+def test_latent_grid_n_grid_is_not_truncated(ae2):
+    with pytest.raises(TypeError, match="n_grid must be an instance of int, not float"):
+        LatentGridDisplay.from_estimator(ae2, n_grid=2.7)
+    with pytest.raises(ValueError, match="n_grid == 0, must be >= 1"):
+        LatentGridDisplay.from_estimator(ae2, n_grid=0)
+    disp = LatentGridDisplay.from_estimator(ae2, n_grid=np.int64(3))
+    assert disp.images.shape == (3, 3, 8, 8)
 
 
 # ------------------------------------------------------------------- ImageGridDisplay
@@ -211,6 +264,20 @@ def test_image_grid_rejects_wrong_input(ae2, data):
         ImageGridDisplay(np.zeros((1, 2, 4)), image_shape=(2, 2), row_labels="abc").plot()
 
 
+def test_image_grid_integer_arguments_are_not_truncated(ae2, data):
+    X = data[0]
+    with pytest.raises(TypeError, match="n_images must be an instance of int, not float"):
+        ImageGridDisplay.from_estimator(ae2, X, n_images=2.7)
+    with pytest.raises(TypeError, match="n_images must be an instance of int, not float"):
+        ImageGridDisplay.from_arrays(X, n_images=2.7)
+    with pytest.raises(ValueError, match="n_images == 0, must be >= 1"):
+        ImageGridDisplay.from_estimator(ae2, X, n_images=0)
+    with pytest.raises(TypeError, match=r"image_shape\[0\] must be an instance of int"):
+        ImageGridDisplay.from_estimator(ae2, X, image_shape=(8.0, 8))
+    with pytest.raises(ValueError, match="image_shape must be a pair"):
+        ImageGridDisplay.from_arrays(X, image_shape=64)
+
+
 # ------------------------------------------------------------------- LossCurveDisplay
 
 
@@ -238,6 +305,16 @@ def test_loss_curve_rejects_wrong_input(data):
         LossCurveDisplay.from_estimator(PCA(2).fit(data[0]))
     with pytest.raises(ValueError, match="loss_curve is empty"):
         LossCurveDisplay([]).plot()
+
+
+def test_loss_curve_accepts_line_aliases_and_rejects_label():
+    disp = LossCurveDisplay([1.0, 0.5], validation_loss_curve=[1.2, 0.7]).plot(c="k", lw=3)
+    for line in disp.lines_:
+        assert (line.get_color(), line.get_linewidth()) == ("k", 3)
+    with pytest.raises(TypeError, match="Got both lw and linewidth"):
+        LossCurveDisplay([1.0, 0.5]).plot(lw=1, linewidth=2)
+    with pytest.raises(ValueError, match="sets label itself.*training loss"):
+        LossCurveDisplay([1.0, 0.5]).plot(label="AE")
 
 
 # ---------------------------------------------------------------- OutlierScoreDisplay

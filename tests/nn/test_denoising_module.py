@@ -1,0 +1,131 @@
+"""The denoising module on its own: NaN as missing, the corruptions, the masked loss."""
+
+import pytest
+import torch
+
+from skgen.nn import DenoisingMLP
+from skgen.nn._denoising import NOISES, corrupt, masked_mse
+
+NAN = float("nan")
+
+
+def _generator(seed):
+    return torch.Generator().manual_seed(seed)
+
+
+def _data(n=2000, p=5, seed=0):
+    """Standardized-like rows with a few entries missing (NaN)."""
+    x = torch.randn(n, p, generator=_generator(seed))
+    x[::7, 1] = NAN
+    return x
+
+
+# ------------------------------------------------------------------- DenoisingMLP
+
+
+@pytest.mark.parametrize("residual", [True, False])
+def test_module_returns_every_entry_and_no_nan(residual):
+    net = DenoisingMLP(5, hidden_layer_sizes=(8, 4), residual=residual)
+    x = _data(n=30)
+    out = net(x)
+    assert out.shape == (30, 5)
+    assert torch.isfinite(out).all()
+    # the missing entries reach neither the output nor the gradient as NaN
+    out.sum().backward()
+    assert all(torch.isfinite(p.grad).all() for p in net.parameters())
+
+
+def test_missing_entry_is_not_an_observed_zero():
+    net = DenoisingMLP(3, hidden_layer_sizes=(8,))
+    missing = net(torch.tensor([[0.5, NAN, -1.0]]))
+    zero = net(torch.tensor([[0.5, 0.0, -1.0]]))
+    assert not torch.allclose(missing, zero)  # the mask tells them apart
+
+
+def test_residual_path_starts_at_zero_and_only_with_residual():
+    net = DenoisingMLP(4, hidden_layer_sizes=(8,), residual=True)
+    assert torch.count_nonzero(net.linear.weight) == 0 and torch.count_nonzero(net.linear.bias) == 0
+    x = _data(n=10, p=4)
+    h = torch.cat([torch.nan_to_num(x, nan=0.0), (~torch.isnan(x)).float()], dim=1)
+    torch.testing.assert_close(net(x), net.mlp(h))  # so the output is the MLP's at first
+    assert DenoisingMLP(4, hidden_layer_sizes=(8,), residual=False).linear is None
+
+
+# ----------------------------------------------------------------------- corrupt
+
+
+@pytest.mark.parametrize("noise", NOISES)
+def test_corruption_is_drawn_from_the_given_generator_only(noise):
+    x = _data()
+    global_state = torch.random.get_rng_state()
+    first = corrupt(x, noise, 0.3, _generator(1))
+    again = corrupt(x, noise, 0.3, _generator(1))
+    other = corrupt(x, noise, 0.3, _generator(2))
+    torch.testing.assert_close(first, again, equal_nan=True)  # same seed, same corruption
+    assert not torch.allclose(first, other, equal_nan=True)
+    assert torch.equal(torch.random.get_rng_state(), global_state)  # global generator untouched
+    assert first.shape == x.shape and first is not x
+
+
+@pytest.mark.parametrize("noise", NOISES)
+def test_level_zero_is_an_unchanged_copy(noise):
+    x = _data(n=20)
+    out = corrupt(x, noise, 0.0, _generator(0))
+    torch.testing.assert_close(out, x, equal_nan=True)
+    out[0, 0] = 99.0
+    assert x[0, 0] != 99.0
+
+
+def test_gaussian_noise_has_standard_deviation_level_and_keeps_nan():
+    x = _data(n=20_000)
+    out = corrupt(x, "gaussian", 0.5, _generator(0))
+    observed = ~torch.isnan(x)
+    assert torch.equal(torch.isnan(out), ~observed)
+    noise = (out - x)[observed]
+    assert abs(float(noise.mean())) < 0.01
+    assert float(noise.std()) == pytest.approx(0.5, abs=0.01)
+
+
+def test_mask_noise_hides_a_fraction_level_and_leaves_the_rest():
+    x = _data(n=20_000)
+    out = corrupt(x, "mask", 0.3, _generator(0))
+    observed = ~torch.isnan(x)
+    assert torch.isnan(out[~observed]).all()  # missing stays missing
+    hidden = torch.isnan(out) & observed
+    assert float(hidden.sum() / observed.sum()) == pytest.approx(0.3, abs=0.01)
+    kept = observed & ~hidden
+    assert torch.equal(out[kept], x[kept])
+
+
+def test_swap_noise_takes_values_from_the_same_column():
+    x = torch.arange(2000, dtype=torch.float32).reshape(500, 4)  # every value is unique
+    out = corrupt(x, "swap", 0.5, _generator(0))
+    for j in range(4):
+        assert set(out[:, j].tolist()) <= set(x[:, j].tolist())  # marginals kept
+    # a fraction level is swapped, less the entries that drew their own row
+    assert float((out != x).float().mean()) == pytest.approx(0.5 * (1 - 1 / 500), abs=0.03)
+
+
+def test_unknown_noise_is_named():
+    with pytest.raises(ValueError, match="noise must be one of.*'salt'"):
+        corrupt(torch.zeros(2, 2), "salt", 0.1, _generator(0))
+
+
+# -------------------------------------------------------------------- masked_mse
+
+
+def test_masked_mse_counts_observed_entries_only():
+    pred = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    target = torch.tensor([[0.0, NAN], [3.0, 10.0]])
+    observed = ~torch.isnan(target)
+    loss = masked_mse(pred, target, observed)
+    assert float(loss.detach()) == pytest.approx((1.0 + 0.0 + 36.0) / 3)
+    loss.backward()
+    assert pred.grad[0, 1] == 0  # the unobserved entry gets no gradient
+    assert torch.isfinite(pred.grad).all()
+
+
+def test_masked_mse_is_zero_when_nothing_is_observed():
+    pred = torch.ones(2, 3)
+    target = torch.full((2, 3), NAN)
+    assert float(masked_mse(pred, target, ~torch.isnan(target))) == 0.0
