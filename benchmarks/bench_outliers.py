@@ -199,7 +199,9 @@ def run(suite, names, seeds, method_names, ae_params, cache_path=None, pyod_max_
                     result = _evaluate(det, X_tr, X_te, y_te, flag=m == "AE")
                     if cached:
                         cache[key] = result
-                        cache_path.write_text(json.dumps(cache))
+                        partial = cache_path.with_name(cache_path.name + ".tmp")
+                        partial.write_text(json.dumps(cache))
+                        partial.replace(cache_path)  # a reader never sees half a file
                 rec = per_seed.setdefault(m, {"auc": [], "ap": [], "flag": [], "time": []})
                 for k, v in result.items():
                     rec[k].append(v)
