@@ -53,8 +53,11 @@ _SPECTRUM_ROWS = 2000
 
 def _variance_components(Z, share):
     """The number of leading principal axes of the rows ``Z`` that explain ``share`` of their
-    variance, at least 1 and less than the number of columns and rows of ``Z``."""
-    Z = Z - Z.mean(axis=0)
+    variance, at least 1 and less than the number of columns and rows of ``Z``.
+
+    ``Z`` is centred in place.
+    """
+    Z -= Z.mean(axis=0)  # Z is a scratch copy
     gram = Z @ Z.T if Z.shape[0] < Z.shape[1] else Z.T @ Z
     eigenvalues = np.clip(np.linalg.eigvalsh(gram)[::-1], 0.0, None)
     total = eigenvalues.sum()
@@ -299,8 +302,11 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         if self.n_components != "auto":
             self.n_components_ = self.n_components
             return
-        rows = np.asarray(X[::math.ceil(X.shape[0] / _SPECTRUM_ROWS)], dtype=np.float64)
-        self.n_components_ = _auto_components((rows - self.mean_) / self.scale_)
+        # a float64 copy of at most _SPECTRUM_ROWS rows, scaled in place
+        rows = np.array(X[::math.ceil(X.shape[0] / _SPECTRUM_ROWS)], dtype=np.float64)
+        rows -= self.mean_
+        rows /= self.scale_
+        self.n_components_ = _auto_components(rows)
 
     def _max_epochs(self, n_train):
         if self.max_iter != "auto":
