@@ -12,6 +12,7 @@ from sklearn.model_selection import train_test_split
 
 DATA_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 ADBENCH_DIR = DATA_DIR / "adbench"
+EMBEDDINGS_DIR = DATA_DIR / "adbench_embeddings"
 
 
 def adbench_names():
@@ -24,6 +25,65 @@ def load_adbench(name):
     """``(X, y)`` of one ADBench set: float64 features and 0/1 labels (1 = anomaly)."""
     with np.load(ADBENCH_DIR / f"{name}.npz", allow_pickle=True) as data:
         return np.asarray(data["X"], dtype=np.float64), np.asarray(data["y"]).astype(int).ravel()
+
+
+def embedding_names():
+    """Names of the ADBench embedding sets (ResNet18 / ViT features), sorted alphabetically."""
+    return sorted(p.stem for p in EMBEDDINGS_DIR.glob("*.npz"))
+
+
+def load_embedding(name):
+    """``(X, y)`` of one ADBench embedding set, as :func:`load_adbench`."""
+    with np.load(EMBEDDINGS_DIR / f"{name}.npz", allow_pickle=True) as data:
+        return np.asarray(data["X"], dtype=np.float64), np.asarray(data["y"]).astype(int).ravel()
+
+
+#: Share of anomalies in each set of the digits one-vs-rest suite.
+DIGIT_ANOMALY_SHARE = 0.05
+
+
+def digit_names():
+    """The digits one-vs-rest suite: ``'digit_0'`` ... ``'digit_9'``."""
+    return [f"digit_{d}" for d in range(10)]
+
+
+def load_digit_vs_rest(name):
+    """``(X, y)``: scikit-learn's digits other than ``d`` as normal rows, plus ``d`` as 5%.
+
+    ``name`` is ``'digit_<d>'``. The anomalies are a fixed draw (``RandomState(d)``)
+    of the images of ``d``, as many as make 5% of the rows.
+    """
+    from sklearn.datasets import load_digits
+
+    digit = int(name.rsplit("_", 1)[1])
+    X, y = load_digits(return_X_y=True)
+    normal, others = X[y != digit], X[y == digit]
+    n_anomalies = int(round(DIGIT_ANOMALY_SHARE * len(normal) / (1 - DIGIT_ANOMALY_SHARE)))
+    pick = np.random.RandomState(digit).choice(len(others), n_anomalies, replace=False)
+    X = np.vstack([normal, others[pick]]).astype(np.float64)
+    return X, np.r_[np.zeros(len(normal), dtype=int), np.ones(n_anomalies, dtype=int)]
+
+
+#: The outlier suites: name -> (names in their sorted order, loader of one set).
+SUITES = {
+    "adbench": (adbench_names, load_adbench),
+    "embeddings": (embedding_names, load_embedding),
+    "digits": (digit_names, load_digit_vs_rest),
+}
+
+
+def suite_half(names, half):
+    """The fixed halves of a suite, by position in its sorted order.
+
+    ``'tune'`` is every even position (0, 2, ...), ``'confirm'`` every odd one,
+    ``'all'`` both. Defaults are chosen on the tune half only and checked on the
+    confirm half, so a default fitted to the sets it was chosen on shows as a gap.
+    """
+    if half == "all":
+        return list(names)
+    if half not in ("tune", "confirm"):
+        raise ValueError(f"half must be 'tune', 'confirm' or 'all', got {half!r}")
+    return list(names)[0 if half == "tune" else 1::2]
 
 
 def load_mnist():

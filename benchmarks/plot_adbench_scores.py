@@ -46,7 +46,7 @@ def main(argv=None):
     X, y = load_adbench(args.dataset)
     X_tr, X_te, _, y_te = adbench_split(X, y, args.seed)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # ConvergenceWarning: max_iter=50 is often reached
+        warnings.simplefilter("ignore")  # ConvergenceWarning: the step budget is often spent
         detector = AEOutlierDetector(random_state=args.seed).fit(X_tr)
     disp = OutlierScoreDisplay.from_estimator(
         detector, X_te, y_te, name=f"AEOutlierDetector on {args.dataset} (held-out rows)")

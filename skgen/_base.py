@@ -147,6 +147,18 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
     def _on_fit_end(self, X):
         """Called after every ``fit`` / ``partial_fit`` with the validated X."""
 
+    def _max_epochs(self, n_train):
+        """Epochs of one ``fit`` on ``n_train`` training rows (validation rows held out)."""
+        return self.max_iter
+
+    def _inspect_data(self, X):
+        """Called once per fit from scratch, with the validated X, after the scaler is fitted.
+
+        Estimators whose module depends on more than the number of columns (the
+        number of rows, the spectrum of the scaled X) read X here, before
+        :meth:`_module_spec` is called.
+        """
+
     def _check_params(self):
         """Checks across parameters that their constraints cannot express.
 
@@ -295,6 +307,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         self.device_ = resolve_device(self.device)
         self._rng = np.random.RandomState(draw_seed(self.random_state))
         self.mean_, self.scale_ = self._fit_scaler(X)
+        self._inspect_data(X)
         cls, kwargs = self._module_spec(X.shape[1])
         generator = torch.Generator().manual_seed(int(self._rng.randint(np.iinfo(np.int32).max)))
         with drawing_from(generator):
@@ -382,7 +395,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             self._needs_init = False
         stop = trainer.fit(
             data, index, validation,
-            max_epochs=1 if partial else self.max_iter,
+            max_epochs=1 if partial else self._max_epochs(index.numel()),
             tol=self.tol, n_iter_no_change=self.n_iter_no_change, stop_early=not partial,
         )
         # copies, so that a later call training the same history cannot change them

@@ -33,15 +33,56 @@ _REFERENCE_ROWS = 10_000
 _NEIGHBOR_MEMORY_MIB = 64
 
 
-def _errors_and_codes(module, x):
-    """Per-entry squared errors averaged over the members, and all members' codes side by side."""
+def _errors_and_codes(module, x, n_units):
+    """Per-entry squared errors averaged over the members, and the leading ``n_units`` code
+    units of every member side by side."""
     codes, errors = module.codes_and_squared_errors(x)
-    return errors.mean(dim=0), codes.transpose(0, 1).flatten(1)
+    return errors.mean(dim=0), codes[..., :n_units].transpose(0, 1).flatten(1)
 
 
-def _auto_components(n_features):
-    """The bottleneck width of ``n_components="auto"``."""
+#: ``n_components="auto"`` keeps the leading principal axes of the scaled X that
+#: explain this share of its variance.
+AUTO_VARIANCE = 0.9
+#: ``max_iter="auto"``: about this many optimizer steps, in ``_MIN_EPOCHS`` to
+#: ``_MAX_EPOCHS`` epochs.
+_STEP_BUDGET = 300
+_MIN_EPOCHS, _MAX_EPOCHS = 10, 200
+#: The spectrum of the scaled X comes from at most this many evenly spaced rows.
+_SPECTRUM_ROWS = 2000
+
+
+def _variance_components(Z, share):
+    """The number of leading principal axes of the rows ``Z`` that explain ``share`` of their
+    variance, at least 1 and less than the number of columns and rows of ``Z``.
+
+    ``Z`` is centred in place.
+    """
+    Z -= Z.mean(axis=0)  # Z is a scratch copy
+    gram = Z @ Z.T if Z.shape[0] < Z.shape[1] else Z.T @ Z
+    eigenvalues = np.clip(np.linalg.eigvalsh(gram)[::-1], 0.0, None)
+    total = eigenvalues.sum()
+    upper = max(1, min(Z.shape[1] - 1, Z.shape[0] - 1))
+    if total <= 0:
+        return 1
+    k = int(np.searchsorted(np.cumsum(eigenvalues) / total, share - 1e-12)) + 1
+    return int(min(max(k, 1), upper))
+
+
+def _scored_components(n_features):
+    """``ceil(sqrt(n_features))``, at least 1 and less than ``n_features``."""
     return int(max(1, min(n_features - 1, math.ceil(math.sqrt(n_features)))))
+
+
+def _auto_components(Z):
+    """The bottleneck width of ``n_components="auto"`` for the scaled rows ``Z``.
+
+    The axes that explain ``AUTO_VARIANCE`` of the variance, but at most a third of
+    the columns (the reconstruction error keeps two thirds of the dimensions to
+    measure) and at least ``ceil(sqrt(n_features))``.
+    """
+    n_features = Z.shape[1]
+    k = min(_variance_components(Z, AUTO_VARIANCE), n_features // 3)
+    return max(k, _scored_components(n_features))
 
 
 class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
@@ -77,14 +118,19 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         set, from under 1% to over 30% (the ``AE auto %`` column of
         ``benchmarks/results/outliers.md``).
     n_components : int or 'auto', default='auto'
-        Bottleneck width of each autoencoder. 'auto' means
-        ``ceil(sqrt(n_features))``, at most ``n_features - 1`` and at least 1.
+        Bottleneck width of each autoencoder. 'auto' reads it from the
+        spectrum of the scaled X (at most 2,000 evenly spaced rows): the
+        number of principal axes that explain ``AUTO_VARIANCE = 0.9`` of the
+        variance, at most a third of the columns (so that the reconstruction
+        error keeps two thirds of the dimensions to measure) and at least
+        ``ceil(sqrt(n_features))``. A 6-column table gets 3 codes, a
+        512-column embedding up to 170 (``n_components_``).
     n_estimators : int, default=1
         Number of autoencoders, differently initialised, whose errors are
-        averaged and whose codes are concatenated. On ADBench (26 sets, 3
-        seeds) 3 gave the same mean ROC-AUC as 1 (within 0.002) for about 2.4
-        times the fit time, so the default is a single autoencoder (see
-        ``benchmarks/results/outliers_n_estimators_3.md``).
+        averaged and whose codes are concatenated. On the 26 ADBench tables
+        (3 seeds) 3 gave the same mean ROC-AUC as 1 (within 0.001 on each
+        half) for about 3.4 times the fit and score time, so the default is a
+        single autoencoder (see ``benchmarks/results/outliers_n_estimators_3.md``).
     trim_fraction : float in [0, 0.5), default=0.1
         Share of the worst-reconstructed rows of each batch left out of the
         loss (a trimmed mean), which keeps anomalies in the training data from
@@ -100,8 +146,11 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         most 20 steps an epoch), capped at ``n_samples``.
     learning_rate_init : float, default=1e-3
         Adam's step size.
-    max_iter : int, default=50
-        Maximum number of epochs.
+    max_iter : int or 'auto', default='auto'
+        Maximum number of epochs. 'auto' gives about 300 optimizer steps
+        (``ceil(300 / steps_per_epoch)`` epochs, from 10 to 200): 15 epochs
+        of a large table's 20 steps, 200 epochs of a small table's single
+        step, so that the training cost grows no faster than the rows.
     tol : float, default=1e-4
         Minimum decrease of the monitored loss that counts as an improvement.
     early_stopping : bool, default=True
@@ -125,8 +174,8 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         least half of the varying columns span exactly the same ``[min, max]``
         (pixels, sensor grids) and 'standard' (per-column) otherwise; the choice
         is in ``scaling_``. On image-like tables per-column scaling blows up
-        rare pixels, and 'auto' raised the mean ADBench ROC-AUC of three
-        autoencoders from 0.825 to 0.833 (``docs/outliers.md``).
+        rare pixels: on the ADBench tables 'auto' raised optdigits from 0.452
+        to 0.648 ROC-AUC and pendigits from 0.886 to 0.918 (``docs/outliers.md``).
 
     Attributes
     ----------
@@ -135,16 +184,21 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         minus ``offset_``.
     n_components_ : int
         The bottleneck width used.
+    n_scored_components_ : int
+        Leading code units of each autoencoder that the latent and density
+        parts of the score use: ``ceil(sqrt(n_features))``, at most
+        ``n_components_``. Distances in many dimensions say little about
+        density, so a wide code feeds the reconstruction part only.
     feature_error_scale_ : ndarray of shape (`n_features_in_`,)
         Mean squared reconstruction error of each column on the training rows
         the loss kept; each column's error is divided by it when scoring, so
         hard-to-reconstruct columns do not dominate. Above 100,000 training
         rows this and the code statistics come from evenly spaced rows (every
         ``ceil(n_samples / 100_000)``-th), so memory stays bounded.
-    code_mean_, code_scale_ : ndarray of shape (n_estimators * `n_components_`,)
+    code_mean_, code_scale_ : ndarray of shape (n_estimators * `n_scored_components_`,)
         Mean and standard deviation of the members' codes on the kept training
         rows, which standardize the codes in the score.
-    reference_codes_ : ndarray of shape (n_reference, n_estimators * `n_components_`)
+    reference_codes_ : ndarray of shape (n_reference, n_estimators * `n_scored_components_`)
         Standardized codes of at most 10,000 evenly spaced training rows the
         trimmed loss kept, against which the density part is measured.
     n_neighbors_ : int
@@ -187,6 +241,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         "n_components": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "trim_fraction": [Interval(Real, 0, 0.5, closed="left")],
+        "max_iter": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -201,7 +256,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         alpha=1e-5,
         batch_size="auto",
         learning_rate_init=1e-3,
-        max_iter=50,
+        max_iter="auto",
         tol=1e-4,
         early_stopping=True,
         validation_fraction=0.1,
@@ -239,14 +294,30 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
             return max(1, min(n_samples, max(256, math.ceil(n_samples / 20))))
         return max(1, min(self.batch_size, n_samples))
 
+    def _inspect_data(self, X):
+        n_features = X.shape[1]
+        # the latent and density parts use the leading units of the code only: distances
+        # in many dimensions say little about density
+        self.n_scored_components_ = _scored_components(n_features)
+        if self.n_components != "auto":
+            self.n_components_ = self.n_components
+            return
+        # a float64 copy of at most _SPECTRUM_ROWS rows, scaled in place
+        rows = np.array(X[::math.ceil(X.shape[0] / _SPECTRUM_ROWS)], dtype=np.float64)
+        rows -= self.mean_
+        rows /= self.scale_
+        self.n_components_ = _auto_components(rows)
+
+    def _max_epochs(self, n_train):
+        if self.max_iter != "auto":
+            return self.max_iter
+        steps_per_epoch = math.ceil(n_train / self._batch_size(n_train))
+        return int(min(_MAX_EPOCHS, max(_MIN_EPOCHS, math.ceil(_STEP_BUDGET / steps_per_epoch))))
+
     def _module_spec(self, n_features):
-        if self.n_components == "auto":
-            n_components = _auto_components(n_features)
-        else:
-            n_components = self.n_components
         return AutoencoderEnsemble, {
             "n_features": n_features,
-            "n_components": n_components,
+            "n_components": self.n_components_,
             "hidden_layer_sizes": self._check_hidden_layer_sizes(),
             "activation": self.activation,
             "n_estimators": self.n_estimators,
@@ -273,13 +344,14 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         return errors.mean()
 
     def _on_fit_end(self, X):
-        self.n_components_ = self._module_builder[1]["n_components"]
+        self.n_scored_components_ = min(self.n_scored_components_, self.n_components_)
+        n_units = self.n_scored_components_
         # per-column errors and codes of the training rows (every k-th row of a large X),
         # from one pass of the ensemble
         rows = X[::math.ceil(X.shape[0] / _STATS_ROWS)]
         n_features = X.shape[1]
         errors_and_codes = self._predict(rows, lambda m, x: torch.cat(
-            _errors_and_codes(m, x), dim=1))
+            _errors_and_codes(m, x, n_units), dim=1))
         errors_and_codes = errors_and_codes.astype(np.float64, copy=False)
         entry_errors, codes = errors_and_codes[:, :n_features], errors_and_codes[:, n_features:]
         # the statistics come from the rows the trimmed loss keeps, not the worst ones
@@ -327,7 +399,8 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         - reconstruction: the mean over columns of each column's squared
           reconstruction error divided by ``feature_error_scale_``, divided
           by ``reconstruction_scale_``;
-        - latent: the mean over code units of the squared standardized code,
+        - latent: the mean over the leading ``n_scored_components_`` code
+          units of the squared standardized code,
           ``((z - code_mean_) / code_scale_) ** 2``, divided by
           ``latent_scale_``;
         - density: the mean squared distance of the standardized code (all
@@ -356,7 +429,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         code_scale = torch.as_tensor(self.code_scale_, dtype=dtype, device=device)
 
         def parts(m, x):
-            errors, codes = _errors_and_codes(m, x)
+            errors, codes = _errors_and_codes(m, x, self.n_scored_components_)
             reconstruction = (errors * weight).mean(dim=1)
             z = (codes - code_mean) / code_scale
             latent = (z**2).mean(dim=1)

@@ -116,13 +116,50 @@ def test_defaults_and_fitted_attributes(planted, fitted):
     X, _ = planted
     assert AEOutlierDetector().contamination == "auto"
     assert AEOutlierDetector().n_estimators == 1
-    assert fitted.n_components_ == 3  # ceil(sqrt(8))
+    assert fitted.n_components_ == 3  # 8 columns: at least ceil(sqrt(8)), at most 8 // 3 = 2
+    assert fitted.n_scored_components_ == 3
     assert len(fitted.module_.members) == 2
     assert fitted.feature_error_scale_.shape == (8,) and np.all(fitted.feature_error_scale_ > 0)
     det = AEOutlierDetector(**{**FAST, "n_components": 2, "n_estimators": 1, "max_iter": 2})
     det.fit(X[:100])
     assert det.n_components_ == 2 and len(det.module_.members) == 1
+    assert det.n_scored_components_ == 2  # never more than the code has
     assert det.code_mean_.shape == det.code_scale_.shape == (2,)
+
+
+def _low_rank(n, rank, n_features, noise, seed):
+    """Rows in a ``rank``-dimensional subspace, every axis of it with the same variance."""
+    rng = np.random.RandomState(seed)
+    latent = np.linalg.qr(rng.normal(size=(n, rank)))[0] * np.sqrt(n)  # white: equal variances
+    axes = np.linalg.qr(rng.normal(size=(n_features, rank)))[0].T
+    return latent @ axes + noise * rng.normal(size=(n, n_features))
+
+
+@pytest.mark.parametrize("rank, n_features, expected", [
+    (8, 30, 8),    # the spectrum decides: 7 of the 8 equal axes hold less than 90%
+    (2, 30, 6),    # at least ceil(sqrt(30)) = 6 codes
+    (30, 30, 10),  # a flat spectrum: at most 30 // 3 = 10 codes
+    (2, 4, 2),     # 4 columns: ceil(sqrt(4)) = 2
+])
+def test_auto_components_follow_the_spectrum(rank, n_features, expected):
+    X = _low_rank(400, rank, n_features, noise=0.01, seed=0)
+    det = AEOutlierDetector(**{**FAST, "max_iter": 1, "scaling": None}).fit(X)
+    assert det.n_components_ == expected
+    assert det.module_.members[0].encoder.linear.out_features == expected
+    # the latent and density parts read the leading ceil(sqrt(p)) units only
+    assert det.n_scored_components_ == min(expected, int(np.ceil(np.sqrt(n_features))))
+    assert det.reference_codes_.shape[1] == 2 * det.n_scored_components_  # two members
+
+
+def test_auto_max_iter_spends_a_step_budget_not_a_number_of_epochs():
+    """A small X gets many epochs of one step, a large X few epochs of many steps."""
+    params = {**FAST, "n_estimators": 1, "early_stopping": False, "n_iter_no_change": 10_000}
+    assert AEOutlierDetector().max_iter == "auto"
+    small = AEOutlierDetector(**{**params, "max_iter": "auto"}).fit(_low_rank(100, 2, 4, 0.1, 0))
+    large = AEOutlierDetector(**{**params, "max_iter": "auto"}).fit(
+        _low_rank(20_000, 2, 4, 0.1, 1))
+    assert small.n_iter_ == 200  # 1 step an epoch, at most 200 epochs
+    assert large.n_iter_ == 15  # 20 steps an epoch: 300 steps
 
 
 def test_auto_scaling_shares_one_scale_on_pixels_only(planted):
@@ -139,7 +176,8 @@ def test_auto_scaling_shares_one_scale_on_pixels_only(planted):
 
 @pytest.mark.parametrize("param, value", [("contamination", 0.6), ("contamination", 0.0),
                                           ("contamination", "some"), ("n_estimators", 0),
-                                          ("trim_fraction", 0.5), ("n_components", 0)])
+                                          ("trim_fraction", 0.5), ("n_components", 0),
+                                          ("max_iter", "some"), ("max_iter", 0)])
 def test_invalid_parameters_are_named(planted, param, value):
     X, _ = planted
     with pytest.raises(InvalidParameterError, match=param):

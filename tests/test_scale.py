@@ -126,6 +126,7 @@ def test_fit_copies_nothing_proportional_to_X(cls, tmp_path, monkeypatch):
     monkeypatch.setattr(skgen._utils, "_CHUNK_BYTES", 250 * 100 * 8)
     monkeypatch.setattr(skgen._base, "_INIT_ROWS", 250)
     monkeypatch.setattr(skgen._outlier, "_STATS_ROWS", 250)
+    monkeypatch.setattr(skgen._outlier, "_SPECTRUM_ROWS", 250)  # the rows of the code size rule
     monkeypatch.setattr(skgen._outlier, "_N_NEIGHBORS", 5)  # each batch's neighbour lists
     monkeypatch.setattr(skgen._base, "_INFERENCE_BATCH", 250)
     X = _table(n_samples=10_000, n_features=100)

@@ -68,7 +68,7 @@ for ax, (title, (data, labels)) in zip(axes, settings.items()):
     X_train, X_test, _, l_test = train_test_split(data, labels, test_size=0.25,
                                                   stratify=labels, random_state=0)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # default max_iter=50 is reached
+        warnings.simplefilter("ignore", ConvergenceWarning)  # the step budget is often spent
         detector = AEOutlierDetector(random_state=0).fit(X_train)
     disp = OutlierScoreDisplay.from_estimator(detector, X_test, l_test, ax=ax, name=title)
     flagged = detector.predict(X_test) == -1
