@@ -191,9 +191,10 @@ class Trainer:
         monitored. Training stops once the monitored loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs, if ``stop_early``.
 
-        A :class:`KeyboardInterrupt` during an epoch ends training as the
-        stopping rule would: the interrupted epoch is not recorded in the
-        history, the weights it reached are kept (or the best weights restored
+        A :class:`KeyboardInterrupt` anywhere in the loop over epochs ends
+        training as the stopping rule would: the interrupted epoch is not
+        recorded in the history (which keeps ``n_iter`` equal to the number of
+        recorded losses), the weights it reached are kept (or the best weights restored
         when a validation loss is monitored), and ``"interrupted"`` is returned.
         A non-finite loss or weight raises :class:`DivergenceError`.
 
@@ -209,23 +210,20 @@ class Trainer:
         progress = (Progress(max_epochs, desc=self.name, bar=self.verbose == 1)
                     if self.verbose else None)
         stop = "max_epochs"
+        starts = (len(history.loss_curve), len(history.validation_loss_curve), history.n_iter)
         try:
             for _ in range(max_epochs):
                 tic = time.perf_counter()
-                try:
-                    loss = self.train_epoch(data, train_index)
-                    current = loss
-                    if monitor_validation and math.isfinite(loss):
-                        current = self.evaluate(data, validation_index)
-                except KeyboardInterrupt:
-                    stop = "interrupted"
-                    break
+                loss = self.train_epoch(data, train_index)
+                current = loss
+                if monitor_validation and math.isfinite(loss):
+                    current = self.evaluate(data, validation_index)
                 if not (math.isfinite(loss) and self._weights_finite()):
                     raise self._divergence(f"epoch loss {loss}", history.n_iter + 1)
                 history.loss_curve.append(loss)
-                history.n_iter += 1
                 if monitor_validation:
                     history.validation_loss_curve.append(current)
+                history.n_iter += 1
                 if current < history.best_loss - tol:
                     history.no_improvement_count = 0
                 else:
@@ -240,6 +238,17 @@ class Trainer:
                 if stop_early and history.no_improvement_count >= n_iter_no_change:
                     stop = "converged"
                     break
+        except KeyboardInterrupt:
+            # wherever in the epoch it landed, keep only the epochs that finished
+            stop = "interrupted"
+            curves = [(history.loss_curve, starts[0])]
+            if monitor_validation:
+                curves.append((history.validation_loss_curve, starts[1]))
+            done = min([history.n_iter - starts[2]]
+                       + [len(curve) - start for curve, start in curves])
+            history.n_iter = starts[2] + done
+            for curve, start in curves:
+                del curve[start + done:]
         finally:
             if progress is not None:
                 progress.close()

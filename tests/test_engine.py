@@ -131,3 +131,35 @@ def test_a_rows_source_trains_exactly_like_the_tensor_it_reads(X):
     assert streamed_history == history
     for a, b in zip(in_memory.state_dict().values(), streamed.state_dict().values()):
         assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("at_call", [1, 2, 5, 7, 8, 13])
+@pytest.mark.parametrize("validate", [False, True])
+def test_an_interrupt_anywhere_in_the_epochs_keeps_only_finished_epochs(X, at_call, validate):
+    """Ctrl-C raised from the loss, in a training or a validation batch of any epoch.
+
+    With batch_size=50, a training epoch of 80 rows makes 2 loss calls and the
+    validation pass 1: an interrupt at call n lands in epoch (n - 1) // 3 + 1
+    with validation, (n - 1) // 2 + 1 without.
+    """
+    calls = []
+
+    def loss(module, batch, generator):
+        calls.append(module.training)
+        if len(calls) == at_call:
+            raise KeyboardInterrupt
+        return _mse(module, batch, generator)
+
+    trainer = _trainer(nn.Linear(4, 4), loss)
+    trainer.history.loss_curve = [9.0, 8.0]  # a history carried over from earlier calls
+    trainer.history.n_iter = 2
+    validation = torch.arange(80, 101) if validate else None
+    stop = trainer.fit(X, torch.arange(80), validation, max_epochs=20, tol=0.0)
+    per_epoch = 3 if validate else 2
+    finished = (at_call - 1) // per_epoch
+    assert stop == "interrupted"
+    history = trainer.history
+    assert history.n_iter == 2 + finished == len(history.loss_curve)
+    assert len(history.validation_loss_curve) == (finished if validate else 0)
+    assert history.loss_curve[:2] == [9.0, 8.0]
+    assert all(torch.isfinite(p).all() for p in trainer.module.parameters())
