@@ -63,8 +63,12 @@ def _logistic_map(Y, bounds):
     return X.astype(Y.dtype, copy=False)
 
 
-#: At most this many training rows are encoded to fit ``prior='mixture'``.
-_PRIOR_ROWS = 20_000
+#: ``prior='mixture'`` is fitted on at most this many codes, and draws at most
+#: ``_PRIOR_DRAWS`` of them from ``q(z|x)`` per training row (a random subset of the
+#: rows when there are more than ``_PRIOR_CODES``). The aggregate posterior is a known
+#: mixture of one Gaussian per row: more draws than rows let BIC resolve more of it.
+_PRIOR_CODES = 20_000
+_PRIOR_DRAWS = 4
 
 
 def _mixture_size(n_components):
@@ -121,7 +125,10 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
     code back to the parameters of ``p(x|z)``. Training minimises the negative
     evidence lower bound, ``-E_q[log p(x|z)] + beta * KL(q(z|x) || N(0, I))``,
     with one reparametrized sample ``z = mu + sigma * eps`` per row and the KL
-    term in closed form.
+    term in closed form. At the end of fit, the generative model's prior
+    ``p(z)`` becomes, by default, a Gaussian mixture fitted on the training
+    codes (``prior``), which :meth:`sample` draws from and
+    :meth:`score_samples` integrates over.
 
     With ``likelihood='gaussian'`` (the default) ``p(x|z)`` is a Gaussian
     whose mean is the decoder's output and whose per-feature variance is
@@ -180,8 +187,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         and draws from ``N(0, I)`` between the clusters decode to rows that
         look like no training row. 'mixture': at the end of every fit a
         full-covariance :class:`~sklearn.mixture.GaussianMixture` is fitted to
-        one draw of ``q(z|x)`` per training row (at most 20,000 rows), its
-        number of components chosen by BIC (doubling from 1 while the BIC
+        draws of ``q(z|x)`` of the training rows (four per row, at most 20,000
+        codes), its number of components chosen by BIC (doubling from 1 while the BIC
         improves and the mixture has fewer parameters than there are codes),
         and becomes the prior (``prior_``). 'normal': the standard normal
         prior of training. Either way :meth:`score_samples` is the bound of
@@ -301,6 +308,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
     (1797, 8)
     >>> vae.sample(3, random_state=0).shape
     (3, 64)
+    >>> vae.prior_.n_components  # a mixture over the codes, its size chosen by BIC
+    8
     >>> vae.score_samples(X[:2]).shape
     (2,)
     """
@@ -478,19 +487,21 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         self.prior_ = self._fit_prior(X) if self.prior == "mixture" else None
 
     def _fit_prior(self, X):
-        """The mixture prior: a GaussianMixture on one draw of ``q(z|x)`` per training row."""
+        """The mixture prior: a GaussianMixture on draws of ``q(z|x)`` of the training rows."""
         seed = int(self._rng.randint(np.iinfo(np.int32).max))
         rng = np.random.RandomState(seed)
-        if X.shape[0] > _PRIOR_ROWS:
-            X = X[np.sort(rng.choice(X.shape[0], _PRIOR_ROWS, replace=False))]
-        eps = rng.standard_normal((X.shape[0], self.n_components))
+        if X.shape[0] > _PRIOR_CODES:
+            X = X[np.sort(rng.choice(X.shape[0], _PRIOR_CODES, replace=False))]
+        n_draws = max(1, min(_PRIOR_DRAWS, _PRIOR_CODES // X.shape[0]))
 
-        def draw(m, x):
+        def posterior(m, x):
             mu, log_var = m.encode(x)
             return torch.cat([mu, log_var], dim=1)
 
-        mu, log_var = np.split(self._predict(X, draw).astype(np.float64), 2, axis=1)
-        return fit_code_mixture(mu + np.exp(0.5 * log_var) * eps, seed)
+        mu, log_var = np.split(self._predict(X, posterior).astype(np.float64), 2, axis=1)
+        eps = rng.standard_normal((n_draws, *mu.shape))
+        codes = (mu + np.exp(0.5 * log_var) * eps).reshape(-1, self.n_components)
+        return fit_code_mixture(codes, seed)
 
     def _log_prior(self):
         """``log p(z)`` for :meth:`VAE.iwae_log_likelihood` (None: the standard normal)."""
