@@ -16,8 +16,9 @@ variance depends on z); that with ``bounds`` set to the pixel range, so the
 model lives in logit space and its samples stay in range, with the default
 ``prior='mixture'``, with ``prior='normal'`` (the N(0, I) prior of training:
 same network, same weights) and with one hidden layer of 64 (a parameter count
-close to the larger GaussianMixtures'). The rows marked "same fit" sample the
-model just above them with ``sample_noise='none'`` (decoder means). The best
+close to the larger GaussianMixtures'). Each ``sample_noise='none'`` row
+samples the model of the row above it ("the fit above") with decoder means
+instead of draws from ``p(x|z)``; its log-likelihood is that model's. The best
 GaussianMixture is also fitted on the same logit map (log-likelihood with its
 log-Jacobian, samples mapped back). The script also draws
 ``docs/images/vae_samples_digits.png``: held-out digits, samples of the bounded
@@ -101,8 +102,13 @@ DRAWS = (1, 2, 3)
 
 
 def _gmm_draw(gmm, n):
-    """``n`` rows from a fitted GaussianMixture, seeded per call."""
-    return lambda seed: gmm.set_params(random_state=seed).sample(n)[0]
+    """``n`` rows from a fitted GaussianMixture, seeded per call, in random order.
+
+    ``GaussianMixture.sample`` returns its rows grouped by component; shuffled, any
+    leading rows (the figure's) are a fair draw.
+    """
+    return lambda seed: gmm.set_params(random_state=seed).sample(n)[0][
+        np.random.RandomState(seed).permutation(n)]
 
 
 def _c2st_over_draws(X_test, draw):
@@ -115,10 +121,10 @@ def _c2st_over_draws(X_test, draw):
     return np.mean(full), np.std(full), np.mean(row_min)
 
 
-def _vae_label(label, vae):
+def _vae_label(label, vae, note=""):
     n = 0 if vae.prior_ is None else vae.prior_.n_components
     prior = f", prior: {n} component{'s' * (n > 1)}" if n else ""
-    return f"VAE {label} (k={vae.n_components}, {vae.n_iter_} epochs{prior})"
+    return f"VAE {label} (k={vae.n_components}, {vae.n_iter_} epochs{prior}{note})"
 
 
 class Table:
@@ -150,9 +156,9 @@ class Table:
         seconds = time.perf_counter() - tic
         return vae, self.add_vae(label, vae, seconds)
 
-    def add_vae(self, label, vae, seconds):
+    def add_vae(self, label, vae, seconds, note=""):
         n = len(self.X_test)
-        return self.add(_vae_label(label, vae), vae_params(vae), vae.score(self.X_test),
+        return self.add(_vae_label(label, vae, note), vae_params(vae), vae.score(self.X_test),
                         lambda seed: vae.sample(n, random_state=seed), seconds)
 
 
@@ -197,8 +203,9 @@ def run(name, n_components, gmm_grid, vae_kwargs, bounds, logit_gmm, figure=None
         if label == SHOWN.replace("BOUNDS", str(bounds)):
             shown = (vae, auc)
         if "prior" not in params:  # the same model sampled without the decoder's noise
-            table.add_vae(f"{label}, sample_noise='none' (same fit)",
-                          copy.deepcopy(vae).set_params(sample_noise="none"), 0.0)
+            table.add_vae(f"{label}, sample_noise='none'",
+                          copy.deepcopy(vae).set_params(sample_noise="none"), 0.0,
+                          note="; the fit above")
     if figure is not None:
         vae, vae_auc = shown
         draw_figure(figure, X_test[:N_SHOWN],
