@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
-from sklearn.ensemble import IsolationForest
+from sklearn.ensemble import HistGradientBoostingClassifier, IsolationForest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import KNNImputer, SimpleImputer
 from sklearn.metrics import roc_auc_score
 from sklearn.mixture import GaussianMixture
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
 from sklearn.neighbors import NearestNeighbors
 
 from ._autoencoder import AutoencoderTransformer
@@ -37,6 +37,11 @@ DEFAULT_OUTPUT = "skgen-demo"
 #: Settings of ``--quick`` (a smoke run for CI): few epochs, few importance samples.
 QUICK = {"max_iter": 3}
 QUICK_VAE = {"max_iter": 3, "n_importance_samples": 10}
+
+#: Settings of the density table's VAEs beyond n_components: the 8-unit one, whose
+#: samples the figure shows, models the dequantized pixels in logit space of their
+#: range [0, 17) (``bounds``), with a pixel variance that depends on the code.
+VAE_SETTINGS = {8: {"decoder_variance": "latent", "bounds": (0, 17)}}
 
 MISSING_FRACTION = 0.3
 OUTLIER_FRACTION = 0.05
@@ -130,18 +135,21 @@ def density_table(X_train, X_test, progress, out, *, quick, n_components=(2, 8))
         ("GaussianMixture", GaussianMixture(10, covariance_type="diag", random_state=0),
          "10 components, 'diag'"),
     ] + [
-        ("VAETransformer", VAETransformer(k, random_state=0, **fast),
-         _settings(quick, f"n_components={k}")
+        ("VAETransformer", VAETransformer(k, random_state=0, **VAE_SETTINGS.get(k, {}), **fast),
+         _settings(quick, ", ".join([f"n_components={k}", *(
+             f"{key}={value!r}" for key, value in VAE_SETTINGS.get(k, {}).items())]))
          + (f", n_importance_samples={QUICK_VAE['n_importance_samples']}" if quick else ""))
         for k in n_components
     ]
-    rows, vaes = [], []
+    rows, vaes, gmms = [], [], []
     for name, est, settings in candidates:
         est, seconds = _fit(progress, f"{name}({settings})", est, D_train)
         score, _ = _run(progress, f"scoring {name}", est.score, D_test)
         rows.append([name, settings, f"{score:9.1f}", f"{seconds:6.1f}s"])
         if name == "VAETransformer":
             vaes.append(est)
+        elif name == "GaussianMixture":
+            gmms.append((settings, est))
     _table(
         out,
         "2. Density estimation: VAETransformer vs GaussianMixture and PCA",
@@ -151,7 +159,31 @@ def density_table(X_train, X_test, progress, out, *, quick, n_components=(2, 8))
         ["model", "settings", "log-lik", "fit"],
         rows,
     )
-    return dict(zip(n_components, vaes))
+    vaes = dict(zip(n_components, vaes))
+    vae, (gmm_settings, gmm) = vaes[max(n_components)], gmms[-1]
+    samples = {
+        f"VAETransformer, n_components={vae.n_components}": vae.sample(
+            len(D_test), random_state=0),
+        # GaussianMixture.sample returns its rows grouped by component
+        f"GaussianMixture, {gmm_settings}": gmm.set_params(random_state=0).sample(
+            len(D_test))[0][np.random.RandomState(0).permutation(len(D_test))],
+    }
+    c2st, _ = _run(progress, "two-sample tests of the samples", lambda: {
+        name: _c2st(D_test, S) for name, S in samples.items()})
+    out("  Samples against the held-out images: C2ST, the cross-validated ROC-AUC of a")
+    out("  classifier telling them apart (0.5 = indistinguishable, 1 = always told apart):")
+    for name, auc in c2st.items():
+        out(f"    {name}: {auc:.3f}")
+    return vaes, (D_test, samples, c2st)
+
+
+def _c2st(real, fake, seed=0):
+    """Classifier two-sample test: 3-fold ROC-AUC of gradient boosting, shuffled folds."""
+    rows = np.vstack([real, fake])
+    is_fake = np.r_[np.zeros(len(real)), np.ones(len(fake))]
+    clf = HistGradientBoostingClassifier(max_iter=100, random_state=seed)
+    folds = StratifiedKFold(3, shuffle=True, random_state=seed)
+    return float(cross_val_score(clf, rows, is_fake, cv=folds, scoring="roc_auc").mean())
 
 
 def imputation_table(X, train, test, progress, out, *, quick):
@@ -261,7 +293,7 @@ def outlier_table(X, y, progress, out, *, quick):
 # -------------------------------------------------------------------------- figures
 
 
-def write_figures(output, *, X_test, y_test, pca8, ae2, ae8, vae2, vae8, filled,
+def write_figures(output, *, X_test, y_test, pca8, ae2, ae8, vae2, vae8, samples, filled,
                   X_missing_test, detector):
     """Draw the demo's figures with :mod:`skgen.plotting`; returns the paths written."""
     import matplotlib
@@ -303,8 +335,13 @@ def write_figures(output, *, X_test, y_test, pca8, ae2, ae8, vae2, vae8, filled,
         title="held-out digits and their reconstructions", vmin=0, vmax=16)
     save(disp.figure_, "reconstructions.png")
 
-    disp = ImageGridDisplay.from_estimator(vae8, kind="samples", n_images=20, random_state=0,
-                                           vmin=0, vmax=17)
+    real, samples, c2st = samples
+    disp = ImageGridDisplay.from_arrays(
+        real, *samples.values(), n_images=12,
+        row_labels=["held-out\ndigits", *(f"{name.split(', ')[0]}\nC2ST {c2st[name]:.3f}"
+                                          for name in samples)],
+        title="held-out digits (dequantized) and samples; C2ST 0.5 = indistinguishable\n"
+              + "; ".join(samples), vmin=0, vmax=17)
     save(disp.figure_, "vae_samples.png")
 
     disp = ImageGridDisplay.from_arrays(
@@ -373,7 +410,7 @@ def run(output=DEFAULT_OUTPUT, *, quick=False, out=print, progress_stream=None):
             say("matplotlib is not installed, so no figures will be written; "
                 "`pip install skgen[plots]` adds it.")
         aes = reconstruction_table(X_train, X_test, progress, say, quick=quick)
-        vaes = density_table(X_train, X_test, progress, say, quick=quick)
+        vaes, samples = density_table(X_train, X_test, progress, say, quick=quick)
         X_missing_test, filled = imputation_table(X, train, test, progress, say, quick=quick)
         detector = outlier_table(X, y, progress, say, quick=quick)
         say("")
@@ -384,7 +421,8 @@ def run(output=DEFAULT_OUTPUT, *, quick=False, out=print, progress_stream=None):
         paths = write_figures(
             output, X_test=X_test, y_test=y[test], pca8=aes["PCA", 8],
             ae2=aes["AutoencoderTransformer", 2], ae8=aes["AutoencoderTransformer", 8],
-            vae2=vaes[2], vae8=vaes[8], filled=filled, X_missing_test=X_missing_test,
+            vae2=vaes[2], vae8=vaes[8], samples=samples, filled=filled,
+            X_missing_test=X_missing_test,
             detector=detector,
         )
         say(f"Figures written to {output.resolve()}:")

@@ -2,17 +2,21 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import torch
+from sklearn import config_context
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, DensityMixin, TransformerMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.mixture import GaussianMixture
 
 from ._base import BaseTorchEstimator
 from ._compat import Interval, StrOptions, check_is_fitted
 from ._utils import draw_seed, torch_float_type
 from .nn import VAE, init_ppca
-from .nn._vae import _linear_and_last
+from .nn._vae import _linear_and_last, gaussian_mixture_log_prob
 
 #: The Gaussian decoder's variance floor, as a share of each column's variance
 #: in the model's units (plus an absolute 1e-6 for constant columns).
@@ -60,6 +64,59 @@ def _logistic_map(Y, bounds):
     return X.astype(Y.dtype, copy=False)
 
 
+#: ``prior='mixture'`` is fitted on at most this many codes, and draws at most
+#: ``_PRIOR_DRAWS`` of them from ``q(z|x)`` per training row (a random subset of the
+#: rows when there are more than ``_PRIOR_CODES``). The aggregate posterior is a known
+#: mixture of one Gaussian per row: more draws than rows let BIC resolve more of it.
+_PRIOR_CODES = 20_000
+_PRIOR_DRAWS = 4
+
+
+def _mixture_size(n_components):
+    """Free parameters of one full-covariance Gaussian component in ``n_components`` dims."""
+    return 1 + n_components + n_components * (n_components + 1) // 2
+
+
+def fit_code_mixture(Z, seed):
+    """A full-covariance GaussianMixture on codes ``Z``, its size chosen by BIC.
+
+    The number of components doubles from 1 while the BIC improves, the fit
+    succeeds and the mixture has fewer free parameters than there are codes;
+    the best one is returned.
+    """
+    n, k = Z.shape
+    best, n_mixture = None, 1
+    while n_mixture == 1 or n_mixture * _mixture_size(k) < n:
+        gmm = GaussianMixture(n_mixture, covariance_type="full", reg_covar=1e-6, n_init=1,
+                              random_state=seed)
+        # the codes are NumPy arrays of the estimator's own, whatever the caller's config
+        with warnings.catch_warnings(), config_context(array_api_dispatch=False):
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            try:
+                gmm.fit(Z)
+            except ValueError:  # a collapsed component: more components fit no better
+                if best is None:
+                    raise
+                break
+            bic = gmm.bic(Z)
+        if best is not None and bic >= best[0]:
+            break
+        best = (bic, gmm)
+        n_mixture *= 2
+    return best[1]
+
+
+def _check_sample_random_state(random_state):
+    """A seed from what scikit-learn users pass: None, an int, a RandomState or a Generator."""
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(np.iinfo(np.int32).max))
+    if random_state is None or isinstance(random_state, np.random.RandomState) or (
+            isinstance(random_state, Integral) and not isinstance(random_state, bool)):
+        return draw_seed(random_state)
+    raise ValueError("random_state must be None, an int, a numpy.random.RandomState or a "
+                     f"numpy.random.Generator, got {random_state!r}.")
+
+
 def _importance_eps(seed, n_samples, n_components):
     """Antithetic standard normal draws ``eps, -eps, ...``; the first rows never change with n."""
     half = np.random.RandomState(seed).standard_normal(((n_samples + 1) // 2, n_components))
@@ -75,7 +132,10 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
     code back to the parameters of ``p(x|z)``. Training minimises the negative
     evidence lower bound, ``-E_q[log p(x|z)] + beta * KL(q(z|x) || N(0, I))``,
     with one reparametrized sample ``z = mu + sigma * eps`` per row and the KL
-    term in closed form.
+    term in closed form. At the end of fit, the generative model's prior
+    ``p(z)`` becomes, by default, a Gaussian mixture fitted on the training
+    codes (``prior``), which :meth:`sample` draws from and
+    :meth:`score_samples` integrates over.
 
     With ``likelihood='gaussian'`` (the default) ``p(x|z)`` is a Gaussian
     whose mean is the decoder's output and whose per-feature variance is
@@ -126,6 +186,27 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         :meth:`inverse_transform` maps the decoder's mean through the inverse
         map (the median of ``p(x|z)`` in the units of X, not its mean), and
         ``fit`` makes one mapped copy of X (a large memmap is not streamed).
+    prior : {'mixture', 'normal'}, default='mixture'
+        The distribution of the codes in the generative model, used by
+        :meth:`sample` and :meth:`score_samples`. Training always pulls the
+        codes toward ``N(0, I)``, but the codes the encoder actually uses (the
+        aggregate posterior) do not fill that ball: they gather in clusters,
+        and draws from ``N(0, I)`` between the clusters decode to rows that
+        look like no training row. 'mixture': at the end of every fit a
+        full-covariance :class:`~sklearn.mixture.GaussianMixture` is fitted to
+        draws of ``q(z|x)`` of the training rows (four per row, at most 20,000
+        codes), its number of components chosen by BIC (doubling from 1 while the BIC
+        improves and the mixture has fewer parameters than there are codes),
+        and becomes the prior (``prior_``). 'normal': the standard normal
+        prior of training. Either way :meth:`score_samples` is the bound of
+        the model that :meth:`sample` draws from.
+    sample_noise : {'decoder', 'none'}, default='decoder'
+        What :meth:`sample` returns for each drawn code ``z``. 'decoder': a
+        draw from ``p(x|z)``, the model's own distribution. 'none': the
+        decoder's mean (its median in the units of X with ``bounds``; for
+        ``likelihood='bernoulli'`` the pixel probabilities), smoother rows
+        that are not draws from the model. Only :meth:`sample` reads it, so it
+        never changes :meth:`score_samples`.
     n_importance_samples : int, default=100
         Number of importance samples ``K`` of the bound in :meth:`score_samples`.
         Larger is tighter and slower (cost grows linearly).
@@ -184,6 +265,11 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
     ----------
     module_ : skgen.nn.VAE
         The trained torch module (float32, in eval mode).
+    prior_ : sklearn.mixture.GaussianMixture or None
+        With ``prior='mixture'``, the mixture over codes that :meth:`sample`
+        draws from and :meth:`score_samples` uses as ``p(z)``; None with
+        ``prior='normal'``. After ``partial_fit`` it is refitted on the codes
+        of that call's rows.
     eps_ : ndarray of shape (n_importance_samples, n_components)
         Standard normal draws, fixed at fit time from ``random_state`` and
         shared by all rows, used by :meth:`score_samples` (antithetic pairs
@@ -229,6 +315,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
     (1797, 8)
     >>> vae.sample(3, random_state=0).shape
     (3, 64)
+    >>> type(vae.prior_).__name__  # over the codes; its number of components chosen by BIC
+    'GaussianMixture'
     >>> vae.score_samples(X[:2]).shape
     (2,)
     """
@@ -240,6 +328,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         "likelihood": [StrOptions({"gaussian", "bernoulli"})],
         "decoder_variance": [StrOptions({"feature", "latent"})],
         "bounds": ["array-like", None],
+        "prior": [StrOptions({"mixture", "normal"})],
+        "sample_noise": [StrOptions({"decoder", "none"})],
         "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
         "kl_warmup_epochs": [Interval(Integral, 0, None, closed="left")],
     }
@@ -252,6 +342,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         likelihood="gaussian",
         decoder_variance="feature",
         bounds=None,
+        prior="mixture",
+        sample_noise="decoder",
         n_importance_samples=100,
         kl_warmup_epochs=0,
         hidden_layer_sizes=(256, 128),
@@ -275,6 +367,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         self.likelihood = likelihood
         self.decoder_variance = decoder_variance
         self.bounds = bounds
+        self.prior = prior
+        self.sample_noise = sample_noise
         self.n_importance_samples = n_importance_samples
         self.kl_warmup_epochs = kl_warmup_epochs
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -397,6 +491,47 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
             self._eps_seed = int(self._rng.randint(np.iinfo(np.int32).max))
             self.eps_ = _importance_eps(self._eps_seed, self.n_importance_samples,
                                         self.n_components)
+        self.prior_ = self._fit_prior(X) if self.prior == "mixture" else None
+
+    def _fit_prior(self, X):
+        """The mixture prior: a GaussianMixture on draws of ``q(z|x)`` of the training rows."""
+        seed = int(self._rng.randint(np.iinfo(np.int32).max))
+        rng = np.random.RandomState(seed)
+        if X.shape[0] > _PRIOR_CODES:
+            X = X[np.sort(rng.choice(X.shape[0], _PRIOR_CODES, replace=False))]
+        n_draws = max(1, min(_PRIOR_DRAWS, _PRIOR_CODES // X.shape[0]))
+
+        def posterior(m, x):
+            mu, log_var = m.encode(x)
+            return torch.cat([mu, log_var], dim=1)
+
+        mu, log_var = np.split(self._predict(X, posterior).astype(np.float64), 2, axis=1)
+        eps = rng.standard_normal((n_draws, *mu.shape))
+        codes = (mu + np.exp(0.5 * log_var) * eps).reshape(-1, self.n_components)
+        return fit_code_mixture(codes, seed)
+
+    def _log_prior(self):
+        """``log p(z)`` for :meth:`VAE.iwae_log_likelihood` (None: the standard normal)."""
+        if self.prior_ is None:
+            return None
+        weights, means, chol = (torch.as_tensor(a, device=self.device_) for a in (
+            self.prior_.weights_, self.prior_.means_, self.prior_.precisions_cholesky_))
+
+        def log_prior(z):
+            return gaussian_mixture_log_prob(z, weights.to(z.dtype), means.to(z.dtype),
+                                             chol.to(z.dtype))
+
+        return log_prior
+
+    def _draw_codes(self, rng, n_samples):
+        """``n_samples`` codes from the prior: ``N(0, I)`` or the mixture ``prior_``."""
+        if self.prior_ is None:
+            return rng.standard_normal((n_samples, self.n_components))
+        gmm = self.prior_
+        component = rng.choice(len(gmm.weights_), size=n_samples, p=gmm.weights_)
+        noise = rng.standard_normal((n_samples, self.n_components))
+        cov_chol = np.linalg.cholesky(gmm.covariances_)
+        return gmm.means_[component] + np.einsum("nij,nj->ni", cov_chol[component], noise)
 
     def _importance_samples(self):
         if self.eps_.shape[0] == self.n_importance_samples:
@@ -441,20 +576,23 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         return X_mean if self.bounds_ is None else _logistic_map(X_mean, self.bounds_)
 
     def sample(self, n_samples=1, random_state=None):
-        """Draw rows from the model: ``z ~ N(0, I)``, then ``x ~ p(x|z)``.
+        """Draw rows from the model: ``z ~ p(z)``, then ``x ~ p(x|z)``.
 
-        Gaussian likelihood: the decoder mean plus Gaussian noise with the
-        learned variance, in the units of X; with ``bounds``, drawn in logit
-        space and mapped back, so the rows stay inside the model's support. Bernoulli: 0/1 draws
-        with the decoder's probabilities (``inverse_transform`` of standard
-        normal codes gives the probabilities themselves).
+        ``p(z)`` is the mixture ``prior_`` (``prior='mixture'``) or ``N(0, I)``.
+        With ``sample_noise='decoder'``, Gaussian likelihood: the decoder mean
+        plus Gaussian noise with the learned variance, in the units of X; with
+        ``bounds``, drawn in logit space and mapped back, so the rows stay
+        inside the model's support. Bernoulli: 0/1 draws with the decoder's
+        probabilities. With ``sample_noise='none'``: the decoder means of the
+        drawn codes, as :meth:`inverse_transform` gives them.
 
         Parameters
         ----------
         n_samples : int, default=1
-        random_state : int, RandomState instance or None, default=None
-            An int gives the same rows on every call. None draws fresh entropy;
-            the global generators are never advanced.
+        random_state : int, RandomState instance, Generator instance or None, default=None
+            An int gives the same rows on every call; a RandomState or a
+            Generator is advanced by one draw (a seed). None draws fresh
+            entropy; the global generators are never advanced.
 
         Returns
         -------
@@ -463,8 +601,10 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         check_is_fitted(self)
         if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
-        rng = np.random.RandomState(draw_seed(random_state))
-        z = rng.standard_normal((n_samples, self.n_components))
+        rng = np.random.RandomState(_check_sample_random_state(random_state))
+        z = self._draw_codes(rng, n_samples)
+        if self.sample_noise == "none":
+            return self.inverse_transform(z)
         n_features = self.n_features_in_
         if self.likelihood == "bernoulli":
             p = self._predict(z, lambda m, c: m.mean(m.decode(c)), standardize=False)
@@ -484,8 +624,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         """Per-row estimate of ``log p(x)`` in nats, in the units of X.
 
         An importance-weighted (IWAE) lower bound with ``n_importance_samples``
-        samples; the samples are fixed at fit time (``eps_``) and shared by all
-        rows, so a row's score never depends on its batch. With the Gaussian
+        samples, of the model :meth:`sample` draws from (its prior is
+        ``prior_`` with ``prior='mixture'``); the samples are fixed at fit time
+        (``eps_``) and shared by all rows, so a row's score never depends on its batch. With the Gaussian
         likelihood the internal scaling is undone by its log-Jacobian,
         ``-sum(log(scale_))`` (plus that of the logit map of ``bounds``), so
         scores compare with those of PCA or GaussianMixture fitted on the same
@@ -503,7 +644,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         X, log_jacobian = self._validate_X(X, reset=False, with_log_jacobian=True)
         eps = torch.as_tensor(self._importance_samples(), dtype=torch_float_type(X),
                               device=self.device_)
-        scores = self._predict(X, lambda m, x: m.iwae_log_likelihood(x, eps),
+        log_prior = self._log_prior()
+        scores = self._predict(X, lambda m, x: m.iwae_log_likelihood(x, eps, log_prior=log_prior),
                                batch_size=1024).astype(np.float64, copy=False)
         return scores - np.sum(np.log(self.scale_)) + log_jacobian
 

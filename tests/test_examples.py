@@ -22,6 +22,7 @@ FAST_EXAMPLES = [
     "plot_discriminative_sampling.py",
     "plot_kl_divergence.py",
     "plot_model_selection.py",
+    "plot_vae_samples.py",
 ]
 
 

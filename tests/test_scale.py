@@ -20,6 +20,7 @@ from sklearn.model_selection import GridSearchCV
 import skgen._base
 import skgen._outlier
 import skgen._utils
+import skgen._vae
 from skgen import AutoencoderTransformer
 
 from .conftest import ESTIMATORS, make_fast
@@ -127,6 +128,7 @@ def test_fit_copies_nothing_proportional_to_X(cls, tmp_path, monkeypatch):
     monkeypatch.setattr(skgen._base, "_INIT_ROWS", 250)
     monkeypatch.setattr(skgen._outlier, "_STATS_ROWS", 250)
     monkeypatch.setattr(skgen._outlier, "_SPECTRUM_ROWS", 250)  # the rows of the code size rule
+    monkeypatch.setattr(skgen._vae, "_PRIOR_CODES", 250)  # the codes of the VAE's prior
     monkeypatch.setattr(skgen._outlier, "_N_NEIGHBORS", 5)  # each batch's neighbour lists
     monkeypatch.setattr(skgen._base, "_INFERENCE_BATCH", 250)
     X = _table(n_samples=10_000, n_features=100)

