@@ -354,9 +354,13 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
             _errors_and_codes(m, x, n_units), dim=1))
         errors_and_codes = errors_and_codes.astype(np.float64, copy=False)
         entry_errors, codes = errors_and_codes[:, :n_features], errors_and_codes[:, n_features:]
-        # the statistics come from the rows the trimmed loss keeps, not the worst ones
+        # the statistics come from the rows the trimmed loss keeps, as many as it keeps
+        # (all of fewer than 1 / trim_fraction rows), not the worst ones; from the
+        # rows themselves, a training row's standardized code is bounded by sqrt(n)
         row_errors = entry_errors.mean(axis=1)
-        kept = row_errors <= np.quantile(row_errors, 1.0 - self.trim_fraction)
+        n_kept = len(row_errors) - int(self.trim_fraction * len(row_errors))
+        kept = np.zeros(len(row_errors), dtype=bool)
+        kept[np.argsort(row_errors, kind="stable")[:n_kept]] = True
         self.feature_error_scale_ = np.maximum(entry_errors[kept].mean(axis=0),
                                                _FEATURE_SCALE_FLOOR)
         self.code_mean_ = codes[kept].mean(axis=0)
@@ -371,7 +375,11 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         # each part of the score is divided by its median over the training rows; the
         # density part's median comes from the reference rows, each leaving itself out
         reconstruction = np.mean(entry_errors / self.feature_error_scale_, axis=1)
-        self.reconstruction_scale_ = max(float(np.median(reconstruction)), 1e-12)
+        # a typical row is not taken to be reconstructed more than ten times better than
+        # the noise floor of the column errors: from as few rows as code units + 1 it is
+        # reconstructed exactly, and any other row's error would be magnified without bound
+        noise = float(np.mean(_FEATURE_SCALE_FLOOR / self.feature_error_scale_))
+        self.reconstruction_scale_ = max(float(np.median(reconstruction)), 0.1 * noise)
         self.latent_scale_ = max(float(np.median(np.mean(z**2, axis=1))), 1e-12)
         self.density_scale_ = 1.0
         if n_reference > 1:

@@ -103,7 +103,11 @@ def _with_nan(X, share=0.2):
 
 def _convert_sandwich(estimator, X, X_score, *, method="transform", fit=True, before=None,
                      options=None):
-    """Convert ``before -> estimator -> MinMaxScaler``, fitted one step after the other.
+    """Convert ``before -> estimator -> centering``, fitted one step after the other.
+
+    The step after is a StandardScaler that only centers: one that also scaled
+    would divide a near-constant output column (a pixel that is always 0) by its
+    tiny spread and magnify float32 rounding far beyond the tolerance.
 
     ``before`` is a StandardScaler unless given; the estimator is fitted on its
     output when ``fit``. The ONNX step runs the estimator's ``method``
@@ -114,7 +118,7 @@ def _convert_sandwich(estimator, X, X_score, *, method="transform", fit=True, be
     if fit:
         estimator.fit(before.transform(X))
     middle = getattr(estimator, method)
-    after = MinMaxScaler().fit(middle(before.transform(X)))
+    after = StandardScaler(with_std=False).fit(middle(before.transform(X)))
     pipe = Pipeline([("before", before), ("skgen", estimator), ("after", after)])
     onx = to_onnx(pipe, X_score[:1], options={id(estimator): options or {}})
     expected = after.transform(middle(before.transform(X_score)))

@@ -193,3 +193,16 @@ def test_works_in_a_pipeline_and_with_dataframes(planted):
     assert set(pipe.predict(df)) <= {-1, 1}
     np.testing.assert_allclose(pipe.decision_function(df),
                                pipe.score_samples(df) - pipe[-1].offset_)
+
+
+@pytest.mark.parametrize("n_samples", [2, 3, 4, 12])
+def test_tiny_training_sets_score_their_own_rows_as_typical(n_samples):
+    """From a handful of rows the statistics come from all of them (the trimmed loss keeps
+    all of fewer than 1 / trim_fraction rows) and the exact reconstruction of as few rows
+    as code units + 1 does not magnify the other rows' errors: no training row scores
+    orders of magnitude below the typical -1 (on the previous code, 3 rows gave -5e7)."""
+    X = np.random.RandomState(0).normal(size=(n_samples, 4))
+    det = AEOutlierDetector(random_state=0).fit(X)
+    scores = det.score_samples(X)
+    assert np.all(np.isfinite(scores))
+    assert scores.min() > -100
