@@ -59,7 +59,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
 
 from skgen import VAETransformer
-from skgen._vae import _logistic_map, _logit_map  # the map behind VAETransformer(bounds=...)
+from skgen._vae import _logistic_map, _logit_log_jacobian, _logit_map  # the maps of bounds
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _datasets import load_adbench, load_mnist  # noqa: E402
@@ -183,7 +183,7 @@ def run(name, n_components, gmm_grid, vae_kwargs, bounds, logit_gmm, figure=None
     tic = time.perf_counter()
     limits = np.broadcast_to(np.asarray(bounds, dtype=float)[:, None], (2, d))
     Y_train = _logit_map(X_train, limits)
-    Y_test, log_jacobian = _logit_map(X_test, limits, with_log_jacobian=True)
+    Y_test, log_jacobian = _logit_map(X_test, limits), _logit_log_jacobian(X_test, limits)
     n, cov = logit_gmm
     gmm = GaussianMixture(n, covariance_type=cov, reg_covar=1e-6, random_state=0).fit(Y_train)
     seconds = time.perf_counter() - tic

@@ -208,7 +208,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             Latent codes, in X's floating dtype.
         """
         X = self._validate_for_inference(X)
-        return self._predict(X, lambda m, x: m.encoder(x))
+        return self._apply_in_batches(X, lambda m, x: m.encoder(x))
 
     def inverse_transform(self, X):
         """Decode latent codes back to rows in the units of the training data.
@@ -223,7 +223,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         X_original : ndarray of shape (n_samples, `n_features_in_`)
         """
         Z = self._validate_codes(X, self.n_components)
-        return self._predict(Z, lambda m, z: m.decoder(z), standardize=False, unstandardize=True)
+        return self._apply_in_batches(Z, lambda m, z: m.decoder(z), standardize=False,
+                                      unstandardize=True)
 
     def score_samples(self, X):
         """Negative mean squared reconstruction error of each row (higher is better).
@@ -242,7 +243,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         scores : ndarray of shape (n_samples,)
         """
         X = self._validate_for_inference(X)
-        return self._predict(X, lambda m, x: -torch.mean((m(x) - x) ** 2, dim=1)).astype(
+        return self._apply_in_batches(X, lambda m, x: -torch.mean((m(x) - x) ** 2, dim=1)).astype(
             np.float64, copy=False
         )
 

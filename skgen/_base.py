@@ -147,6 +147,10 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
     def _on_fit_end(self, X):
         """Called after every ``fit`` / ``partial_fit`` with the validated X."""
 
+    def _model_rows(self, X):
+        """The rows the model sees, before scaling, from the validated X: X itself here."""
+        return X
+
     def _max_epochs(self, n_train):
         """Epochs of one ``fit`` on ``n_train`` training rows (validation rows held out)."""
         return self.max_iter
@@ -276,7 +280,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         try:
             if not resume:
                 self._clear_fitted_state()
-            X = self._validate_X(X, reset=not resume)
+            X = self._model_rows(self._validate_X(X, reset=not resume))
             if not resume:
                 self._initialize(X)
             self._train(X, partial=partial)
@@ -312,7 +316,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         generator = torch.Generator().manual_seed(int(self._rng.randint(np.iinfo(np.int32).max)))
         with drawing_from(generator):
             module = cls(**kwargs)
-        self._module_builder = (cls, kwargs)
+        self._module_class, self._module_kwargs = cls, kwargs
         self.module_ = module.to(self.device_)
         self.optimizer_ = make_optimizer(self.module_, self.learning_rate_init, self.alpha)
         self._history = History()
@@ -446,7 +450,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
     def _clear_fitted_state(self):
         for name in list(vars(self)):
             if (name.endswith("_") and not name.startswith("__")) or name in (
-                "_rng", "_module_builder", "_history", "_needs_init"
+                "_rng", "_module_class", "_module_kwargs", "_history", "_needs_init"
             ):
                 delattr(self, name)
 
@@ -458,7 +462,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             return self.module_
         return copy.deepcopy(self.module_).to(dtype)
 
-    def _predict(self, X, fn, *, standardize=True, unstandardize=False, batch_size=None):
+    def _apply_in_batches(self, X, fn, *, standardize=True, unstandardize=False, batch_size=None):
         """Apply ``fn(module, x)`` to batches of ``X`` in X's dtype.
 
         ``standardize`` scales the input with ``mean_``/``scale_`` first;
@@ -504,6 +508,10 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
     def _rebuild_derived(self):
         """Rebuild the ``_derived_attributes`` of a fitted model (after fit, and on load)."""
 
+    #: ``{old name: new name}`` of saved attributes renamed since, so that models
+    #: saved before a rename still load (see :meth:`__setstate__`).
+    _renamed_attributes: dict = {}
+
     def __getstate__(self):
         """The state to pickle: NumPy arrays and plain Python values, and the skgen version.
 
@@ -519,10 +527,9 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             state["module_"] = state_to_numpy(state["module_"].state_dict())
             state["optimizer_"] = state_to_numpy(state["optimizer_"].state_dict())
             state["device_"] = str(state["device_"])
-        if "_module_builder" in state:
-            cls, kwargs = state["_module_builder"]
-            if getattr(nn, cls.__name__, None) is cls:  # others are pickled as classes
-                state["_module_builder"] = (cls.__name__, kwargs)
+        cls = state.get("_module_class")
+        if cls is not None and getattr(nn, cls.__name__, None) is cls:  # others stay classes
+            state["_module_class"] = cls.__name__
         if isinstance(state.get("_history"), History):
             state["_history"] = dataclasses.asdict(state["_history"])
         for name in self._derived_attributes:
@@ -545,15 +552,14 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         optimizer_state = state.pop("optimizer_", None)
         if isinstance(state.get("_history"), dict):
             state["_history"] = History(**state["_history"])
-        if "_module_builder" in state and isinstance(state["_module_builder"][0], str):
-            name, kwargs = state["_module_builder"]
-            state["_module_builder"] = (_module_class(name), kwargs)
+        _rename_old_attributes(state, self._renamed_attributes)
+        if isinstance(state.get("_module_class"), str):
+            state["_module_class"] = _nn_class_named(state["_module_class"])
         super().__setstate__(state)
         if weights is None:
             return
         self.device_ = resolve_device(state["device_"], on_missing="warn")
-        cls, kwargs = self._module_builder
-        module = cls(**kwargs)
+        module = self._module_class(**self._module_kwargs)
         module.load_state_dict(state_from_numpy(weights))
         self.module_ = module.to(self.device_).eval()
         self.optimizer_ = make_optimizer(self.module_, self.learning_rate_init, self.alpha)
@@ -561,7 +567,20 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         self._rebuild_derived()
 
 
-def _module_class(name):
+def _rename_old_attributes(state, renamed):
+    """Give the attributes of a state saved by an older skgen their current names, in place.
+
+    ``_module_builder``, the ``(module class, kwargs)`` pair of older states, becomes
+    ``_module_class`` and ``_module_kwargs``; ``renamed`` maps the estimator's own.
+    """
+    if "_module_builder" in state:
+        state["_module_class"], state["_module_kwargs"] = state.pop("_module_builder")
+    for old, new in renamed.items():
+        if old in state:
+            state[new] = state.pop(old)
+
+
+def _nn_class_named(name):
     """The :mod:`skgen.nn` module class stored by its name in a saved state."""
     cls = getattr(nn, name, None)
     if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):

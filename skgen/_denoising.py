@@ -265,7 +265,7 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
             denoised, or kept as they are when ``keep_observed=True``.
         """
         X = self._validate_for_inference(X)
-        out = self._predict(X, lambda m, x: m(x), unstandardize=True)
+        out = self._apply_in_batches(X, lambda m, x: m(x), unstandardize=True)
         if self.keep_observed:
             out = np.where(np.isnan(X), out, X)
         return out
@@ -307,7 +307,7 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
                 sq = sq + torch.where(hidden, err * err, torch.zeros_like(err))
             return -sq.sum(dim=1) / observed.sum(dim=1).clamp_min(1)
 
-        return self._predict(X, fn).astype(np.float64, copy=False)
+        return self._apply_in_batches(X, fn).astype(np.float64, copy=False)
 
     def score(self, X, y=None):
         """Mean of :meth:`score_samples`: higher is better, for model selection.

@@ -14,7 +14,7 @@ from sklearn.neighbors import NearestNeighbors
 from ._base import BaseTorchEstimator
 from ._compat import Interval, StrOptions
 from ._utils import torch_float_type
-from .nn._outlier import AutoencoderEnsemble
+from .nn._ensemble import AutoencoderEnsemble
 
 #: Robust z-score of the anomaly score above which ``contamination="auto"`` flags a row
 #: (see :class:`AEOutlierDetector`).
@@ -344,19 +344,28 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         return errors.mean()
 
     def _on_fit_end(self, X):
+        """The detector's own fitting, after the autoencoders are trained: the statistics
+        that standardize the score, the neighbour search, each part's scale and the threshold."""
         self.n_scored_components_ = min(self.n_scored_components_, self.n_components_)
-        n_units = self.n_scored_components_
-        # per-column errors and codes of the training rows (every k-th row of a large X),
-        # from one pass of the ensemble
+        entry_errors, z, kept = self._fit_error_and_code_statistics(X)
+        self._fit_reference_codes(z[kept])
+        self._fit_part_scales(entry_errors, z)
+        self.offset_ = self._threshold(self._score(X))
+
+    def _fit_error_and_code_statistics(self, X):
+        """Set ``feature_error_scale_``, ``code_mean_`` and ``code_scale_`` from the training
+        rows (every k-th row of a large X) that the trimmed loss keeps.
+
+        Returns each row's per-entry squared errors, its standardized code, and the mask of
+        kept rows: as many as the loss keeps (all of fewer than ``1 / trim_fraction`` rows),
+        not the worst ones. A training row's standardized code is then bounded by sqrt(n).
+        """
         rows = X[::math.ceil(X.shape[0] / _STATS_ROWS)]
-        n_features = X.shape[1]
-        errors_and_codes = self._predict(rows, lambda m, x: torch.cat(
-            _errors_and_codes(m, x, n_units), dim=1))
+        n_features, n_units = X.shape[1], self.n_scored_components_
+        errors_and_codes = self._apply_in_batches(rows, lambda m, x: torch.cat(
+            _errors_and_codes(m, x, n_units), dim=1))  # one pass of the ensemble
         errors_and_codes = errors_and_codes.astype(np.float64, copy=False)
         entry_errors, codes = errors_and_codes[:, :n_features], errors_and_codes[:, n_features:]
-        # the statistics come from the rows the trimmed loss keeps, as many as it keeps
-        # (all of fewer than 1 / trim_fraction rows), not the worst ones; from the
-        # rows themselves, a training row's standardized code is bounded by sqrt(n)
         row_errors = entry_errors.mean(axis=1)
         n_kept = len(row_errors) - int(self.trim_fraction * len(row_errors))
         kept = np.zeros(len(row_errors), dtype=bool)
@@ -365,15 +374,18 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
                                                _FEATURE_SCALE_FLOOR)
         self.code_mean_ = codes[kept].mean(axis=0)
         self.code_scale_ = np.maximum(codes[kept].std(axis=0), 1e-6)
-        z = (codes - self.code_mean_) / self.code_scale_
-        # the codes of (at most _REFERENCE_ROWS evenly spaced) kept rows, for the density part
-        reference = z[kept]
-        self.reference_codes_ = reference[::math.ceil(len(reference) / _REFERENCE_ROWS)]
-        n_reference = len(self.reference_codes_)
-        self.n_neighbors_ = max(1, min(_N_NEIGHBORS, n_reference - 1))
+        return entry_errors, (codes - self.code_mean_) / self.code_scale_, kept
+
+    def _fit_reference_codes(self, kept_codes):
+        """The density part's ``reference_codes_`` (at most ``_REFERENCE_ROWS`` evenly spaced
+        standardized codes of kept rows), ``n_neighbors_`` and the neighbour search."""
+        self.reference_codes_ = kept_codes[::math.ceil(len(kept_codes) / _REFERENCE_ROWS)]
+        self.n_neighbors_ = max(1, min(_N_NEIGHBORS, len(self.reference_codes_) - 1))
         self._rebuild_derived()
-        # each part of the score is divided by its median over the training rows; the
-        # density part's median comes from the reference rows, each leaving itself out
+
+    def _fit_part_scales(self, entry_errors, z):
+        """Each part of the score is divided by its median over the training rows; the
+        density part's median comes from the reference rows, each leaving itself out."""
         reconstruction = np.mean(entry_errors / self.feature_error_scale_, axis=1)
         # a typical row is not taken to be reconstructed more than ten times better than
         # the noise floor of the column errors: from as few rows as code units + 1 it is
@@ -382,19 +394,19 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         self.reconstruction_scale_ = max(float(np.median(reconstruction)), 0.1 * noise)
         self.latent_scale_ = max(float(np.median(np.mean(z**2, axis=1))), 1e-12)
         self.density_scale_ = 1.0
-        if n_reference > 1:
+        if len(self.reference_codes_) > 1:
             distances, _ = self.neighbors_.kneighbors(
                 self.reference_codes_, n_neighbors=self.n_neighbors_ + 1)
             density = np.mean(distances[:, 1:] ** 2, axis=1)
             self.density_scale_ = max(float(np.median(density)), 1e-12)
-        scores = self._score(X)
+
+    def _threshold(self, scores):
+        """``offset_`` from the training ``scores`` for ``contamination``."""
         if self.contamination == "auto":  # median anomaly score + AUTO_THRESHOLD robust SDs
             median = np.median(scores)
-            deviations = np.abs(scores - median)
-            spread = 1.4826 * np.median(deviations, overwrite_input=True)
-            self.offset_ = float(median - AUTO_THRESHOLD * spread)
-        else:
-            self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
+            spread = 1.4826 * np.median(np.abs(scores - median), overwrite_input=True)
+            return float(median - AUTO_THRESHOLD * spread)
+        return float(np.percentile(scores, 100.0 * self.contamination))
 
     # ---------------------------------------------------------------- public API
 
@@ -450,20 +462,20 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
 
         return parts
 
-    def _score_parts(self, X, *, combine=False):
-        """The parts of the anomaly score of validated rows, as columns of one array.
-
-        Reconstruction, latent and density, each divided by its scale. With
-        ``combine`` the score itself, minus their mean, reduced batch by batch
-        so that a long X costs one number per row.
-        """
-        parts = self._parts_function(torch_float_type(X))
-        fn = (lambda m, x: -parts(m, x).mean(dim=1)) if combine else parts
-        with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):
-            return self._predict(X, fn).astype(np.float64, copy=False)
+    def _score_parts(self, X):
+        """The parts of the anomaly score of validated rows, as the columns of one array:
+        reconstruction, latent and density, each divided by its scale."""
+        return self._score_in_batches(X, self._parts_function(torch_float_type(X)))
 
     def _score(self, X):
-        return self._score_parts(X, combine=True)
+        """:meth:`score_samples` of validated rows: minus the mean of their score parts,
+        reduced batch by batch so that a long X costs one number per row."""
+        parts = self._parts_function(torch_float_type(X))
+        return self._score_in_batches(X, lambda m, x: -parts(m, x).mean(dim=1))
+
+    def _score_in_batches(self, X, fn):
+        with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):
+            return self._apply_in_batches(X, fn).astype(np.float64, copy=False)
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers, non-negative for inliers.

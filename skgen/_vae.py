@@ -34,26 +34,33 @@ def _to_unit(X, bounds):
     return _LOGIT_SQUEEZE + (1 - 2 * _LOGIT_SQUEEZE) * (X - low) / (high - low)
 
 
-def _logit_map(X, bounds, *, with_log_jacobian=False):
-    """``logit(u)`` of X, and with ``with_log_jacobian`` the log-Jacobian of each row.
+def _clipped_unit(X, bounds):
+    """``u`` of X (see :func:`_to_unit`) in float64, clipped just inside (0, 1)."""
+    u = _to_unit(np.asarray(X, dtype=np.float64), bounds)
+    tiny = np.finfo(np.float64).eps
+    return np.clip(u, tiny, 1 - tiny)
+
+
+def _logit_map(X, bounds):
+    """``logit(u)`` of X, in X's dtype.
 
     The support is the open interval where ``0 < u < 1``; values beyond it are
-    clipped just inside, so the mapped rows stay finite, and their rows get a
-    log-Jacobian of ``-inf``.
+    clipped just inside, so the mapped rows stay finite.
     """
-    u = _to_unit(np.asarray(X, dtype=np.float64), bounds)
-    outside = np.any((u <= 0) | (u >= 1), axis=1) if with_log_jacobian else None
-    tiny = np.finfo(np.float64).eps
-    u = np.clip(u, tiny, 1 - tiny)
-    log_u, log_1mu = np.log(u), np.log1p(-u)
-    Y = (log_u - log_1mu).astype(X.dtype, copy=False)
-    if not with_log_jacobian:
-        return Y
+    u = _clipped_unit(X, bounds)
+    return (np.log(u) - np.log1p(-u)).astype(X.dtype, copy=False)
+
+
+def _logit_log_jacobian(X, bounds):
+    """The log-Jacobian of :func:`_logit_map` for each row of X; ``-inf`` outside the support."""
+    unclipped = _to_unit(np.asarray(X, dtype=np.float64), bounds)
+    outside = np.any((unclipped <= 0) | (unclipped >= 1), axis=1)
+    u = _clipped_unit(X, bounds)
     low, high = bounds
-    log_jacobian = np.sum(np.log((1 - 2 * _LOGIT_SQUEEZE) / (high - low)) - log_u - log_1mu,
-                          axis=1)
+    log_jacobian = np.sum(np.log((1 - 2 * _LOGIT_SQUEEZE) / (high - low)) - np.log(u)
+                          - np.log1p(-u), axis=1)
     log_jacobian[outside] = -np.inf
-    return Y, log_jacobian
+    return log_jacobian
 
 
 def _logistic_map(Y, bounds):
@@ -117,7 +124,7 @@ def _check_sample_random_state(random_state):
                      f"numpy.random.Generator, got {random_state!r}.")
 
 
-def _importance_eps(seed, n_samples, n_components):
+def _importance_draws(seed, n_samples, n_components):
     """Antithetic standard normal draws ``eps, -eps, ...``; the first rows never change with n."""
     half = np.random.RandomState(seed).standard_normal(((n_samples + 1) // 2, n_components))
     return np.stack([half, -half], axis=1).reshape(-1, n_components)[:n_samples]
@@ -270,11 +277,12 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         draws from and :meth:`score_samples` uses as ``p(z)``; None with
         ``prior='normal'``. After ``partial_fit`` it is refitted on the codes
         of that call's rows.
-    eps_ : ndarray of shape (n_importance_samples, n_components)
+    importance_draws_ : ndarray of shape (n_importance_samples, n_components)
         Standard normal draws, fixed at fit time from ``random_state`` and
         shared by all rows, used by :meth:`score_samples` (antithetic pairs
         ``eps, -eps``). If ``n_importance_samples`` is changed after fitting,
-        the draws are extended (or cut) from the same seed.
+        the draws are extended (or cut) from the same seed. (Named ``eps_``
+        before; models saved with that name still load.)
     bounds_ : ndarray of shape (2, `n_features_in_`) or None
         ``bounds`` as per-feature ``low`` and ``high`` rows (None without bounds).
     mean_ : ndarray of shape (`n_features_in_`,)
@@ -392,10 +400,13 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
+    # ``eps_`` and ``_eps_seed`` in models saved before they were renamed
+    _renamed_attributes = {"eps_": "importance_draws_", "_eps_seed": "_importance_seed"}
+
     # ------------------------------------------------------------------ hooks
 
-    def _validate_X(self, X, *, reset, with_log_jacobian=False):
-        """Validate X; with ``bounds``, return it logit-mapped (and its log-Jacobian)."""
+    def _validate_X(self, X, *, reset):
+        """Validate X; ``reset`` also checks ``bounds`` against it and sets ``bounds_``."""
         X = super()._validate_X(X, reset=reset)
         if self.likelihood == "bernoulli" and X.size and (X.min() < 0 or X.max() > 1):
             raise ValueError(
@@ -405,9 +416,11 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
             )
         if reset:
             self.bounds_ = self._check_bounds(X)
-        if self.bounds_ is None:
-            return (X, np.zeros(X.shape[0])) if with_log_jacobian else X
-        return _logit_map(X, self.bounds_, with_log_jacobian=with_log_jacobian)
+        return X
+
+    def _model_rows(self, X):
+        """With ``bounds``, the logit map of the validated X: the rows the model sees."""
+        return X if self.bounds_ is None else _logit_map(X, self.bounds_)
 
     def _check_bounds(self, X):
         """``bounds`` as a (2, n_features) array; the training rows must lie inside."""
@@ -487,9 +500,10 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
 
     def _on_fit_end(self, X):
         self._n_features_out = self.n_components
-        if not hasattr(self, "eps_"):  # drawn once per model, kept by partial_fit/warm_start
-            self._eps_seed = int(self._rng.randint(np.iinfo(np.int32).max))
-            self.eps_ = _importance_eps(self._eps_seed, self.n_importance_samples,
+        if not hasattr(self, "importance_draws_"):  # drawn once, kept by partial_fit/warm_start
+            self._importance_seed = int(self._rng.randint(np.iinfo(np.int32).max))
+            self.importance_draws_ = _importance_draws(self._importance_seed,
+                                                       self.n_importance_samples,
                                         self.n_components)
         self.prior_ = self._fit_prior(X) if self.prior == "mixture" else None
 
@@ -505,7 +519,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
             mu, log_var = m.encode(x)
             return torch.cat([mu, log_var], dim=1)
 
-        mu, log_var = np.split(self._predict(X, posterior).astype(np.float64), 2, axis=1)
+        mu, log_var = np.split(self._apply_in_batches(X, posterior).astype(np.float64), 2, axis=1)
         eps = rng.standard_normal((n_draws, *mu.shape))
         codes = (mu + np.exp(0.5 * log_var) * eps).reshape(-1, self.n_components)
         return fit_code_mixture(codes, seed)
@@ -534,9 +548,10 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         return gmm.means_[component] + np.einsum("nij,nj->ni", cov_chol[component], noise)
 
     def _importance_samples(self):
-        if self.eps_.shape[0] == self.n_importance_samples:
-            return self.eps_
-        return _importance_eps(self._eps_seed, self.n_importance_samples, self.n_components)
+        if self.importance_draws_.shape[0] == self.n_importance_samples:
+            return self.importance_draws_
+        return _importance_draws(self._importance_seed, self.n_importance_samples,
+                                 self.n_components)
 
     # ---------------------------------------------------------------- public API
 
@@ -552,8 +567,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         Z : ndarray of shape (n_samples, n_components)
             In X's floating dtype.
         """
-        X = self._validate_for_inference(X)
-        return self._predict(X, lambda m, x: m.encode(x)[0])
+        X = self._model_rows(self._validate_for_inference(X))
+        return self._apply_in_batches(X, lambda m, x: m.encode(x)[0])
 
     def inverse_transform(self, X):
         """Decoder means of latent codes, in the units of the training data.
@@ -571,7 +586,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         X_original : ndarray of shape (n_samples, `n_features_in_`)
         """
         Z = self._validate_codes(X, self.n_components)
-        X_mean = self._predict(Z, lambda m, z: m.mean(m.decode(z)), standardize=False,
+        X_mean = self._apply_in_batches(Z, lambda m, z: m.mean(m.decode(z)), standardize=False,
                                unstandardize=True)
         return X_mean if self.bounds_ is None else _logistic_map(X_mean, self.bounds_)
 
@@ -607,7 +622,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
             return self.inverse_transform(z)
         n_features = self.n_features_in_
         if self.likelihood == "bernoulli":
-            p = self._predict(z, lambda m, c: m.mean(m.decode(c)), standardize=False)
+            p = self._apply_in_batches(z, lambda m, c: m.mean(m.decode(c)), standardize=False)
             return (rng.uniform(size=(n_samples, n_features)) < p).astype(np.float64)
 
         def mean_and_std(m, c):
@@ -615,7 +630,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
             std = torch.exp(0.5 * m.decoder_log_var(out)).expand(c.shape[0], n_features)
             return torch.cat([m.mean(out), std], dim=1)
 
-        mean, std = np.split(self._predict(z, mean_and_std, standardize=False), 2, axis=1)
+        mean, std = np.split(self._apply_in_batches(z, mean_and_std, standardize=False), 2, axis=1)
         noise = rng.standard_normal((n_samples, n_features))
         X = (mean + std * noise) * self.scale_ + self.mean_
         return X if self.bounds_ is None else _logistic_map(X, self.bounds_)
@@ -626,9 +641,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         An importance-weighted (IWAE) lower bound with ``n_importance_samples``
         samples, of the model :meth:`sample` draws from (its prior is
         ``prior_`` with ``prior='mixture'``); the samples are fixed at fit time
-        (``eps_``) and shared by all rows, so a row's score never depends on its batch. With the Gaussian
-        likelihood the internal scaling is undone by its log-Jacobian,
-        ``-sum(log(scale_))`` (plus that of the logit map of ``bounds``), so
+        (``importance_draws_``) and shared by all rows, so a row's score never
+        depends on its batch. With the Gaussian likelihood the internal scaling
+        is undone by its log-Jacobian, ``-sum(log(scale_))`` (plus that of the logit map of ``bounds``), so
         scores compare with those of PCA or GaussianMixture fitted on the same
         X. With ``bounds``, rows outside the model's support score ``-inf``.
 
@@ -640,13 +655,16 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         -------
         log_likelihood : ndarray of shape (n_samples,)
         """
-        check_is_fitted(self)
-        X, log_jacobian = self._validate_X(X, reset=False, with_log_jacobian=True)
+        X = self._validate_for_inference(X)
+        log_jacobian = (np.zeros(X.shape[0]) if self.bounds_ is None
+                        else _logit_log_jacobian(X, self.bounds_))
+        X = self._model_rows(X)
         eps = torch.as_tensor(self._importance_samples(), dtype=torch_float_type(X),
                               device=self.device_)
         log_prior = self._log_prior()
-        scores = self._predict(X, lambda m, x: m.iwae_log_likelihood(x, eps, log_prior=log_prior),
-                               batch_size=1024).astype(np.float64, copy=False)
+        scores = self._apply_in_batches(
+            X, lambda m, x: m.iwae_log_likelihood(x, eps, log_prior=log_prior),
+            batch_size=1024).astype(np.float64, copy=False)
         return scores - np.sum(np.log(self.scale_)) + log_jacobian
 
     def score(self, X, y=None):

@@ -287,7 +287,8 @@ def _latent_shape(operator):
                     "inverse_transform and feed it standard normal codes instead.")
         if options["score_samples"]:
             _refuse(est, "score_samples", "it is an importance-sampled bound on the "
-                    "log-likelihood, averaged over the random draws eps_ through the decoder.")
+                    "log-likelihood, averaged over the fixed random draws importance_draws_ "
+                    "through the decoder.")
     if _options(operator, inverse_transform=False)["inverse_transform"]:
         _check_width(operator, est.n_components, "latent codes, for inverse_transform")
         _set_output(operator, 0, est.n_features_in_)
