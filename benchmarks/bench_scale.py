@@ -6,7 +6,7 @@ n x 100 float32 tables, n = 10^4, 10^5 and 10^6, held in memory and as a
 read-only ``np.memmap``, then ``transform`` of the whole table. On the CPU
 both are streamed: each batch is read and standardized as it is drawn.
 ``--copy`` measures instead the way fit trained before streaming, on a
-standardized float32 copy of an in-memory X (``skgen._base._STREAM_ON_CPU =
+standardized float32 copy of an in-memory X (``skgen._data._STREAM_ON_CPU =
 False``, the path GPUs keep; memmaps are streamed all the same, as
 ``_STREAM_MIN_BYTES`` is set to 0 here) and writes ``scale_copy.md``.
 
@@ -86,12 +86,12 @@ def _reset_peak():
 def child(path, n_samples, kind, threads, copy):
     import torch
 
-    import skgen._base
+    import skgen._data
     from skgen import AutoencoderTransformer
 
     torch.set_num_threads(threads)
-    skgen._base._STREAM_MIN_BYTES = 0
-    skgen._base._STREAM_ON_CPU = not copy
+    skgen._data._STREAM_MIN_BYTES = 0
+    skgen._data._STREAM_ON_CPU = not copy
     if kind == "memory":
         X = np.fromfile(path, dtype=np.float32).reshape(n_samples, N_FEATURES)
     else:

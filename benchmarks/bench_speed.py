@@ -7,7 +7,7 @@ slicing and Adam, nothing else; the estimator adds validation, scaling, PCA
 initialisation, history and checks. On the CPU the estimator streams X: each
 batch is read and standardized as it is drawn, so fit copies nothing. It is
 also timed the way it trained before streaming, on a standardized float32
-copy of X made once (``skgen._base._STREAM_ON_CPU = False``, the path GPUs
+copy of X made once (``skgen._data._STREAM_ON_CPU = False``, the path GPUs
 keep), to show what streaming costs. Runs alternate (loop, streamed, copy,
 loop, ...) in one process; the table gives medians and their ratio to the loop.
 
@@ -40,7 +40,7 @@ import numpy as np
 import torch
 from _report import publish
 
-import skgen._base
+import skgen._data
 from skgen import AutoencoderTransformer
 from skgen.nn import MLPAutoencoder
 
@@ -78,13 +78,13 @@ def estimator(seed=0):
 
 def skgen_fit(X, seed=0, stream=True):
     """Fit the estimator; ``stream=False`` trains on a standardized copy of X instead."""
-    skgen._base._STREAM_ON_CPU = stream
+    skgen._data._STREAM_ON_CPU = stream
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return estimator(seed).fit(X)
     finally:
-        skgen._base._STREAM_ON_CPU = True
+        skgen._data._STREAM_ON_CPU = True
 
 
 def skgen_fit_copy(X, seed=0):

@@ -1,9 +1,10 @@
 """The base class every skgen estimator derives from.
 
-It owns what the estimators share: parameter and data validation, the
-standardization of X, seeding, devices, the call into the training engine,
-``partial_fit`` / ``warm_start``, batched inference in X's dtype, and pickling.
-Subclasses supply the module, the loss and their public methods.
+It owns what the estimators share: parameter and data validation, seeding,
+devices, the call into the training engine, ``partial_fit`` / ``warm_start``,
+batched inference in X's dtype, and pickling. How the rows of X are scaled and
+streamed to the engine is :mod:`skgen._data`. Subclasses supply the module,
+the loss and their public methods.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import functools
 import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
@@ -26,41 +26,14 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from . import nn
 from ._compat import Interval, StrOptions, _fit_context, check_is_fitted, validate_data
-from ._engine import History, StreamedRows, Trainer, as_rows, make_optimizer
-from ._utils import (
-    check_column_ranges,
-    check_float32_magnitude,
-    column_ranges,
-    column_stats,
-    draw_seed,
-    drawing_from,
-    is_memory_mapped,
-    resolve_device,
-    shares_one_range,
-    standardize_rows,
-    standardize_to_tensor,
-    state_from_numpy,
-    state_to_numpy,
-)
+from ._data import as_rows, fit_scaling, training_rows
+from ._engine import History, Trainer, make_optimizer
+from ._utils import draw_seed, drawing_from, resolve_device, state_from_numpy, state_to_numpy
 from ._version import __version__
-from .exceptions import DivergenceError, InconsistentVersionWarning
+from .exceptions import InconsistentVersionWarning
 from .nn import ACTIVATIONS
 
 _INFERENCE_BATCH = 4096
-
-#: Training on the CPU streams every X: each batch is read from X (in memory
-#: or memory-mapped) and standardized as it is drawn, so fit makes no copy of
-#: X. That costs a few tens of microseconds a batch, a few percent of the fit
-#: time at most (``benchmarks/results/speed.md``; ``bench_speed.py`` sets this
-#: to False to time the standardized copy instead).
-_STREAM_ON_CPU = True
-
-#: On another device (a GPU), a memory-mapped X (a :class:`numpy.memmap`, or
-#: a view of one) larger than this many bytes is streamed, each batch moving
-#: to the device on its own; smaller mapped arrays and in-memory arrays are
-#: standardized once into a float32 tensor on the device, so that batches
-#: need no transfer.
-_STREAM_MIN_BYTES = 64 * 2**20
 
 #: The data-dependent initialisation (``_initialize_module``) sees at most this
 #: many training rows, a random subsample, whatever the size of X. The PCA and
@@ -325,55 +298,17 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
     def _fit_scaler(self, X):
         """``mean_`` and ``scale_`` for the ``scaling`` parameter; sets ``scaling_``.
 
-        'auto' becomes 'global' or 'standard' (see :func:`shares_one_range`).
-        Both are scale-equivariant: on ``X * c`` the mean and scale are ``c``
-        times those on X, so the scaled table, and every output in scaled
-        units, stays the same. A constant column is scaled by the typical
-        scale of the others (the 'global' one: the root mean square of the
-        varying columns' standard deviations; the largest magnitude of X when
-        no column varies, or 1 for X of zeros). Columns that float64 (or, for
-        float32 X, float32) cannot scale, and with ``scaling=None`` columns
-        beyond float32's range, raise a ValueError naming them.
+        See :func:`skgen._data.fit_scaling`.
         """
-        n_features = X.shape[1]
-        names = getattr(self, "feature_names_in_", None)
-        self.scaling_ = self.scaling
-        if self.scaling is None:
-            check_float32_magnitude(*column_ranges(X), names=names)
-            return np.zeros(n_features), np.ones(n_features)
-        mean, std, lo, hi = column_stats(X, allow_nan=self._allow_nan, names=names)
-        if X.dtype == np.float32:  # inference standardizes float32 X in float32
-            check_column_ranges(lo, hi, np.float32, names=names)
-        if self.scaling == "auto":
-            self.scaling_ = "global" if shares_one_range(lo, hi) else "standard"
-        varying = std > 0
-        if varying.any():  # root mean square, computed below the largest to avoid overflow
-            largest = std[varying].max()
-            common = largest * np.sqrt(np.mean((std[varying] / largest) ** 2))
-        else:
-            common = np.nanmax(np.abs(np.r_[lo, hi, 0.0])) or 1.0
-        if self.scaling_ == "global":
-            return mean, np.full(n_features, common)
-        return mean, np.where(varying, std, common)
-
-    def _training_rows(self, X):
-        """The standardized rows of X for the engine: a stream of batches, or a tensor.
-
-        Streamed (see ``_STREAM_ON_CPU``, ``_STREAM_MIN_BYTES``), each batch is
-        read from X and standardized when it is drawn; the batches have the
-        same bits as the rows of the standardized tensor.
-        """
-        on_cpu = self.device_.type == "cpu" and _STREAM_ON_CPU
-        mapped = is_memory_mapped(X)
-        if on_cpu or (mapped and X.nbytes > _STREAM_MIN_BYTES):
-            standardize = functools.partial(standardize_rows, mean=self.mean_, scale=self.scale_)
-            return StreamedRows(X, standardize, self.device_, sorted_reads=mapped)
-        return standardize_to_tensor(X, self.mean_, self.scale_, self.device_)
+        self.scaling_, mean, scale = fit_scaling(
+            X, self.scaling, allow_nan=self._allow_nan,
+            names=getattr(self, "feature_names_in_", None))
+        return mean, scale
 
     def _train(self, X, *, partial):
         device = self.device_
         seed = int(self._rng.randint(np.iinfo(np.int32).max))
-        data = self._training_rows(X)
+        data = training_rows(X, self.mean_, self.scale_, device)
         n_samples = X.shape[0]
         generator = torch.Generator(device=device).manual_seed(seed)
         index = torch.randperm(n_samples, generator=generator, device=device)
@@ -462,7 +397,8 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             return self.module_
         return copy.deepcopy(self.module_).to(dtype)
 
-    def _apply_in_batches(self, X, fn, *, standardize=True, unstandardize=False, batch_size=None):
+    def _apply_in_batches(self, X, fn, *, standardize=True, unstandardize=False,
+                          batch_size=None):
         """Apply ``fn(module, x)`` to batches of ``X`` in X's dtype.
 
         ``standardize`` scales the input with ``mean_``/``scale_`` first;

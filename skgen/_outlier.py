@@ -13,7 +13,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from ._base import BaseTorchEstimator
 from ._compat import Interval, StrOptions
-from ._utils import torch_float_type
+from ._data import torch_float_type
 from .nn._ensemble import AutoencoderEnsemble
 
 #: Robust z-score of the anomaly score above which ``contamination="auto"`` flags a row

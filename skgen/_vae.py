@@ -14,61 +14,14 @@ from sklearn.mixture import GaussianMixture
 
 from ._base import BaseTorchEstimator
 from ._compat import Interval, StrOptions, check_is_fitted
-from ._utils import draw_seed, torch_float_type
+from ._data import logistic_map, logit_log_jacobian, logit_map, torch_float_type
+from ._utils import draw_seed
 from .nn import VAE, init_ppca
 from .nn._vae import _linear_and_last, gaussian_mixture_log_prob
 
 #: The Gaussian decoder's variance floor, as a share of each column's variance
 #: in the model's units (plus an absolute 1e-6 for constant columns).
 _VARIANCE_FLOOR = 1e-3
-
-
-#: Squeeze of the logit map used with ``bounds`` (as in RealNVP): ``[low, high]`` goes to
-#: ``[logit(a), logit(1 - a)]``, so values at the bounds keep a finite density.
-_LOGIT_SQUEEZE = 0.05
-
-
-def _to_unit(X, bounds):
-    """``u = a + (1 - 2a) (X - low) / (high - low)``: [low, high] into [a, 1 - a]."""
-    low, high = bounds
-    return _LOGIT_SQUEEZE + (1 - 2 * _LOGIT_SQUEEZE) * (X - low) / (high - low)
-
-
-def _clipped_unit(X, bounds):
-    """``u`` of X (see :func:`_to_unit`) in float64, clipped just inside (0, 1)."""
-    u = _to_unit(np.asarray(X, dtype=np.float64), bounds)
-    tiny = np.finfo(np.float64).eps
-    return np.clip(u, tiny, 1 - tiny)
-
-
-def _logit_map(X, bounds):
-    """``logit(u)`` of X, in X's dtype.
-
-    The support is the open interval where ``0 < u < 1``; values beyond it are
-    clipped just inside, so the mapped rows stay finite.
-    """
-    u = _clipped_unit(X, bounds)
-    return (np.log(u) - np.log1p(-u)).astype(X.dtype, copy=False)
-
-
-def _logit_log_jacobian(X, bounds):
-    """The log-Jacobian of :func:`_logit_map` for each row of X; ``-inf`` outside the support."""
-    unclipped = _to_unit(np.asarray(X, dtype=np.float64), bounds)
-    outside = np.any((unclipped <= 0) | (unclipped >= 1), axis=1)
-    u = _clipped_unit(X, bounds)
-    low, high = bounds
-    log_jacobian = np.sum(np.log((1 - 2 * _LOGIT_SQUEEZE) / (high - low)) - np.log(u)
-                          - np.log1p(-u), axis=1)
-    log_jacobian[outside] = -np.inf
-    return log_jacobian
-
-
-def _logistic_map(Y, bounds):
-    """Inverse of :func:`_logit_map`: rows back in the units of X."""
-    low, high = bounds
-    u = 1.0 / (1.0 + np.exp(-np.asarray(Y, dtype=np.float64)))
-    X = low + (high - low) * (u - _LOGIT_SQUEEZE) / (1 - 2 * _LOGIT_SQUEEZE)
-    return X.astype(Y.dtype, copy=False)
 
 
 #: ``prior='mixture'`` is fitted on at most this many codes, and draws at most
@@ -420,7 +373,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
 
     def _model_rows(self, X):
         """With ``bounds``, the logit map of the validated X: the rows the model sees."""
-        return X if self.bounds_ is None else _logit_map(X, self.bounds_)
+        return X if self.bounds_ is None else logit_map(X, self.bounds_)
 
     def _check_bounds(self, X):
         """``bounds`` as a (2, n_features) array; the training rows must lie inside."""
@@ -438,7 +391,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
                 f"n_features={X.shape[1]}, got {self.bounds!r}."
             ) from None
         if not (np.all(np.isfinite(low)) and np.all(np.isfinite(high)) and np.all(low < high)):
-            raise ValueError(f"bounds needs finite low < high for every feature, got {self.bounds!r}.")
+            raise ValueError(
+                f"bounds needs finite low < high for every feature, got {self.bounds!r}.")
         bad = np.flatnonzero((X.min(axis=0) < low) | (X.max(axis=0) > high))
         if bad.size:
             j = bad[0]
@@ -588,7 +542,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         Z = self._validate_codes(X, self.n_components)
         X_mean = self._apply_in_batches(Z, lambda m, z: m.mean(m.decode(z)), standardize=False,
                                unstandardize=True)
-        return X_mean if self.bounds_ is None else _logistic_map(X_mean, self.bounds_)
+        return X_mean if self.bounds_ is None else logistic_map(X_mean, self.bounds_)
 
     def sample(self, n_samples=1, random_state=None):
         """Draw rows from the model: ``z ~ p(z)``, then ``x ~ p(x|z)``.
@@ -633,7 +587,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         mean, std = np.split(self._apply_in_batches(z, mean_and_std, standardize=False), 2, axis=1)
         noise = rng.standard_normal((n_samples, n_features))
         X = (mean + std * noise) * self.scale_ + self.mean_
-        return X if self.bounds_ is None else _logistic_map(X, self.bounds_)
+        return X if self.bounds_ is None else logistic_map(X, self.bounds_)
 
     def score_samples(self, X):
         """Per-row estimate of ``log p(x)`` in nats, in the units of X.
@@ -643,9 +597,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         ``prior_`` with ``prior='mixture'``); the samples are fixed at fit time
         (``importance_draws_``) and shared by all rows, so a row's score never
         depends on its batch. With the Gaussian likelihood the internal scaling
-        is undone by its log-Jacobian, ``-sum(log(scale_))`` (plus that of the logit map of ``bounds``), so
-        scores compare with those of PCA or GaussianMixture fitted on the same
-        X. With ``bounds``, rows outside the model's support score ``-inf``.
+        is undone by its log-Jacobian, ``-sum(log(scale_))`` (plus that of the
+        logit map of ``bounds``), so scores compare with those of PCA or
+        GaussianMixture fitted on the same X. With ``bounds``, rows outside the model's support score ``-inf``.
 
         Parameters
         ----------
@@ -657,7 +611,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         """
         X = self._validate_for_inference(X)
         log_jacobian = (np.zeros(X.shape[0]) if self.bounds_ is None
-                        else _logit_log_jacobian(X, self.bounds_))
+                        else logit_log_jacobian(X, self.bounds_))
         X = self._model_rows(X)
         eps = torch.as_tensor(self._importance_samples(), dtype=torch_float_type(X),
                               device=self.device_)
