@@ -60,8 +60,10 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         from the operating system; NumPy's and torch's global generators are
         never advanced.
     verbose : int, default=0
-        1 shows a progress bar on a terminal (a line per epoch elsewhere), 2 a
-        line per epoch with loss and time.
+        Progress output while fitting. 0: none. 1 shows a progress bar when
+        tqdm is installed (``pip install skgen[progress]``) and the output is
+        a terminal or notebook, else a line per epoch; 2 a line per epoch
+        (with loss and time).
     device : str or torch.device, default='auto'
         Where to train and infer: 'auto' uses CUDA when it is available. The
         resolved device is stored in ``device_``; this parameter is never
@@ -83,14 +85,16 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     module_ : skgen.nn.MLPAutoencoder
         The trained torch module (float32, in eval mode).
     mean_ : ndarray of shape (`n_features_in_`,)
-        Per-column mean used to standardize X.
+        Per-column mean subtracted from X (zeros with ``scaling=None``).
     scaling_ : {'standard', 'global'} or None
         The scaling used, ``scaling`` with 'auto' resolved.
     scale_ : ndarray of shape (`n_features_in_`,)
-        Per-column standard deviation used to standardize X. Constant columns
-        get the typical scale of the others (the root mean square of their
-        standard deviations), so that outputs on ``X * c`` are ``c`` times
-        those on X.
+        Divisor of each column in ``(X - mean_) / scale_``: its standard
+        deviation with ``scaling_='standard'``; one value shared by all
+        columns with 'global' (the root mean square of the varying columns'
+        standard deviations); ones with None. Under 'standard' a constant
+        column gets that shared value, so that outputs on ``X * c``
+        are ``c`` times those on X.
     n_iter_ : int
         Number of epochs run (over all ``fit``/``partial_fit`` calls when
         continuing).
@@ -201,6 +205,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to encode, with the columns of the training data.
 
         Returns
         -------
@@ -237,6 +242,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to score, with the columns of the training data.
 
         Returns
         -------
@@ -253,7 +259,9 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to score, with the columns of the training data.
         y : Ignored
+            Not used, present for API consistency.
 
         Returns
         -------

@@ -220,11 +220,16 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
     def partial_fit(self, X, y=None):
         """Train for one epoch on X, keeping weights and optimizer state.
 
-        The first call fits the scaler on its X; later calls reuse it.
+        The first call fits the scaler on its X; later calls reuse it. Early
+        stopping is off: every row trains (no validation split is held out),
+        ``early_stopping`` and ``n_iter_no_change`` are ignored, and the loop
+        over calls decides when to stop.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Training rows; the first call fits the scaling on them, later calls
+            reuse it.
         y : Ignored
             Not used, present for API consistency.
 
@@ -332,9 +337,9 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         if self._needs_init:
             self._initialize_module(self.module_, as_rows(data)(index[:_INIT_ROWS]))
             self._needs_init = False
+        max_epochs = 1 if partial else self._max_epochs(index.numel())
         stop = trainer.fit(
-            data, index, validation,
-            max_epochs=1 if partial else self._max_epochs(index.numel()),
+            data, index, validation, max_epochs=max_epochs,
             tol=self.tol, n_iter_no_change=self.n_iter_no_change, stop_early=not partial,
         )
         # copies, so that a later call training the same history cannot change them
@@ -352,8 +357,9 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             )
         elif not partial and stop == "max_epochs":
             warnings.warn(
-                f"{type(self).__name__}: max_iter={self.max_iter} epochs were reached and "
-                "the optimization has not converged yet. Increase max_iter.",
+                f"{type(self).__name__}: the optimization has not converged after "
+                f"{max_epochs} epochs, the most that max_iter={self.max_iter!r} allows. "
+                "Increase max_iter.",
                 ConvergenceWarning,
                 stacklevel=5,
             )

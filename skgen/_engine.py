@@ -1,6 +1,7 @@
 """The training engine shared by every skgen estimator.
 
-It knows nothing of scikit-learn: it trains a :class:`torch.nn.Module` with Adam,
+It knows nothing of scikit-learn: it trains a :class:`torch.nn.Module` with the
+optimizer it is given (the estimators pass :func:`make_optimizer`'s Adam),
 batching by slicing a shuffled index, and records a :class:`History`. The rows
 come from an in-memory float32 tensor (moved to the device once) or from a
 *rows source*, a callable that returns the batch for an index (see
@@ -56,7 +57,7 @@ def make_optimizer(module: nn.Module, learning_rate: float, alpha: float) -> tor
 
 
 class Trainer:
-    """Minibatch Adam over a tensor of rows or a rows source.
+    """Minibatch training with any torch optimizer, over a tensor of rows or a rows source.
 
     Parameters
     ----------

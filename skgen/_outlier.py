@@ -114,9 +114,8 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         exceeds the median training score by more than ``AUTO_THRESHOLD = 4``
         robust standard deviations (1.4826 times the median absolute deviation
         of the training scores). The scores have a heavy right tail, so the
-        share flagged depends on the data: about 10% on a typical ADBench
-        set, from under 1% to over 30% (the ``AE auto %`` column of
-        ``benchmarks/results/outliers.md``).
+        share flagged depends on the data: the ``AE auto %`` column of
+        ``benchmarks/results/outliers.md`` gives it for each ADBench set.
     n_components : int or 'auto', default='auto'
         Bottleneck width of each autoencoder. 'auto' reads it from the
         spectrum of the scaled X (at most 2,000 evenly spaced rows): the
@@ -127,10 +126,11 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         512-column embedding up to 170 (``n_components_``).
     n_estimators : int, default=1
         Number of autoencoders, differently initialised, whose errors are
-        averaged and whose codes are concatenated. On the 26 ADBench tables
-        (3 seeds) 3 gave the same mean ROC-AUC as 1 (within 0.001 on each
-        half) for about 3.4 times the fit and score time, so the default is a
-        single autoencoder (see ``benchmarks/results/outliers_n_estimators_3.md``).
+        averaged and whose codes are concatenated. The default is a single
+        autoencoder: on the ADBench tables more members cost fit and score
+        time in proportion without raising the ROC-AUC (compare
+        ``benchmarks/results/outliers_n_estimators_3.md`` with
+        ``benchmarks/results/outliers.md``).
     trim_fraction : float in [0, 0.5), default=0.1
         Share of the worst-reconstructed rows of each batch left out of the
         loss (a trimmed mean), which keeps anomalies in the training data from
@@ -165,7 +165,10 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling and the validation split.
     verbose : int, default=0
-        Progress output, as in :class:`AutoencoderTransformer`.
+        Progress output while fitting. 0: none. 1 shows a progress bar when
+        tqdm is installed (``pip install skgen[progress]``) and the output is
+        a terminal or notebook, else a line per epoch; 2 a line per epoch
+        (with loss and time).
     device : str or torch.device, default='auto'
         Where to train and infer; the resolved device is ``device_``.
     scaling : {'auto', 'standard', 'global'} or None, default='auto'
@@ -174,8 +177,9 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         least half of the varying columns span exactly the same ``[min, max]``
         (pixels, sensor grids) and 'standard' (per-column) otherwise; the choice
         is in ``scaling_``. On image-like tables per-column scaling blows up
-        rare pixels: on the ADBench tables 'auto' raised optdigits from 0.452
-        to 0.648 ROC-AUC and pendigits from 0.886 to 0.918 (``docs/outliers.md``).
+        rare pixels: compare the optdigits and pendigits rows of
+        ``benchmarks/results/outliers_scaling_standard.md`` with
+        ``benchmarks/results/outliers.md`` (``docs/outliers.md``).
 
     Attributes
     ----------
@@ -210,8 +214,15 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         divide them (see :meth:`score_samples`).
     module_ : skgen.nn.AutoencoderEnsemble
         The trained torch module.
-    mean_, scale_ : ndarray of shape (`n_features_in_`,)
-        The scaling of X: ``(X - mean_) / scale_``.
+    mean_ : ndarray of shape (`n_features_in_`,)
+        Per-column mean subtracted from X (zeros with ``scaling=None``).
+    scale_ : ndarray of shape (`n_features_in_`,)
+        Divisor of each column in ``(X - mean_) / scale_``: its standard
+        deviation with ``scaling_='standard'``; one value shared by all
+        columns with 'global' (the root mean square of the varying columns'
+        standard deviations); ones with None. Under 'standard' a constant
+        column gets that shared value, so that outputs on ``X * c``
+        are ``c`` times those on X.
     scaling_ : {'standard', 'global'} or None
         The scaling used, ``scaling`` with 'auto' resolved.
     n_iter_, loss_curve_, validation_loss_curve_, best_loss_, device_ :
@@ -433,6 +444,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to score, with the columns of the training data.
 
         Returns
         -------
@@ -483,6 +495,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to score, with the columns of the training data.
 
         Returns
         -------
@@ -496,6 +509,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to label, with the columns of the training data.
 
         Returns
         -------

@@ -171,8 +171,11 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         Number of importance samples ``K`` of the bound in :meth:`score_samples`.
         Larger is tighter and slower (cost grows linearly).
     kl_warmup_epochs : int, default=0
-        KL annealing: ``beta`` rises linearly from 0 at the first epoch to its
-        value at epoch ``kl_warmup_epochs`` (0: no warm-up). The validation
+        KL annealing: epoch ``e`` (counted from 1, as in ``loss_curve_`` and
+        :class:`~skgen.plotting.LossCurveDisplay`) trains with
+        ``beta * min(1, (e - 1) / kl_warmup_epochs)``, so ``beta`` rises
+        linearly from 0 at the first epoch to its full value at epoch
+        ``kl_warmup_epochs + 1`` (0: no warm-up). The validation
         loss used by early stopping always uses the full ``beta``.
     hidden_layer_sizes : tuple of int, default=(256, 128)
         Widths of the encoder's hidden layers, outermost first; the decoder
@@ -206,7 +209,10 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         noise and the importance samples of :meth:`score_samples`. An int gives
         bit-identical results on the CPU; global generators are never advanced.
     verbose : int, default=0
-        1 shows a progress bar (a line per epoch off a terminal), 2 a line per epoch.
+        Progress output while fitting. 0: none. 1 shows a progress bar when
+        tqdm is installed (``pip install skgen[progress]``) and the output is
+        a terminal or notebook, else a line per epoch; 2 a line per epoch
+        (with loss and time).
     device : str or torch.device, default='auto'
         Where to train and infer; 'auto' uses CUDA when available.
     scaling : {'auto', 'standard', 'global'} or None, default='auto'
@@ -239,11 +245,17 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
     bounds_ : ndarray of shape (2, `n_features_in_`) or None
         ``bounds`` as per-feature ``low`` and ``high`` rows (None without bounds).
     mean_ : ndarray of shape (`n_features_in_`,)
-        Per-column offset used to scale X (after the logit map of ``bounds``).
+        Per-column mean subtracted from X, after the logit map of ``bounds``
+        (zeros with ``scaling=None`` and with the Bernoulli likelihood).
     scaling_ : {'standard', 'global'} or None
         The scaling used, ``scaling`` with 'auto' resolved.
     scale_ : ndarray of shape (`n_features_in_`,)
-        Per-column scale used to scale X.
+        Divisor of each column in ``(X - mean_) / scale_``: its standard
+        deviation with ``scaling_='standard'``; one value shared by all
+        columns with 'global' (the root mean square of the varying columns'
+        standard deviations); ones with None and with the Bernoulli
+        likelihood. Under 'standard' a constant column gets that shared
+        value, so that outputs on ``X * c`` are ``c`` times those on X.
     n_iter_ : int
         Number of epochs run.
     loss_curve_ : list of float
@@ -515,6 +527,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to encode, with the columns of the training data.
 
         Returns
         -------
@@ -558,6 +571,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         Parameters
         ----------
         n_samples : int, default=1
+            Number of rows to draw.
         random_state : int, RandomState instance, Generator instance or None, default=None
             An int gives the same rows on every call; a RandomState or a
             Generator is advanced by one draw (a seed). None draws fresh
@@ -604,6 +618,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to score, with the columns of the training data.
 
         Returns
         -------
@@ -627,7 +642,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to score, with the columns of the training data.
         y : Ignored
+            Not used, present for API consistency.
 
         Returns
         -------

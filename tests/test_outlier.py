@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
@@ -206,3 +207,13 @@ def test_tiny_training_sets_score_their_own_rows_as_typical(n_samples):
     scores = det.score_samples(X)
     assert np.all(np.isfinite(scores))
     assert scores.min() > -100
+
+
+def test_the_convergence_warning_names_the_epochs_that_max_iter_auto_ran():
+    X = np.random.RandomState(0).normal(size=(60, 4))
+    det = AEOutlierDetector(early_stopping=False, n_iter_no_change=1000, random_state=0)
+    with pytest.warns(ConvergenceWarning) as record:
+        det.fit(X)
+    message = str(record[0].message)
+    assert f"not converged after {det.n_iter_} epochs" in message
+    assert "max_iter='auto'" in message
