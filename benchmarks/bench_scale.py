@@ -26,7 +26,7 @@ and the growth may read low), fits, and reports:
   what the process itself allocated. The codes ``transform`` returns
   (n x 8 float32, 0.08x the data) count in the second figure.
 
-    python benchmarks/bench_scale.py [--sizes 10000 100000 1000000] [--threads 2] [--copy]
+    python -m benchmarks.bench_scale [--sizes 10000 100000 1000000] [--threads 2] [--copy]
 
 On a machine whose cores are busy with other work, pass ``--threads 1``: two
 OpenMP threads then wait for each other at every operation (measured here at
@@ -46,7 +46,8 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from _report import publish
+
+from benchmarks._report import publish
 
 N_FEATURES, EPOCHS = 100, 2
 
@@ -139,9 +140,9 @@ def child(path, n_samples, kind, threads, copy):
 
 def measure(path, n_samples, kind, threads, copy):
     out = subprocess.run(
-        [sys.executable, __file__, "--child", str(path), str(n_samples), kind, str(threads),
-         str(int(copy))],
-        capture_output=True, text=True, check=True,
+        [sys.executable, "-m", "benchmarks.bench_scale", "--child", str(path), str(n_samples),
+         kind, str(threads), str(int(copy))],
+        capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[1],
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 

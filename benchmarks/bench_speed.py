@@ -24,7 +24,7 @@ the peak on large tables.
 own choice); on a machine shared with other work, 1 thread gives steadier
 ratios.
 
-    python benchmarks/bench_speed.py [--repeats 5] [--threads N]
+    python -m benchmarks.bench_speed [--repeats 5] [--threads N]
 """
 
 import argparse
@@ -35,12 +35,13 @@ import sys
 import threading
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import torch
-from _report import publish
 
 import skgen._data
+from benchmarks._report import publish
 from skgen import AutoencoderTransformer
 from skgen.nn import MLPAutoencoder
 
@@ -123,9 +124,10 @@ def peak_memory_child(which):
 
 
 def peak_memory(which, threads):
-    out = subprocess.run([sys.executable, __file__, "--memory-child", which,
-                          "--threads", str(threads)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-m", "benchmarks.bench_speed", "--memory-child",
+                          which, "--threads", str(threads)],
+                         capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
     return float(out.stdout.strip().splitlines()[-1])
 
 

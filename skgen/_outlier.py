@@ -453,6 +453,39 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         X = self._validate_for_inference(X)
         return self._score(X)
 
+    def score_parts(self, X):
+        """The three parts of each row's anomaly score, each divided by its scale.
+
+        The columns are the reconstruction, latent and density parts defined
+        in :meth:`score_samples`, which is minus their mean (up to rounding).
+        A large part says which count flags a row: badly reconstructed, far
+        from the centre of the training codes, or far from its nearest
+        training codes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score, with the columns of the training data.
+
+        Returns
+        -------
+        parts : ndarray of shape (n_samples, 3)
+            Reconstruction, latent and density, in that order; about 1 for a
+            typical training row.
+        """
+        X = self._validate_for_inference(X)
+        return self._score_in_batches(X, self._parts_function(torch_float_type(X)))
+
+    def _score(self, X):
+        """:meth:`score_samples` of validated rows: minus the mean of their score parts,
+        reduced batch by batch so that a long X costs one number per row."""
+        parts = self._parts_function(torch_float_type(X))
+        return self._score_in_batches(X, lambda m, x: -parts(m, x).mean(dim=1))
+
+    def _score_in_batches(self, X, fn):
+        with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):
+            return self._apply_in_batches(X, fn).astype(np.float64, copy=False)
+
     def _parts_function(self, dtype):
         """``fn(module, x)`` giving a batch's score parts as columns (see :meth:`score_samples`)."""
         device = self.device_
@@ -473,21 +506,6 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
                                 latent / self.latent_scale_, density], dim=1)
 
         return parts
-
-    def _score_parts(self, X):
-        """The parts of the anomaly score of validated rows, as the columns of one array:
-        reconstruction, latent and density, each divided by its scale."""
-        return self._score_in_batches(X, self._parts_function(torch_float_type(X)))
-
-    def _score(self, X):
-        """:meth:`score_samples` of validated rows: minus the mean of their score parts,
-        reduced batch by batch so that a long X costs one number per row."""
-        parts = self._parts_function(torch_float_type(X))
-        return self._score_in_batches(X, lambda m, x: -parts(m, x).mean(dim=1))
-
-    def _score_in_batches(self, X, fn):
-        with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):
-            return self._apply_in_batches(X, fn).astype(np.float64, copy=False)
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers, non-negative for inliers.
