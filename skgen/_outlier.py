@@ -16,30 +16,6 @@ from ._compat import Interval, StrOptions
 from ._data import torch_float_type
 from .nn._ensemble import AutoencoderEnsemble
 
-#: Robust z-score of the anomaly score above which ``contamination="auto"`` flags a row
-#: (see :class:`AEOutlierDetector`).
-AUTO_THRESHOLD = 4.0
-# Floor of the per-feature error scale, in standardized units (variance 1).
-_FEATURE_SCALE_FLOOR = 1e-2
-#: ``feature_error_scale_``, ``code_mean_`` and ``code_scale_`` come from at most
-#: about this many training rows (evenly spaced), so that a large X costs no
-#: per-entry copy; ``offset_`` always comes from the scores of every row.
-_STATS_ROWS = 100_000
-#: The density part of the score: mean squared distance of a row's standardized code
-#: to its ``_N_NEIGHBORS`` nearest codes among at most ``_REFERENCE_ROWS`` training rows.
-_N_NEIGHBORS = 50
-_REFERENCE_ROWS = 10_000
-#: Working memory (MiB) of one batch's neighbour search, scikit-learn's ``working_memory``.
-_NEIGHBOR_MEMORY_MIB = 64
-
-
-def _errors_and_codes(module, x, n_units):
-    """Per-entry squared errors averaged over the members, and the leading ``n_units`` code
-    units of every member side by side."""
-    codes, errors = module.codes_and_squared_errors(x)
-    return errors.mean(dim=0), codes[..., :n_units].transpose(0, 1).flatten(1)
-
-
 #: ``n_components="auto"`` keeps the leading principal axes of the scaled X that
 #: explain this share of its variance.
 AUTO_VARIANCE = 0.9
@@ -83,6 +59,30 @@ def _auto_components(Z):
     n_features = Z.shape[1]
     k = min(_variance_components(Z, AUTO_VARIANCE), n_features // 3)
     return max(k, _scored_components(n_features))
+
+
+#: Robust z-score of the anomaly score above which ``contamination="auto"`` flags a row
+#: (see :class:`AEOutlierDetector`).
+AUTO_THRESHOLD = 4.0
+#: Floor of the per-feature error scale, in standardized units (variance 1).
+_FEATURE_SCALE_FLOOR = 1e-2
+#: ``feature_error_scale_``, ``code_mean_`` and ``code_scale_`` come from at most
+#: about this many training rows (evenly spaced), so that a large X costs no
+#: per-entry copy; ``offset_`` always comes from the scores of every row.
+_STATS_ROWS = 100_000
+#: The density part of the score: mean squared distance of a row's standardized code
+#: to its ``_N_NEIGHBORS`` nearest codes among at most ``_REFERENCE_ROWS`` training rows.
+_N_NEIGHBORS = 50
+_REFERENCE_ROWS = 10_000
+#: Working memory (MiB) of one batch's neighbour search, scikit-learn's ``working_memory``.
+_NEIGHBOR_MEMORY_MIB = 64
+
+
+def _errors_and_codes(module, x, n_units):
+    """Per-entry squared errors averaged over the members, and the leading ``n_units`` code
+    units of every member side by side."""
+    codes, errors = module.codes_and_squared_errors(x)
+    return errors.mean(dim=0), codes[..., :n_units].transpose(0, 1).flatten(1)
 
 
 class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
@@ -214,15 +214,11 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         divide them (see :meth:`score_samples`).
     module_ : skgen.nn.AutoencoderEnsemble
         The trained torch module.
-    mean_ : ndarray of shape (`n_features_in_`,)
-        Per-column mean subtracted from X (zeros with ``scaling=None``).
-    scale_ : ndarray of shape (`n_features_in_`,)
-        Divisor of each column in ``(X - mean_) / scale_``: its standard
-        deviation with ``scaling_='standard'``; one value shared by all
-        columns with 'global' (the root mean square of the varying columns'
-        standard deviations); ones with None. Under 'standard' a constant
-        column gets that shared value, so that outputs on ``X * c``
-        are ``c`` times those on X.
+    mean_, scale_ : ndarray of shape (`n_features_in_`,)
+        The scaling of X, ``(X - mean_) / scale_``: the column means (zeros
+        with ``scaling=None``) and, by ``scaling_``, the columns' standard
+        deviations ('standard'), one scale shared by all columns ('global') or
+        ones (None), as for :class:`AutoencoderTransformer`.
     scaling_ : {'standard', 'global'} or None
         The scaling used, ``scaling`` with 'auto' resolved.
     n_iter_, loss_curve_, validation_loss_curve_, best_loss_, device_ :
@@ -338,14 +334,6 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     def _initialize_module(self, module, X_train):
         module.init_pca(X_train)
 
-    # the neighbour search is not saved (skops would have to trust sklearn's KDTree): it is
-    # rebuilt from reference_codes_, which gives the same search
-    _derived_attributes = ("neighbors_",)
-
-    def _rebuild_derived(self):
-        self.neighbors_ = NearestNeighbors(n_neighbors=self.n_neighbors_).fit(
-            self.reference_codes_)
-
     def _loss(self, module, batch, generator):
         errors = module.squared_errors(batch).mean(dim=-1)  # (n_estimators, n_rows)
         n_rows = errors.shape[1]
@@ -393,6 +381,14 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         self.reference_codes_ = kept_codes[::math.ceil(len(kept_codes) / _REFERENCE_ROWS)]
         self.n_neighbors_ = max(1, min(_N_NEIGHBORS, len(self.reference_codes_) - 1))
         self._rebuild_derived()
+
+    # the neighbour search is not saved (skops would have to trust sklearn's KDTree): it is
+    # rebuilt from reference_codes_, which gives the same search
+    _derived_attributes = ("neighbors_",)
+
+    def _rebuild_derived(self):
+        self.neighbors_ = NearestNeighbors(n_neighbors=self.n_neighbors_).fit(
+            self.reference_codes_)
 
     def _fit_part_scales(self, entry_errors, z):
         """Each part of the score is divided by its median over the training rows; the
@@ -465,7 +461,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Rows to score, with the columns of the training data.
+            Rows whose parts to compute, with the columns of the training data.
 
         Returns
         -------
