@@ -4,6 +4,7 @@ The skops tests skip without the ``skgen[persist]`` extra (skops is in the
 ``tests`` extra too).
 """
 
+import io
 import json
 import pickle
 import warnings
@@ -159,6 +160,30 @@ def test_a_model_saved_before_the_renames_loads(cls):
     est.partial_fit(X)  # and it trains on the same way
     loaded.partial_fit(X)
     assert loaded.loss_curve_ == est.loss_curve_
+    _assert_same_outputs(est, loaded, X)
+
+
+def test_a_skops_file_saved_before_the_renames_loads(monkeypatch):
+    """skops saves what ``__getstate__`` returns: made to return the old names, it writes
+    the file an older skgen wrote, which loads trusting the estimator class alone."""
+    sio = pytest.importorskip("skops.io", reason=SKOPS_REASON)
+    X = _frame()
+    cls = skgen.VAETransformer  # the one estimator with renamed public attributes
+    est = make_fast(cls, random_state=0).fit(X)
+    current = cls.__getstate__
+
+    def old_getstate(self):
+        state = current(self)
+        _with_old_names(state)
+        return state
+
+    monkeypatch.setattr(cls, "__getstate__", old_getstate)
+    saved = sio.dumps(est)
+    monkeypatch.undo()
+    assert "eps_" in json.dumps(json.loads(zipfile.ZipFile(io.BytesIO(saved)).read("schema.json")))
+    loaded = sio.loads(saved, trusted=trusted_types())
+    assert not hasattr(loaded, "eps_") and not hasattr(loaded, "_module_builder")
+    assert_array_equal(loaded.importance_draws_, est.importance_draws_)
     _assert_same_outputs(est, loaded, X)
 
 
