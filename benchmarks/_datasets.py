@@ -23,7 +23,7 @@ def adbench_names():
 
 def load_adbench(name):
     """``(X, y)`` of one ADBench set: float64 features and 0/1 labels (1 = anomaly)."""
-    with np.load(ADBENCH_DIR / f"{name}.npz", allow_pickle=True) as data:
+    with np.load(ADBENCH_DIR / f"{name}.npz") as data:
         return np.asarray(data["X"], dtype=np.float64), np.asarray(data["y"]).astype(int).ravel()
 
 
@@ -34,7 +34,7 @@ def embedding_names():
 
 def load_embedding(name):
     """``(X, y)`` of one ADBench embedding set, as :func:`load_adbench`."""
-    with np.load(EMBEDDINGS_DIR / f"{name}.npz", allow_pickle=True) as data:
+    with np.load(EMBEDDINGS_DIR / f"{name}.npz") as data:
         return np.asarray(data["X"], dtype=np.float64), np.asarray(data["y"]).astype(int).ravel()
 
 

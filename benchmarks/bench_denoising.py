@@ -14,13 +14,11 @@ to the clean held-out rows, in squared pixel units scaled to [0, 1].
   with ``mask_level=0`` (no masking in training: the defaults hide 40% of the
   entries as well, to learn imputation).
 
-Run: ``python benchmarks/bench_denoising.py``; writes benchmarks/results/denoising.md.
+Run: ``python -m benchmarks.bench_denoising``; writes benchmarks/results/denoising.md.
 """
 
-import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -28,11 +26,9 @@ from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.model_selection import train_test_split
 
+from benchmarks._datasets import load_mnist
+from benchmarks._report import publish
 from skgen import DenoisingAutoencoder
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _datasets import load_mnist  # noqa: E402
-from _report import publish  # noqa: E402
 
 LEVELS = (0.2, 0.4)  # noise std as a share of the pixel range [0, 1]
 KS = (5, 10, 15, 20, 30, 40, 60, 80, 120)

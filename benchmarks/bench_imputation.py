@@ -13,13 +13,11 @@ with its defaults (Gaussian noise 0.2 plus mask_level=0.4 hidden entries in
 training; scaling='auto' picks one shared scale on the two image sets and
 per-column scaling on the tables). One torch thread.
 
-Run: ``python benchmarks/bench_imputation.py``; writes benchmarks/results/imputation.md.
+Run: ``python -m benchmarks.bench_imputation``; writes benchmarks/results/imputation.md.
 """
 
-import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -27,11 +25,9 @@ from sklearn.datasets import load_digits
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _datasets import load_adbench, load_mnist  # noqa: E402
-from _report import publish  # noqa: E402
-
-from skgen import DenoisingAutoencoder  # noqa: E402
+from benchmarks._datasets import load_adbench, load_mnist
+from benchmarks._report import publish
+from skgen import DenoisingAutoencoder
 
 RATES = (0.1, 0.3, 0.5)
 TABLES = ("6_cardio", "22_magic.gamma", "35_SpamBase")

@@ -14,7 +14,7 @@ prints the largest difference between onnxruntime's ``score_samples`` and
 skgen's, ``|onnx - skgen| / (|skgen| + RMS)`` with RMS the root mean square of
 skgen's scores: the criterion ``tests/test_onnx.py`` holds below 1e-5.
 
-    PYTHONPATH=$PWD python benchmarks/bench_onnx.py [--datasets 6_cardio ...]
+    python -m benchmarks.bench_onnx [--datasets 6_cardio ...]
 
 Needs the ``onnx`` extra (``pip install skgen[onnx]``); the PyOD column needs
 the ``bench`` extra and is left out without it.
@@ -24,7 +24,6 @@ import argparse
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
@@ -34,12 +33,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _datasets import adbench_split, load_adbench  # noqa: E402
-from _report import publish  # noqa: E402
-
-import skgen.onnx  # noqa: E402, F401  (registers the converters)
-from skgen import AEOutlierDetector  # noqa: E402
+import skgen.onnx  # noqa: F401  (registers the converters)
+from benchmarks._datasets import adbench_split, load_adbench
+from benchmarks._report import publish
+from skgen import AEOutlierDetector
 
 
 def best_time(fn, repeats):

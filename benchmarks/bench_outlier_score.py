@@ -10,24 +10,21 @@ summed (the score before the density part was added), and all three summed
 (the shipped ``score_samples``). Prints the ROC-AUC table and
 writes it to benchmarks/results/outlier_score.md.
 
-    python benchmarks/bench_outlier_score.py [--seeds 0 1] [--datasets 6_cardio ...]
+    python -m benchmarks.bench_outlier_score [--seeds 0 1] [--datasets 6_cardio ...]
 """
 
 import argparse
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import torch
 from sklearn.metrics import roc_auc_score
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _datasets import adbench_names, adbench_split, load_adbench  # noqa: E402
-from _report import publish  # noqa: E402
-
-from skgen import AEOutlierDetector  # noqa: E402
+from benchmarks._datasets import adbench_names, adbench_split, load_adbench
+from benchmarks._report import publish
+from skgen import AEOutlierDetector
 
 PARTS = ("reconstruction", "latent", "density", "reconstruction + latent", "all three (shipped)")
 
@@ -38,7 +35,7 @@ def part_aucs(name, seed):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         det = AEOutlierDetector(random_state=seed).fit(X_tr)
-    reconstruction, latent, density = det._score_parts(det._validate_for_inference(X_te)).T
+    reconstruction, latent, density = det.score_parts(X_te).T
     scores = (reconstruction, latent, density, reconstruction + latent, -det.score_samples(X_te))
     return [roc_auc_score(y_te, s) for s in scores]
 

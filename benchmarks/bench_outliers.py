@@ -38,9 +38,9 @@ rows (time); its means then cover fewer sets and it is ranked only in the
 
 Usage::
 
-    python benchmarks/bench_outliers.py --cache /tmp/outlier_cache.json     # full run
-    OMP_NUM_THREADS=1 python benchmarks/bench_outliers.py --half tune --seeds 0 --no-write
-    python benchmarks/bench_outliers.py --suites adbench --methods AE IForest KNN \\
+    python -m benchmarks.bench_outliers --cache /tmp/outlier_cache.json     # full run
+    OMP_NUM_THREADS=1 python -m benchmarks.bench_outliers --half tune --seeds 0 --no-write
+    python -m benchmarks.bench_outliers --suites adbench --methods AE IForest KNN \\
         --ae-params '{"n_estimators": 3}' --results outliers_n_estimators_3
 """
 
@@ -61,11 +61,9 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.neighbors import LocalOutlierFactor, NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _datasets import SUITES, adbench_split, suite_half  # noqa: E402
-from _report import publish  # noqa: E402
-
-from skgen import AEOutlierDetector  # noqa: E402
+from benchmarks._datasets import SUITES, adbench_split, suite_half
+from benchmarks._report import publish
+from skgen import AEOutlierDetector
 
 METHODS = ["AE", "IForest", "KNN", "KNN-std", "LOF", "PCA", "ECOD", "PyOD-AE"]
 SUITE_TITLES = {"adbench": "26 ADBench tables", "embeddings": "20 ADBench embedding sets",

@@ -10,13 +10,11 @@ with scaling='standard' (per-column, the choice 'auto' makes for mixed-unit
 tables). Prints one markdown table and writes it
 to benchmarks/results/reconstruction.md.
 
-    python benchmarks/bench_reconstruction.py
+    python -m benchmarks.bench_reconstruction
 """
 
-import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 from sklearn.datasets import load_digits
@@ -26,11 +24,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from benchmarks._datasets import load_mnist
+from benchmarks._report import publish
 from skgen import AutoencoderTransformer
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _datasets import load_mnist  # noqa: E402
-from _report import publish  # noqa: E402
 
 K = (2, 8, 32)
 

@@ -6,7 +6,7 @@ n x 100 float32 tables, n = 10^4, 10^5 and 10^6, held in memory and as a
 read-only ``np.memmap``, then ``transform`` of the whole table. On the CPU
 both are streamed: each batch is read and standardized as it is drawn.
 ``--copy`` measures instead the way fit trained before streaming, on a
-standardized float32 copy of an in-memory X (``skgen._base._STREAM_ON_CPU =
+standardized float32 copy of an in-memory X (``skgen._data._STREAM_ON_CPU =
 False``, the path GPUs keep; memmaps are streamed all the same, as
 ``_STREAM_MIN_BYTES`` is set to 0 here) and writes ``scale_copy.md``.
 
@@ -26,7 +26,7 @@ and the growth may read low), fits, and reports:
   what the process itself allocated. The codes ``transform`` returns
   (n x 8 float32, 0.08x the data) count in the second figure.
 
-    python benchmarks/bench_scale.py [--sizes 10000 100000 1000000] [--threads 2] [--copy]
+    python -m benchmarks.bench_scale [--sizes 10000 100000 1000000] [--threads 2] [--copy]
 
 On a machine whose cores are busy with other work, pass ``--threads 1``: two
 OpenMP threads then wait for each other at every operation (measured here at
@@ -46,7 +46,8 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from _report import publish
+
+from benchmarks._report import publish
 
 N_FEATURES, EPOCHS = 100, 2
 
@@ -86,12 +87,12 @@ def _reset_peak():
 def child(path, n_samples, kind, threads, copy):
     import torch
 
-    import skgen._base
+    import skgen._data
     from skgen import AutoencoderTransformer
 
     torch.set_num_threads(threads)
-    skgen._base._STREAM_MIN_BYTES = 0
-    skgen._base._STREAM_ON_CPU = not copy
+    skgen._data._STREAM_MIN_BYTES = 0
+    skgen._data._STREAM_ON_CPU = not copy
     if kind == "memory":
         X = np.fromfile(path, dtype=np.float32).reshape(n_samples, N_FEATURES)
     else:
@@ -139,9 +140,9 @@ def child(path, n_samples, kind, threads, copy):
 
 def measure(path, n_samples, kind, threads, copy):
     out = subprocess.run(
-        [sys.executable, __file__, "--child", str(path), str(n_samples), kind, str(threads),
-         str(int(copy))],
-        capture_output=True, text=True, check=True,
+        [sys.executable, "-m", "benchmarks.bench_scale", "--child", str(path), str(n_samples),
+         kind, str(threads), str(int(copy))],
+        capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[1],
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 

@@ -7,7 +7,7 @@ slicing and Adam, nothing else; the estimator adds validation, scaling, PCA
 initialisation, history and checks. On the CPU the estimator streams X: each
 batch is read and standardized as it is drawn, so fit copies nothing. It is
 also timed the way it trained before streaming, on a standardized float32
-copy of X made once (``skgen._base._STREAM_ON_CPU = False``, the path GPUs
+copy of X made once (``skgen._data._STREAM_ON_CPU = False``, the path GPUs
 keep), to show what streaming costs. Runs alternate (loop, streamed, copy,
 loop, ...) in one process; the table gives medians and their ratio to the loop.
 
@@ -24,7 +24,7 @@ the peak on large tables.
 own choice); on a machine shared with other work, 1 thread gives steadier
 ratios.
 
-    python benchmarks/bench_speed.py [--repeats 5] [--threads N]
+    python -m benchmarks.bench_speed [--repeats 5] [--threads N]
 """
 
 import argparse
@@ -35,12 +35,13 @@ import sys
 import threading
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import torch
-from _report import publish
 
-import skgen._base
+import skgen._data
+from benchmarks._report import publish
 from skgen import AutoencoderTransformer
 from skgen.nn import MLPAutoencoder
 
@@ -78,13 +79,13 @@ def estimator(seed=0):
 
 def skgen_fit(X, seed=0, stream=True):
     """Fit the estimator; ``stream=False`` trains on a standardized copy of X instead."""
-    skgen._base._STREAM_ON_CPU = stream
+    skgen._data._STREAM_ON_CPU = stream
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return estimator(seed).fit(X)
     finally:
-        skgen._base._STREAM_ON_CPU = True
+        skgen._data._STREAM_ON_CPU = True
 
 
 def skgen_fit_copy(X, seed=0):
@@ -123,9 +124,10 @@ def peak_memory_child(which):
 
 
 def peak_memory(which, threads):
-    out = subprocess.run([sys.executable, __file__, "--memory-child", which,
-                          "--threads", str(threads)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-m", "benchmarks.bench_speed", "--memory-child",
+                          which, "--threads", str(threads)],
+                         capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
     return float(out.stdout.strip().splitlines()[-1])
 
 

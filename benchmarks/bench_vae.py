@@ -36,7 +36,7 @@ four covariance types; VAE rows are the defaults (``n_components=2``) and
 columns with more than 100 distinct values, to separate discrete columns
 (which a continuous model cannot reproduce) from the rest.
 
-Run ``python benchmarks/bench_vae.py`` from the repository root; the table is
+Run ``python -m benchmarks.bench_vae`` from the repository root; the table is
 printed and written to ``benchmarks/results/vae.md``. Torch runs on one thread
 (``--threads``): on a shared 2-core machine two threads were many times slower
 for these small networks.
@@ -44,7 +44,6 @@ for these small networks.
 
 import argparse
 import copy
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -58,12 +57,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
 
+from benchmarks._datasets import load_adbench, load_mnist
+from benchmarks._report import publish
 from skgen import VAETransformer
-from skgen._vae import _logistic_map, _logit_map  # the map behind VAETransformer(bounds=...)
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _datasets import load_adbench, load_mnist  # noqa: E402
-from _report import publish  # noqa: E402
+from skgen._data import logistic_map, logit_log_jacobian, logit_map  # the maps of bounds
 
 
 def load(name, seed=0):
@@ -182,15 +179,15 @@ def run(name, n_components, gmm_grid, vae_kwargs, bounds, logit_gmm, figure=None
             time.perf_counter() - tic)
     tic = time.perf_counter()
     limits = np.broadcast_to(np.asarray(bounds, dtype=float)[:, None], (2, d))
-    Y_train = _logit_map(X_train, limits)
-    Y_test, log_jacobian = _logit_map(X_test, limits, with_log_jacobian=True)
+    Y_train = logit_map(X_train, limits)
+    Y_test, log_jacobian = logit_map(X_test, limits), logit_log_jacobian(X_test, limits)
     n, cov = logit_gmm
     gmm = GaussianMixture(n, covariance_type=cov, reg_covar=1e-6, random_state=0).fit(Y_train)
     seconds = time.perf_counter() - tic
     draw = _gmm_draw(gmm, n_test)
 
     def gmm_draw(seed):
-        return _logistic_map(draw(seed), limits)
+        return logistic_map(draw(seed), limits)
 
     gmm_auc = add(f"GMM ({n} {cov}) on the logit map of bounds={bounds}", gmm_params(gmm),
                   gmm.score(Y_test) + log_jacobian.mean(), gmm_draw, seconds)

@@ -7,8 +7,8 @@ only colour the histogram. The dashed line is ``offset_`` from
 
 Usage (needs matplotlib, the ``bench`` extra)::
 
-    python benchmarks/plot_adbench_scores.py                  # 6_cardio
-    python benchmarks/plot_adbench_scores.py --dataset 31_satimage-2 --output out.png
+    python -m benchmarks.plot_adbench_scores                  # 6_cardio
+    python -m benchmarks.plot_adbench_scores --dataset 31_satimage-2 --output out.png
 
 The default writes ``docs/images/adbench_scores.png``, shown in ``docs/outliers.md``.
 """
@@ -16,22 +16,19 @@ The default writes ``docs/images/adbench_scores.png``, shown in ``docs/outliers.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import argparse
-import sys
 import warnings
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
-import torch  # noqa: E402
-from sklearn.ensemble import IsolationForest  # noqa: E402
-from sklearn.metrics import roc_auc_score  # noqa: E402
+import torch
+from sklearn.ensemble import IsolationForest
+from sklearn.metrics import roc_auc_score
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _datasets import adbench_split, load_adbench  # noqa: E402
-
-from skgen import AEOutlierDetector  # noqa: E402
-from skgen.plotting import OutlierScoreDisplay  # noqa: E402
+from benchmarks._datasets import adbench_split, load_adbench
+from skgen import AEOutlierDetector
+from skgen.plotting import OutlierScoreDisplay
 
 OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "images" / "adbench_scores.png"
 

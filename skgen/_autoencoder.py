@@ -60,8 +60,10 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         from the operating system; NumPy's and torch's global generators are
         never advanced.
     verbose : int, default=0
-        1 shows a progress bar on a terminal (a line per epoch elsewhere), 2 a
-        line per epoch with loss and time.
+        Progress output while fitting. 0: none. 1 shows a progress bar when
+        tqdm is installed (``pip install skgen[progress]``) and the output is
+        a terminal or notebook, else a line per epoch; 2 a line per epoch
+        (with loss and time).
     device : str or torch.device, default='auto'
         Where to train and infer: 'auto' uses CUDA when it is available. The
         resolved device is stored in ``device_``; this parameter is never
@@ -83,14 +85,16 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     module_ : skgen.nn.MLPAutoencoder
         The trained torch module (float32, in eval mode).
     mean_ : ndarray of shape (`n_features_in_`,)
-        Per-column mean used to standardize X.
+        Per-column mean subtracted from X (zeros with ``scaling=None``).
     scaling_ : {'standard', 'global'} or None
         The scaling used, ``scaling`` with 'auto' resolved.
     scale_ : ndarray of shape (`n_features_in_`,)
-        Per-column standard deviation used to standardize X. Constant columns
-        get the typical scale of the others (the root mean square of their
-        standard deviations), so that outputs on ``X * c`` are ``c`` times
-        those on X.
+        Divisor of each column in ``(X - mean_) / scale_``: its standard
+        deviation with ``scaling_='standard'``; one value shared by all
+        columns with 'global' (the root mean square of the varying columns'
+        standard deviations); ones with None. Under 'standard' a constant
+        column gets that shared value, so that outputs on ``X * c``
+        are ``c`` times those on X.
     n_iter_ : int
         Number of epochs run (over all ``fit``/``partial_fit`` calls when
         continuing).
@@ -201,6 +205,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to encode, with the columns of the training data.
 
         Returns
         -------
@@ -208,7 +213,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             Latent codes, in X's floating dtype.
         """
         X = self._validate_for_inference(X)
-        return self._predict(X, lambda m, x: m.encoder(x))
+        return self._apply_in_batches(X, lambda m, x: m.encoder(x))
 
     def inverse_transform(self, X):
         """Decode latent codes back to rows in the units of the training data.
@@ -223,7 +228,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         X_original : ndarray of shape (n_samples, `n_features_in_`)
         """
         Z = self._validate_codes(X, self.n_components)
-        return self._predict(Z, lambda m, z: m.decoder(z), standardize=False, unstandardize=True)
+        return self._apply_in_batches(Z, lambda m, z: m.decoder(z), standardize=False,
+                                      unstandardize=True)
 
     def score_samples(self, X):
         """Negative mean squared reconstruction error of each row (higher is better).
@@ -236,13 +242,14 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to score, with the columns of the training data.
 
         Returns
         -------
         scores : ndarray of shape (n_samples,)
         """
         X = self._validate_for_inference(X)
-        return self._predict(X, lambda m, x: -torch.mean((m(x) - x) ** 2, dim=1)).astype(
+        return self._apply_in_batches(X, lambda m, x: -torch.mean((m(x) - x) ** 2, dim=1)).astype(
             np.float64, copy=False
         )
 
@@ -252,7 +259,9 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to score, with the columns of the training data.
         y : Ignored
+            Not used, present for API consistency.
 
         Returns
         -------

@@ -1,9 +1,10 @@
 """The base class every skgen estimator derives from.
 
-It owns what the estimators share: parameter and data validation, the
-standardization of X, seeding, devices, the call into the training engine,
-``partial_fit`` / ``warm_start``, batched inference in X's dtype, and pickling.
-Subclasses supply the module, the loss and their public methods.
+It owns what the estimators share: parameter and data validation, seeding,
+devices, the call into the training engine, ``partial_fit`` / ``warm_start``,
+batched inference in X's dtype, and pickling. How the rows of X are scaled and
+streamed to the engine is :mod:`skgen._data`. Subclasses supply the module,
+the loss and their public methods.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import functools
 import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
@@ -26,41 +26,14 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from . import nn
 from ._compat import Interval, StrOptions, _fit_context, check_is_fitted, validate_data
-from ._engine import History, StreamedRows, Trainer, as_rows, make_optimizer
-from ._utils import (
-    check_column_ranges,
-    check_float32_magnitude,
-    column_ranges,
-    column_stats,
-    draw_seed,
-    drawing_from,
-    is_memory_mapped,
-    resolve_device,
-    shares_one_range,
-    standardize_rows,
-    standardize_to_tensor,
-    state_from_numpy,
-    state_to_numpy,
-)
+from ._data import as_rows, fit_scaling, training_rows
+from ._engine import History, Trainer, make_optimizer
+from ._utils import draw_seed, drawing_from, resolve_device, state_from_numpy, state_to_numpy
 from ._version import __version__
-from .exceptions import DivergenceError, InconsistentVersionWarning
+from .exceptions import InconsistentVersionWarning
 from .nn import ACTIVATIONS
 
 _INFERENCE_BATCH = 4096
-
-#: Training on the CPU streams every X: each batch is read from X (in memory
-#: or memory-mapped) and standardized as it is drawn, so fit makes no copy of
-#: X. That costs a few tens of microseconds a batch, a few percent of the fit
-#: time at most (``benchmarks/results/speed.md``; ``bench_speed.py`` sets this
-#: to False to time the standardized copy instead).
-_STREAM_ON_CPU = True
-
-#: On another device (a GPU), a memory-mapped X (a :class:`numpy.memmap`, or
-#: a view of one) larger than this many bytes is streamed, each batch moving
-#: to the device on its own; smaller mapped arrays and in-memory arrays are
-#: standardized once into a float32 tensor on the device, so that batches
-#: need no transfer.
-_STREAM_MIN_BYTES = 64 * 2**20
 
 #: The data-dependent initialisation (``_initialize_module``) sees at most this
 #: many training rows, a random subsample, whatever the size of X. The PCA and
@@ -146,6 +119,10 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
 
     def _on_fit_end(self, X):
         """Called after every ``fit`` / ``partial_fit`` with the validated X."""
+
+    def _model_rows(self, X):
+        """The rows the model sees, before scaling, from the validated X: X itself here."""
+        return X
 
     def _max_epochs(self, n_train):
         """Epochs of one ``fit`` on ``n_train`` training rows (validation rows held out)."""
@@ -243,11 +220,16 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
     def partial_fit(self, X, y=None):
         """Train for one epoch on X, keeping weights and optimizer state.
 
-        The first call fits the scaler on its X; later calls reuse it.
+        The first call fits the scaler on its X; later calls reuse it. Early
+        stopping is off: every row trains (no validation split is held out),
+        ``early_stopping`` and ``n_iter_no_change`` are ignored, and the loop
+        over calls decides when to stop.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Training rows; the first call fits the scaling on them, later calls
+            reuse it.
         y : Ignored
             Not used, present for API consistency.
 
@@ -276,7 +258,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         try:
             if not resume:
                 self._clear_fitted_state()
-            X = self._validate_X(X, reset=not resume)
+            X = self._model_rows(self._validate_X(X, reset=not resume))
             if not resume:
                 self._initialize(X)
             self._train(X, partial=partial)
@@ -312,7 +294,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         generator = torch.Generator().manual_seed(int(self._rng.randint(np.iinfo(np.int32).max)))
         with drawing_from(generator):
             module = cls(**kwargs)
-        self._module_builder = (cls, kwargs)
+        self._module_class, self._module_kwargs = cls, kwargs
         self.module_ = module.to(self.device_)
         self.optimizer_ = make_optimizer(self.module_, self.learning_rate_init, self.alpha)
         self._history = History()
@@ -321,55 +303,17 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
     def _fit_scaler(self, X):
         """``mean_`` and ``scale_`` for the ``scaling`` parameter; sets ``scaling_``.
 
-        'auto' becomes 'global' or 'standard' (see :func:`shares_one_range`).
-        Both are scale-equivariant: on ``X * c`` the mean and scale are ``c``
-        times those on X, so the scaled table, and every output in scaled
-        units, stays the same. A constant column is scaled by the typical
-        scale of the others (the 'global' one: the root mean square of the
-        varying columns' standard deviations; the largest magnitude of X when
-        no column varies, or 1 for X of zeros). Columns that float64 (or, for
-        float32 X, float32) cannot scale, and with ``scaling=None`` columns
-        beyond float32's range, raise a ValueError naming them.
+        See :func:`skgen._data.fit_scaling`.
         """
-        n_features = X.shape[1]
-        names = getattr(self, "feature_names_in_", None)
-        self.scaling_ = self.scaling
-        if self.scaling is None:
-            check_float32_magnitude(*column_ranges(X), names=names)
-            return np.zeros(n_features), np.ones(n_features)
-        mean, std, lo, hi = column_stats(X, allow_nan=self._allow_nan, names=names)
-        if X.dtype == np.float32:  # inference standardizes float32 X in float32
-            check_column_ranges(lo, hi, np.float32, names=names)
-        if self.scaling == "auto":
-            self.scaling_ = "global" if shares_one_range(lo, hi) else "standard"
-        varying = std > 0
-        if varying.any():  # root mean square, computed below the largest to avoid overflow
-            largest = std[varying].max()
-            common = largest * np.sqrt(np.mean((std[varying] / largest) ** 2))
-        else:
-            common = np.nanmax(np.abs(np.r_[lo, hi, 0.0])) or 1.0
-        if self.scaling_ == "global":
-            return mean, np.full(n_features, common)
-        return mean, np.where(varying, std, common)
-
-    def _training_rows(self, X):
-        """The standardized rows of X for the engine: a stream of batches, or a tensor.
-
-        Streamed (see ``_STREAM_ON_CPU``, ``_STREAM_MIN_BYTES``), each batch is
-        read from X and standardized when it is drawn; the batches have the
-        same bits as the rows of the standardized tensor.
-        """
-        on_cpu = self.device_.type == "cpu" and _STREAM_ON_CPU
-        mapped = is_memory_mapped(X)
-        if on_cpu or (mapped and X.nbytes > _STREAM_MIN_BYTES):
-            standardize = functools.partial(standardize_rows, mean=self.mean_, scale=self.scale_)
-            return StreamedRows(X, standardize, self.device_, sorted_reads=mapped)
-        return standardize_to_tensor(X, self.mean_, self.scale_, self.device_)
+        self.scaling_, mean, scale = fit_scaling(
+            X, self.scaling, allow_nan=self._allow_nan,
+            names=getattr(self, "feature_names_in_", None))
+        return mean, scale
 
     def _train(self, X, *, partial):
         device = self.device_
         seed = int(self._rng.randint(np.iinfo(np.int32).max))
-        data = self._training_rows(X)
+        data = training_rows(X, self.mean_, self.scale_, device)
         n_samples = X.shape[0]
         generator = torch.Generator(device=device).manual_seed(seed)
         index = torch.randperm(n_samples, generator=generator, device=device)
@@ -393,9 +337,9 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         if self._needs_init:
             self._initialize_module(self.module_, as_rows(data)(index[:_INIT_ROWS]))
             self._needs_init = False
+        max_epochs = 1 if partial else self._max_epochs(index.numel())
         stop = trainer.fit(
-            data, index, validation,
-            max_epochs=1 if partial else self._max_epochs(index.numel()),
+            data, index, validation, max_epochs=max_epochs,
             tol=self.tol, n_iter_no_change=self.n_iter_no_change, stop_early=not partial,
         )
         # copies, so that a later call training the same history cannot change them
@@ -413,8 +357,9 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             )
         elif not partial and stop == "max_epochs":
             warnings.warn(
-                f"{type(self).__name__}: max_iter={self.max_iter} epochs were reached and "
-                "the optimization has not converged yet. Increase max_iter.",
+                f"{type(self).__name__}: the optimization has not converged after "
+                f"{max_epochs} epochs, the most that max_iter={self.max_iter!r} allows. "
+                "Increase max_iter.",
                 ConvergenceWarning,
                 stacklevel=5,
             )
@@ -446,7 +391,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
     def _clear_fitted_state(self):
         for name in list(vars(self)):
             if (name.endswith("_") and not name.startswith("__")) or name in (
-                "_rng", "_module_builder", "_history", "_needs_init"
+                "_rng", "_module_class", "_module_kwargs", "_history", "_needs_init"
             ):
                 delattr(self, name)
 
@@ -458,7 +403,8 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             return self.module_
         return copy.deepcopy(self.module_).to(dtype)
 
-    def _predict(self, X, fn, *, standardize=True, unstandardize=False, batch_size=None):
+    def _apply_in_batches(self, X, fn, *, standardize=True, unstandardize=False,
+                          batch_size=None):
         """Apply ``fn(module, x)`` to batches of ``X`` in X's dtype.
 
         ``standardize`` scales the input with ``mean_``/``scale_`` first;
@@ -504,6 +450,10 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
     def _rebuild_derived(self):
         """Rebuild the ``_derived_attributes`` of a fitted model (after fit, and on load)."""
 
+    #: ``{old name: new name}`` of saved attributes renamed since, so that models
+    #: saved before a rename still load (see :meth:`__setstate__`).
+    _renamed_attributes: dict = {}
+
     def __getstate__(self):
         """The state to pickle: NumPy arrays and plain Python values, and the skgen version.
 
@@ -519,10 +469,9 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             state["module_"] = state_to_numpy(state["module_"].state_dict())
             state["optimizer_"] = state_to_numpy(state["optimizer_"].state_dict())
             state["device_"] = str(state["device_"])
-        if "_module_builder" in state:
-            cls, kwargs = state["_module_builder"]
-            if getattr(nn, cls.__name__, None) is cls:  # others are pickled as classes
-                state["_module_builder"] = (cls.__name__, kwargs)
+        cls = state.get("_module_class")
+        if cls is not None and getattr(nn, cls.__name__, None) is cls:  # others stay classes
+            state["_module_class"] = cls.__name__
         if isinstance(state.get("_history"), History):
             state["_history"] = dataclasses.asdict(state["_history"])
         for name in self._derived_attributes:
@@ -545,15 +494,14 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         optimizer_state = state.pop("optimizer_", None)
         if isinstance(state.get("_history"), dict):
             state["_history"] = History(**state["_history"])
-        if "_module_builder" in state and isinstance(state["_module_builder"][0], str):
-            name, kwargs = state["_module_builder"]
-            state["_module_builder"] = (_module_class(name), kwargs)
+        _rename_old_attributes(state, self._renamed_attributes)
+        if isinstance(state.get("_module_class"), str):
+            state["_module_class"] = _nn_class_named(state["_module_class"])
         super().__setstate__(state)
         if weights is None:
             return
         self.device_ = resolve_device(state["device_"], on_missing="warn")
-        cls, kwargs = self._module_builder
-        module = cls(**kwargs)
+        module = self._module_class(**self._module_kwargs)
         module.load_state_dict(state_from_numpy(weights))
         self.module_ = module.to(self.device_).eval()
         self.optimizer_ = make_optimizer(self.module_, self.learning_rate_init, self.alpha)
@@ -561,7 +509,20 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         self._rebuild_derived()
 
 
-def _module_class(name):
+def _rename_old_attributes(state, renamed):
+    """Give the attributes of a state saved by an older skgen their current names, in place.
+
+    ``_module_builder``, the ``(module class, kwargs)`` pair of older states, becomes
+    ``_module_class`` and ``_module_kwargs``; ``renamed`` maps the estimator's own.
+    """
+    if "_module_builder" in state:
+        state["_module_class"], state["_module_kwargs"] = state.pop("_module_builder")
+    for old, new in renamed.items():
+        if old in state:
+            state[new] = state.pop(old)
+
+
+def _nn_class_named(name):
     """The :mod:`skgen.nn` module class stored by its name in a saved state."""
     cls = getattr(nn, name, None)
     if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):

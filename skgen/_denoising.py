@@ -92,8 +92,10 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
         corruption of every batch. An int gives bit-identical results on the
         CPU; NumPy's and torch's global generators are never advanced.
     verbose : int, default=0
-        1 shows a progress bar on a terminal (a line per epoch elsewhere), 2 a
-        line per epoch with loss and time.
+        Progress output while fitting. 0: none. 1 shows a progress bar when
+        tqdm is installed (``pip install skgen[progress]``) and the output is
+        a terminal or notebook, else a line per epoch; 2 a line per epoch
+        (with loss and time).
     device : str or torch.device, default='auto'
         Where to train and infer: 'auto' uses CUDA when it is available.
     scaling : {'auto', 'standard', 'global'} or None, default='auto'
@@ -111,13 +113,18 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
     module_ : skgen.nn.DenoisingMLP
         The trained torch module (float32, in eval mode).
     mean_ : ndarray of shape (`n_features_in_`,)
-        Per-column mean of the observed entries, used to standardize X.
+        Per-column mean of the observed entries, subtracted from X (zeros
+        with ``scaling=None``).
     scaling_ : {'standard', 'global'} or None
         The scaling used, ``scaling`` with 'auto' resolved.
     scale_ : ndarray of shape (`n_features_in_`,)
-        Per-column scale used to standardize X. Constant columns and columns
-        with no observed entry get the typical scale of the others (the root
-        mean square of their standard deviations).
+        Divisor of each column in ``(X - mean_) / scale_``: the standard
+        deviation of its observed entries with ``scaling_='standard'``; one
+        value shared by all columns with 'global' (the root mean square of
+        the varying columns' standard deviations); ones with None. Under
+        'standard' a constant column (or one with no observed entry) gets
+        that shared value, so that outputs on ``X * c`` are ``c`` times those
+        on X.
     n_iter_ : int
         Number of epochs run.
     loss_curve_ : list of float
@@ -265,7 +272,7 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
             denoised, or kept as they are when ``keep_observed=True``.
         """
         X = self._validate_for_inference(X)
-        out = self._predict(X, lambda m, x: m(x), unstandardize=True)
+        out = self._apply_in_batches(X, lambda m, x: m(x), unstandardize=True)
         if self.keep_observed:
             out = np.where(np.isnan(X), out, X)
         return out
@@ -307,7 +314,7 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
                 sq = sq + torch.where(hidden, err * err, torch.zeros_like(err))
             return -sq.sum(dim=1) / observed.sum(dim=1).clamp_min(1)
 
-        return self._predict(X, fn).astype(np.float64, copy=False)
+        return self._apply_in_batches(X, fn).astype(np.float64, copy=False)
 
     def score(self, X, y=None):
         """Mean of :meth:`score_samples`: higher is better, for model selection.
@@ -315,7 +322,9 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to score, with the columns of the training data.
         y : Ignored
+            Not used, present for API consistency.
 
         Returns
         -------

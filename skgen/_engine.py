@@ -1,12 +1,14 @@
 """The training engine shared by every skgen estimator.
 
-It knows nothing of scikit-learn: it trains a :class:`torch.nn.Module` with Adam,
+It knows nothing of scikit-learn: it trains a :class:`torch.nn.Module` with the
+optimizer it is given (the estimators pass :func:`make_optimizer`'s Adam),
 batching by slicing a shuffled index, and records a :class:`History`. The rows
 come from an in-memory float32 tensor (moved to the device once) or from a
 *rows source*, a callable that returns the batch for an index (see
-:class:`StreamedRows`, which reads an array, in memory or on disk, batch by
-batch, transforms each batch and moves it to the device). The estimators supply a loss function and turn the
-history into fitted attributes and warnings.
+:mod:`skgen._data`, whose :class:`~skgen._data.StreamedRows` reads an array, in
+memory or on disk, batch by batch, transforms each batch and moves it to the
+device). The estimators supply a loss function and turn the history into
+fitted attributes and warnings.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -18,73 +20,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import numpy as np
 import torch
 from torch import nn
 
+from ._data import Rows, as_rows
 from ._progress import Progress
 from .exceptions import DivergenceError
 
-__all__ = ["History", "StreamedRows", "Trainer", "as_rows", "make_optimizer"]
+__all__ = ["History", "Trainer", "make_optimizer"]
 
 #: ``loss_fn(module, batch, generator) -> scalar tensor``: the mean loss of a batch.
 #: ``module.training`` tells whether it is a training or a validation batch.
 LossFn = Callable[[nn.Module, torch.Tensor, torch.Generator], torch.Tensor]
-
-#: ``rows(index) -> tensor``: the rows ``index`` (a 1-D int64 tensor) of the
-#: training data as a float32 batch on the training device, in the order given.
-Rows = Callable[[torch.Tensor], torch.Tensor]
-
-
-def as_rows(data: torch.Tensor | Rows) -> Rows:
-    """The :data:`Rows` of ``data``: a tensor is indexed, a rows source is returned as is."""
-    if isinstance(data, torch.Tensor):
-        return data.__getitem__
-    return data
-
-
-class StreamedRows:
-    """A rows source that reads each batch from an array, e.g. a :class:`numpy.memmap`.
-
-    Only the rows asked for are read and transformed, so an array on disk is
-    never loaded whole and no transformed copy of an array in memory is made.
-    With ``sorted_reads`` they are read in increasing row order (a batch of a
-    shuffled epoch reads a file front to back rather than jumping about) and
-    put back in the order asked for after ``transform``; an array in memory
-    gains nothing from that and is read in the order asked for. The batch,
-    moved to ``device``, is exactly what indexing the transformed array held
-    in memory would give, as long as ``transform`` treats rows independently.
-
-    Parameters
-    ----------
-    array : array-like of shape (n_samples, n_features)
-        Anything NumPy can index with an integer array along the first axis.
-    transform : callable
-        ``transform(block) -> float32 ndarray`` of the same shape, applied to
-        each block of rows (the estimators standardize here).
-    device : torch.device
-        Where the batches go.
-    sorted_reads : bool, default=True
-        Read each batch's rows in increasing order (for an array on disk).
-    """
-
-    def __init__(self, array, transform, device, *, sorted_reads=True):
-        self.array = array
-        self.transform = transform
-        self.device = device
-        self.sorted_reads = sorted_reads
-
-    def __call__(self, index: torch.Tensor) -> torch.Tensor:
-        wanted = index.cpu().numpy()
-        if not self.sorted_reads:
-            return torch.from_numpy(self.transform(np.take(self.array, wanted, axis=0))).to(
-                self.device)
-        order = np.argsort(wanted, kind="stable")
-        block = self.transform(np.take(self.array, wanted[order], axis=0))
-        batch = np.empty_like(block)
-        batch[order] = block
-        return torch.from_numpy(batch).to(self.device)
-
 
 @dataclass
 class History:
@@ -110,7 +57,7 @@ def make_optimizer(module: nn.Module, learning_rate: float, alpha: float) -> tor
 
 
 class Trainer:
-    """Minibatch Adam over a tensor of rows or a rows source.
+    """Minibatch training with any torch optimizer, over a tensor of rows or a rows source.
 
     Parameters
     ----------

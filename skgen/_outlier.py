@@ -13,32 +13,8 @@ from sklearn.neighbors import NearestNeighbors
 
 from ._base import BaseTorchEstimator
 from ._compat import Interval, StrOptions
-from ._utils import torch_float_type
-from .nn._outlier import AutoencoderEnsemble
-
-#: Robust z-score of the anomaly score above which ``contamination="auto"`` flags a row
-#: (see :class:`AEOutlierDetector`).
-AUTO_THRESHOLD = 4.0
-# Floor of the per-feature error scale, in standardized units (variance 1).
-_FEATURE_SCALE_FLOOR = 1e-2
-#: ``feature_error_scale_``, ``code_mean_`` and ``code_scale_`` come from at most
-#: about this many training rows (evenly spaced), so that a large X costs no
-#: per-entry copy; ``offset_`` always comes from the scores of every row.
-_STATS_ROWS = 100_000
-#: The density part of the score: mean squared distance of a row's standardized code
-#: to its ``_N_NEIGHBORS`` nearest codes among at most ``_REFERENCE_ROWS`` training rows.
-_N_NEIGHBORS = 50
-_REFERENCE_ROWS = 10_000
-#: Working memory (MiB) of one batch's neighbour search, scikit-learn's ``working_memory``.
-_NEIGHBOR_MEMORY_MIB = 64
-
-
-def _errors_and_codes(module, x, n_units):
-    """Per-entry squared errors averaged over the members, and the leading ``n_units`` code
-    units of every member side by side."""
-    codes, errors = module.codes_and_squared_errors(x)
-    return errors.mean(dim=0), codes[..., :n_units].transpose(0, 1).flatten(1)
-
+from ._data import torch_float_type
+from .nn._ensemble import AutoencoderEnsemble
 
 #: ``n_components="auto"`` keeps the leading principal axes of the scaled X that
 #: explain this share of its variance.
@@ -85,6 +61,30 @@ def _auto_components(Z):
     return max(k, _scored_components(n_features))
 
 
+#: Robust z-score of the anomaly score above which ``contamination="auto"`` flags a row
+#: (see :class:`AEOutlierDetector`).
+AUTO_THRESHOLD = 4.0
+#: Floor of the per-feature error scale, in standardized units (variance 1).
+_FEATURE_SCALE_FLOOR = 1e-2
+#: ``feature_error_scale_``, ``code_mean_`` and ``code_scale_`` come from at most
+#: about this many training rows (evenly spaced), so that a large X costs no
+#: per-entry copy; ``offset_`` always comes from the scores of every row.
+_STATS_ROWS = 100_000
+#: The density part of the score: mean squared distance of a row's standardized code
+#: to its ``_N_NEIGHBORS`` nearest codes among at most ``_REFERENCE_ROWS`` training rows.
+_N_NEIGHBORS = 50
+_REFERENCE_ROWS = 10_000
+#: Working memory (MiB) of one batch's neighbour search, scikit-learn's ``working_memory``.
+_NEIGHBOR_MEMORY_MIB = 64
+
+
+def _errors_and_codes(module, x, n_units):
+    """Per-entry squared errors averaged over the members, and the leading ``n_units`` code
+    units of every member side by side."""
+    codes, errors = module.codes_and_squared_errors(x)
+    return errors.mean(dim=0), codes[..., :n_units].transpose(0, 1).flatten(1)
+
+
 class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     """Unsupervised anomaly detection with robust autoencoders.
 
@@ -114,9 +114,8 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         exceeds the median training score by more than ``AUTO_THRESHOLD = 4``
         robust standard deviations (1.4826 times the median absolute deviation
         of the training scores). The scores have a heavy right tail, so the
-        share flagged depends on the data: about 10% on a typical ADBench
-        set, from under 1% to over 30% (the ``AE auto %`` column of
-        ``benchmarks/results/outliers.md``).
+        share flagged depends on the data: the ``AE auto %`` column of
+        ``benchmarks/results/outliers.md`` gives it for each ADBench set.
     n_components : int or 'auto', default='auto'
         Bottleneck width of each autoencoder. 'auto' reads it from the
         spectrum of the scaled X (at most 2,000 evenly spaced rows): the
@@ -127,10 +126,11 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         512-column embedding up to 170 (``n_components_``).
     n_estimators : int, default=1
         Number of autoencoders, differently initialised, whose errors are
-        averaged and whose codes are concatenated. On the 26 ADBench tables
-        (3 seeds) 3 gave the same mean ROC-AUC as 1 (within 0.001 on each
-        half) for about 3.4 times the fit and score time, so the default is a
-        single autoencoder (see ``benchmarks/results/outliers_n_estimators_3.md``).
+        averaged and whose codes are concatenated. The default is a single
+        autoencoder: on the ADBench tables more members cost fit and score
+        time in proportion without raising the ROC-AUC (compare
+        ``benchmarks/results/outliers_n_estimators_3.md`` with
+        ``benchmarks/results/outliers.md``).
     trim_fraction : float in [0, 0.5), default=0.1
         Share of the worst-reconstructed rows of each batch left out of the
         loss (a trimmed mean), which keeps anomalies in the training data from
@@ -165,7 +165,10 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling and the validation split.
     verbose : int, default=0
-        Progress output, as in :class:`AutoencoderTransformer`.
+        Progress output while fitting. 0: none. 1 shows a progress bar when
+        tqdm is installed (``pip install skgen[progress]``) and the output is
+        a terminal or notebook, else a line per epoch; 2 a line per epoch
+        (with loss and time).
     device : str or torch.device, default='auto'
         Where to train and infer; the resolved device is ``device_``.
     scaling : {'auto', 'standard', 'global'} or None, default='auto'
@@ -174,8 +177,9 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         least half of the varying columns span exactly the same ``[min, max]``
         (pixels, sensor grids) and 'standard' (per-column) otherwise; the choice
         is in ``scaling_``. On image-like tables per-column scaling blows up
-        rare pixels: on the ADBench tables 'auto' raised optdigits from 0.452
-        to 0.648 ROC-AUC and pendigits from 0.886 to 0.918 (``docs/outliers.md``).
+        rare pixels: compare the optdigits and pendigits rows of
+        ``benchmarks/results/outliers_scaling_standard.md`` with
+        ``benchmarks/results/outliers.md`` (``docs/outliers.md``).
 
     Attributes
     ----------
@@ -211,7 +215,10 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     module_ : skgen.nn.AutoencoderEnsemble
         The trained torch module.
     mean_, scale_ : ndarray of shape (`n_features_in_`,)
-        The scaling of X: ``(X - mean_) / scale_``.
+        The scaling of X, ``(X - mean_) / scale_``: the column means (zeros
+        with ``scaling=None``) and, by ``scaling_``, the columns' standard
+        deviations ('standard'), one scale shared by all columns ('global') or
+        ones (None), as for :class:`AutoencoderTransformer`.
     scaling_ : {'standard', 'global'} or None
         The scaling used, ``scaling`` with 'auto' resolved.
     n_iter_, loss_curve_, validation_loss_curve_, best_loss_, device_ :
@@ -327,14 +334,6 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     def _initialize_module(self, module, X_train):
         module.init_pca(X_train)
 
-    # the neighbour search is not saved (skops would have to trust sklearn's KDTree): it is
-    # rebuilt from reference_codes_, which gives the same search
-    _derived_attributes = ("neighbors_",)
-
-    def _rebuild_derived(self):
-        self.neighbors_ = NearestNeighbors(n_neighbors=self.n_neighbors_).fit(
-            self.reference_codes_)
-
     def _loss(self, module, batch, generator):
         errors = module.squared_errors(batch).mean(dim=-1)  # (n_estimators, n_rows)
         n_rows = errors.shape[1]
@@ -344,19 +343,28 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         return errors.mean()
 
     def _on_fit_end(self, X):
+        """The detector's own fitting, after the autoencoders are trained: the statistics
+        that standardize the score, the neighbour search, each part's scale and the threshold."""
         self.n_scored_components_ = min(self.n_scored_components_, self.n_components_)
-        n_units = self.n_scored_components_
-        # per-column errors and codes of the training rows (every k-th row of a large X),
-        # from one pass of the ensemble
+        entry_errors, z, kept = self._fit_error_and_code_statistics(X)
+        self._fit_reference_codes(z[kept])
+        self._fit_part_scales(entry_errors, z)
+        self.offset_ = self._threshold(self._score(X))
+
+    def _fit_error_and_code_statistics(self, X):
+        """Set ``feature_error_scale_``, ``code_mean_`` and ``code_scale_`` from the training
+        rows (every k-th row of a large X) that the trimmed loss keeps.
+
+        Returns each row's per-entry squared errors, its standardized code, and the mask of
+        kept rows: as many as the loss keeps (all of fewer than ``1 / trim_fraction`` rows),
+        not the worst ones. A training row's standardized code is then bounded by sqrt(n).
+        """
         rows = X[::math.ceil(X.shape[0] / _STATS_ROWS)]
-        n_features = X.shape[1]
-        errors_and_codes = self._predict(rows, lambda m, x: torch.cat(
-            _errors_and_codes(m, x, n_units), dim=1))
+        n_features, n_units = X.shape[1], self.n_scored_components_
+        errors_and_codes = self._apply_in_batches(rows, lambda m, x: torch.cat(
+            _errors_and_codes(m, x, n_units), dim=1))  # one pass of the ensemble
         errors_and_codes = errors_and_codes.astype(np.float64, copy=False)
         entry_errors, codes = errors_and_codes[:, :n_features], errors_and_codes[:, n_features:]
-        # the statistics come from the rows the trimmed loss keeps, as many as it keeps
-        # (all of fewer than 1 / trim_fraction rows), not the worst ones; from the
-        # rows themselves, a training row's standardized code is bounded by sqrt(n)
         row_errors = entry_errors.mean(axis=1)
         n_kept = len(row_errors) - int(self.trim_fraction * len(row_errors))
         kept = np.zeros(len(row_errors), dtype=bool)
@@ -365,15 +373,26 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
                                                _FEATURE_SCALE_FLOOR)
         self.code_mean_ = codes[kept].mean(axis=0)
         self.code_scale_ = np.maximum(codes[kept].std(axis=0), 1e-6)
-        z = (codes - self.code_mean_) / self.code_scale_
-        # the codes of (at most _REFERENCE_ROWS evenly spaced) kept rows, for the density part
-        reference = z[kept]
-        self.reference_codes_ = reference[::math.ceil(len(reference) / _REFERENCE_ROWS)]
-        n_reference = len(self.reference_codes_)
-        self.n_neighbors_ = max(1, min(_N_NEIGHBORS, n_reference - 1))
+        return entry_errors, (codes - self.code_mean_) / self.code_scale_, kept
+
+    def _fit_reference_codes(self, kept_codes):
+        """The density part's ``reference_codes_`` (at most ``_REFERENCE_ROWS`` evenly spaced
+        standardized codes of kept rows), ``n_neighbors_`` and the neighbour search."""
+        self.reference_codes_ = kept_codes[::math.ceil(len(kept_codes) / _REFERENCE_ROWS)]
+        self.n_neighbors_ = max(1, min(_N_NEIGHBORS, len(self.reference_codes_) - 1))
         self._rebuild_derived()
-        # each part of the score is divided by its median over the training rows; the
-        # density part's median comes from the reference rows, each leaving itself out
+
+    # the neighbour search is not saved (skops would have to trust sklearn's KDTree): it is
+    # rebuilt from reference_codes_, which gives the same search
+    _derived_attributes = ("neighbors_",)
+
+    def _rebuild_derived(self):
+        self.neighbors_ = NearestNeighbors(n_neighbors=self.n_neighbors_).fit(
+            self.reference_codes_)
+
+    def _fit_part_scales(self, entry_errors, z):
+        """Each part of the score is divided by its median over the training rows; the
+        density part's median comes from the reference rows, each leaving itself out."""
         reconstruction = np.mean(entry_errors / self.feature_error_scale_, axis=1)
         # a typical row is not taken to be reconstructed more than ten times better than
         # the noise floor of the column errors: from as few rows as code units + 1 it is
@@ -382,19 +401,19 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         self.reconstruction_scale_ = max(float(np.median(reconstruction)), 0.1 * noise)
         self.latent_scale_ = max(float(np.median(np.mean(z**2, axis=1))), 1e-12)
         self.density_scale_ = 1.0
-        if n_reference > 1:
+        if len(self.reference_codes_) > 1:
             distances, _ = self.neighbors_.kneighbors(
                 self.reference_codes_, n_neighbors=self.n_neighbors_ + 1)
             density = np.mean(distances[:, 1:] ** 2, axis=1)
             self.density_scale_ = max(float(np.median(density)), 1e-12)
-        scores = self._score(X)
+
+    def _threshold(self, scores):
+        """``offset_`` from the training ``scores`` for ``contamination``."""
         if self.contamination == "auto":  # median anomaly score + AUTO_THRESHOLD robust SDs
             median = np.median(scores)
-            deviations = np.abs(scores - median)
-            spread = 1.4826 * np.median(deviations, overwrite_input=True)
-            self.offset_ = float(median - AUTO_THRESHOLD * spread)
-        else:
-            self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
+            spread = 1.4826 * np.median(np.abs(scores - median), overwrite_input=True)
+            return float(median - AUTO_THRESHOLD * spread)
+        return float(np.percentile(scores, 100.0 * self.contamination))
 
     # ---------------------------------------------------------------- public API
 
@@ -421,6 +440,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to score, with the columns of the training data.
 
         Returns
         -------
@@ -428,6 +448,39 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         """
         X = self._validate_for_inference(X)
         return self._score(X)
+
+    def score_parts(self, X):
+        """The three parts of each row's anomaly score, each divided by its scale.
+
+        The columns are the reconstruction, latent and density parts defined
+        in :meth:`score_samples`, which is minus their mean (up to rounding).
+        A large part says which count flags a row: badly reconstructed, far
+        from the centre of the training codes, or far from its nearest
+        training codes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows whose parts to compute, with the columns of the training data.
+
+        Returns
+        -------
+        parts : ndarray of shape (n_samples, 3)
+            Reconstruction, latent and density, in that order; about 1 for a
+            typical training row.
+        """
+        X = self._validate_for_inference(X)
+        return self._score_in_batches(X, self._parts_function(torch_float_type(X)))
+
+    def _score(self, X):
+        """:meth:`score_samples` of validated rows: minus the mean of their score parts,
+        reduced batch by batch so that a long X costs one number per row."""
+        parts = self._parts_function(torch_float_type(X))
+        return self._score_in_batches(X, lambda m, x: -parts(m, x).mean(dim=1))
+
+    def _score_in_batches(self, X, fn):
+        with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):
+            return self._apply_in_batches(X, fn).astype(np.float64, copy=False)
 
     def _parts_function(self, dtype):
         """``fn(module, x)`` giving a batch's score parts as columns (see :meth:`score_samples`)."""
@@ -450,27 +503,13 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
 
         return parts
 
-    def _score_parts(self, X, *, combine=False):
-        """The parts of the anomaly score of validated rows, as columns of one array.
-
-        Reconstruction, latent and density, each divided by its scale. With
-        ``combine`` the score itself, minus their mean, reduced batch by batch
-        so that a long X costs one number per row.
-        """
-        parts = self._parts_function(torch_float_type(X))
-        fn = (lambda m, x: -parts(m, x).mean(dim=1)) if combine else parts
-        with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):
-            return self._predict(X, fn).astype(np.float64, copy=False)
-
-    def _score(self, X):
-        return self._score_parts(X, combine=True)
-
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers, non-negative for inliers.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to score, with the columns of the training data.
 
         Returns
         -------
@@ -484,6 +523,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to label, with the columns of the training data.
 
         Returns
         -------

@@ -14,54 +14,14 @@ from sklearn.mixture import GaussianMixture
 
 from ._base import BaseTorchEstimator
 from ._compat import Interval, StrOptions, check_is_fitted
-from ._utils import draw_seed, torch_float_type
+from ._data import logistic_map, logit_log_jacobian, logit_map, torch_float_type
+from ._utils import draw_seed
 from .nn import VAE, init_ppca
 from .nn._vae import _linear_and_last, gaussian_mixture_log_prob
 
 #: The Gaussian decoder's variance floor, as a share of each column's variance
 #: in the model's units (plus an absolute 1e-6 for constant columns).
 _VARIANCE_FLOOR = 1e-3
-
-
-#: Squeeze of the logit map used with ``bounds`` (as in RealNVP): ``[low, high]`` goes to
-#: ``[logit(a), logit(1 - a)]``, so values at the bounds keep a finite density.
-_LOGIT_SQUEEZE = 0.05
-
-
-def _to_unit(X, bounds):
-    """``u = a + (1 - 2a) (X - low) / (high - low)``: [low, high] into [a, 1 - a]."""
-    low, high = bounds
-    return _LOGIT_SQUEEZE + (1 - 2 * _LOGIT_SQUEEZE) * (X - low) / (high - low)
-
-
-def _logit_map(X, bounds, *, with_log_jacobian=False):
-    """``logit(u)`` of X, and with ``with_log_jacobian`` the log-Jacobian of each row.
-
-    The support is the open interval where ``0 < u < 1``; values beyond it are
-    clipped just inside, so the mapped rows stay finite, and their rows get a
-    log-Jacobian of ``-inf``.
-    """
-    u = _to_unit(np.asarray(X, dtype=np.float64), bounds)
-    outside = np.any((u <= 0) | (u >= 1), axis=1) if with_log_jacobian else None
-    tiny = np.finfo(np.float64).eps
-    u = np.clip(u, tiny, 1 - tiny)
-    log_u, log_1mu = np.log(u), np.log1p(-u)
-    Y = (log_u - log_1mu).astype(X.dtype, copy=False)
-    if not with_log_jacobian:
-        return Y
-    low, high = bounds
-    log_jacobian = np.sum(np.log((1 - 2 * _LOGIT_SQUEEZE) / (high - low)) - log_u - log_1mu,
-                          axis=1)
-    log_jacobian[outside] = -np.inf
-    return Y, log_jacobian
-
-
-def _logistic_map(Y, bounds):
-    """Inverse of :func:`_logit_map`: rows back in the units of X."""
-    low, high = bounds
-    u = 1.0 / (1.0 + np.exp(-np.asarray(Y, dtype=np.float64)))
-    X = low + (high - low) * (u - _LOGIT_SQUEEZE) / (1 - 2 * _LOGIT_SQUEEZE)
-    return X.astype(Y.dtype, copy=False)
 
 
 #: ``prior='mixture'`` is fitted on at most this many codes, and draws at most
@@ -117,7 +77,7 @@ def _check_sample_random_state(random_state):
                      f"numpy.random.Generator, got {random_state!r}.")
 
 
-def _importance_eps(seed, n_samples, n_components):
+def _importance_draws(seed, n_samples, n_components):
     """Antithetic standard normal draws ``eps, -eps, ...``; the first rows never change with n."""
     half = np.random.RandomState(seed).standard_normal(((n_samples + 1) // 2, n_components))
     return np.stack([half, -half], axis=1).reshape(-1, n_components)[:n_samples]
@@ -211,8 +171,11 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         Number of importance samples ``K`` of the bound in :meth:`score_samples`.
         Larger is tighter and slower (cost grows linearly).
     kl_warmup_epochs : int, default=0
-        KL annealing: ``beta`` rises linearly from 0 at the first epoch to its
-        value at epoch ``kl_warmup_epochs`` (0: no warm-up). The validation
+        KL annealing: epoch ``e`` (counted from 1, as in ``loss_curve_`` and
+        :class:`~skgen.plotting.LossCurveDisplay`) trains with
+        ``beta * min(1, (e - 1) / kl_warmup_epochs)``, so ``beta`` rises
+        linearly from 0 at the first epoch to its full value at epoch
+        ``kl_warmup_epochs + 1`` (0: no warm-up). The validation
         loss used by early stopping always uses the full ``beta``.
     hidden_layer_sizes : tuple of int, default=(256, 128)
         Widths of the encoder's hidden layers, outermost first; the decoder
@@ -246,7 +209,10 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         noise and the importance samples of :meth:`score_samples`. An int gives
         bit-identical results on the CPU; global generators are never advanced.
     verbose : int, default=0
-        1 shows a progress bar (a line per epoch off a terminal), 2 a line per epoch.
+        Progress output while fitting. 0: none. 1 shows a progress bar when
+        tqdm is installed (``pip install skgen[progress]``) and the output is
+        a terminal or notebook, else a line per epoch; 2 a line per epoch
+        (with loss and time).
     device : str or torch.device, default='auto'
         Where to train and infer; 'auto' uses CUDA when available.
     scaling : {'auto', 'standard', 'global'} or None, default='auto'
@@ -270,19 +236,26 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         draws from and :meth:`score_samples` uses as ``p(z)``; None with
         ``prior='normal'``. After ``partial_fit`` it is refitted on the codes
         of that call's rows.
-    eps_ : ndarray of shape (n_importance_samples, n_components)
+    importance_draws_ : ndarray of shape (n_importance_samples, n_components)
         Standard normal draws, fixed at fit time from ``random_state`` and
         shared by all rows, used by :meth:`score_samples` (antithetic pairs
         ``eps, -eps``). If ``n_importance_samples`` is changed after fitting,
-        the draws are extended (or cut) from the same seed.
+        the draws are extended (or cut) from the same seed. (Named ``eps_``
+        before; models saved with that name still load.)
     bounds_ : ndarray of shape (2, `n_features_in_`) or None
         ``bounds`` as per-feature ``low`` and ``high`` rows (None without bounds).
     mean_ : ndarray of shape (`n_features_in_`,)
-        Per-column offset used to scale X (after the logit map of ``bounds``).
+        Per-column mean subtracted from X, after the logit map of ``bounds``
+        (zeros with ``scaling=None`` and with the Bernoulli likelihood).
     scaling_ : {'standard', 'global'} or None
         The scaling used, ``scaling`` with 'auto' resolved.
     scale_ : ndarray of shape (`n_features_in_`,)
-        Per-column scale used to scale X.
+        Divisor of each column in ``(X - mean_) / scale_``: its standard
+        deviation with ``scaling_='standard'``; one value shared by all
+        columns with 'global' (the root mean square of the varying columns'
+        standard deviations); ones with None and with the Bernoulli
+        likelihood. Under 'standard' a constant column gets that shared
+        value, so that outputs on ``X * c`` are ``c`` times those on X.
     n_iter_ : int
         Number of epochs run.
     loss_curve_ : list of float
@@ -392,10 +365,13 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
+    # ``eps_`` and ``_eps_seed`` in models saved before they were renamed
+    _renamed_attributes = {"eps_": "importance_draws_", "_eps_seed": "_importance_seed"}
+
     # ------------------------------------------------------------------ hooks
 
-    def _validate_X(self, X, *, reset, with_log_jacobian=False):
-        """Validate X; with ``bounds``, return it logit-mapped (and its log-Jacobian)."""
+    def _validate_X(self, X, *, reset):
+        """Validate X; ``reset`` also checks ``bounds`` against it and sets ``bounds_``."""
         X = super()._validate_X(X, reset=reset)
         if self.likelihood == "bernoulli" and X.size and (X.min() < 0 or X.max() > 1):
             raise ValueError(
@@ -405,9 +381,11 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
             )
         if reset:
             self.bounds_ = self._check_bounds(X)
-        if self.bounds_ is None:
-            return (X, np.zeros(X.shape[0])) if with_log_jacobian else X
-        return _logit_map(X, self.bounds_, with_log_jacobian=with_log_jacobian)
+        return X
+
+    def _model_rows(self, X):
+        """With ``bounds``, the logit map of the validated X: the rows the model sees."""
+        return X if self.bounds_ is None else logit_map(X, self.bounds_)
 
     def _check_bounds(self, X):
         """``bounds`` as a (2, n_features) array; the training rows must lie inside."""
@@ -425,7 +403,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
                 f"n_features={X.shape[1]}, got {self.bounds!r}."
             ) from None
         if not (np.all(np.isfinite(low)) and np.all(np.isfinite(high)) and np.all(low < high)):
-            raise ValueError(f"bounds needs finite low < high for every feature, got {self.bounds!r}.")
+            raise ValueError(
+                f"bounds needs finite low < high for every feature, got {self.bounds!r}.")
         bad = np.flatnonzero((X.min(axis=0) < low) | (X.max(axis=0) > high))
         if bad.size:
             j = bad[0]
@@ -487,9 +466,10 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
 
     def _on_fit_end(self, X):
         self._n_features_out = self.n_components
-        if not hasattr(self, "eps_"):  # drawn once per model, kept by partial_fit/warm_start
-            self._eps_seed = int(self._rng.randint(np.iinfo(np.int32).max))
-            self.eps_ = _importance_eps(self._eps_seed, self.n_importance_samples,
+        if not hasattr(self, "importance_draws_"):  # drawn once, kept by partial_fit/warm_start
+            self._importance_seed = int(self._rng.randint(np.iinfo(np.int32).max))
+            self.importance_draws_ = _importance_draws(self._importance_seed,
+                                                       self.n_importance_samples,
                                         self.n_components)
         self.prior_ = self._fit_prior(X) if self.prior == "mixture" else None
 
@@ -505,7 +485,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
             mu, log_var = m.encode(x)
             return torch.cat([mu, log_var], dim=1)
 
-        mu, log_var = np.split(self._predict(X, posterior).astype(np.float64), 2, axis=1)
+        mu, log_var = np.split(self._apply_in_batches(X, posterior).astype(np.float64), 2, axis=1)
         eps = rng.standard_normal((n_draws, *mu.shape))
         codes = (mu + np.exp(0.5 * log_var) * eps).reshape(-1, self.n_components)
         return fit_code_mixture(codes, seed)
@@ -534,9 +514,10 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         return gmm.means_[component] + np.einsum("nij,nj->ni", cov_chol[component], noise)
 
     def _importance_samples(self):
-        if self.eps_.shape[0] == self.n_importance_samples:
-            return self.eps_
-        return _importance_eps(self._eps_seed, self.n_importance_samples, self.n_components)
+        if self.importance_draws_.shape[0] == self.n_importance_samples:
+            return self.importance_draws_
+        return _importance_draws(self._importance_seed, self.n_importance_samples,
+                                 self.n_components)
 
     # ---------------------------------------------------------------- public API
 
@@ -546,14 +527,15 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to encode, with the columns of the training data.
 
         Returns
         -------
         Z : ndarray of shape (n_samples, n_components)
             In X's floating dtype.
         """
-        X = self._validate_for_inference(X)
-        return self._predict(X, lambda m, x: m.encode(x)[0])
+        X = self._model_rows(self._validate_for_inference(X))
+        return self._apply_in_batches(X, lambda m, x: m.encode(x)[0])
 
     def inverse_transform(self, X):
         """Decoder means of latent codes, in the units of the training data.
@@ -571,9 +553,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         X_original : ndarray of shape (n_samples, `n_features_in_`)
         """
         Z = self._validate_codes(X, self.n_components)
-        X_mean = self._predict(Z, lambda m, z: m.mean(m.decode(z)), standardize=False,
+        X_mean = self._apply_in_batches(Z, lambda m, z: m.mean(m.decode(z)), standardize=False,
                                unstandardize=True)
-        return X_mean if self.bounds_ is None else _logistic_map(X_mean, self.bounds_)
+        return X_mean if self.bounds_ is None else logistic_map(X_mean, self.bounds_)
 
     def sample(self, n_samples=1, random_state=None):
         """Draw rows from the model: ``z ~ p(z)``, then ``x ~ p(x|z)``.
@@ -589,6 +571,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         Parameters
         ----------
         n_samples : int, default=1
+            Number of rows to draw.
         random_state : int, RandomState instance, Generator instance or None, default=None
             An int gives the same rows on every call; a RandomState or a
             Generator is advanced by one draw (a seed). None draws fresh
@@ -607,7 +590,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
             return self.inverse_transform(z)
         n_features = self.n_features_in_
         if self.likelihood == "bernoulli":
-            p = self._predict(z, lambda m, c: m.mean(m.decode(c)), standardize=False)
+            p = self._apply_in_batches(z, lambda m, c: m.mean(m.decode(c)), standardize=False)
             return (rng.uniform(size=(n_samples, n_features)) < p).astype(np.float64)
 
         def mean_and_std(m, c):
@@ -615,10 +598,10 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
             std = torch.exp(0.5 * m.decoder_log_var(out)).expand(c.shape[0], n_features)
             return torch.cat([m.mean(out), std], dim=1)
 
-        mean, std = np.split(self._predict(z, mean_and_std, standardize=False), 2, axis=1)
+        mean, std = np.split(self._apply_in_batches(z, mean_and_std, standardize=False), 2, axis=1)
         noise = rng.standard_normal((n_samples, n_features))
         X = (mean + std * noise) * self.scale_ + self.mean_
-        return X if self.bounds_ is None else _logistic_map(X, self.bounds_)
+        return X if self.bounds_ is None else logistic_map(X, self.bounds_)
 
     def score_samples(self, X):
         """Per-row estimate of ``log p(x)`` in nats, in the units of X.
@@ -626,27 +609,31 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         An importance-weighted (IWAE) lower bound with ``n_importance_samples``
         samples, of the model :meth:`sample` draws from (its prior is
         ``prior_`` with ``prior='mixture'``); the samples are fixed at fit time
-        (``eps_``) and shared by all rows, so a row's score never depends on its batch. With the Gaussian
-        likelihood the internal scaling is undone by its log-Jacobian,
-        ``-sum(log(scale_))`` (plus that of the logit map of ``bounds``), so
-        scores compare with those of PCA or GaussianMixture fitted on the same
-        X. With ``bounds``, rows outside the model's support score ``-inf``.
+        (``importance_draws_``) and shared by all rows, so a row's score never
+        depends on its batch. With the Gaussian likelihood the internal scaling
+        is undone by its log-Jacobian, ``-sum(log(scale_))`` (plus that of the
+        logit map of ``bounds``), so scores compare with those of PCA or
+        GaussianMixture fitted on the same X. With ``bounds``, rows outside the model's support score ``-inf``.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to score, with the columns of the training data.
 
         Returns
         -------
         log_likelihood : ndarray of shape (n_samples,)
         """
-        check_is_fitted(self)
-        X, log_jacobian = self._validate_X(X, reset=False, with_log_jacobian=True)
+        X = self._validate_for_inference(X)
+        log_jacobian = (np.zeros(X.shape[0]) if self.bounds_ is None
+                        else logit_log_jacobian(X, self.bounds_))
+        X = self._model_rows(X)
         eps = torch.as_tensor(self._importance_samples(), dtype=torch_float_type(X),
                               device=self.device_)
         log_prior = self._log_prior()
-        scores = self._predict(X, lambda m, x: m.iwae_log_likelihood(x, eps, log_prior=log_prior),
-                               batch_size=1024).astype(np.float64, copy=False)
+        scores = self._apply_in_batches(
+            X, lambda m, x: m.iwae_log_likelihood(x, eps, log_prior=log_prior),
+            batch_size=1024).astype(np.float64, copy=False)
         return scores - np.sum(np.log(self.scale_)) + log_jacobian
 
     def score(self, X, y=None):
@@ -655,7 +642,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to score, with the columns of the training data.
         y : Ignored
+            Not used, present for API consistency.
 
         Returns
         -------

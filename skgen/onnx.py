@@ -50,9 +50,10 @@ import torch
 
 from ._autoencoder import AutoencoderTransformer
 from ._compat import check_is_fitted
+from ._data import LOGIT_SQUEEZE
 from ._denoising import DenoisingAutoencoder
 from ._outlier import AEOutlierDetector, _errors_and_codes
-from ._vae import _LOGIT_SQUEEZE, VAETransformer
+from ._vae import VAETransformer
 
 _EXTRA = ("skgen.onnx needs onnx, onnxruntime, skl2onnx and onnxscript (the PyTorch "
           "exporter's dependency). Install them with: pip install skgen[onnx]")
@@ -287,7 +288,8 @@ def _latent_shape(operator):
                     "inverse_transform and feed it standard normal codes instead.")
         if options["score_samples"]:
             _refuse(est, "score_samples", "it is an importance-sampled bound on the "
-                    "log-likelihood, averaged over the random draws eps_ through the decoder.")
+                    "log-likelihood, averaged over the fixed random draws importance_draws_ "
+                    "through the decoder.")
     if _options(operator, inverse_transform=False)["inverse_transform"]:
         _check_width(operator, est.n_components, "latent codes, for inverse_transform")
         _set_output(operator, 0, est.n_features_in_)
@@ -318,8 +320,8 @@ def _logit_map(graph, x):
     low, high = graph.estimator.bounds_
     f64 = np.float64
     shifted = graph.op("Sub", graph.to_float64(x), graph.const(low, "low", f64))
-    u = graph.op("Add", graph.const(_LOGIT_SQUEEZE, "squeeze", f64), graph.op(
-        "Div", graph.op("Mul", graph.const(1 - 2 * _LOGIT_SQUEEZE, "gain", f64), shifted),
+    u = graph.op("Add", graph.const(LOGIT_SQUEEZE, "squeeze", f64), graph.op(
+        "Div", graph.op("Mul", graph.const(1 - 2 * LOGIT_SQUEEZE, "gain", f64), shifted),
         graph.const(high - low, "width", f64)))
     tiny = np.finfo(f64).eps
     u = graph.op("Clip", u, graph.const(tiny, "tiny", f64), graph.const(1 - tiny, "top", f64))
@@ -332,10 +334,10 @@ def _logistic_map(graph, y, out):
     low, high = graph.estimator.bounds_
     f64 = np.float64
     u = graph.op("Sigmoid", graph.to_float64(y))
-    centred = graph.op("Sub", u, graph.const(_LOGIT_SQUEEZE, "squeeze", f64))
+    centred = graph.op("Sub", u, graph.const(LOGIT_SQUEEZE, "squeeze", f64))
     rows = graph.op("Add", graph.const(low, "low", f64), graph.op(
         "Div", graph.op("Mul", graph.const(high - low, "width", f64), centred),
-        graph.const(1 - 2 * _LOGIT_SQUEEZE, "gain", f64)))
+        graph.const(1 - 2 * LOGIT_SQUEEZE, "gain", f64)))
     return graph.from_float64(rows, out=out)
 
 

@@ -5,7 +5,8 @@ import pytest
 import torch
 from torch import nn
 
-from skgen._engine import History, StreamedRows, Trainer, make_optimizer
+from skgen._data import StreamedRows
+from skgen._engine import History, Trainer, make_optimizer
 from skgen.exceptions import DivergenceError
 
 

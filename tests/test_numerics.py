@@ -15,7 +15,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skgen import AEOutlierDetector, AutoencoderTransformer, DenoisingAutoencoder, VAETransformer
-from skgen._utils import column_stats
+from skgen._data import column_stats
 
 from .conftest import ESTIMATORS, make_fast
 

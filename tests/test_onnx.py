@@ -74,7 +74,7 @@ def _adbench(name, n_rows=2000):
     path = ADBENCH / f"{name}.npz"
     if not path.exists():
         pytest.skip(f"the ADBench table {path} is not on this machine")
-    with np.load(path, allow_pickle=True) as data:
+    with np.load(path) as data:
         X = np.asarray(data["X"], dtype=np.float32)
     return X[np.random.RandomState(0).permutation(len(X))[:n_rows]]
 

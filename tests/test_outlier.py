@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
@@ -206,3 +207,25 @@ def test_tiny_training_sets_score_their_own_rows_as_typical(n_samples):
     scores = det.score_samples(X)
     assert np.all(np.isfinite(scores))
     assert scores.min() > -100
+
+
+def test_the_convergence_warning_names_the_epochs_that_max_iter_auto_ran():
+    X = np.random.RandomState(0).normal(size=(60, 4))
+    det = AEOutlierDetector(early_stopping=False, n_iter_no_change=1000, random_state=0)
+    with pytest.warns(ConvergenceWarning) as record:
+        det.fit(X)
+    message = str(record[0].message)
+    assert f"not converged after {det.n_iter_} epochs" in message
+    assert "max_iter='auto'" in message
+
+
+def test_score_parts_are_the_three_counts_that_score_samples_averages():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 3)) @ rng.normal(size=(3, 8)) + 0.1 * rng.normal(size=(300, 8))
+    det = AEOutlierDetector(max_iter=20, random_state=0).fit(X)
+    parts = det.score_parts(X)
+    assert parts.shape == (300, 3) and parts.dtype == np.float64 and np.all(parts >= 0)
+    np.testing.assert_allclose(-parts.mean(axis=1), det.score_samples(X), rtol=1e-6)
+    assert np.all((0.5 < np.median(parts, axis=0)) & (np.median(parts, axis=0) < 2))  # scaled
+    off_manifold = X[:5] + 10 * rng.normal(size=(5, 8))  # leaves the 3-dimensional subspace
+    assert np.all(det.score_parts(off_manifold)[:, 0] > np.quantile(parts[:, 0], 0.99))

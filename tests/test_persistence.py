@@ -4,6 +4,7 @@ The skops tests skip without the ``skgen[persist]`` extra (skops is in the
 ``tests`` extra too).
 """
 
+import io
 import json
 import pickle
 import warnings
@@ -95,17 +96,20 @@ def test_skops_round_trip_of_an_unfitted_estimator(cls):
     assert not hasattr(loaded, "module_")
 
 
-def _forged_pickle(est, version):
+def _forged_pickle(est, version=skgen.__version__, edit=None):
     """A pickle of ``est`` that says it was written by skgen ``version``.
 
     Built from the estimator's own ``__reduce_ex__``, with the version in its
-    state replaced: what an older or newer skgen would have written. (Protocol
-    1's reduction names ``copyreg._reconstructor``, which another object may
-    return; protocol 2's ``__newobj__`` must come from the class itself.)
+    state replaced and ``edit(state)`` applied: what an older or newer skgen
+    would have written. (Protocol 1's reduction names
+    ``copyreg._reconstructor``, which another object may return; protocol 2's
+    ``__newobj__`` must come from the class itself.)
     """
     reconstruct, args, state = est.__reduce_ex__(1)[:3]
     assert state["_skgen_version"] == skgen.__version__
     state = {**state, "_skgen_version": version}
+    if edit is not None:
+        edit(state)
 
     class Forged:
         def __reduce__(self):
@@ -128,6 +132,59 @@ def test_loading_a_pickle_from_another_version_warns(cls):
         warnings.simplefilter("error", InconsistentVersionWarning)
         pickle.loads(pickle.dumps(est))  # the same version is silent
         pickle.loads(_forged_pickle(make_fast(cls), skgen.__version__))
+
+
+#: Saved attributes renamed since: the old name of each, as states saved before hold them.
+OLD_NAMES = {"importance_draws_": "eps_", "_importance_seed": "_eps_seed"}
+
+
+def _with_old_names(state):
+    """``state`` as skgen wrote it before the renames: one ``_module_builder`` pair, ``eps_``."""
+    state["_module_builder"] = (state.pop("_module_class"), state.pop("_module_kwargs"))
+    for new, old in OLD_NAMES.items():
+        if new in state:
+            state[old] = state.pop(new)
+
+
+@per_estimator
+def test_a_model_saved_before_the_renames_loads(cls):
+    X = _frame()
+    est = make_fast(cls, random_state=0).fit(X)
+    loaded = pickle.loads(_forged_pickle(est, edit=_with_old_names))
+    assert not {"_module_builder", *OLD_NAMES.values()} & set(vars(loaded))
+    assert loaded._module_class is est._module_class
+    assert loaded._module_kwargs == est._module_kwargs
+    if hasattr(est, "importance_draws_"):
+        assert_array_equal(loaded.importance_draws_, est.importance_draws_)
+    _assert_same_outputs(est, loaded, X)
+    est.partial_fit(X)  # and it trains on the same way
+    loaded.partial_fit(X)
+    assert loaded.loss_curve_ == est.loss_curve_
+    _assert_same_outputs(est, loaded, X)
+
+
+def test_a_skops_file_saved_before_the_renames_loads(monkeypatch):
+    """skops saves what ``__getstate__`` returns: made to return the old names, it writes
+    the file an older skgen wrote, which loads trusting the estimator class alone."""
+    sio = pytest.importorskip("skops.io", reason=SKOPS_REASON)
+    X = _frame()
+    cls = skgen.VAETransformer  # the one estimator with renamed public attributes
+    est = make_fast(cls, random_state=0).fit(X)
+    current = cls.__getstate__
+
+    def old_getstate(self):
+        state = current(self)
+        _with_old_names(state)
+        return state
+
+    monkeypatch.setattr(cls, "__getstate__", old_getstate)
+    saved = sio.dumps(est)
+    monkeypatch.undo()
+    assert "eps_" in json.dumps(json.loads(zipfile.ZipFile(io.BytesIO(saved)).read("schema.json")))
+    loaded = sio.loads(saved, trusted=trusted_types())
+    assert not hasattr(loaded, "eps_") and not hasattr(loaded, "_module_builder")
+    assert_array_equal(loaded.importance_draws_, est.importance_draws_)
+    _assert_same_outputs(est, loaded, X)
 
 
 def test_loading_a_skops_file_from_another_version_warns(tmp_path):

@@ -18,8 +18,8 @@ from sklearn.decomposition import PCA
 from sklearn.model_selection import GridSearchCV
 
 import skgen._base
+import skgen._data
 import skgen._outlier
-import skgen._utils
 import skgen._vae
 from skgen import AutoencoderTransformer
 
@@ -84,12 +84,12 @@ def test_streamed_fit_trains_exactly_as_on_a_standardized_copy(cls, source, tmp_
             "memmap": _memmap(tmp_path / "X.f32", X)}[source]
     params = {"random_state": 0, "max_iter": 3, "batch_size": 32}
     with monkeypatch.context() as m:
-        m.setattr(skgen._base, "_STREAM_ON_CPU", False)
-        m.setattr(skgen._base, "_STREAM_MIN_BYTES", X.nbytes * 2)
+        m.setattr(skgen._data, "_STREAM_ON_CPU", False)
+        m.setattr(skgen._data, "_STREAM_MIN_BYTES", X.nbytes * 2)
         copied = make_fast(cls, **params).fit(data)
         copied.partial_fit(data)
     with monkeypatch.context() as m:
-        m.setattr(skgen._base, "standardize_to_tensor", _no_copy)
+        m.setattr(skgen._data, "standardize_to_tensor", _no_copy)
         streamed = make_fast(cls, **params).fit(data)
         streamed.partial_fit(data)
     _assert_same_model(copied, streamed, data)
@@ -99,14 +99,14 @@ def test_streamed_fit_trains_exactly_as_on_a_standardized_copy(cls, source, tmp_
 def test_off_the_cpu_only_a_large_memmap_is_streamed(cls, tmp_path, monkeypatch):
     """The rule for other devices, tried on the CPU with ``_STREAM_ON_CPU`` off."""
     mm = _memmap(tmp_path / "X.f32", _table())
-    monkeypatch.setattr(skgen._base, "_STREAM_ON_CPU", False)
+    monkeypatch.setattr(skgen._data, "_STREAM_ON_CPU", False)
     calls = []
-    original = skgen._base.standardize_to_tensor
-    monkeypatch.setattr(skgen._base, "standardize_to_tensor",
+    original = skgen._data.standardize_to_tensor
+    monkeypatch.setattr(skgen._data, "standardize_to_tensor",
                         lambda *a, **k: calls.append(1) or original(*a, **k))
     for limit, copies in [(mm.nbytes, [1]), (mm.nbytes - 1, [])]:
         calls.clear()
-        monkeypatch.setattr(skgen._base, "_STREAM_MIN_BYTES", limit)
+        monkeypatch.setattr(skgen._data, "_STREAM_MIN_BYTES", limit)
         make_fast(cls, random_state=0, max_iter=1).fit(mm)
         assert calls == copies
     calls.clear()
@@ -124,7 +124,7 @@ def test_fit_copies_nothing_proportional_to_X(cls, tmp_path, monkeypatch):
     shrunk so that the fixed-size buffers do not hide a copy of X (a copy
     would add at least 1x, or 0.5x for the float32 copy of a float64 X).
     """
-    monkeypatch.setattr(skgen._utils, "_CHUNK_BYTES", 250 * 100 * 8)
+    monkeypatch.setattr(skgen._data, "_CHUNK_BYTES", 250 * 100 * 8)
     monkeypatch.setattr(skgen._base, "_INIT_ROWS", 250)
     monkeypatch.setattr(skgen._outlier, "_STATS_ROWS", 250)
     monkeypatch.setattr(skgen._outlier, "_SPECTRUM_ROWS", 250)  # the rows of the code size rule
@@ -133,7 +133,7 @@ def test_fit_copies_nothing_proportional_to_X(cls, tmp_path, monkeypatch):
     monkeypatch.setattr(skgen._base, "_INFERENCE_BATCH", 250)
     X = _table(n_samples=10_000, n_features=100)
     mm = _memmap(tmp_path / "X.f32", X)
-    monkeypatch.setattr(skgen._base, "_STREAM_MIN_BYTES", mm.nbytes - 1)
+    monkeypatch.setattr(skgen._data, "_STREAM_MIN_BYTES", mm.nbytes - 1)
     params = {"random_state": 0, "max_iter": 1, "batch_size": 250, "early_stopping": False}
     if "n_estimators" in cls().get_params():
         params["n_estimators"] = 1  # one autoencoder of the ensemble shows the same memory

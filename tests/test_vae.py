@@ -94,17 +94,18 @@ def test_bound_tightens_with_more_importance_samples(curve):
 
 def test_score_uses_the_importance_samples_fixed_at_fit(curve):
     vae = _vae(n_components=1, n_importance_samples=20).fit(curve)
-    assert vae.eps_.shape == (20, 1)
-    np.testing.assert_array_equal(vae.eps_[1::2], -vae.eps_[::2])  # antithetic pairs
-    eps = vae.eps_.copy()
+    assert vae.importance_draws_.shape == (20, 1)
+    draws = vae.importance_draws_
+    np.testing.assert_array_equal(draws[1::2], -draws[::2])  # antithetic pairs
+    eps = vae.importance_draws_.copy()
     first = vae.score_samples(curve)
     np.testing.assert_array_equal(vae.score_samples(curve), first)
     vae.partial_fit(curve)
-    np.testing.assert_array_equal(vae.eps_, eps)  # continuing keeps them
+    np.testing.assert_array_equal(vae.importance_draws_, eps)  # continuing keeps them
     # more samples extend the same draws
     vae.set_params(n_importance_samples=40)
     np.testing.assert_array_equal(vae._importance_samples()[:20], eps)
-    assert vae.eps_.shape == (20, 1)  # scoring never mutates the estimator
+    assert vae.importance_draws_.shape == (20, 1)  # scoring never mutates the estimator
 
 
 def test_score_is_the_mean_of_score_samples(curve):

@@ -58,7 +58,7 @@ class BenchmarkResults(Directive):
         if not path.exists():
             note = nodes.note()
             note += nodes.paragraph(
-                text=f"Not yet run: python benchmarks/bench_{name}.py writes "
+                text=f"Not yet run: python -m benchmarks.bench_{name} writes "
                 f"benchmarks/results/{name}.md; build the documentation again after it."
             )
             return [note]

@@ -94,9 +94,6 @@ class MLPAutoencoder(nn.Module):
         Encoder hidden widths, outermost first; the decoder mirrors them.
     activation : str
         Hidden activation; the code and the output are linear.
-    n_outputs : int, default=None
-        Width of the decoder's output; ``n_features`` when None (a VAE with a
-        learned variance, for instance, asks for more).
     residual : bool, default=False
         Give encoder and decoder a parallel linear path (:class:`Residual`), so
         that :func:`init_pca` can start the model at PCA.
@@ -114,12 +111,12 @@ class MLPAutoencoder(nn.Module):
     """
 
     def __init__(self, n_features, n_components, hidden_layer_sizes=(), activation="relu",
-                 n_outputs=None, residual=False):
+                 residual=False):
         super().__init__()
         hidden = tuple(hidden_layer_sizes)
         block = Residual if residual and hidden else make_mlp
         self.encoder = block((n_features, *hidden, n_components), activation)
-        self.decoder = block((n_components, *hidden[::-1], n_outputs or n_features), activation)
+        self.decoder = block((n_components, *hidden[::-1], n_features), activation)
 
     def forward(self, x):
         return self.decoder(self.encoder(x))

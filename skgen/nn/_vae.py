@@ -2,8 +2,9 @@
 
 Nothing here imports scikit-learn: :class:`VAE` is a plain :class:`torch.nn.Module`
 with a Gaussian encoder ``q(z|x) = N(mu(x), diag(exp(log_var(x))))``, a standard
-normal prior and either a Gaussian decoder with a learned per-feature variance or a
-Bernoulli decoder (logits).
+normal prior and either a Gaussian decoder or a Bernoulli decoder (logits). The
+Gaussian decoder's variance is learned per feature, and with
+``decoder_variance='latent'`` also depends on ``z``.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -112,9 +113,9 @@ class VAE(nn.Module):
         Hidden activation.
     likelihood : {'gaussian', 'bernoulli'}
         'gaussian': the decoder gives the mean of ``p(x|z)`` and a learned
-        per-feature log-variance (not depending on ``z``) gives its variance,
-        bounded below by the ``log_var_floor`` buffer. 'bernoulli': the decoder
-        gives logits.
+        log-variance (per feature, see ``decoder_variance``) gives its
+        variance, bounded below by the ``log_var_floor`` buffer. 'bernoulli':
+        the decoder gives logits.
     residual : bool, default=True
         Give encoder and decoder a parallel linear path, so that
         :func:`init_ppca` can start the model at probabilistic PCA.
