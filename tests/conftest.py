@@ -1,6 +1,7 @@
 """Shared fixtures: small, fast, CPU-pinned instances of every estimator."""
 
 import os
+import pickle
 
 # Lets scikit-learn's check_array_api_input run instead of skipping; it must be
 # set before SciPy is imported.
@@ -36,3 +37,44 @@ def blobs():
     Z = rng.normal(size=(300, 2))
     X = np.tanh(Z @ rng.normal(size=(2, 6))) + 0.05 * rng.normal(size=(300, 6))
     return X * np.array([1e-3, 1.0, 10.0, 1e2, 1e4, 1e5])
+
+
+#: The methods that give a row-wise output, in the order they are compared.
+OUTPUT_METHODS = ("transform", "inverse_transform", "score_samples", "decision_function",
+                  "predict")
+
+
+def method_outputs(est, X, methods=OUTPUT_METHODS):
+    """``{method: output}`` for each of ``methods`` the estimator has, on X.
+
+    ``inverse_transform`` is given the codes of X.
+    """
+    out = {}
+    for name in methods:
+        if hasattr(est, name):
+            arg = est.transform(X) if name == "inverse_transform" else X
+            out[name] = getattr(est, name)(arg)
+    return out
+
+
+def weight_bytes(est):
+    """The fitted module's parameters and buffers as bytes, by name."""
+    return {k: v.detach().cpu().numpy().tobytes() for k, v in est.module_.state_dict().items()}
+
+
+def fitted_state(est):
+    """Every fitted attribute of ``est`` (parameters aside), as comparable bytes.
+
+    The module and the optimizer are compared through their state, a fitted
+    neighbour search through the rows it searches (it counts its queries).
+    """
+    params = est.get_params(deep=False)
+    state = {k: v for k, v in vars(est).items()
+             if k not in params and k not in ("module_", "optimizer_")}
+    if hasattr(est, "module_"):
+        state["module_"] = weight_bytes(est)
+        state["optimizer_"] = repr(est.optimizer_.state_dict())
+    for k, v in state.items():
+        if hasattr(v, "_fit_X"):
+            state[k] = v._fit_X
+    return {k: pickle.dumps(v) for k, v in state.items()}

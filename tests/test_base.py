@@ -23,7 +23,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from skgen import DivergenceError
 
-from .conftest import ESTIMATORS, make_fast
+from .conftest import ESTIMATORS, fitted_state, make_fast
 
 OUTPUT_METHODS = ("transform", "score_samples", "decision_function", "predict")
 
@@ -316,24 +316,6 @@ def test_diverging_partial_fit_restores_the_model(cls, X):
 # ----------------------------------------------------------- atomic calls
 
 
-def _state(est):
-    """Every fitted attribute of ``est`` (parameters aside), as comparable bytes.
-
-    The module and the optimizer are compared through copies of their state, a
-    fitted neighbour search through the rows it searches.
-    """
-    params = est.get_params(deep=False)
-    state = {k: v for k, v in vars(est).items()
-             if k not in params and k not in ("module_", "optimizer_")}
-    if hasattr(est, "module_"):
-        state["module_"] = {k: v.numpy().tobytes() for k, v in _weights(est).items()}
-        state["optimizer_"] = repr(est.optimizer_.state_dict())
-    for k, v in state.items():  # a neighbour index counts its queries: compare its data
-        if hasattr(v, "_fit_X"):
-            state[k] = v._fit_X
-    return {k: pickle.dumps(v) for k, v in state.items()}
-
-
 @pytest.fixture
 def alarm(cls, X):
     """``alarm(seconds)`` arms a real SIGALRM that raises KeyboardInterrupt, as Ctrl-C does.
@@ -393,7 +375,7 @@ def test_interrupted_warm_start_refits_every_fitted_attribute(cls, X, alarm):
 
 def test_failed_refit_keeps_the_previous_model(cls, X):
     est = make_fast(cls, random_state=0).fit(X)
-    state, outputs = _state(est), _outputs(est, X)
+    state, outputs = fitted_state(est), _outputs(est, X)
     bad = X.copy()
     bad[0, 0] = np.inf
     for call in (est.fit, est.partial_fit):
@@ -408,7 +390,7 @@ def test_failed_refit_keeps_the_previous_model(cls, X):
     wide = pd.DataFrame(X, columns=[f"c{i}" for i in range(X.shape[1])])
     with pytest.raises(ValueError, match="not numeric"):
         est.fit(wide.assign(city="Oslo"))
-    assert _state(est) == state
+    assert fitted_state(est) == state
     _assert_same_outputs_as(est, outputs, X)
 
 
@@ -423,7 +405,7 @@ def test_diverging_call_restores_everything(cls, X, how):
     est = make_fast(cls, random_state=0, max_iter=3).fit(X)
     if how == "warm_start":
         est.set_params(warm_start=True)
-    state, outputs = _state(est), _outputs(est, X)
+    state, outputs = fitted_state(est), _outputs(est, X)
     est.set_params(learning_rate_init=1e30)
     call = est.partial_fit if how == "partial_fit" else est.fit
     for _ in range(5):  # a huge step shows as non-finite weights within a few epochs
@@ -431,10 +413,10 @@ def test_diverging_call_restores_everything(cls, X, how):
             call(X * 1e3)
         except DivergenceError:
             break
-        state, outputs = _state(est), _outputs(est, X)
+        state, outputs = fitted_state(est), _outputs(est, X)
     else:
         pytest.fail("learning_rate_init=1e30 never diverged")
-    assert _state(est) == state  # weights, optimizer, history, thresholds, generator
+    assert fitted_state(est) == state  # weights, optimizer, history, thresholds, generator
     _assert_same_outputs_as(est, outputs, X)
 
 

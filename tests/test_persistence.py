@@ -20,7 +20,7 @@ import skgen
 from skgen.exceptions import InconsistentVersionWarning
 from skgen.utils import trusted_types
 
-from .conftest import ESTIMATORS, make_fast
+from .conftest import ESTIMATORS, make_fast, method_outputs
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -36,14 +36,7 @@ def _frame(n_samples=200, seed=0):
 
 
 def _outputs(est, X):
-    methods = ("transform", "inverse_transform", "score_samples", "decision_function",
-               "predict")
-    out = {}
-    for name in methods:
-        if not hasattr(est, name):
-            continue
-        arg = est.transform(X) if name == "inverse_transform" else X
-        out[name] = getattr(est, name)(arg)
+    out = method_outputs(est, X)
     if hasattr(est, "sample"):
         out["sample"] = est.sample(5, random_state=0)
     return out

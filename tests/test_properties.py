@@ -14,13 +14,12 @@ The draws are derandomized (the same examples on every run), so the suite is
 as reproducible as the rest of the tests.
 """
 
-import pickle
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from .conftest import ESTIMATORS
+from .conftest import ESTIMATORS, fitted_state, method_outputs, weight_bytes
 
 hypothesis = pytest.importorskip("hypothesis")  # in the tests extra; optional elsewhere
 st = pytest.importorskip("hypothesis.strategies")
@@ -41,7 +40,6 @@ SETTINGS = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-METHODS = ("transform", "inverse_transform", "score_samples", "decision_function", "predict")
 
 
 @st.composite
@@ -107,16 +105,6 @@ def _assert_clear_error(exc):
     assert str(exc)
 
 
-def _outputs(est, X):
-    out = {}
-    for name in METHODS:
-        if not hasattr(est, name):
-            continue
-        arg = est.transform(X) if name == "inverse_transform" else X
-        out[name] = getattr(est, name)(arg)
-    return out
-
-
 def _fit_or_error(est, X):
     """The fitted estimator, or None after checking the error is a clear one."""
     try:
@@ -124,22 +112,6 @@ def _fit_or_error(est, X):
     except (ValueError, TypeError) as exc:
         _assert_clear_error(exc)
         return None
-
-
-def _weight_bytes(est):
-    return {k: v.numpy().tobytes() for k, v in est.module_.state_dict().items()}
-
-
-def _state(est):
-    params = est.get_params(deep=False)
-    state = {k: v for k, v in vars(est).items() if k not in params and k != "optimizer_"}
-    if "module_" in state:
-        state["module_"] = _weight_bytes(est)
-        state["optimizer_"] = repr(est.optimizer_.state_dict())
-    for k, v in state.items():  # a neighbour index counts its queries: compare its data
-        if hasattr(v, "_fit_X"):
-            state[k] = v._fit_X
-    return pickle.dumps(state)
 
 
 @SETTINGS
@@ -152,7 +124,7 @@ def test_finite_input_gives_finite_output_or_a_clear_error(cls, data):
     rows = _finite_rows(X)
     if not len(rows):
         return
-    for name, out in _outputs(est, rows).items():
+    for name, out in method_outputs(est, rows).items():
         assert np.all(np.isfinite(out)), f"{name} is not finite on finite rows"
 
 
@@ -161,7 +133,7 @@ def test_finite_input_gives_finite_output_or_a_clear_error(cls, data):
 def test_a_failing_call_leaves_the_state_unchanged(cls, data):
     params = data.draw(parameters(cls))
     est = cls(**params).fit(np.random.RandomState(0).normal(size=(30, 4)))
-    before = _state(est)
+    before = fitted_state(est)
     X = data.draw(tables())
     call = data.draw(st.sampled_from(["fit", "partial_fit", "warm_start"]))
     if call == "warm_start":
@@ -171,7 +143,7 @@ def test_a_failing_call_leaves_the_state_unchanged(cls, data):
     except (ValueError, TypeError) as exc:
         _assert_clear_error(exc)
         est.set_params(warm_start=False)
-        assert _state(est) == before
+        assert fitted_state(est) == before
 
 
 @SETTINGS
@@ -183,8 +155,8 @@ def test_same_seed_gives_the_same_bytes(cls, data):
     if first is None:
         return
     second = cls(**params).fit(X)
-    assert _weight_bytes(first) == _weight_bytes(second)
-    a, b = _outputs(first, X), _outputs(second, X)
+    assert weight_bytes(first) == weight_bytes(second)
+    a, b = method_outputs(first, X), method_outputs(second, X)
     for name in a:
         assert a[name].tobytes() == b[name].tobytes(), name
 
