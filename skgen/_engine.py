@@ -157,7 +157,9 @@ class Trainer:
         progress = (Progress(max_epochs, desc=self.name, bar=self.verbose == 1)
                     if self.verbose else None)
         stop = "max_epochs"
-        starts = (len(history.loss_curve), len(history.validation_loss_curve), history.n_iter)
+        # where this call's epochs start in the history, to drop an interrupted one
+        n_iter_start = history.n_iter
+        curve_starts = (len(history.loss_curve), len(history.validation_loss_curve))
         try:
             for _ in range(max_epochs):
                 tic = time.perf_counter()
@@ -186,16 +188,13 @@ class Trainer:
                     stop = "converged"
                     break
         except KeyboardInterrupt:
-            # wherever in the epoch it landed, keep only the epochs that finished
+            # n_iter is counted after an epoch's losses are recorded: wherever the
+            # interrupt landed, the losses beyond it belong to an unfinished epoch
             stop = "interrupted"
-            curves = [(history.loss_curve, starts[0])]
+            done = history.n_iter - n_iter_start
+            del history.loss_curve[curve_starts[0] + done:]
             if monitor_validation:
-                curves.append((history.validation_loss_curve, starts[1]))
-            done = min([history.n_iter - starts[2]]
-                       + [len(curve) - start for curve, start in curves])
-            history.n_iter = starts[2] + done
-            for curve, start in curves:
-                del curve[start + done:]
+                del history.validation_loss_curve[curve_starts[1] + done:]
         finally:
             if progress is not None:
                 progress.close()
