@@ -302,18 +302,17 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         return max(1, min(self.batch_size, n_samples))
 
     def _inspect_data(self, X):
-        n_features = X.shape[1]
+        if self.n_components == "auto":
+            # a float64 copy of at most _SPECTRUM_ROWS rows, scaled in place
+            rows = np.array(X[::math.ceil(X.shape[0] / _SPECTRUM_ROWS)], dtype=np.float64)
+            rows -= self.mean_
+            rows /= self.scale_
+            self.n_components_ = _auto_components(rows)
+        else:
+            self.n_components_ = self.n_components
         # the latent and density parts use the leading units of the code only: distances
         # in many dimensions say little about density
-        self.n_scored_components_ = _scored_components(n_features)
-        if self.n_components != "auto":
-            self.n_components_ = self.n_components
-            return
-        # a float64 copy of at most _SPECTRUM_ROWS rows, scaled in place
-        rows = np.array(X[::math.ceil(X.shape[0] / _SPECTRUM_ROWS)], dtype=np.float64)
-        rows -= self.mean_
-        rows /= self.scale_
-        self.n_components_ = _auto_components(rows)
+        self.n_scored_components_ = min(_scored_components(X.shape[1]), self.n_components_)
 
     def _max_epochs(self, n_train):
         if self.max_iter != "auto":
@@ -345,7 +344,6 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     def _on_fit_end(self, X):
         """The detector's own fitting, after the autoencoders are trained: the statistics
         that standardize the score, the neighbour search, each part's scale and the threshold."""
-        self.n_scored_components_ = min(self.n_scored_components_, self.n_components_)
         entry_errors, z, kept = self._fit_error_and_code_statistics(X)
         self._fit_reference_codes(z[kept])
         self._fit_part_scales(entry_errors, z)
