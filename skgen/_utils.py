@@ -8,6 +8,7 @@ The rows of X, and how they are scaled, are :mod:`skgen._data`.
 from __future__ import annotations
 
 import warnings
+from numbers import Integral
 
 import numpy as np
 import torch
@@ -53,16 +54,23 @@ def resolve_device(device, *, on_missing="raise"):
 
 
 def draw_seed(random_state):
-    """A 31-bit seed from ``random_state``.
+    """A 31-bit seed from ``random_state``: None, an int, a RandomState or a Generator.
 
     ``None`` takes fresh entropy from the operating system, so that fitting never
-    advances NumPy's global generator.
+    advances NumPy's global generator; a RandomState or a Generator is advanced
+    by one draw. Anything else is a ValueError.
     """
+    high = np.iinfo(np.int32).max
     if random_state is None:
         return int(np.random.SeedSequence().generate_state(1)[0] >> 1)
     if isinstance(random_state, np.random.RandomState):
-        return int(random_state.randint(np.iinfo(np.int32).max))
-    return int(np.random.RandomState(random_state).randint(np.iinfo(np.int32).max))
+        return int(random_state.randint(high))
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(high))
+    if isinstance(random_state, Integral) and not isinstance(random_state, bool):
+        return int(np.random.RandomState(random_state).randint(high))
+    raise ValueError("random_state must be None, an int, a numpy.random.RandomState or a "
+                     f"numpy.random.Generator, got {random_state!r}.")
 
 
 #: The names of torch's random functions and in-place random methods that take a

@@ -66,17 +66,6 @@ def fit_code_mixture(Z, seed):
     return best[1]
 
 
-def _check_sample_random_state(random_state):
-    """A seed from what scikit-learn users pass: None, an int, a RandomState or a Generator."""
-    if isinstance(random_state, np.random.Generator):
-        return int(random_state.integers(np.iinfo(np.int32).max))
-    if random_state is None or isinstance(random_state, np.random.RandomState) or (
-            isinstance(random_state, Integral) and not isinstance(random_state, bool)):
-        return draw_seed(random_state)
-    raise ValueError("random_state must be None, an int, a numpy.random.RandomState or a "
-                     f"numpy.random.Generator, got {random_state!r}.")
-
-
 def _importance_draws(seed, n_samples, n_components):
     """Antithetic standard normal draws ``eps, -eps, ...``; the first rows never change with n."""
     half = np.random.RandomState(seed).standard_normal(((n_samples + 1) // 2, n_components))
@@ -584,7 +573,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         check_is_fitted(self)
         if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
-        rng = np.random.RandomState(_check_sample_random_state(random_state))
+        rng = np.random.RandomState(draw_seed(random_state))
         z = self._draw_codes(rng, n_samples)
         if self.sample_noise == "none":
             return self.inverse_transform(z)
