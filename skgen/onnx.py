@@ -447,23 +447,13 @@ def _density_part(graph, errors, z):
 _SCORE_PARTS = (_reconstruction_part, _latent_part, _density_part)
 
 
-def _score_network(detector):
-    """``fn(module, x) -> (errors, codes)``: what the detector's score reads from its network.
-
-    A detector that scores only its codes' leading ``n_scored_components_`` units
-    (a change under way) passes that number on to ``_errors_and_codes``.
-    """
-    n_units = getattr(detector, "n_scored_components_", None)
-    if n_units is None:
-        return _errors_and_codes
-    return lambda module, x: _errors_and_codes(module, x, n_units)
-
-
 def _convert_outlier(scope, operator, container):
     """AEOutlierDetector: ``predict``, ``decision_function`` and ``score_samples``."""
     graph = _Graph(scope, operator, container)
     est, outputs = graph.estimator, [out.full_name for out in operator.outputs]
-    errors, codes = graph.network(_score_network(est), graph.standardize(graph.x),
+    n_units = est.n_scored_components_  # the leading code units the score reads
+    errors, codes = graph.network(lambda m, x: _errors_and_codes(m, x, n_units),
+                                  graph.standardize(graph.x),
                                   est.n_features_in_, n_outputs=2)
     z = graph.op("Div", graph.op("Sub", codes, graph.const(est.code_mean_, "code_mean")),
                  graph.const(est.code_scale_, "code_scale"))
