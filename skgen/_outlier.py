@@ -49,6 +49,20 @@ def _scored_components(n_features):
     return int(max(1, min(n_features - 1, math.ceil(math.sqrt(n_features)))))
 
 
+def _part_weights(n_samples, n_features):
+    """Weights of the reconstruction, latent and density parts in the anomaly score.
+
+    The latent and density parts place a row's code among the training rows' codes. Fewer
+    rows than columns span too few directions of X for that to be told from chance, so
+    their weight shrinks with the rows per column, ``min(1, n_samples / n_features)``,
+    and the reconstruction part carries the score of a wide, short X (on the ADBench
+    embedding sets, ``benchmarks/results/outliers.md``). The weights sum to 1.
+    """
+    code = min(1.0, n_samples / n_features)
+    weights = np.array([1.0, code, code])
+    return weights / weights.sum()
+
+
 def _auto_components(Z):
     """The bottleneck width of ``n_components="auto"`` for the scaled rows ``Z``.
 
@@ -95,9 +109,10 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     codes (like Hotelling's T-squared) and how far it lies from its nearest
     training codes (rows in sparse places between clusters of the data). Each
     count is divided by its median over the training rows and the three are
-    averaged, so a typical training row scores about -1. The training data may
-    hold anomalies: each autoencoder starts at the PCA solution (when it has
-    hidden layers) and its loss ignores the ``trim_fraction``
+    averaged, so a typical training row scores about -1; with fewer training
+    rows than columns the last two count less (``part_weights_``). The training
+    data may hold anomalies: each autoencoder starts at the PCA solution (when
+    it has hidden layers) and its loss ignores the ``trim_fraction``
     worst-reconstructed rows of every batch, so it does not learn to
     reconstruct them. The outlier API follows
     :class:`sklearn.ensemble.IsolationForest`: :meth:`score_samples` is higher
@@ -212,6 +227,14 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     reconstruction_scale_, latent_scale_, density_scale_ : float
         Medians over the training rows of the three parts of the score, which
         divide them (see :meth:`score_samples`).
+    part_weights_ : ndarray of shape (3,)
+        Weights of the reconstruction, latent and density parts in the score,
+        summing to 1: equal (1/3 each) when the rows the statistics come from
+        are at least as many as the columns. With fewer rows, the latent and
+        density parts each weigh ``min(1, n_samples / n_features)`` against
+        the reconstruction part's 1 before normalization: a few rows in many
+        dimensions say little about where codes lie, while the reconstruction
+        error still measures what the autoencoder cannot explain.
     module_ : skgen.nn.AutoencoderEnsemble
         The trained torch module.
     mean_, scale_ : ndarray of shape (`n_features_in_`,)
@@ -347,6 +370,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         entry_errors, z, kept = self._fit_error_and_code_statistics(X)
         self._fit_reference_codes(z[kept])
         self._fit_part_scales(entry_errors, z)
+        self.part_weights_ = _part_weights(*X.shape)
         self.offset_ = self._threshold(self._score(X))
 
     def _fit_error_and_code_statistics(self, X):
@@ -379,6 +403,12 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         self.reference_codes_ = kept_codes[::math.ceil(len(kept_codes) / _REFERENCE_ROWS)]
         self.n_neighbors_ = max(1, min(_N_NEIGHBORS, len(self.reference_codes_) - 1))
         self._rebuild_derived()
+
+    def __setstate__(self, state):
+        if "offset_" in state and "part_weights_" not in state:
+            # saved before part_weights_ existed: that skgen weighted the parts equally
+            state = {**state, "part_weights_": np.full(3, 1.0 / 3.0)}
+        super().__setstate__(state)
 
     # the neighbour search is not saved (skops would have to trust sklearn's KDTree): it is
     # rebuilt from reference_codes_, which gives the same search
@@ -418,8 +448,9 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     def score_samples(self, X):
         """Negative anomaly score of each row: lower means more abnormal.
 
-        The anomaly score averages three parts, computed in the estimator's
-        scaled units (the first two averaged over the autoencoders):
+        The anomaly score is the mean of three parts weighted by
+        ``part_weights_``, computed in the estimator's scaled units (the first
+        two averaged over the autoencoders):
 
         - reconstruction: the mean over columns of each column's squared
           reconstruction error divided by ``feature_error_scale_``, divided
@@ -451,7 +482,8 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         """The three parts of each row's anomaly score, each divided by its scale.
 
         The columns are the reconstruction, latent and density parts defined
-        in :meth:`score_samples`, which is minus their mean (up to rounding).
+        in :meth:`score_samples`, which is minus their mean weighted by
+        ``part_weights_`` (up to rounding).
         A large part says which count flags a row: badly reconstructed, far
         from the centre of the training codes, or far from its nearest
         training codes.
@@ -471,10 +503,12 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         return self._score_in_batches(X, self._parts_function(torch_float_type(X)))
 
     def _score(self, X):
-        """:meth:`score_samples` of validated rows: minus the mean of their score parts,
+        """:meth:`score_samples` of validated rows: minus the weighted mean of their score parts,
         reduced batch by batch so that a long X costs one number per row."""
         parts = self._parts_function(torch_float_type(X))
-        return self._score_in_batches(X, lambda m, x: -parts(m, x).mean(dim=1))
+        weights = torch.as_tensor(self.part_weights_, dtype=torch_float_type(X),
+                                  device=self.device_)
+        return self._score_in_batches(X, lambda m, x: -(parts(m, x) @ weights))
 
     def _score_in_batches(self, X, fn):
         with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):

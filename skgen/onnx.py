@@ -397,7 +397,7 @@ def _outlier_shape(operator):
         _set_output(operator, index, 1)
 
 
-# The anomaly score is the mean of its parts (see AEOutlierDetector.score_samples). Each
+# The anomaly score is the weighted mean of its parts (AEOutlierDetector.score_samples). Each
 # builder below writes one part as an (n, 1) column from the network's outputs, reading the
 # detector's fitted attributes; a new part is one more builder in _SCORE_PARTS.
 
@@ -458,7 +458,8 @@ def _convert_outlier(scope, operator, container):
     z = graph.op("Div", graph.op("Sub", codes, graph.const(est.code_mean_, "code_mean")),
                  graph.const(est.code_scale_, "code_scale"))
     parts = [part(graph, errors, z) for part in _SCORE_PARTS]
-    score = graph.op("Neg", _row_mean(graph, graph.op("Concat", *parts, axis=1)),
+    weights = graph.const(np.reshape(est.part_weights_, (-1, 1)), "part_weights")
+    score = graph.op("Neg", graph.op("MatMul", graph.op("Concat", *parts, axis=1), weights),
                      out=outputs[2] if len(outputs) > 2 else None)
     decision = graph.op("Sub", score, graph.const(est.offset_, "offset"), out=outputs[1])
     inlier = graph.op("GreaterOrEqual", decision, graph.const(0.0, "zero"))

@@ -235,6 +235,15 @@ def test_float64_graph_computes_in_float64():
     assert_parity(decision, det.decision_function(X), rtol=1e-9)
 
 
+def test_unequal_part_weights_are_exported():
+    """Fewer rows than columns: the exported score weighs the parts as skgen does."""
+    X = _digits()[:40]
+    det = AEOutlierDetector(**SMALL).fit(X)
+    assert det.part_weights_[0] > det.part_weights_[1]
+    label, decision = run_onnx(to_onnx(det, X[:1]), _digits()[:200])
+    assert_parity(decision, det.decision_function(_digits()[:200]))
+
+
 # ------------------------------------------------------------------- what is refused
 
 

@@ -225,7 +225,23 @@ def test_score_parts_are_the_three_counts_that_score_samples_averages():
     det = AEOutlierDetector(max_iter=20, random_state=0).fit(X)
     parts = det.score_parts(X)
     assert parts.shape == (300, 3) and parts.dtype == np.float64 and np.all(parts >= 0)
+    np.testing.assert_array_equal(det.part_weights_, np.full(3, 1 / 3))  # more rows than columns
     np.testing.assert_allclose(-parts.mean(axis=1), det.score_samples(X), rtol=1e-6)
     assert np.all((0.5 < np.median(parts, axis=0)) & (np.median(parts, axis=0) < 2))  # scaled
     off_manifold = X[:5] + 10 * rng.normal(size=(5, 8))  # leaves the 3-dimensional subspace
     assert np.all(det.score_parts(off_manifold)[:, 0] > np.quantile(parts[:, 0], 0.99))
+
+
+@pytest.mark.parametrize("n_samples", [30, 59, 60, 200])
+def test_code_parts_weigh_less_with_fewer_rows_than_columns(n_samples):
+    """``part_weights_``: equal from as many rows as columns, and the latent and density
+    parts shrink with the rows per column below that; the score is the weighted mean."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(n_samples, 4)) @ rng.normal(size=(4, 60))
+    X += 0.1 * rng.normal(size=X.shape)
+    det = AEOutlierDetector(max_iter=5, random_state=0).fit(X)
+    code = min(1.0, n_samples / 60)
+    np.testing.assert_allclose(det.part_weights_, np.array([1, code, code]) / (1 + 2 * code))
+    assert det.part_weights_.sum() == pytest.approx(1.0)
+    np.testing.assert_allclose(-det.score_parts(X) @ det.part_weights_, det.score_samples(X),
+                               rtol=1e-6)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from numpy.testing import assert_array_equal
+from numpy.testing import assert_allclose, assert_array_equal
 
 import skgen
 from skgen.exceptions import InconsistentVersionWarning
@@ -154,6 +154,20 @@ def test_a_model_saved_before_the_renames_loads(cls):
     loaded.partial_fit(X)
     assert loaded.loss_curve_ == est.loss_curve_
     _assert_same_outputs(est, loaded, X)
+
+
+def test_a_detector_saved_before_part_weights_scores_with_equal_weights():
+    """Detectors saved before ``part_weights_`` existed averaged their score parts."""
+    X = np.random.RandomState(0).normal(size=(40, 60))  # fewer rows than columns
+    est = make_fast(skgen.AEOutlierDetector, random_state=0).fit(X)
+    assert est.part_weights_[0] > est.part_weights_[1]  # the new weights differ from equal
+
+    def drop_weights(state):
+        del state["part_weights_"]
+
+    loaded = pickle.loads(_forged_pickle(est, edit=drop_weights))
+    assert_array_equal(loaded.part_weights_, np.full(3, 1 / 3))
+    assert_allclose(loaded.score_samples(X), -est.score_parts(X).mean(axis=1), rtol=1e-6)
 
 
 def test_a_skops_file_saved_before_the_renames_loads(monkeypatch):
