@@ -1,0 +1,161 @@
+"""Candidate extra parts for AEOutlierDetector's score, on the tune halves only.
+
+Issue 12 asked whether a score combining diverse detectors would beat every
+baseline. This script measures the candidates that were tried, with the
+protocol of ``bench_outliers.py`` (stratified 70/30 split per seed, capped at
+20,000 rows, default detector fitted without labels), on the **tune** half of
+each suite: a candidate would go to the confirm half only if it raised the
+mean ROC-AUC of all three tune halves, and none did. Each extra part is
+computed in the detector's scaled space (``(X - mean_) / scale_``) from at
+most 10,000 training rows and divided by its median over them (leaving each
+row out of its own neighbours), as the shipped parts are:
+
+* ``kNN``: squared distance to the 5th nearest training row (raw-space KNN);
+* ``tails``: ECOD's score, the sum over columns of minus the log of a row's
+  empirical tail probability on the training rows (left, right or by skew,
+  whichever is largest), so extreme values in single columns count;
+* ``GMM``: minus the log-likelihood of the standardized code under a
+  full-covariance GaussianMixture fitted on ``reference_codes_`` (components
+  doubled while BIC improves), shifted to 0 at the training minimum; it
+  replaces the latent and density parts.
+
+The mixes: the shipped score, which weighs the parts by ``part_weights_``, with
+each extra part as one more term of weight 1/3 (renormalized), and the shipped
+parts combined by their geometric mean instead (a part with a heavy tail counts
+less).
+
+    python -m benchmarks.bench_outlier_candidates [--seeds 0 1 2]
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import argparse
+import math
+import sys
+import time
+import warnings
+
+import numpy as np
+import torch
+from sklearn.metrics import roc_auc_score
+from sklearn.mixture import GaussianMixture
+from sklearn.neighbors import NearestNeighbors
+
+from benchmarks._datasets import SUITES, adbench_split, suite_half
+from benchmarks._report import publish
+from benchmarks.bench_outliers import SUITE_TITLES
+from skgen import AEOutlierDetector
+
+REFERENCE_ROWS = 10_000
+MIXES = ("shipped", "+ kNN", "+ tails", "+ kNN + tails", "reconstruction + GMM",
+         "geometric mean")
+
+
+def _by_median(train, test):
+    scale = max(float(np.median(train)), 1e-12)
+    return test / scale
+
+
+def knn_part(Z_ref, Z_te, k=5):
+    search = NearestNeighbors(n_neighbors=k + 1).fit(Z_ref)
+    train = search.kneighbors(Z_ref)[0][:, k] ** 2  # the row itself is its nearest
+    return _by_median(train, search.kneighbors(Z_te, n_neighbors=k)[0][:, k - 1] ** 2)
+
+
+def tails_part(Z_ref, Z_te):
+    ordered = np.sort(Z_ref, axis=0)
+    n = len(Z_ref)
+    skewed_left = ((Z_ref - Z_ref.mean(axis=0)) ** 3).mean(axis=0) < 0
+
+    def score(Z):
+        left = np.empty_like(Z)
+        right = np.empty_like(Z)
+        for j in range(Z.shape[1]):
+            left[:, j] = np.searchsorted(ordered[:, j], Z[:, j], side="right") + 1
+            right[:, j] = n - np.searchsorted(ordered[:, j], Z[:, j], side="left") + 1
+        left, right = -np.log(left / (n + 2)), -np.log(right / (n + 2))
+        by_skew = np.where(skewed_left, left, right)
+        return np.maximum.reduce([left.sum(1), right.sum(1), by_skew.sum(1)])
+
+    return _by_median(score(Z_ref), score(Z_te))
+
+
+def gmm_part(codes_ref, codes_te, seed):
+    best = None
+    k = 1
+    while k <= 32 and 5 * k <= len(codes_ref):
+        gmm = GaussianMixture(k, reg_covar=1e-3, random_state=seed).fit(codes_ref)
+        bic = gmm.bic(codes_ref)
+        if best is not None and bic >= best[0]:
+            break
+        best, k = (bic, gmm), 2 * k
+    train, test = -best[1].score_samples(codes_ref), -best[1].score_samples(codes_te)
+    return _by_median(train - train.min(), test - train.min())
+
+
+def candidate_aucs(load, name, seed):
+    X, y = load(name)
+    X_tr, X_te, _, y_te = adbench_split(X, y, seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        det = AEOutlierDetector(random_state=seed).fit(X_tr)
+        parts = det.score_parts(X_te)
+        reference = X_tr[::math.ceil(len(X_tr) / REFERENCE_ROWS)]
+        Z_ref = (reference - det.mean_) / det.scale_
+        Z_te = (X_te - det.mean_) / det.scale_
+        knn, tails = knn_part(Z_ref, Z_te), tails_part(Z_ref, Z_te)
+        codes_te = _standardized_codes(det, X_te)
+        gmm = gmm_part(det.reference_codes_, codes_te, seed)
+    w = det.part_weights_
+    shipped = parts @ w
+    scores = {
+        "shipped": shipped,
+        "+ kNN": (3 * shipped + knn) / 4,
+        "+ tails": (3 * shipped + tails) / 4,
+        "+ kNN + tails": (3 * shipped + knn + tails) / 5,
+        "reconstruction + GMM": w[0] * parts[:, 0] + (1 - w[0]) * gmm,
+        "geometric mean": np.log(np.maximum(parts, 1e-12)) @ w,
+    }
+    return [roc_auc_score(y_te, scores[m]) for m in MIXES]
+
+
+def _standardized_codes(det, X):
+    """The code units the latent and density parts read, standardized as
+    ``reference_codes_`` are. No public method returns them, so this exploration
+    reads the detector's private batch function."""
+    from skgen._outlier import _errors_and_codes
+
+    X = det._validate_for_inference(X)
+    codes = det._apply_in_batches(
+        X, lambda m, x: _errors_and_codes(m, x, det.n_scored_components_)[1])
+    return (codes.astype(np.float64) - det.code_mean_) / det.code_scale_
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--suites", nargs="*", default=list(SUITES), choices=list(SUITES))
+    parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    tic = time.perf_counter()
+    lines = ["| suite (tune half) | " + " | ".join(MIXES) + " |", "|---|" + "---:|" * len(MIXES)]
+    for suite in args.suites:
+        names_of, load = SUITES[suite]
+        aucs = [np.mean([candidate_aucs(load, name, seed) for seed in args.seeds], axis=0)
+                for name in suite_half(names_of(), "tune")]
+        means = np.mean(aucs, axis=0)
+        cells = [f"{m:.4f}" if i == 0 else f"{m:.4f} ({m - means[0]:+.4f})"
+                 for i, m in enumerate(means)]
+        lines.append(f"| {SUITE_TITLES[suite]} | " + " | ".join(cells) + " |")
+        print(lines[-1], file=sys.stderr, flush=True)
+    lines += ["", f"Mean ROC-AUC over the tune half of each suite, seeds {args.seeds}; in "
+              "brackets the change against the shipped score. A candidate goes to the "
+              "confirm halves only if it raises all three tune halves. "
+              f"{time.perf_counter() - tic:.0f} s, torch threads {args.threads}."]
+    publish("bench_outlier_candidates.py", "outlier_candidates.md", lines,
+            title="Candidate extra parts for AEOutlierDetector's score (tune halves)")
+
+
+if __name__ == "__main__":
+    main()
