@@ -16,7 +16,8 @@ row out of its own neighbours), as the shipped parts are:
   whichever is largest), so extreme values in single columns count;
 * ``GMM``: minus the log-likelihood of the standardized code under a
   full-covariance GaussianMixture fitted on ``reference_codes_`` (components
-  doubled while BIC improves), shifted to 0 at the training minimum; it
+  doubled while BIC improves: VAETransformer's mixture prior,
+  ``skgen._vae.fit_code_mixture``), shifted to 0 at the training minimum; it
   replaces the latent and density parts.
 
 The mixes: the shipped score, which weighs the parts by ``part_weights_``, with
@@ -29,22 +30,19 @@ less).
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-import argparse
 import math
 import sys
 import time
-import warnings
 
 import numpy as np
-import torch
 from sklearn.metrics import roc_auc_score
-from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
 
-from benchmarks._datasets import SUITES, adbench_split, suite_half
+from benchmarks._datasets import SUITES, suite_half
 from benchmarks._report import publish
+from benchmarks.bench_outlier_score import fitted_split, suite_arguments
 from benchmarks.bench_outliers import SUITE_TITLES
-from skgen import AEOutlierDetector
+from skgen._vae import fit_code_mixture
 
 REFERENCE_ROWS = 10_000
 MIXES = ("shipped", "+ kNN", "+ tails", "+ kNN + tails", "reconstruction + GMM",
@@ -81,31 +79,20 @@ def tails_part(Z_ref, Z_te):
 
 
 def gmm_part(codes_ref, codes_te, seed):
-    best = None
-    k = 1
-    while k <= 32 and 5 * k <= len(codes_ref):
-        gmm = GaussianMixture(k, reg_covar=1e-3, random_state=seed).fit(codes_ref)
-        bic = gmm.bic(codes_ref)
-        if best is not None and bic >= best[0]:
-            break
-        best, k = (bic, gmm), 2 * k
-    train, test = -best[1].score_samples(codes_ref), -best[1].score_samples(codes_te)
+    """VAETransformer's ``prior='mixture'`` fit (BIC-sized, full covariance) on the codes."""
+    gmm = fit_code_mixture(codes_ref, seed)
+    train, test = -gmm.score_samples(codes_ref), -gmm.score_samples(codes_te)
     return _by_median(train - train.min(), test - train.min())
 
 
 def candidate_aucs(load, name, seed):
-    X, y = load(name)
-    X_tr, X_te, _, y_te = adbench_split(X, y, seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        det = AEOutlierDetector(random_state=seed).fit(X_tr)
-        parts = det.score_parts(X_te)
-        reference = X_tr[::math.ceil(len(X_tr) / REFERENCE_ROWS)]
-        Z_ref = (reference - det.mean_) / det.scale_
-        Z_te = (X_te - det.mean_) / det.scale_
-        knn, tails = knn_part(Z_ref, Z_te), tails_part(Z_ref, Z_te)
-        codes_te = _standardized_codes(det, X_te)
-        gmm = gmm_part(det.reference_codes_, codes_te, seed)
+    det, X_tr, X_te, y_te = fitted_split(load, name, seed)
+    parts = det.score_parts(X_te)
+    reference = X_tr[::math.ceil(len(X_tr) / REFERENCE_ROWS)]
+    Z_ref = (reference - det.mean_) / det.scale_
+    Z_te = (X_te - det.mean_) / det.scale_
+    knn, tails = knn_part(Z_ref, Z_te), tails_part(Z_ref, Z_te)
+    gmm = gmm_part(det.reference_codes_, _standardized_codes(det, X_te), seed)
     w = det.part_weights_
     shipped = parts @ w
     scores = {
@@ -132,12 +119,7 @@ def _standardized_codes(det, X):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--suites", nargs="*", default=list(SUITES), choices=list(SUITES))
-    parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
-    parser.add_argument("--threads", type=int, default=1)
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    args = suite_arguments(list(SUITES))
     tic = time.perf_counter()
     lines = ["| suite (tune half) | " + " | ".join(MIXES) + " |", "|---|" + "---:|" * len(MIXES)]
     for suite in args.suites:

@@ -36,13 +36,31 @@ SCORES = ("reconstruction", "latent", "density", "reconstruction + latent",
           "mean of three", "weighted (shipped)")
 
 
-def score_aucs(load, name, seed):
-    """ROC-AUC of each of ``SCORES`` on one split, and the detector's ``part_weights_``."""
+def fitted_split(load, name, seed):
+    """The benchmark's split of data set ``name`` for ``seed``, and the default detector
+    fitted on its train part: ``(detector, X_train, X_test, y_test)``."""
     X, y = load(name)
     X_tr, X_te, _, y_te = adbench_split(X, y, seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         det = AEOutlierDetector(random_state=seed).fit(X_tr)
+    return det, X_tr, X_te, y_te
+
+
+def suite_arguments(default_suites):
+    """The command line of the score benchmarks: suites, seeds and torch threads (set)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--suites", nargs="*", default=default_suites, choices=list(SUITES))
+    parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    return args
+
+
+def score_aucs(load, name, seed):
+    """ROC-AUC of each of ``SCORES`` on one split, and the detector's ``part_weights_``."""
+    det, _, X_te, y_te = fitted_split(load, name, seed)
     parts = det.score_parts(X_te)
     reconstruction, latent, density = parts.T
     scores = (reconstruction, latent, density, reconstruction + latent, parts.mean(axis=1),
@@ -75,13 +93,7 @@ def suite_lines(suite, seeds):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--suites", nargs="*", default=["adbench", "embeddings"],
-                        choices=list(SUITES))
-    parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
-    parser.add_argument("--threads", type=int, default=1)
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    args = suite_arguments(["adbench", "embeddings"])
     tic = time.perf_counter()
     lines = []
     for suite in args.suites:

@@ -56,7 +56,7 @@ def _part_weights(n_samples, n_features):
     rows than columns span too few directions of X for that to be told from chance, so
     their weight shrinks with the rows per column, ``min(1, n_samples / n_features)``,
     and the reconstruction part carries the score of a wide, short X (on the ADBench
-    embedding sets, ``benchmarks/results/outliers.md``). The weights sum to 1.
+    embedding sets, ``benchmarks/results/outlier_score.md``). The weights sum to 1.
     """
     code = min(1.0, n_samples / n_features)
     weights = np.array([1.0, code, code])
@@ -505,9 +505,9 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     def _score(self, X):
         """:meth:`score_samples` of validated rows: minus the weighted mean of their score parts,
         reduced batch by batch so that a long X costs one number per row."""
-        parts = self._parts_function(torch_float_type(X))
-        weights = torch.as_tensor(self.part_weights_, dtype=torch_float_type(X),
-                                  device=self.device_)
+        dtype = torch_float_type(X)
+        parts = self._parts_function(dtype)
+        weights = torch.as_tensor(self.part_weights_, dtype=dtype, device=self.device_)
         return self._score_in_batches(X, lambda m, x: -(parts(m, x) @ weights))
 
     def _score_in_batches(self, X, fn):
