@@ -12,11 +12,12 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, DensityMixin, Transfor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
+from . import _columns as columns
 from ._base import BaseTorchEstimator
 from ._compat import Interval, StrOptions, check_is_fitted
 from ._data import logistic_map, logit_log_jacobian, logit_map, torch_float_type
 from ._utils import draw_seed
-from .nn import VAE, init_ppca
+from .nn import VAE, init_level_frequencies, init_ppca
 from .nn._vae import _linear_and_last, gaussian_mixture_log_prob
 
 #: The Gaussian decoder's variance floor, as a share of each column's variance
@@ -30,6 +31,11 @@ _VARIANCE_FLOOR = 1e-3
 #: mixture of one Gaussian per row: more draws than rows let BIC resolve more of it.
 _PRIOR_CODES = 20_000
 _PRIOR_DRAWS = 4
+
+#: :meth:`VAETransformer.score_samples` decodes its importance samples in blocks of
+#: at most this many bytes (draws x rows x the module's ``decoded_width()``), so that
+#: its memory grows with the columns only through the block's shape, never past it.
+_SCORE_BYTES = 32 * 2**20
 
 
 def _mixture_size(n_components):
@@ -294,12 +300,14 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         "sample_noise": [StrOptions({"decoder", "none"})],
         "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
         "kl_warmup_epochs": [Interval(Integral, 0, None, closed="left")],
+        "column_types": [StrOptions({"auto", *columns.COLUMN_TYPES}), dict, list, tuple],
     }
 
     def __init__(
         self,
         n_components=2,
         *,
+        column_types="auto",
         beta=1.0,
         likelihood="gaussian",
         decoder_variance="feature",
@@ -325,6 +333,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         scaling="auto",
     ):
         self.n_components = n_components
+        self.column_types = column_types
         self.beta = beta
         self.likelihood = likelihood
         self.decoder_variance = decoder_variance
@@ -360,21 +369,95 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
     # ------------------------------------------------------------------ hooks
 
     def _validate_X(self, X, *, reset):
-        """Validate X; ``reset`` also checks ``bounds`` against it and sets ``bounds_``."""
-        X = super()._validate_X(X, reset=reset)
-        if self.likelihood == "bernoulli" and X.size and (X.min() < 0 or X.max() > 1):
+        """Validate X; ``reset`` also learns the column types and checks ``bounds``."""
+        return self._validate_rows(X, reset=reset)[0]
+
+    def _validate_rows(self, X, *, reset, unknown="error"):
+        """The validated values of X (codes for coded columns), and its rows of unknown levels.
+
+        ``reset`` learns the column types (``column_types_``, ``levels_``) and
+        the DataFrame's dtypes; otherwise X is read with the fitted ones, and a
+        level never seen at fit in a coded column is an error, or with
+        ``unknown='mark'`` a row marked in the returned mask.
+        """
+        if reset:
+            dtypes, numeric = columns.frame_dtypes(X)
+            frame_levels = None
+            self._frame = None
+            if dtypes is not None:
+                categories, ordered = columns.frame_categories(X)
+                self._frame = {"columns": list(X.columns), "dtypes": dtypes, "numeric": numeric,
+                               "categories": categories, "ordered": ordered}
+                if not numeric.all():
+                    frame_levels = columns.frame_levels(X, numeric)
+                    X, _ = columns.encode_frame(X, numeric, frame_levels)
+            X = super()._validate_X(X, reset=True)
+            types, levels = columns.detect_column_types(
+                X, self.column_types, frame_levels=frame_levels,
+                names=getattr(self, "feature_names_in_", None))
+            self.column_types_, self.levels_ = types, levels
+            self._coded = columns.is_coded(types, frame_levels)
+            unknown_rows = np.zeros(X.shape[0], dtype=bool)
+        else:
+            unknown_rows = np.zeros(0, dtype=bool)
+            frame = self._frame
+            if frame is not None and not frame["numeric"].all():
+                columns.check_frame_columns(X, frame["numeric"])
+                X, unknown_rows = columns.encode_frame(
+                    X, frame["numeric"], [None if is_numeric else lv for is_numeric, lv in
+                                          zip(frame["numeric"], self.levels_)],
+                    unknown=unknown)
+            X = super()._validate_X(X, reset=False)
+            if not unknown_rows.size:
+                unknown_rows = np.zeros(X.shape[0], dtype=bool)
+        X, unknown_codes = columns.numeric_codes(
+            X, self.column_types_, self.levels_, self._coded, self._frame_levels(),
+            unknown=unknown, names=getattr(self, "feature_names_in_", None))
+        likelihood = self.likelihood if reset else self.module_.likelihood
+        plain = X[:, ~self._coded] if self._coded.any() else X
+        if likelihood == "bernoulli" and plain.size and (plain.min() < 0 or plain.max() > 1):
             raise ValueError(
                 "likelihood='bernoulli' needs X in [0, 1], but X ranges from "
-                f"{X.min():.6g} to {X.max():.6g}. Rescale it (for 8-bit pixels, X / 255) "
+                f"{plain.min():.6g} to {plain.max():.6g}. Rescale it (for 8-bit pixels, X / 255) "
                 "or use likelihood='gaussian'."
             )
         if reset:
             self.bounds_ = self._check_bounds(X)
+        return X, unknown_rows | unknown_codes
+
+    def _frame_levels(self):
+        """The levels of the non-numeric columns of the fitted DataFrame (None elsewhere)."""
+        frame = getattr(self, "_frame", None)
+        if frame is None or frame["numeric"].all():
+            return None
+        return [None if is_numeric else lv for is_numeric, lv in zip(frame["numeric"],
+                                                                     self.levels_)]
+
+    def _model_rows(self, X, *, check_levels=True):
+        """The rows the model sees: with ``bounds``, the logit map of the continuous columns.
+
+        ``check_levels`` (training) makes a value that is not a level of its
+        binary or discrete column an error: the model has no head for it.
+        """
+        if check_levels:
+            bad = columns.unseen_rows(X, self.column_types_, self.levels_, self._coded)
+            if bad.any():
+                j = next(j for j, kind in enumerate(self.column_types_)
+                         if kind in ("binary", "discrete") and not self._coded[j]
+                         and not np.isin(X[bad, j], self.levels_[j]).all())
+                columns.codes_of(X[:, j], self.levels_[j], f"{j}")  # raises, naming them
+        if self.bounds_ is None:
+            return X
+        continuous = self._continuous()
+        if continuous.all():
+            return logit_map(X, self.bounds_)
+        X = X.copy()
+        X[:, continuous] = logit_map(X[:, continuous], self.bounds_[:, continuous])
         return X
 
-    def _model_rows(self, X):
-        """With ``bounds``, the logit map of the validated X: the rows the model sees."""
-        return X if self.bounds_ is None else logit_map(X, self.bounds_)
+    def _continuous(self):
+        """Mask of the continuous columns."""
+        return self.column_types_ == "continuous"
 
     def _check_bounds(self, X):
         """``bounds`` as a (2, n_features) array; the training rows must lie inside."""
@@ -394,7 +477,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         if not (np.all(np.isfinite(low)) and np.all(np.isfinite(high)) and np.all(low < high)):
             raise ValueError(
                 f"bounds needs finite low < high for every feature, got {self.bounds!r}.")
-        bad = np.flatnonzero((X.min(axis=0) < low) | (X.max(axis=0) > high))
+        outside = (X.min(axis=0) < low) | (X.max(axis=0) > high)
+        bad = np.flatnonzero(outside & self._continuous())  # bounds map continuous columns
         if bad.size:
             j = bad[0]
             raise ValueError(
@@ -413,9 +497,12 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
                 )
             self.scaling_ = None
             return np.zeros(X.shape[1]), np.ones(X.shape[1])
-        return super()._fit_scaler(X)
+        mean, scale = super()._fit_scaler(X)
+        mean[self._coded], scale[self._coded] = 0.0, 1.0  # codes go to the encoder one-hot
+        return mean, scale
 
     def _module_spec(self, n_features):
+        typed = not self._continuous().all()
         return VAE, {
             "n_features": n_features,
             "n_components": self.n_components,
@@ -424,22 +511,41 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
             "likelihood": self.likelihood,
             "residual": True,
             "decoder_variance": self.decoder_variance,
+            **({"column_types": tuple(self.column_types_),
+                "n_levels": tuple(0 if lv is None else len(lv) for lv in self.levels_)}
+               if typed else {}),
         }
+
+    def _level_edges(self):
+        """Midpoints between the standardized levels of each binary and discrete column."""
+        values = columns.level_values(self.column_types_, self.levels_, self._coded)
+        edges = []
+        for j, kind in enumerate(self.column_types_):
+            if kind in ("binary", "discrete"):
+                v = (values[j] - self.mean_[j]) / self.scale_[j]
+                edges.append((v[1:] + v[:-1]) / 2)
+        return edges
 
     @torch.no_grad()
     def _initialize_module(self, module, X_train):
+        for i, edges in enumerate(self._level_edges()):
+            module.level_edges[i, :len(edges)] = torch.as_tensor(edges)
         if self.likelihood == "gaussian":
-            var = X_train.to(torch.float64).var(dim=0, unbiased=False)
-            module.log_var_floor.copy_(torch.log(_VARIANCE_FLOOR * var + 1e-6))
+            if module.n_continuous:
+                var = X_train[:, module.continuous_index].to(torch.float64).var(
+                    dim=0, unbiased=False)
+                module.log_var_floor.copy_(torch.log(_VARIANCE_FLOOR * var + 1e-6))
             init_ppca(module, X_train)
         else:
             # start at independent pixels with the training frequencies
-            p = X_train.to(torch.float64).mean(dim=0).clamp(1e-3, 1 - 1e-3)
+            p = X_train[:, module.continuous_index].to(torch.float64).mean(dim=0)
+            p = p.clamp(1e-3, 1 - 1e-3)
             linear, last = _linear_and_last(module.decoder)
-            linear.bias.copy_(torch.log(p / (1 - p)))
+            linear.bias[:module.n_continuous] = torch.log(p / (1 - p))
             if last is not None:
                 last.weight.zero_()
                 last.bias.zero_()
+            init_level_frequencies(module, X_train)
 
     def _current_beta(self):
         warmup = self.kl_warmup_epochs
@@ -449,17 +555,17 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
 
     def _loss(self, module, batch, generator):
         beta = self._current_beta() if module.training else self.beta
-        eps = torch.randn((batch.shape[0], self.n_components), generator=generator,
+        eps = torch.randn((batch.shape[0], module.n_components), generator=generator,
                           device=batch.device, dtype=batch.dtype)
         return torch.mean(module.negative_elbo(batch, eps, beta)) / batch.shape[1]
 
     def _on_fit_end(self, X):
-        self._n_features_out = self.n_components
+        self._n_features_out = self.module_.n_components
         if not hasattr(self, "importance_draws_"):  # drawn once, kept by partial_fit/warm_start
             self._importance_seed = int(self._rng.randint(np.iinfo(np.int32).max))
             self.importance_draws_ = _importance_draws(self._importance_seed,
                                                        self.n_importance_samples,
-                                        self.n_components)
+                                                       self.module_.n_components)
         self.prior_ = self._fit_prior(X) if self.prior == "mixture" else None
 
     def _fit_prior(self, X):
@@ -476,7 +582,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
 
         mu, log_var = np.split(self._apply_in_batches(X, posterior).astype(np.float64), 2, axis=1)
         eps = rng.standard_normal((n_draws, *mu.shape))
-        codes = (mu + np.exp(0.5 * log_var) * eps).reshape(-1, self.n_components)
+        codes = (mu + np.exp(0.5 * log_var) * eps).reshape(-1, mu.shape[1])
         return fit_code_mixture(codes, seed)
 
     def _log_prior(self):
@@ -494,11 +600,12 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
 
     def _draw_codes(self, rng, n_samples):
         """``n_samples`` codes from the prior: ``N(0, I)`` or the mixture ``prior_``."""
+        n_components = self.module_.n_components
         if self.prior_ is None:
-            return rng.standard_normal((n_samples, self.n_components))
+            return rng.standard_normal((n_samples, n_components))
         gmm = self.prior_
         component = rng.choice(len(gmm.weights_), size=n_samples, p=gmm.weights_)
-        noise = rng.standard_normal((n_samples, self.n_components))
+        noise = rng.standard_normal((n_samples, n_components))
         cov_chol = np.linalg.cholesky(gmm.covariances_)
         return gmm.means_[component] + np.einsum("nij,nj->ni", cov_chol[component], noise)
 
@@ -506,7 +613,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         if self.importance_draws_.shape[0] == self.n_importance_samples:
             return self.importance_draws_
         return _importance_draws(self._importance_seed, self.n_importance_samples,
-                                 self.n_components)
+                                 self.module_.n_components)
 
     # ---------------------------------------------------------------- public API
 
@@ -516,21 +623,25 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Rows to encode, with the columns of the training data.
+            Rows to encode, with the columns of the training data. A binary or
+            discrete column may hold values that are not among its levels (the
+            encoder reads numbers); a categorical column may not.
 
         Returns
         -------
         Z : ndarray of shape (n_samples, n_components)
             In X's floating dtype.
         """
-        X = self._model_rows(self._validate_for_inference(X))
+        X = self._model_rows(self._validate_for_inference(X), check_levels=False)
         return self._apply_in_batches(X, lambda m, x: m.encode(x)[0])
 
     def inverse_transform(self, X):
-        """Decoder means of latent codes, in the units of the training data.
+        """The most likely row of each latent code, in the data's values and types.
 
-        With ``bounds`` the mean is taken in logit space and mapped back (the
-        median of ``p(x|z)`` in the units of X).
+        A continuous column gets the decoder's mean (with ``bounds`` the mean
+        in logit space mapped back: the median of ``p(x|z)`` in the units of
+        X); a binary, discrete or categorical column gets its most likely
+        level, one of ``levels_``.
 
         Parameters
         ----------
@@ -539,23 +650,47 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, `n_features_in_`)
+        X_original : ndarray or DataFrame of shape (n_samples, `n_features_in_`)
+            A pandas DataFrame with the training columns and dtypes when the
+            model was fitted on one, else an ndarray in the codes' dtype.
         """
-        Z = self._validate_codes(X, self.n_components)
-        X_mean = self._apply_in_batches(Z, lambda m, z: m.mean(m.decode(z)), standardize=False,
-                               unstandardize=True)
-        return X_mean if self.bounds_ is None else logistic_map(X_mean, self.bounds_)
+        Z = self._validate_codes(X, self.module_.n_components)
+        if self._continuous().all() and self._frame is None:
+            X_mean = self._apply_in_batches(Z, lambda m, z: m.mean(m.decode(z)),
+                                            standardize=False, unstandardize=True)
+            return X_mean if self.bounds_ is None else logistic_map(X_mean, self.bounds_)
+        rows = self._apply_in_batches(Z, lambda m, z: m.reconstruct(m.decode(z)),
+                                      standardize=False)
+        return self._output_rows(rows)
+
+    def _output_rows(self, rows):
+        """Rows from the module (standardized continuous values, level indices) in X's values."""
+        continuous = self._continuous()
+        values = rows.copy()
+        mean, scale = self.mean_[continuous], self.scale_[continuous]
+        values[:, continuous] = rows[:, continuous] * scale + mean
+        if self.bounds_ is not None and continuous.any():
+            values[:, continuous] = logistic_map(values[:, continuous],
+                                                 self.bounds_[:, continuous])
+        for j, level_values in enumerate(columns.level_values(
+                self.column_types_, self.levels_, self._coded)):
+            if level_values is not None:
+                values[:, j] = level_values[rows[:, j].astype(np.int64)]
+        return columns.decode_rows(values, self.column_types_, self.levels_, self._coded,
+                                   frame=self._frame)
 
     def sample(self, n_samples=1, random_state=None):
         """Draw rows from the model: ``z ~ p(z)``, then ``x ~ p(x|z)``.
 
         ``p(z)`` is the mixture ``prior_`` (``prior='mixture'``) or ``N(0, I)``.
-        With ``sample_noise='decoder'``, Gaussian likelihood: the decoder mean
-        plus Gaussian noise with the learned variance, in the units of X; with
-        ``bounds``, drawn in logit space and mapped back, so the rows stay
-        inside the model's support. Bernoulli: 0/1 draws with the decoder's
-        probabilities. With ``sample_noise='none'``: the decoder means of the
-        drawn codes, as :meth:`inverse_transform` gives them.
+        With ``sample_noise='decoder'``: a continuous column gets the decoder
+        mean plus Gaussian noise with the learned variance, in the units of X
+        (with ``bounds``, drawn in logit space and mapped back, so the rows
+        stay inside the model's support; with ``likelihood='bernoulli'``, 0/1
+        draws with the decoder's probabilities); a binary, discrete or
+        categorical column a level drawn with the decoder's probabilities,
+        always one of ``levels_``. With ``sample_noise='none'``: the most likely
+        rows of the drawn codes, as :meth:`inverse_transform` gives them.
 
         Parameters
         ----------
@@ -568,7 +703,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
 
         Returns
         -------
-        X : ndarray of shape (n_samples, `n_features_in_`)
+        X : ndarray or DataFrame of shape (n_samples, `n_features_in_`)
+            A pandas DataFrame with the training columns and dtypes when the
+            model was fitted on one, else a float64 ndarray.
         """
         check_is_fitted(self)
         if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1:
@@ -577,8 +714,47 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         z = self._draw_codes(rng, n_samples)
         if self.sample_noise == "none":
             return self.inverse_transform(z)
-        n_features = self.n_features_in_
-        if self.likelihood == "bernoulli":
+        module = self.module_
+        if not module.typed and self._frame is None:
+            return self._sample_continuous(rng, z)
+        n_continuous, n_binary = module.n_continuous, module.n_binary
+        n_softmax, max_levels = module.softmax_index.shape
+
+        def heads(m, c):
+            out = m.decode(c)
+            parts = [m.mean(out)]
+            if m.likelihood == "gaussian":
+                parts.append(torch.exp(0.5 * m.decoder_log_var(out)).expand(
+                    c.shape[0], n_continuous))
+            parts.append(torch.sigmoid(m.binary_logits(out)))
+            parts.append(torch.softmax(m.softmax_logits(out), dim=-1).flatten(-2))
+            return torch.cat(parts, dim=1)
+
+        drawn = self._apply_in_batches(z, heads, standardize=False).astype(np.float64)
+        widths = [n_continuous] * (2 if module.likelihood == "gaussian" else 1) + [n_binary]
+        parts = np.split(drawn, np.cumsum(widths), axis=1)
+        rows = np.empty((n_samples, self.n_features_in_))
+        if module.likelihood == "gaussian":
+            mean, std = parts[0], parts[1]
+            rows[:, self._continuous()] = mean + std * rng.standard_normal(mean.shape)
+        else:
+            rows[:, self._continuous()] = rng.uniform(size=parts[0].shape) < parts[0]
+        thresholded = module.thresholded_index.numpy()
+        binary = thresholded[module.binary_among_thresholded.numpy()]
+        rows[:, binary] = rng.uniform(size=(n_samples, n_binary)) < parts[-2]
+        if n_softmax:
+            probs = parts[-1].reshape(n_samples, n_softmax, max_levels)
+            below = np.cumsum(probs, axis=-1)[..., :-1]
+            u = rng.uniform(size=(n_samples, n_softmax, 1))
+            codes = np.minimum((below < u).sum(-1), (probs > 0).sum(-1) - 1)
+            softmax = np.flatnonzero(np.isin(self.column_types_, ("discrete", "categorical")))
+            rows[:, softmax] = codes
+        return self._output_rows(rows)
+
+    def _sample_continuous(self, rng, z):
+        """:meth:`sample` of a model of continuous columns only, fitted on an array."""
+        n_samples, n_features = z.shape[0], self.n_features_in_
+        if self.module_.likelihood == "bernoulli":
             p = self._apply_in_batches(z, lambda m, c: m.mean(m.decode(c)), standardize=False)
             return (rng.uniform(size=(n_samples, n_features)) < p).astype(np.float64)
 
@@ -599,10 +775,16 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         samples, of the model :meth:`sample` draws from (its prior is
         ``prior_`` with ``prior='mixture'``); the samples are fixed at fit time
         (``importance_draws_``) and shared by all rows, so a row's score never
-        depends on its batch. With the Gaussian likelihood the internal scaling
-        is undone by its log-Jacobian, ``-sum(log(scale_))`` (plus that of the
-        logit map of ``bounds``), so scores compare with those of PCA or
-        GaussianMixture fitted on the same X. With ``bounds``, rows outside the model's support score ``-inf``.
+        depends on its batch. It is a log-density in the continuous columns
+        and a log-probability (mass) in the binary, discrete and categorical
+        ones. With the Gaussian likelihood the internal scaling is undone by
+        its log-Jacobian, ``-sum(log(scale_))`` over the continuous columns
+        (plus that of the logit map of ``bounds``), so scores compare with
+        those of PCA or GaussianMixture fitted on the same X when every column
+        is continuous (see the user guide for typed columns). A row holding a
+        value that is not one of its column's ``levels_`` has probability 0
+        and scores ``-inf``, as does, with ``bounds``, a row outside the
+        model's support.
 
         Parameters
         ----------
@@ -613,17 +795,25 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         -------
         log_likelihood : ndarray of shape (n_samples,)
         """
-        X = self._validate_for_inference(X)
+        check_is_fitted(self)
+        X, unknown = self._validate_rows(X, reset=False, unknown="mark")
+        unknown |= columns.unseen_rows(X, self.column_types_, self.levels_, self._coded)
+        continuous = self._continuous()
         log_jacobian = (np.zeros(X.shape[0]) if self.bounds_ is None
-                        else logit_log_jacobian(X, self.bounds_))
-        X = self._model_rows(X)
+                        else logit_log_jacobian(X[:, continuous], self.bounds_[:, continuous]))
+        X = self._model_rows(X, check_levels=False)
         eps = torch.as_tensor(self._importance_samples(), dtype=torch_float_type(X),
                               device=self.device_)
         log_prior = self._log_prior()
+        budget = _SCORE_BYTES // X.dtype.itemsize
+        rows = max(1, budget // self.module_.decoded_width())
         scores = self._apply_in_batches(
-            X, lambda m, x: m.iwae_log_likelihood(x, eps, log_prior=log_prior),
-            batch_size=1024).astype(np.float64, copy=False)
-        return scores - np.sum(np.log(self.scale_)) + log_jacobian
+            X, lambda m, x: m.iwae_log_likelihood(x, eps, max_elements=budget,
+                                                  log_prior=log_prior),
+            batch_size=rows).astype(np.float64, copy=False)
+        scores = scores - np.sum(np.log(self.scale_[continuous])) + log_jacobian
+        scores[unknown] = -np.inf
+        return scores
 
     def score(self, X, y=None):
         """Mean of :meth:`score_samples` (the average log-likelihood bound), as GaussianMixture.

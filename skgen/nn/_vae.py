@@ -11,6 +11,7 @@ Gaussian decoder's variance is learned per feature, and with
 
 import math
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -99,12 +100,19 @@ def gaussian_mixture_log_prob(z, weights, means, precisions_cholesky):
     return torch.logsumexp(log_prob + torch.log(weights), dim=-1)
 
 
+#: The column types of :class:`VAE`, each with its head: a Gaussian (or, with
+#: ``likelihood='bernoulli'``, a cross-entropy) for 'continuous', a Bernoulli for
+#: 'binary', a categorical over the levels for 'discrete' and 'categorical'.
+COLUMN_TYPES = ("continuous", "binary", "discrete", "categorical")
+
+
 class VAE(nn.Module):
-    """A variational autoencoder with an MLP encoder and decoder.
+    """A variational autoencoder with an MLP encoder and decoder, and a head per column type.
 
     Parameters
     ----------
     n_features : int
+        Number of columns of the (standardized) rows the module reads.
     n_components : int
         Dimension of the latent space.
     hidden_layer_sizes : tuple of int
@@ -112,19 +120,29 @@ class VAE(nn.Module):
     activation : str
         Hidden activation.
     likelihood : {'gaussian', 'bernoulli'}
-        'gaussian': the decoder gives the mean of ``p(x|z)`` and a learned
-        log-variance (per feature, see ``decoder_variance``) gives its
-        variance, bounded below by the ``log_var_floor`` buffer. 'bernoulli':
-        the decoder gives logits.
+        The head of the continuous columns. 'gaussian': the decoder gives the
+        mean of ``p(x|z)`` and a learned log-variance (per feature, see
+        ``decoder_variance``) gives its variance, bounded below by the
+        ``log_var_floor`` buffer. 'bernoulli': the decoder gives logits
+        (cross-entropy on values in [0, 1]).
     residual : bool, default=True
         Give encoder and decoder a parallel linear path, so that
         :func:`init_ppca` can start the model at probabilistic PCA.
     decoder_variance : {'feature', 'latent'}, default='feature'
         Gaussian likelihood only. 'feature': one learned variance per
-        feature. 'latent': the per-feature log-variance plus the output of a
-        second MLP of ``z`` (``variance_decoder``), so the variance of each
-        feature depends on the latent point; the decoder output then holds
-        the mean and that offset side by side.
+        continuous feature. 'latent': the per-feature log-variance plus the
+        output of a second MLP of ``z`` (``variance_decoder``), so the variance
+        of each feature depends on the latent point; the decoder output then
+        holds the heads and that offset side by side.
+    column_types : sequence of str or None, default=None
+        The type of each column, among :data:`COLUMN_TYPES` (None: all
+        'continuous'). A 'binary' or 'discrete' column holds one of its levels
+        (their standardized values, whose midpoints go in the ``level_edges``
+        buffer); a 'categorical' column holds the code ``0..L-1`` of its level,
+        which the encoder reads one-hot.
+    n_levels : sequence of int or None, default=None
+        The number of levels of each column (ignored for continuous ones; 2 for
+        binary ones).
 
     Examples
     --------
@@ -137,47 +155,129 @@ class VAE(nn.Module):
     torch.Size([5, 2])
     >>> vae.negative_elbo(x, torch.randn(5, 2)).shape  # one value per row
     torch.Size([5])
+
+    A continuous column, a binary one and a categorical one of three levels:
+
+    >>> typed = VAE(3, 2, (8,), column_types=("continuous", "binary", "categorical"),
+    ...             n_levels=(0, 2, 3))
+    >>> typed.decode(torch.zeros(1, 2)).shape  # a mean, a logit and three logits
+    torch.Size([1, 5])
     """
 
     def __init__(self, n_features, n_components, hidden_layer_sizes=(), activation="relu",
-                 likelihood="gaussian", residual=True, decoder_variance="feature"):
+                 likelihood="gaussian", residual=True, decoder_variance="feature",
+                 column_types=None, n_levels=None):
         super().__init__()
         if likelihood not in ("gaussian", "bernoulli"):
             raise ValueError(f"likelihood must be 'gaussian' or 'bernoulli', got {likelihood!r}.")
         if decoder_variance not in ("feature", "latent"):
             raise ValueError("decoder_variance must be 'feature' or 'latent', got "
                              f"{decoder_variance!r}.")
+        types = ("continuous",) * n_features if column_types is None else tuple(column_types)
+        levels = (0,) * n_features if n_levels is None else tuple(int(n) for n in n_levels)
+        if len(types) != n_features or len(levels) != n_features:
+            raise ValueError(f"column_types and n_levels need one entry per feature "
+                             f"({n_features}), got {len(types)} and {len(levels)}.")
+        unknown = set(types) - set(COLUMN_TYPES)
+        if unknown:
+            raise ValueError(f"Unknown column types {sorted(unknown)}; use {COLUMN_TYPES}.")
         hidden = tuple(hidden_layer_sizes)
         block = Residual if residual and hidden else make_mlp
         self.n_features = n_features
         self.n_components = n_components
         self.likelihood = likelihood
-        self.encoder = block((n_features, *hidden, 2 * n_components), activation)
-        self.decoder = block((n_components, *hidden[::-1], n_features), activation)
+        self._layout(types, levels)
+        self.encoder = block((self.n_inputs, *hidden, 2 * n_components), activation)
+        self.decoder = block((n_components, *hidden[::-1], self.n_outputs), activation)
         self.variance_decoder = None
         if likelihood == "gaussian":
-            self.raw_log_var = nn.Parameter(torch.zeros(n_features))
-            self.register_buffer("log_var_floor", torch.full((n_features,), math.log(1e-3)))
+            self.raw_log_var = nn.Parameter(torch.zeros(self.n_continuous))
+            self.register_buffer("log_var_floor",
+                                 torch.full((self.n_continuous,), math.log(1e-3)))
             if decoder_variance == "latent":
-                self.variance_decoder = make_mlp((n_components, *hidden[::-1], n_features),
-                                                 activation)
+                self.variance_decoder = make_mlp(
+                    (n_components, *hidden[::-1], self.n_continuous), activation)
                 with torch.no_grad():  # starts at the per-feature variance
                     self.variance_decoder[-1].weight.zero_()
                     self.variance_decoder[-1].bias.zero_()
 
+    def _layout(self, types, levels):
+        """Where each column's head lives in the decoder output, and its buffers."""
+        self.column_types = types
+        self.typed = any(kind != "continuous" for kind in types)
+        columns = {kind: [j for j, k in enumerate(types) if k == kind] for kind in COLUMN_TYPES}
+        thresholded = sorted(columns["binary"] + columns["discrete"])
+        softmax = sorted(columns["discrete"] + columns["categorical"])
+        self.n_continuous = len(columns["continuous"])
+        self.n_binary = len(columns["binary"])
+        softmax_levels = [levels[j] for j in softmax]
+        categorical_levels = [levels[j] for j in columns["categorical"]]
+        self.n_inputs = (self.n_features - len(columns["categorical"])
+                         + sum(categorical_levels))
+        self.n_outputs = self.n_continuous + self.n_binary + sum(softmax_levels)
+
+        def index(values):
+            return torch.tensor(values, dtype=torch.long)
+
+        def buffer(name, values):
+            self.register_buffer(name, index(values), persistent=False)
+
+        buffer("continuous_index", columns["continuous"])
+        buffer("categorical_index", columns["categorical"])
+        buffer("plain_index", [j for j, k in enumerate(types) if k != "categorical"])
+        buffer("thresholded_index", thresholded)
+        # among the thresholded columns, which are binary and which discrete
+        buffer("binary_among_thresholded", [i for i, j in enumerate(thresholded)
+                                           if types[j] == "binary"])
+        buffer("discrete_among_thresholded", [i for i, j in enumerate(thresholded)
+                                             if types[j] == "discrete"])
+        # where the discrete and the categorical columns go among the softmax heads
+        buffer("discrete_among_softmax", [i for i, j in enumerate(softmax)
+                                         if types[j] == "discrete"])
+        buffer("categorical_among_softmax", [i for i, j in enumerate(softmax)
+                                            if types[j] == "categorical"])
+        offsets = np.cumsum([0, *categorical_levels[:-1]]).tolist()
+        buffer("one_hot_offsets", offsets)
+        if thresholded:  # midpoints between the standardized levels, padded with +inf
+            width = max(max(levels[j] for j in thresholded) - 1, 1)
+            self.register_buffer("level_edges", torch.full((len(thresholded), width), math.inf))
+        # the softmax logits, padded to (n_softmax, max_levels) by an index into the
+        # flat logits; the last index points at a -inf pad
+        self.max_levels = max(softmax_levels, default=0)
+        start = self.n_continuous + self.n_binary
+        pad = self.n_outputs
+        rows, first = [], start
+        for n_levels in softmax_levels:
+            rows.append(list(range(first, first + n_levels))
+                        + [pad] * (self.max_levels - n_levels))
+            first += n_levels
+        buffer("softmax_index", rows if rows else np.zeros((0, 0), dtype=np.int64))
+
     # ----------------------------------------------------------- distributions
+
+    def encoder_input(self, x):
+        """What the encoder reads: the rows, with the categorical columns one-hot."""
+        if self.categorical_index.numel() == 0:
+            return x
+        codes = x[..., self.categorical_index].round().long() + self.one_hot_offsets
+        one_hot = x.new_zeros((*x.shape[:-1], self.n_inputs - self.plain_index.numel()))
+        one_hot.scatter_(-1, codes, 1.0)
+        return torch.cat([x[..., self.plain_index], one_hot], dim=-1)
 
     def encode(self, x):
         """``(mu, log_var)`` of ``q(z|x)``, each of shape ``(n, n_components)``."""
-        h = self.encoder(x)
+        h = self.encoder(self.encoder_input(x))
         mu, log_var = h[..., : self.n_components], h[..., self.n_components:]
         return mu, log_var.clamp(*ENCODER_LOG_VAR_RANGE)
 
     def decode(self, z):
-        """Decoder output: the mean of ``p(x|z)`` (Gaussian) or its logits (Bernoulli).
+        """Decoder output: the heads of ``p(x|z)`` side by side.
 
-        With ``decoder_variance='latent'`` the log-variance offsets follow the
-        mean in the last axis (read them through :meth:`decoder_log_var`).
+        The continuous columns' means (Gaussian) or logits (Bernoulli), then a
+        logit per binary column, then the logits of each discrete or
+        categorical column's levels. With ``decoder_variance='latent'`` the
+        continuous columns' log-variance offsets follow (read them through
+        :meth:`decoder_log_var`).
         """
         out = self.decoder(z)
         if self.variance_decoder is not None:
@@ -185,31 +285,96 @@ class VAE(nn.Module):
         return out
 
     def decoder_log_var(self, out=None):
-        """Log-variance of the Gaussian decoder, softly floored.
+        """Log-variance of the Gaussian head of the continuous columns, softly floored.
 
         Per feature; with ``decoder_variance='latent'`` it also depends on the
         latent point, through the decoder output ``out``.
         """
         raw = self.raw_log_var
         if self.variance_decoder is not None and out is not None:
-            raw = raw + out[..., self.n_features:]
+            raw = raw + out[..., self.n_outputs:]
         floor = self.log_var_floor
         return floor + F.softplus(LOG_VAR_GAIN * raw - floor)
 
     def mean(self, out):
-        """The mean of ``p(x|z)`` from the decoder output."""
-        if self.likelihood == "bernoulli":
-            return torch.sigmoid(out)
-        return out[..., : self.n_features]
+        """The mean of the continuous columns' ``p(x|z)`` from the decoder output."""
+        head = out[..., : self.n_continuous]
+        return torch.sigmoid(head) if self.likelihood == "bernoulli" else head
+
+    def binary_logits(self, out):
+        """The logit of the upper level of each binary column."""
+        return out[..., self.n_continuous: self.n_continuous + self.n_binary]
+
+    def softmax_logits(self, out):
+        """The logits of the discrete and categorical columns, ``(..., n_softmax, max_levels)``.
+
+        A column with fewer levels than ``max_levels`` is padded with ``-inf``.
+        """
+        padded = torch.cat([out[..., : self.n_outputs],
+                            out.new_full((*out.shape[:-1], 1), -math.inf)], dim=-1)
+        return padded[..., self.softmax_index]
+
+    def targets(self, x):
+        """``(bits, codes)``: the level of each binary column (0. or 1.) and softmax column."""
+        thresholded = x[..., self.thresholded_index]
+        if thresholded.shape[-1]:
+            index = (thresholded[..., None] > self.level_edges.to(x.dtype)).sum(-1)
+        else:
+            index = thresholded.long()
+        bits = index[..., self.binary_among_thresholded].to(x.dtype)
+        codes = x.new_zeros((*x.shape[:-1], self.softmax_index.shape[0]), dtype=torch.long)
+        codes[..., self.discrete_among_softmax] = index[..., self.discrete_among_thresholded]
+        codes[..., self.categorical_among_softmax] = (
+            x[..., self.categorical_index].round().long())
+        return bits, codes
+
+    def reconstruct(self, out):
+        """Each column's most likely value given ``z``, ``(..., n_features)``.
+
+        The mean for a continuous column (in its standardized units); the index
+        of the most likely level for the other columns.
+        """
+        rows = out.new_empty((*out.shape[:-1], self.n_features))
+        rows[..., self.continuous_index] = self.mean(out)
+        thresholded = self.thresholded_index
+        binary = thresholded[self.binary_among_thresholded]
+        rows[..., binary] = (self.binary_logits(out) > 0).to(out.dtype)
+        softmax = torch.sort(torch.cat([thresholded[self.discrete_among_thresholded],
+                                        self.categorical_index])).values
+        if softmax.numel():
+            rows[..., softmax] = self.softmax_logits(out).argmax(-1).to(out.dtype)
+        return rows
 
     def log_likelihood(self, x, out):
-        """``log p(x|z)`` summed over features, from the decoder output ``out``."""
-        if self.likelihood == "bernoulli":
-            return -torch.sum(F.binary_cross_entropy_with_logits(out, x.expand_as(out),
-                                                                 reduction="none"), dim=-1)
-        log_var = self.decoder_log_var(out)
-        residual = x - self.mean(out)
-        return -0.5 * torch.sum(_LOG_2PI + log_var + residual**2 * torch.exp(-log_var), dim=-1)
+        """``log p(x|z)`` summed over features, from the decoder output ``out``.
+
+        A probability density for continuous columns (Gaussian head) and a
+        probability mass for the others.
+        """
+        log_lik = 0.0
+        if self.n_continuous:
+            xc = x if not self.typed else x[..., self.continuous_index]
+            head = out[..., : self.n_continuous]
+            if self.likelihood == "bernoulli":
+                log_lik = -torch.sum(F.binary_cross_entropy_with_logits(
+                    head, xc.expand_as(head), reduction="none"), dim=-1)
+            else:
+                log_var = self.decoder_log_var(out)
+                residual = xc - head
+                log_lik = -0.5 * torch.sum(
+                    _LOG_2PI + log_var + residual**2 * torch.exp(-log_var), dim=-1)
+        if not self.typed:
+            return log_lik
+        bits, codes = self.targets(x)
+        if self.n_binary:
+            logits = self.binary_logits(out)
+            log_lik = log_lik - torch.sum(F.binary_cross_entropy_with_logits(
+                logits, bits.expand_as(logits), reduction="none"), dim=-1)
+        if codes.shape[-1]:
+            log_p = torch.log_softmax(self.softmax_logits(out), dim=-1)
+            codes = codes.expand(*log_p.shape[:-1])
+            log_lik = log_lik + log_p.gather(-1, codes[..., None])[..., 0].sum(-1)
+        return log_lik
 
     def forward(self, x, eps):
         """Reparametrized pass: returns ``(decoder output, mu, log_var)``.
@@ -226,7 +391,19 @@ class VAE(nn.Module):
         out, mu, log_var = self(x, eps)
         return -self.log_likelihood(x, out) + beta * gaussian_kl(mu, log_var)
 
-    def iwae_log_likelihood(self, x, eps, max_rows=32768, log_prior=None):
+    def decoded_width(self):
+        """Numbers held per row and draw while a code is decoded and scored (for memory budgets).
+
+        The widest of the hidden layers and the decoder output with its padded
+        softmax logits and the row itself.
+        """
+        hidden = [layer.out_features for layer in self.decoder.modules()
+                  if isinstance(layer, nn.Linear)]
+        scored = (self.n_outputs + self.softmax_index.numel() * 2 + self.n_features
+                  + (self.n_continuous if self.variance_decoder is not None else 0))
+        return max([scored, *hidden])
+
+    def iwae_log_likelihood(self, x, eps, max_elements=2**22, log_prior=None):
         """Importance-weighted estimate of ``log p(x)`` per row.
 
         ``log (1/K) sum_k p(x|z_k) p(z_k) / q(z_k|x)`` with ``z_k = mu + sigma * eps[k]``:
@@ -234,7 +411,9 @@ class VAE(nn.Module):
         The same ``eps`` (shape ``(K, n_components)``) serves every row, so a
         row's estimate does not depend on the other rows. ``log_prior`` maps
         codes of shape ``(..., n_components)`` to ``log p(z)``; None is the
-        standard normal prior the model is trained with.
+        standard normal prior the model is trained with. The draws are decoded
+        in chunks of at most ``max_elements`` numbers (``draws * rows *``
+        :meth:`decoded_width`, at least one draw), so memory is bounded.
 
         Returns
         -------
@@ -246,7 +425,7 @@ class VAE(nn.Module):
         n, k = mu.shape
         # log q(z|x) needs only eps: -|eps|^2/2 - sum(log sigma) - k/2 log(2 pi)
         log_q = standard_normal_log_prob(eps)[:, None] - 0.5 * log_var.sum(-1)[None, :]
-        chunk = max(1, max_rows // max(n, 1))
+        chunk = max(1, max_elements // max(n * self.decoded_width(), 1))
         log_w = []
         for start in range(0, eps.shape[0], chunk):
             e = eps[start:start + chunk]
@@ -302,10 +481,11 @@ def init_ppca(module, X, max_rows=20000):
     True
     """
     X = X[:max_rows].to(torch.float64)
-    n, d = X.shape
+    E = module.encoder_input(X)
+    n, d = E.shape
     k = module.n_components
-    mean = X.mean(dim=0)
-    _, s, vh = torch.linalg.svd(X - mean, full_matrices=False)
+    mean = E.mean(dim=0)
+    _, s, vh = torch.linalg.svd(E - mean, full_matrices=False)
     eig = s**2 / max(n - 1, 1)
     eig = torch.cat([eig, eig.new_zeros(max(d - eig.numel(), 0))])
     floor = torch.exp(module.log_var_floor.to(torch.float64))
@@ -314,7 +494,8 @@ def init_ppca(module, X, max_rows=20000):
         noise = eig[k:].mean()
     else:
         noise = 0.5 * eig[rows - 1]
-    noise = torch.maximum(noise, floor.max())
+    # the continuous columns' floor; without any, a small positive noise
+    noise = torch.maximum(noise, floor.max()) if floor.numel() else noise.clamp_min(1e-6)
     lam = torch.maximum(eig[:rows], noise)
     U = vh[:rows].T  # (d, rows)
     W = U * torch.sqrt(lam - noise)  # decoder loadings
@@ -330,11 +511,17 @@ def init_ppca(module, X, max_rows=20000):
     enc_b[k:rows + k] = torch.log(noise / lam)
     enc_lin.weight.copy_(enc_w)
     enc_lin.bias.copy_(enc_b)
+    # the continuous columns' means are PPCA's; the other heads start from their
+    # marginal frequencies (init_level_frequencies)
+    continuous = torch.searchsorted(module.plain_index, module.continuous_index)
+    n_continuous = module.n_continuous
     dec_w = dec_lin.weight.to(torch.float64).clone()
     dec_w.mul_(1e-3 / dec_w.norm(dim=0, keepdim=True).clamp_min(1e-12))
-    dec_w[:, :rows] = W
+    dec_w[:n_continuous, :rows] = W[continuous]
+    dec_b = dec_lin.bias.to(torch.float64).clone()
+    dec_b[:n_continuous] = mean[continuous]
     dec_lin.weight.copy_(dec_w)
-    dec_lin.bias.copy_(mean)
+    dec_lin.bias.copy_(dec_b)
     for last in (enc_last, dec_last):
         if last is not None:
             last.weight.zero_()
@@ -343,3 +530,28 @@ def init_ppca(module, X, max_rows=20000):
     floor = module.log_var_floor.to(torch.float64)
     target = torch.log(noise) - floor
     module.raw_log_var.copy_((floor + torch.log(torch.expm1(target.clamp_min(1e-6)))) / LOG_VAR_GAIN)
+    init_level_frequencies(module, X)
+
+
+@torch.no_grad()
+def init_level_frequencies(module, X):
+    """Start the binary, discrete and categorical heads at their columns' frequencies in ``X``.
+
+    The decoder's bias of each level is set to the log of its share of the rows
+    (at least 1e-4), so that before training every such column is drawn with its
+    marginal distribution. A module without such columns is left as it is.
+    """
+    if not module.typed:
+        return
+    bits, codes = module.targets(X)
+    linear, _ = _linear_and_last(module.decoder)
+    bias = linear.bias
+    start = module.n_continuous
+    if module.n_binary:
+        p = bits.to(torch.float64).mean(dim=0).clamp(1e-4, 1 - 1e-4)
+        bias[start:start + module.n_binary] = torch.log(p / (1 - p)).to(bias.dtype)
+    for column, index in enumerate(module.softmax_index):
+        index = index[index < module.n_outputs]
+        counts = torch.bincount(codes[:, column], minlength=index.numel())[:index.numel()]
+        share = (counts.to(torch.float64) / max(codes.shape[0], 1)).clamp_min(1e-4)
+        bias[index] = torch.log(share).to(bias.dtype)

@@ -64,7 +64,7 @@ def test_iwae_chunks_do_not_change_the_result():
     x = torch.rand(10, 4, dtype=torch.float64)
     eps = torch.randn(37, 3, dtype=torch.float64)
     whole = module.iwae_log_likelihood(x, eps)
-    chunked = module.iwae_log_likelihood(x, eps, max_rows=25)
+    chunked = module.iwae_log_likelihood(x, eps, max_elements=25 * module.decoded_width())
     torch.testing.assert_close(whole, chunked, rtol=1e-12, atol=1e-12)
     assert torch.all(whole < 0)  # a probability of pixels in [0, 1] under Bernoulli terms
 

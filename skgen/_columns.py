@@ -1,0 +1,374 @@
+"""Column types of a table: which columns are continuous, binary, discrete or categorical.
+
+:class:`~skgen.VAETransformer` gives each column a likelihood head of its type.
+This module decides the types (:func:`detect_column_types`, or what the user
+asked for), turns a pandas DataFrame's non-numeric columns into level codes
+before validation (:func:`encode_frame`) and turns rows of validated values back
+into the data's own values and dtypes (:func:`decode_rows`). Nothing here
+knows torch.
+
+The validated values of a column, which the model reads, are its numbers for a
+numeric column of type 'continuous', 'binary' or 'discrete', and the index of
+its level in ``levels`` (a *code*) for a 'categorical' column and for a binary
+column that is not numeric.
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+from numbers import Integral
+
+import numpy as np
+
+#: The column types, in the order of :attr:`VAETransformer.column_types_`'s documentation.
+COLUMN_TYPES = ("continuous", "binary", "discrete", "categorical")
+
+#: ``column_types='auto'``: a numeric column with at most this many distinct values
+#: can be discrete; with more, a categorical head is no cheaper than the rows it would
+#: memorize (the columns with more than 100 distinct values were already the
+#: continuous ones of this project's benchmarks).
+MAX_LEVELS = 100
+
+#: ``column_types='auto'``: ... and only if at most this share of its rows hold a value
+#: that occurs once. That share is the Good-Turing estimate of the chance that a new
+#: row holds a value never seen in training, which a categorical head gives
+#: probability 0: 1% keeps that rare, and a measured column (every value once) is
+#: never discrete.
+MAX_UNSEEN_SHARE = 0.01
+
+
+def _is_pandas_frame(X):
+    return type(X).__module__.split(".")[0] == "pandas" and hasattr(X, "dtypes")
+
+
+def _is_numeric_dtype(dtype):
+    import pandas as pd
+
+    return bool(pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
+
+
+def frame_dtypes(X):
+    """``(dtypes, numeric)`` of a pandas DataFrame's columns: dtype names and a numeric mask.
+
+    ``dtypes`` holds plain strings (``'float64'``, ``'int64'``, ``'bool'``,
+    ``'category'``, ``'object'``, ``'str'``...), so that a fitted model stays
+    loadable with skops; None for anything else than a pandas DataFrame.
+    """
+    if not _is_pandas_frame(X):
+        return None, None
+    dtypes = [str(dtype) for dtype in X.dtypes]
+    numeric = np.array([_is_numeric_dtype(dtype) for dtype in X.dtypes], dtype=bool)
+    return dtypes, numeric
+
+
+def frame_categories(X):
+    """``(categories, ordered)`` of a DataFrame's ``category`` columns (None, False elsewhere).
+
+    The categories are all those of the dtype, seen in X or not, so that a frame
+    rebuilt by :func:`decode_rows` has the same dtype.
+    """
+    categories, ordered = [], []
+    for dtype in X.dtypes:
+        is_category = str(dtype) == "category"
+        categories.append(np.asarray(dtype.categories, dtype=object) if is_category else None)
+        ordered.append(bool(is_category and dtype.ordered))
+    return categories, ordered
+
+
+def _sorted_levels(values):
+    """The distinct values, sorted when they can be (else in order of appearance)."""
+    import pandas as pd
+
+    unique = pd.unique(np.asarray(values, dtype=object))
+    try:
+        return np.array(sorted(unique), dtype=object)
+    except TypeError:  # mixed types (str and int): keep the order of appearance
+        return np.array(list(unique), dtype=object)
+
+
+def frame_levels(X, numeric):
+    """The levels of a DataFrame's non-numeric columns (None for numeric ones).
+
+    A missing value (None, NaN, ``pd.NA``) is an error naming the column.
+    """
+    levels = []
+    for j, (name, is_numeric) in enumerate(zip(X.columns, numeric)):
+        if is_numeric:
+            levels.append(None)
+            continue
+        column = X.iloc[:, j]
+        if column.isna().any():
+            raise ValueError(
+                f"Input X contains NaN: column {name!r} has {int(column.isna().sum())} missing "
+                "value(s). VAETransformer does not accept missing values; drop or impute them.")
+        levels.append(_sorted_levels(column.to_numpy(dtype=object)))
+    return levels
+
+
+def codes_of(values, levels, column, *, unknown="error"):
+    """The index of each value in ``levels``; a value not among them is an error or ``-1``.
+
+    ``column`` names the column in the error message.
+    """
+    import pandas as pd
+
+    values = np.asarray(values, dtype=object)
+    try:
+        codes = pd.Categorical(values, categories=levels).codes.astype(np.int64)
+    except (TypeError, ValueError):  # levels pandas cannot hold as categories
+        lookup = {level: i for i, level in enumerate(levels)}
+        codes = np.array([lookup.get(v, -1) for v in values], dtype=np.int64)
+    if unknown == "error" and (codes < 0).any():
+        bad = values[codes < 0]
+        shown = ", ".join(repr(v) for v in pd.unique(bad)[:5])
+        raise ValueError(
+            f"Column {column} holds {bad.size} value(s) never seen at fit ({shown}); the "
+            f"model knows only its {len(levels)} fitted level(s) in levels_. Refit with rows "
+            "that hold them, or map them to a known level.")
+    return codes
+
+
+def encode_frame(X, numeric, levels, *, unknown="error"):
+    """A DataFrame whose non-numeric columns hold level codes (float64), other columns as they are.
+
+    ``numeric`` and ``levels`` describe the columns as at fit (:func:`frame_dtypes`,
+    :func:`frame_levels`). Returns the new DataFrame and a mask of the rows that hold
+    an unknown level (only with ``unknown='mark'``; their code is 0).
+    """
+    import pandas as pd
+
+    unknown_rows = np.zeros(len(X), dtype=bool)
+    columns = {}
+    for j, name in enumerate(X.columns):
+        column = X.iloc[:, j]
+        if numeric[j]:
+            columns[j] = column
+            continue
+        if column.isna().any():
+            raise ValueError(f"Input X contains NaN: column {name!r} has missing value(s).")
+        codes = codes_of(column.to_numpy(dtype=object), levels[j], repr(name), unknown=unknown)
+        unknown_rows |= codes < 0
+        columns[j] = pd.Series(np.maximum(codes, 0).astype(np.float64), index=X.index)
+    frame = pd.concat(columns, axis=1)
+    frame.columns = X.columns
+    return frame, unknown_rows
+
+
+def check_frame_columns(X, numeric):
+    """At inference, a column that was numeric at fit must be numeric, and the other way round."""
+    _, now = frame_dtypes(X)
+    if now is None:
+        if not all(numeric):
+            raise ValueError(
+                "VAETransformer was fitted on a DataFrame with non-numeric columns, so it needs "
+                f"a pandas DataFrame with those columns, got {type(X).__name__}.")
+        return
+    if len(now) != len(numeric):
+        return  # validate_data names the wrong number of columns
+    for j, (was, is_) in enumerate(zip(numeric, now)):
+        if was != is_:
+            kind = ("numeric", "non-numeric")
+            raise ValueError(
+                f"Column {X.columns[j]!r} was {kind[not was]} at fit but is {kind[not is_]} "
+                f"now (dtype {X.dtypes.iloc[j]}); pass it with the type it had at fit.")
+
+
+def _requested_types(column_types, n_features, names):
+    """The ``column_types`` parameter as one entry per column ('auto' where not given)."""
+    if isinstance(column_types, str):
+        if column_types not in ("auto", *COLUMN_TYPES):
+            raise ValueError(f"column_types must be 'auto', one of {COLUMN_TYPES}, a dict or a "
+                             f"list, got {column_types!r}.")
+        return [column_types] * n_features
+    if isinstance(column_types, dict):
+        requested = ["auto"] * n_features
+        positions = {name: j for j, name in enumerate(names)} if names is not None else {}
+        for key, kind in column_types.items():
+            if isinstance(key, str) and key in positions:
+                j = positions[key]
+            elif isinstance(key, Integral) and not isinstance(key, bool) and (
+                    -n_features <= key < n_features):
+                j = int(key) % n_features
+            else:
+                known = "its feature names or " if positions else ""
+                raise ValueError(f"column_types names a column {key!r} that X does not have; "
+                                 f"use {known}column positions 0..{n_features - 1}.")
+            requested[j] = kind
+    else:
+        requested = list(column_types)
+        if len(requested) != n_features:
+            raise ValueError(f"column_types has {len(requested)} entries, but X has "
+                             f"{n_features} columns.")
+    for kind in requested:
+        if kind not in ("auto", *COLUMN_TYPES):
+            raise ValueError(f"Unknown column type {kind!r} in column_types; use 'auto' or one "
+                             f"of {COLUMN_TYPES}.")
+    return requested
+
+
+def auto_type(values):
+    """The type 'auto' gives a numeric column's values (a 1-D float array).
+
+    One or two distinct values: 'discrete' (a constant) or 'binary'. Up to
+    ``MAX_LEVELS`` values of which at most ``MAX_UNSEEN_SHARE`` of the rows hold
+    one seen once: 'discrete'. Anything else: 'continuous'.
+    """
+    levels, counts = np.unique(values, return_counts=True)
+    if len(levels) == 2:
+        return "binary"
+    if len(levels) == 1:
+        return "discrete"
+    singletons = int(np.sum(counts == 1))
+    if len(levels) <= MAX_LEVELS and singletons <= MAX_UNSEEN_SHARE * len(values):
+        return "discrete"
+    return "continuous"
+
+
+def detect_column_types(X, column_types, *, frame_levels=None, names=None):
+    """Each column's type and levels.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The validated values: numbers, and codes for the non-numeric columns of a
+        DataFrame.
+    column_types : 'auto', a type, dict or list
+        The estimator's parameter.
+    frame_levels : list or None
+        The levels of a DataFrame's non-numeric columns (None for numeric ones).
+    names : array of str or None
+        Feature names, for the keys of a dict and for messages.
+
+    Returns
+    -------
+    types : ndarray of str, of shape (n_features,)
+    levels : list of (ndarray or None)
+        The sorted levels of each non-continuous column: its values for a
+        numeric column, its categories for a non-numeric one.
+    """
+    n_features = X.shape[1]
+    frame_levels = frame_levels or [None] * n_features
+    requested = _requested_types(column_types, n_features, names)
+    types, levels = [], []
+    for j, kind in enumerate(requested):
+        name = f"{j}" if names is None else f"{j} ({names[j]!r})"
+        if frame_levels[j] is not None:  # non-numeric: codes 0..L-1 in X
+            found = frame_levels[j]
+            if kind == "auto":
+                kind = "binary" if len(found) == 2 else "categorical"
+            elif kind in ("continuous", "discrete"):
+                raise ValueError(f"Column {name} is not numeric, so its type can be 'binary' "
+                                 f"or 'categorical', not {kind!r}.")
+            elif kind == "binary" and len(found) != 2:
+                raise ValueError(f"Column {name} has {len(found)} levels, so it cannot be "
+                                 "'binary'; use 'categorical'.")
+            types.append(kind)
+            levels.append(found)
+            continue
+        column = X[:, j]
+        if kind == "auto":
+            kind = auto_type(column)
+        if kind == "continuous":
+            types.append(kind)
+            levels.append(None)
+            continue
+        found = np.unique(column).astype(np.float64)
+        if kind == "binary" and len(found) > 2:
+            raise ValueError(f"Column {name} has {len(found)} distinct values, so it cannot be "
+                             "'binary'; use 'discrete' or 'categorical'.")
+        types.append(kind)
+        levels.append(found)
+    return np.array(types, dtype=object), levels
+
+
+def is_coded(types, frame_levels):
+    """Columns whose validated values are level codes: categorical ones, and non-numeric ones."""
+    coded = np.array([kind == "categorical" for kind in types], dtype=bool)
+    if frame_levels is not None:
+        coded |= np.array([lv is not None for lv in frame_levels], dtype=bool)
+    return coded
+
+
+def numeric_codes(X, types, levels, coded, frame_levels, *, unknown="error", names=None):
+    """X with its numeric categorical columns replaced by their level codes (a copy if any).
+
+    The non-numeric columns of a DataFrame hold codes already. Returns X and the
+    mask of rows holding a value that is not a level (with ``unknown='mark'``).
+    """
+    frame_levels = frame_levels or [None] * len(types)
+    unknown_rows = np.zeros(X.shape[0], dtype=bool)
+    todo = [j for j in np.flatnonzero(coded) if frame_levels[j] is None]
+    if not todo:
+        return X, unknown_rows
+    X = X.copy()
+    for j in todo:
+        name = f"{j}" if names is None else f"{j} ({names[j]!r})"
+        codes = _float_codes(X[:, j], levels[j], name, unknown)
+        unknown_rows |= codes < 0
+        X[:, j] = np.maximum(codes, 0)
+    return X, unknown_rows
+
+
+def _float_codes(values, levels, name, unknown):
+    """Codes of float values among float levels, -1 or an error for the others."""
+    position = np.clip(np.searchsorted(levels, values), 0, len(levels) - 1)
+    codes = np.where(levels[position] == values, position, -1)
+    if unknown == "error" and (codes < 0).any():
+        bad = np.unique(values[codes < 0])
+        raise ValueError(
+            f"Column {name} holds {int((codes < 0).sum())} value(s) never seen at fit "
+            f"({', '.join(f'{v:g}' for v in bad[:5])}); the model knows only its "
+            f"{len(levels)} fitted level(s) in levels_.")
+    return codes
+
+
+def unseen_rows(X, types, levels, coded):
+    """Rows holding, in a binary or discrete numeric column, a value that is not a level."""
+    bad = np.zeros(X.shape[0], dtype=bool)
+    for j, kind in enumerate(types):
+        if kind in ("binary", "discrete") and not coded[j]:
+            bad |= ~np.isin(X[:, j], levels[j])
+    return bad
+
+
+def level_values(types, levels, coded):
+    """The validated value of each level of the non-continuous columns (codes for coded ones)."""
+    return [None if kind == "continuous" else
+            (np.arange(len(levels[j]), dtype=np.float64) if coded[j] else levels[j])
+            for j, kind in enumerate(types)]
+
+
+def decode_rows(R, types, levels, coded, frame=None):
+    """Rows of validated values back in the data's values, and dtypes.
+
+    ``R`` holds numbers for numeric columns and codes for coded ones. ``frame``
+    describes the DataFrame the model was fitted on (a dict of ``columns``,
+    ``dtypes``, ``categories`` and ``ordered``); a DataFrame with those columns
+    and dtypes is returned. Without it the coded columns of a numeric X become
+    their numeric levels and an ndarray of R's dtype is returned.
+    """
+    if frame is None:
+        R = R.copy()
+        for j in np.flatnonzero(coded):
+            R[:, j] = levels[j][R[:, j].astype(np.int64)]
+        return R
+    import pandas as pd
+
+    data = {}
+    for j, dtype in enumerate(frame["dtypes"]):
+        if coded[j]:
+            values = np.asarray(levels[j], dtype=object)[R[:, j].astype(np.int64)]
+        else:
+            values = R[:, j]
+            if types[j] == "continuous" and dtype.lower().startswith(("int", "uint")):
+                values = np.round(values)  # an integer column modelled as continuous
+        if dtype == "category":
+            series = pd.Series(pd.Categorical(values, categories=frame["categories"][j],
+                                              ordered=frame["ordered"][j]))
+        elif dtype in ("bool", "boolean"):
+            series = pd.Series(values.astype(bool)).astype(dtype)
+        else:
+            series = pd.Series(values).astype(dtype)
+        data[j] = series
+    out = pd.concat(data, axis=1)
+    out.columns = list(frame["columns"])
+    return out
