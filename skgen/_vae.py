@@ -392,8 +392,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
                     frame_levels = columns.frame_levels(X, numeric)
                     X, _ = columns.encode_frame(X, numeric, frame_levels)
             X = super()._validate_X(X, reset=True)
+            boolean = None if dtypes is None else np.isin(dtypes, ("bool", "boolean"))
             types, levels = columns.detect_column_types(
-                X, self.column_types, frame_levels=frame_levels,
+                X, self.column_types, frame_levels=frame_levels, boolean=boolean,
                 names=getattr(self, "feature_names_in_", None))
             self.column_types_, self.levels_ = types, levels
             self._coded = columns.is_coded(types, frame_levels)

@@ -32,7 +32,13 @@ Options are passed as skl2onnx takes them, e.g.
 ``options={AEOutlierDetector: {"score_samples": True}}``. Methods that draw
 random numbers cannot be exported (``VAETransformer.sample`` and
 ``VAETransformer.score_samples``, an importance-sampled bound); asking for them
-raises :class:`NotImplementedError` naming the method. The graph needs ONNX
+raises :class:`NotImplementedError` naming the method. So does a
+``VAETransformer`` with typed columns (``column_types_``) where the graph would
+need them: ``inverse_transform`` of any model with a binary, discrete or
+categorical column (its most likely level), and ``transform`` of one with a
+categorical column (read one-hot) or with ``bounds`` beside typed columns;
+``transform`` of binary and discrete numeric columns is exported, as the
+encoder reads them as numbers. The graph needs ONNX
 opset 18 or later (skl2onnx's default is later).
 
 This module needs the ``onnx`` extra: ``pip install skgen[onnx]``.
@@ -290,12 +296,33 @@ def _latent_shape(operator):
             _refuse(est, "score_samples", "it is an importance-sampled bound on the "
                     "log-likelihood, averaged over the fixed random draws importance_draws_ "
                     "through the decoder.")
+        _refuse_typed_columns(est, _options(operator, inverse_transform=False)[
+            "inverse_transform"])
+    n_components = est._n_features_out  # the fitted code width
     if _options(operator, inverse_transform=False)["inverse_transform"]:
-        _check_width(operator, est.n_components, "latent codes, for inverse_transform")
+        _check_width(operator, n_components, "latent codes, for inverse_transform")
         _set_output(operator, 0, est.n_features_in_)
     else:
         _check_width(operator, est.n_features_in_, "n_features_in_")
-        _set_output(operator, 0, est.n_components)
+        _set_output(operator, 0, n_components)
+
+
+def _refuse_typed_columns(est, inverse):
+    """A VAETransformer's typed columns where the graph would need them (see the module doc)."""
+    types = est.column_types_
+    typed = [f"{j} ({kind})" for j, kind in enumerate(types) if kind != "continuous"]
+    if inverse and typed:
+        _refuse(est, "inverse_transform", "the model has binary, discrete or categorical "
+                f"columns ({', '.join(typed[:5])}{' ...' if len(typed) > 5 else ''}), whose "
+                "most likely level is not exported; fit with column_types='continuous' to "
+                "export it.")
+    categorical = [f"{j}" for j, kind in enumerate(types) if kind == "categorical"]
+    if not inverse and categorical:
+        _refuse(est, "transform", f"the model has categorical columns ({', '.join(categorical[:5])}"
+                "), which the encoder reads one-hot; that encoding is not exported.")
+    if not inverse and typed and est.bounds_ is not None:
+        _refuse(est, "transform", "bounds maps only the continuous columns of a model with "
+                "typed columns, which is not exported; fit with column_types='continuous'.")
 
 
 def _convert_autoencoder(scope, operator, container):
@@ -346,7 +373,7 @@ def _convert_vae(scope, operator, container):
     graph = _Graph(scope, operator, container)
     est, x, out = graph.estimator, graph.x, operator.outputs[0].full_name
     if _options(operator, inverse_transform=False)["inverse_transform"]:
-        (mean,) = graph.network(lambda m, z: m.mean(m.decode(z)), x, est.n_components)
+        (mean,) = graph.network(lambda m, z: m.mean(m.decode(z)), x, est.module_.n_components)
         if est.bounds_ is None:
             graph.unstandardize(mean, out=out)
         else:

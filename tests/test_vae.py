@@ -403,3 +403,242 @@ def test_bernoulli_errors(pixels):
     with pytest.raises(ValueError, match="scaling must be 'auto' or None"):
         _vae(likelihood="bernoulli", scaling="standard").fit(pixels)
 
+
+
+# --------------------------------------------------------------- column types
+
+
+@pytest.fixture(scope="module")
+def mixed():
+    """A table of every kind of column, as an array: what 'auto' must tell apart."""
+    rng = np.random.RandomState(0)
+    n = 400
+    z = rng.normal(size=n)
+    return np.c_[
+        z + 0.1 * rng.normal(size=n),                          # continuous
+        (z + rng.normal(size=n) > 0).astype(float),            # binary
+        np.clip(np.round(2 * z + 3), 0, 6),                    # discrete: 7 levels
+        np.full(n, 4.0),                                       # constant
+        np.clip(np.round(rng.normal(size=n), 1), -1.5, 1.5) * 0.7 + 5,  # 31 levels, not integers
+    ]
+
+
+@pytest.fixture(scope="module")
+def frame():
+    """A DataFrame with string, category and bool columns beside numeric ones."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    n = 300
+    kind = rng.choice(["a", "b", "c"], size=n, p=[0.5, 0.3, 0.2])
+    size = np.where(kind == "a", 1.0, 3.0) + 0.3 * rng.normal(size=n)
+    return pd.DataFrame({
+        "kind": kind,
+        "size": size,
+        "grade": pd.Categorical(rng.choice(["low", "high", "mid"], size=n),
+                                categories=["low", "mid", "high", "unused"], ordered=True),
+        "flag": size > 2,
+        "count": rng.poisson(2, size=n).astype(np.int64),
+    })
+
+
+def test_auto_column_types_follow_the_values(mixed):
+    vae = _vae().fit(mixed)
+    assert list(vae.column_types_) == ["continuous", "binary", "discrete", "discrete",
+                                       "discrete"]
+    assert vae.levels_[0] is None
+    np.testing.assert_array_equal(vae.levels_[1], [0.0, 1.0])
+    np.testing.assert_array_equal(vae.levels_[2], np.arange(7.0))
+    np.testing.assert_array_equal(vae.levels_[3], [4.0])
+    # a measured column (every value once) is continuous even on a few rows
+    assert list(_vae().fit(mixed[:30, [0, 0]]).column_types_) == ["continuous"] * 2
+
+
+def test_auto_column_types_of_a_dataframe(frame):
+    vae = _vae().fit(frame)
+    assert list(vae.column_types_) == ["categorical", "continuous", "categorical", "binary",
+                                       "discrete"]
+    np.testing.assert_array_equal(vae.levels_[0], ["a", "b", "c"])
+    np.testing.assert_array_equal(vae.levels_[2], ["high", "low", "mid"])  # the seen ones
+    np.testing.assert_array_equal(vae.feature_names_in_, frame.columns)
+
+
+def test_column_types_parameter_overrides_auto(mixed, frame):
+    by_position = _vae(column_types={2: "categorical", -1: "continuous"}).fit(mixed)
+    assert list(by_position.column_types_) == ["continuous", "binary", "categorical",
+                                               "discrete", "continuous"]
+    by_name = _vae(column_types={"count": "continuous", "kind": "categorical"}).fit(frame)
+    assert by_name.column_types_[4] == "continuous"
+    as_list = _vae(column_types=["continuous"] * 5).fit(mixed)
+    assert set(as_list.column_types_) == {"continuous"}
+    # one type for all: the numeric columns; string columns stay categorical/binary
+    everything = _vae(column_types="continuous").fit(frame)
+    assert list(everything.column_types_) == ["categorical", "continuous", "categorical",
+                                              "binary", "continuous"]
+
+
+@pytest.mark.parametrize("column_types, match", [
+    ({"nope": "discrete"}, "names a column 'nope'"),
+    ({"kind": "continuous"}, "is not numeric"),
+    ({"count": "binary"}, "cannot be 'binary'"),
+    ({"size": "ordinal"}, "Unknown column type 'ordinal'"),
+    (["auto"] * 3, "has 3 entries, but X has 5 columns"),
+])
+def test_column_types_errors_name_the_problem(frame, column_types, match):
+    with pytest.raises(ValueError, match=match):
+        _vae(column_types=column_types).fit(frame)
+
+
+def test_all_continuous_data_keeps_the_continuous_model(curve):
+    """'auto' on measured columns is the model of column_types='continuous', bit for bit."""
+    auto = _vae(n_components=1).fit(curve)
+    continuous = _vae(n_components=1, column_types="continuous").fit(curve)
+    assert set(auto.column_types_) == {"continuous"}
+    for name in ("transform", "score_samples"):
+        np.testing.assert_array_equal(getattr(auto, name)(curve),
+                                      getattr(continuous, name)(curve))
+    np.testing.assert_array_equal(auto.sample(20, random_state=0),
+                                  continuous.sample(20, random_state=0))
+
+
+def test_sample_holds_only_fitted_levels(mixed):
+    vae = _vae(n_components=2, max_iter=20).fit(mixed)
+    S = vae.sample(500, random_state=0)
+    for j in (1, 2, 3, 4):
+        assert set(np.unique(S[:, j])) <= set(vae.levels_[j])
+    assert len(np.unique(S[:, 0])) == 500  # the continuous column is continuous
+    # the continuous model samples between the levels
+    plain = _vae(n_components=2, max_iter=20, column_types="continuous").fit(mixed)
+    assert not set(np.unique(plain.sample(500, random_state=0)[:, 2])) <= set(range(7))
+
+
+def test_sample_of_a_dataframe_has_its_columns_and_dtypes(frame):
+    vae = _vae(max_iter=20).fit(frame)
+    S = vae.sample(200, random_state=0)
+    assert list(S.columns) == list(frame.columns)
+    assert S.dtypes.to_dict() == frame.dtypes.to_dict()  # category with all its categories
+    assert list(S["grade"].cat.categories) == ["low", "mid", "high", "unused"]
+    assert S["grade"].cat.ordered
+    assert set(S["kind"]) <= {"a", "b", "c"} and "unused" not in set(S["grade"])
+    assert set(S["count"]) <= set(frame["count"])
+    # the decoder ties kind to size: 'a' rows are small
+    assert S.loc[S["kind"] == "a", "size"].mean() < S.loc[S["kind"] != "a", "size"].mean()
+    np.testing.assert_array_equal(vae.sample(5, random_state=1).to_numpy(),
+                                  vae.sample(5, random_state=1).to_numpy())
+
+
+def test_inverse_transform_gives_the_most_likely_levels(frame):
+    vae = _vae(max_iter=30).fit(frame)
+    rebuilt = vae.inverse_transform(vae.transform(frame))
+    assert list(rebuilt.columns) == list(frame.columns)
+    assert rebuilt.dtypes.to_dict() == frame.dtypes.to_dict()
+    assert np.mean(rebuilt["kind"] == frame["kind"]) > 0.6  # "a" alone would be 0.5
+    assert set(rebuilt["count"]) <= set(frame["count"])
+    # sample_noise='none' draws the same: the most likely rows of the drawn codes
+    codes = vae._draw_codes(np.random.RandomState(
+        np.random.RandomState(0).randint(np.iinfo(np.int32).max)), 10)
+    means = vae.set_params(sample_noise="none").sample(10, random_state=0)
+    assert means.equals(vae.inverse_transform(codes))
+
+
+def test_typed_score_samples_is_a_probability_mass():
+    """Two discrete columns: exp(score_samples) over every pair of levels sums to about 1."""
+    rng = np.random.RandomState(0)
+    a = rng.choice(3, size=600, p=[0.6, 0.3, 0.1])
+    X = np.c_[a, (a + rng.choice(2, size=600)) % 3].astype(float)
+    vae = _vae(n_components=2, hidden_layer_sizes=(16,), max_iter=100, learning_rate_init=1e-2,
+               n_importance_samples=500).fit(X)
+    assert list(vae.column_types_) == ["discrete", "discrete"]
+    grid = np.array([[i, j] for i in range(3) for j in range(3)], dtype=float)
+    p = np.exp(vae.score_samples(grid))
+    assert p.sum() == pytest.approx(1.0, abs=0.03)
+    counts = np.array([np.mean((X == row).all(1)) for row in grid])
+    np.testing.assert_allclose(p, counts, atol=0.05)  # it learned the frequencies
+
+
+def test_values_never_seen_at_fit(mixed, frame):
+    vae = _vae().fit(mixed)
+    new = mixed[:3].copy()
+    new[0, 2] = 2.5  # not a level of the discrete column
+    scores = vae.score_samples(new)
+    assert scores[0] == -np.inf and np.all(np.isfinite(scores[1:]))
+    assert np.all(np.isfinite(vae.transform(new)))  # the encoder reads numbers
+    with pytest.raises(ValueError, match=r"Column 2 holds 1 value\(s\) never seen at fit"):
+        vae.partial_fit(new)
+    typed = _vae().fit(frame)
+    odd = frame.iloc[:3].copy()
+    odd["kind"] = ["a", "zzz", "b"]
+    with pytest.raises(ValueError, match=r"Column 'kind' holds 1 value\(s\) never seen.*'zzz'"):
+        typed.transform(odd)
+    scores = typed.score_samples(odd)
+    assert scores[1] == -np.inf and np.all(np.isfinite(scores[[0, 2]]))
+
+
+def test_wrong_column_types_at_inference_are_clear(frame):
+    vae = _vae().fit(frame)
+    numeric_kind = frame.assign(kind=np.arange(len(frame), dtype=float))
+    with pytest.raises(ValueError, match="Column 'kind' was non-numeric at fit but is numeric"):
+        vae.transform(numeric_kind)
+    with pytest.raises(ValueError, match="needs a pandas DataFrame"):
+        vae.transform(np.zeros((2, 5)))
+    with pytest.raises(ValueError, match="column 'kind' has 1 missing"):
+        _vae().fit(frame.assign(kind=frame["kind"].where(frame.index != 3)))
+
+
+def test_inference_reads_the_fitted_model_not_the_parameters(curve):
+    """Parameters changed after fit take effect at the next fit, as PCA's do."""
+    vae = _vae(n_components=1).fit(curve)
+    before = {"sample": vae.sample(20, random_state=0), "transform": vae.transform(curve),
+              "score": vae.score_samples(curve)}
+    before["inverse"] = vae.inverse_transform(before["transform"])
+    vae.set_params(likelihood="bernoulli", n_components=3, column_types="discrete",
+                   bounds=(-10, 10), prior="normal")
+    np.testing.assert_array_equal(vae.sample(20, random_state=0), before["sample"])
+    np.testing.assert_array_equal(vae.transform(curve), before["transform"])
+    np.testing.assert_array_equal(vae.inverse_transform(before["transform"]),
+                                  before["inverse"])
+    np.testing.assert_array_equal(vae.score_samples(curve), before["score"])
+    assert vae.get_feature_names_out().shape == (1,)
+
+
+def test_score_samples_decodes_within_its_memory_budget(monkeypatch, mixed):
+    """Draws x rows x width per decoded block stays under the budget, whatever the width."""
+    from skgen import _vae as vae_module
+
+    vae = _vae(n_importance_samples=8).fit(mixed)
+    rows = mixed[:40]
+    expected = vae.score_samples(rows)
+    budget_bytes = 8 * 3 * vae.module_.decoded_width()  # float64: three row-draws a block
+    monkeypatch.setattr(vae_module, "_SCORE_BYTES", budget_bytes)
+    seen = []
+    decode = type(vae.module_).decode
+
+    def recording(module, z):
+        seen.append(z.shape[0])
+        return decode(module, z)
+
+    monkeypatch.setattr(type(vae.module_), "decode", recording)
+    np.testing.assert_allclose(vae.score_samples(rows), expected, rtol=1e-12)
+    assert max(seen) <= 3 and len(seen) >= len(rows) * 8 // 3
+
+
+def test_typed_fit_is_reproducible_and_atomic(frame):
+    a = _vae(random_state=3).fit(frame)
+    b = _vae(random_state=3).fit(frame)
+    assert a.sample(30, random_state=0).equals(b.sample(30, random_state=0))
+    np.testing.assert_array_equal(a.score_samples(frame), b.score_samples(frame))
+    state = dict(vars(a))
+    with pytest.raises(ValueError):
+        a.fit(frame.assign(kind=frame["kind"].where(frame.index != 0)))
+    assert vars(a).keys() == state.keys()
+    assert a.column_types_ is state["column_types_"] and a.levels_ is state["levels_"]
+
+
+def test_typed_digits_samples_match_the_pixel_levels(digits):
+    """On digits every pixel is one of 17 levels: typed samples keep their frequencies."""
+    X = digits[0][:600]
+    vae = _vae(n_components=4, hidden_layer_sizes=(64,), max_iter=30).fit(X)
+    assert set(vae.column_types_) <= {"discrete", "binary"}
+    S = vae.sample(3000, random_state=0)
+    share_zero = np.abs((S == 0).mean(0) - (X == 0).mean(0))
+    assert share_zero.max() < 0.1
+    assert np.all(np.isin(S, np.arange(17)))
