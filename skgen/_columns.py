@@ -201,6 +201,19 @@ def _requested_types(column_types, n_features, names):
     return requested
 
 
+def point_masses(values):
+    """The values of a continuous column that each hold at least ``1 / MAX_LEVELS`` of its rows.
+
+    A continuous distribution gives no single value a probability; a value that
+    1% of the rows hold exactly (an exact 0, a default, a cap) is a point mass,
+    which gets a probability of its own. At most ``MAX_LEVELS`` of them, by
+    construction. None when there is none.
+    """
+    levels, counts = np.unique(values, return_counts=True)
+    spikes = levels[counts * MAX_LEVELS >= len(values)]
+    return spikes.astype(np.float64) if spikes.size else None
+
+
 def auto_type(values):
     """The type 'auto' gives a numeric column's values (a 1-D float array).
 
@@ -219,7 +232,8 @@ def auto_type(values):
     return "continuous"
 
 
-def detect_column_types(X, column_types, *, frame_levels=None, boolean=None, names=None):
+def detect_column_types(X, column_types, *, frame_levels=None, boolean=None, names=None,
+                        point_masses_too=True):
     """Each column's type and levels.
 
     Parameters
@@ -233,6 +247,9 @@ def detect_column_types(X, column_types, *, frame_levels=None, boolean=None, nam
         The levels of a DataFrame's non-numeric columns (None for numeric ones).
     boolean : array of bool or None
         The DataFrame's bool columns, which cannot be continuous.
+    point_masses_too : bool, default=True
+        Give the continuous columns that 'auto' found their point masses
+        (:func:`point_masses`); a column asked to be 'continuous' gets none.
     names : array of str or None
         Feature names, for the keys of a dict and for messages.
 
@@ -241,7 +258,8 @@ def detect_column_types(X, column_types, *, frame_levels=None, boolean=None, nam
     types : ndarray of str, of shape (n_features,)
     levels : list of (ndarray or None)
         The sorted levels of each non-continuous column: its values for a
-        numeric column, its categories for a non-numeric one.
+        numeric column, its categories for a non-numeric one; the point masses
+        of a continuous column (None if it has none).
     """
     n_features = X.shape[1]
     frame_levels = frame_levels or [None] * n_features
@@ -268,11 +286,12 @@ def detect_column_types(X, column_types, *, frame_levels=None, boolean=None, nam
             if not isinstance(column_types, str):
                 raise ValueError(f"Column {name} is boolean, so it cannot be 'continuous'.")
             kind = "auto"  # one type for all columns applies to the other ones
-        if kind == "auto":
+        detected = kind == "auto"
+        if detected:
             kind = auto_type(column)
-        if kind == "continuous":
+        if kind == "continuous":  # asked for by name: a density alone
             types.append(kind)
-            levels.append(None)
+            levels.append(point_masses(column) if point_masses_too and detected else None)
             continue
         found = np.unique(column).astype(np.float64)
         if kind == "binary" and len(found) > 2:
@@ -334,7 +353,10 @@ def unseen_rows(X, types, levels, coded):
 
 
 def level_values(types, levels, coded):
-    """The validated value of each level of the non-continuous columns (codes for coded ones)."""
+    """The validated value of each level of the non-continuous columns (codes for coded ones).
+
+    None for the continuous columns.
+    """
     return [None if kind == "continuous" else
             (np.arange(len(levels[j]), dtype=np.float64) if coded[j] else levels[j])
             for j, kind in enumerate(types)]

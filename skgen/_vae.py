@@ -395,7 +395,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
             boolean = None if dtypes is None else np.isin(dtypes, ("bool", "boolean"))
             types, levels = columns.detect_column_types(
                 X, self.column_types, frame_levels=frame_levels, boolean=boolean,
-                names=getattr(self, "feature_names_in_", None))
+                names=getattr(self, "feature_names_in_", None),
+                point_masses_too=self.likelihood == "gaussian")
             self.column_types_, self.levels_ = types, levels
             self._coded = columns.is_coded(types, frame_levels)
             unknown_rows = np.zeros(X.shape[0], dtype=bool)
@@ -502,8 +503,13 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         mean[self._coded], scale[self._coded] = 0.0, 1.0  # codes go to the encoder one-hot
         return mean, scale
 
+    def _point_masses(self):
+        """Mask of the continuous columns with point masses."""
+        return np.array([kind == "continuous" and lv is not None
+                         for kind, lv in zip(self.column_types_, self.levels_)], dtype=bool)
+
     def _module_spec(self, n_features):
-        typed = not self._continuous().all()
+        typed = not self._continuous().all() or self._point_masses().any()
         return VAE, {
             "n_features": n_features,
             "n_components": self.n_components,
@@ -527,10 +533,22 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
                 edges.append((v[1:] + v[:-1]) / 2)
         return edges
 
+    def _standardized_point_masses(self):
+        """Each spiky column's point masses as the module sees them (logit map, scaling)."""
+        out = []
+        for j in np.flatnonzero(self._point_masses()):
+            values = self.levels_[j]
+            if self.bounds_ is not None:
+                values = logit_map(values[:, None], self.bounds_[:, [j]])[:, 0]
+            out.append((values - self.mean_[j]) / self.scale_[j])
+        return out
+
     @torch.no_grad()
     def _initialize_module(self, module, X_train):
         for i, edges in enumerate(self._level_edges()):
             module.level_edges[i, :len(edges)] = torch.as_tensor(edges)
+        for i, spikes in enumerate(self._standardized_point_masses()):
+            module.spike_values[i, :len(spikes)] = torch.as_tensor(spikes)
         if self.likelihood == "gaussian":
             if module.n_continuous:
                 var = X_train[:, module.continuous_index].to(torch.float64).var(
@@ -656,7 +674,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
             model was fitted on one, else an ndarray in the codes' dtype.
         """
         Z = self._validate_codes(X, self.module_.n_components)
-        if self._continuous().all() and self._frame is None:
+        if not self.module_.typed and self._frame is None:
             X_mean = self._apply_in_batches(Z, lambda m, z: m.mean(m.decode(z)),
                                             standardize=False, unstandardize=True)
             return X_mean if self.bounds_ is None else logistic_map(X_mean, self.bounds_)
@@ -677,6 +695,12 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
                 self.column_types_, self.levels_, self._coded)):
             if level_values is not None:
                 values[:, j] = level_values[rows[:, j].astype(np.int64)]
+        for j in np.flatnonzero(self._point_masses()):  # exactly, not up to rounding
+            spikes = self.levels_[j]
+            nearest = spikes[np.abs(values[:, j, None] - spikes).argmin(1)]
+            close = np.abs(values[:, j] - nearest) <= 1e-6 * np.maximum(np.abs(nearest),
+                                                                        self.scale_[j])
+            values[close, j] = nearest[close]
         return columns.decode_rows(values, self.column_types_, self.levels_, self._coded,
                                    frame=self._frame)
 
@@ -748,8 +772,15 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
             below = np.cumsum(probs, axis=-1)[..., :-1]
             u = rng.uniform(size=(n_samples, n_softmax, 1))
             codes = np.minimum((below < u).sum(-1), (probs > 0).sum(-1) - 1)
-            softmax = np.flatnonzero(np.isin(self.column_types_, ("discrete", "categorical")))
-            rows[:, softmax] = codes
+            spiky = self._point_masses()
+            softmax = np.isin(self.column_types_, ("discrete", "categorical")) | spiky
+            levelled = ~spiky[softmax]
+            rows[:, softmax & ~spiky] = codes[:, levelled]
+            # a continuous column's point mass, unless its code is "none of them"
+            for spikes, j, code in zip(self._standardized_point_masses(), np.flatnonzero(spiky),
+                                       codes[:, ~levelled].T):
+                at = code < len(spikes)
+                rows[at, j] = spikes[code[at]]
         return self._output_rows(rows)
 
     def _sample_continuous(self, rng, z):
@@ -802,6 +833,13 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         continuous = self._continuous()
         log_jacobian = (np.zeros(X.shape[0]) if self.bounds_ is None
                         else logit_log_jacobian(X[:, continuous], self.bounds_[:, continuous]))
+        log_jacobian -= np.sum(np.log(self.scale_[continuous]))
+        # a value at a point mass has a probability, with no density and so no Jacobian
+        for j in np.flatnonzero(self._point_masses()):
+            at = np.isin(X[:, j], self.levels_[j])
+            log_jacobian[at] += np.log(self.scale_[j])
+            if self.bounds_ is not None:
+                log_jacobian[at] -= logit_log_jacobian(X[at][:, [j]], self.bounds_[:, [j]])
         X = self._model_rows(X, check_levels=False)
         eps = torch.as_tensor(self._importance_samples(), dtype=torch_float_type(X),
                               device=self.device_)
@@ -812,7 +850,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
             X, lambda m, x: m.iwae_log_likelihood(x, eps, max_elements=budget,
                                                   log_prior=log_prior),
             batch_size=rows).astype(np.float64, copy=False)
-        scores = scores - np.sum(np.log(self.scale_[continuous])) + log_jacobian
+        scores = scores + log_jacobian
         scores[unknown] = -np.inf
         return scores
 

@@ -511,6 +511,37 @@ def test_sample_holds_only_fitted_levels(mixed):
     assert not set(np.unique(plain.sample(500, random_state=0)[:, 2])) <= set(range(7))
 
 
+def test_point_masses_of_a_continuous_column():
+    """60% exact zeros and a spread of positive values: a probability for 0, a density else."""
+    rng = np.random.RandomState(0)
+    z = rng.normal(size=1000)
+    amount = np.where(z > -0.25, 0.0, np.exp(z + rng.normal(size=1000)))
+    X = np.c_[z, amount]
+    vae = _vae(n_components=1, hidden_layer_sizes=(16,), max_iter=60,
+               learning_rate_init=3e-3).fit(X)
+    assert list(vae.column_types_) == ["continuous", "continuous"]
+    assert vae.levels_[0] is None
+    np.testing.assert_array_equal(vae.levels_[1], [0.0])
+    S = vae.sample(4000, random_state=0)
+    assert np.mean(S[:, 1] == 0) == pytest.approx(np.mean(amount == 0), abs=0.05)
+    assert len(np.unique(S[S[:, 1] != 0, 1])) == np.sum(S[:, 1] != 0)  # the rest: a density
+    assert np.corrcoef(S[:, 0], S[:, 1] == 0)[0, 1] > 0.2  # zeros where z is high
+    rebuilt = vae.inverse_transform(vae.transform(X))
+    assert np.mean((rebuilt[:, 1] == 0) == (amount == 0)) > 0.8
+    scores = vae.score_samples(X[:50])
+    assert np.all(np.isfinite(scores))
+    # a zero row's score is a mass in that column: rescaling X leaves that term alone
+    # (five epochs, as in test_scaling_x_shifts_the_score_by_the_log_jacobian)
+    a = _vae(n_components=1).fit(X)
+    b = _vae(n_components=1).fit(X * [1, 10])
+    at_zero, elsewhere = X[:50, 1] == 0, X[:50, 1] != 0
+    shift = b.score_samples(X[:50] * [1, 10]) - a.score_samples(X[:50])
+    np.testing.assert_allclose(shift[at_zero], 0, atol=1e-3)
+    np.testing.assert_allclose(shift[elsewhere], -np.log(10), atol=1e-3)
+    plain = _vae(n_components=1, column_types="continuous").fit(X)
+    assert plain.levels_[1] is None and np.mean(plain.sample(500, random_state=0)[:, 1] == 0) == 0
+
+
 def test_sample_of_a_dataframe_has_its_columns_and_dtypes(frame):
     vae = _vae(max_iter=20).fit(frame)
     S = vae.sample(200, random_state=0)

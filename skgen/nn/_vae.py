@@ -100,6 +100,10 @@ def gaussian_mixture_log_prob(z, weights, means, precisions_cholesky):
     return torch.logsumexp(log_prob + torch.log(weights), dim=-1)
 
 
+#: A continuous column's value is its point mass when they differ by at most this,
+#: relative to the point mass's standardized value (at least 1): float32 rounding.
+SPIKE_TOLERANCE = 1e-5
+
 #: The column types of :class:`VAE`, each with its head: a Gaussian (or, with
 #: ``likelihood='bernoulli'``, a cross-entropy) for 'continuous', a Bernoulli for
 #: 'binary', a categorical over the levels for 'discrete' and 'categorical'.
@@ -141,8 +145,11 @@ class VAE(nn.Module):
         buffer); a 'categorical' column holds the code ``0..L-1`` of its level,
         which the encoder reads one-hot.
     n_levels : sequence of int or None, default=None
-        The number of levels of each column (ignored for continuous ones; 2 for
-        binary ones).
+        The number of levels of each column: 2 for a binary one; for a
+        continuous one, its number of point masses (values that many rows hold
+        exactly, in the ``spike_values`` buffer): each gets a probability, and
+        the other values a density, weighted by the probability of "none of
+        them" (0: a Gaussian alone).
 
     Examples
     --------
@@ -207,10 +214,13 @@ class VAE(nn.Module):
         self.typed = any(kind != "continuous" for kind in types)
         columns = {kind: [j for j, k in enumerate(types) if k == kind] for kind in COLUMN_TYPES}
         thresholded = sorted(columns["binary"] + columns["discrete"])
-        softmax = sorted(columns["discrete"] + columns["categorical"])
+        spiky = [j for j in columns["continuous"] if levels[j] > 0]
+        softmax = sorted(columns["discrete"] + columns["categorical"] + spiky)
         self.n_continuous = len(columns["continuous"])
         self.n_binary = len(columns["binary"])
-        softmax_levels = [levels[j] for j in softmax]
+        self.typed = self.typed or bool(spiky)
+        # a continuous column's point masses, and one more level: "none of them"
+        softmax_levels = [levels[j] + (types[j] == "continuous") for j in softmax]
         categorical_levels = [levels[j] for j in columns["categorical"]]
         self.n_inputs = (self.n_features - len(columns["categorical"])
                          + sum(categorical_levels))
@@ -236,6 +246,12 @@ class VAE(nn.Module):
                                          if types[j] == "discrete"])
         buffer("categorical_among_softmax", [i for i, j in enumerate(softmax)
                                             if types[j] == "categorical"])
+        buffer("spiky_index", spiky)
+        buffer("spiky_among_softmax", [softmax.index(j) for j in spiky])
+        buffer("spiky_among_continuous", [columns["continuous"].index(j) for j in spiky])
+        if spiky:  # the point masses' standardized values, padded with NaN (never matched)
+            width = max(levels[j] for j in spiky)
+            self.register_buffer("spike_values", torch.full((len(spiky), width), math.nan))
         offsets = np.cumsum([0, *categorical_levels[:-1]]).tolist()
         buffer("one_hot_offsets", offsets)
         if thresholded:  # midpoints between the standardized levels, padded with +inf
@@ -314,8 +330,19 @@ class VAE(nn.Module):
                             out.new_full((*out.shape[:-1], 1), -math.inf)], dim=-1)
         return padded[..., self.softmax_index]
 
+    def _spikes(self, x):
+        """Which point mass each spiky column's value is (``-1``: none), ``(..., n_spiky)``."""
+        values = x[..., self.spiky_index, None]
+        spikes = self.spike_values.to(x.dtype)
+        hit = (values - spikes).abs() <= SPIKE_TOLERANCE * spikes.abs().clamp_min(1.0)
+        return torch.where(hit.any(-1), hit.to(x.dtype).argmax(-1), -1)
+
     def targets(self, x):
-        """``(bits, codes)``: the level of each binary column (0. or 1.) and softmax column."""
+        """``(bits, codes)``: the level of each binary column (0. or 1.) and softmax column.
+
+        A continuous column with point masses has the code of its value's point
+        mass, or one past the last for any other value.
+        """
         thresholded = x[..., self.thresholded_index]
         if thresholded.shape[-1]:
             index = (thresholded[..., None] > self.level_edges.to(x.dtype)).sum(-1)
@@ -326,7 +353,15 @@ class VAE(nn.Module):
         codes[..., self.discrete_among_softmax] = index[..., self.discrete_among_thresholded]
         codes[..., self.categorical_among_softmax] = (
             x[..., self.categorical_index].round().long())
+        if self.spiky_index.numel():
+            spike = self._spikes(x)
+            n_spikes = self._spike_counts()
+            codes[..., self.spiky_among_softmax] = torch.where(spike >= 0, spike, n_spikes)
         return bits, codes
+
+    def _spike_counts(self):
+        """The number of point masses of each spiky column."""
+        return (~torch.isnan(self.spike_values)).sum(-1)
 
     def reconstruct(self, out):
         """Each column's most likely value given ``z``, ``(..., n_features)``.
@@ -336,13 +371,22 @@ class VAE(nn.Module):
         """
         rows = out.new_empty((*out.shape[:-1], self.n_features))
         rows[..., self.continuous_index] = self.mean(out)
+        if self.spiky_index.numel():  # the most likely point mass, unless "none of them"
+            code = self.softmax_logits(out)[..., self.spiky_among_softmax, :].argmax(-1)
+            n_spikes = self._spike_counts()
+            spikes = self.spike_values.to(out.dtype).expand(*code.shape, -1)
+            at_spike = spikes.gather(-1, code.clamp_max(spikes.shape[-1] - 1)[..., None])[..., 0]
+            rows[..., self.spiky_index] = torch.where(code < n_spikes, at_spike,
+                                                      rows[..., self.spiky_index])
         thresholded = self.thresholded_index
         binary = thresholded[self.binary_among_thresholded]
         rows[..., binary] = (self.binary_logits(out) > 0).to(out.dtype)
-        softmax = torch.sort(torch.cat([thresholded[self.discrete_among_thresholded],
-                                        self.categorical_index])).values
-        if softmax.numel():
-            rows[..., softmax] = self.softmax_logits(out).argmax(-1).to(out.dtype)
+        levelled = torch.sort(torch.cat([thresholded[self.discrete_among_thresholded],
+                                         self.categorical_index])).values
+        if levelled.numel():
+            among = torch.sort(torch.cat([self.discrete_among_softmax,
+                                          self.categorical_among_softmax])).values
+            rows[..., levelled] = self.softmax_logits(out)[..., among, :].argmax(-1).to(out.dtype)
         return rows
 
     def log_likelihood(self, x, out):
@@ -361,8 +405,12 @@ class VAE(nn.Module):
             else:
                 log_var = self.decoder_log_var(out)
                 residual = xc - head
-                log_lik = -0.5 * torch.sum(
-                    _LOG_2PI + log_var + residual**2 * torch.exp(-log_var), dim=-1)
+                terms = -0.5 * (_LOG_2PI + log_var + residual**2 * torch.exp(-log_var))
+                if self.spiky_index.numel():  # a point mass has no density term
+                    at_spike = x.new_zeros(xc.shape, dtype=torch.bool)
+                    at_spike[..., self.spiky_among_continuous] = self._spikes(x) >= 0
+                    terms = torch.where(at_spike, 0.0, terms)
+                log_lik = torch.sum(terms, dim=-1)
         if not self.typed:
             return log_lik
         bits, codes = self.targets(x)
