@@ -166,7 +166,9 @@ def test_autoencoder_transform(data):
 def test_inverse_transform(Estimator):
     """With the option ``inverse_transform=True`` the step decodes codes into rows."""
     X = _digits()
-    model = Estimator(n_components=4, activation="gelu", **SMALL).fit(X)
+    # the VAE's typed columns (digits' pixels are discrete) have no exported inverse
+    typed = {"column_types": "continuous"} if Estimator is VAETransformer else {}
+    model = Estimator(n_components=4, activation="gelu", **typed, **SMALL).fit(X)
     Z = model.transform(X)
     assert_parity(*_convert_sandwich(model, Z, Z, method="inverse_transform", fit=False,
                                      options={"inverse_transform": True}))
@@ -199,7 +201,7 @@ def test_vae_bounds_logit_map():
     """With ``bounds``, rows are logit-mapped first; rows past the support are clipped."""
     X = _digits()
     X_score = np.vstack([X, X[:20] + np.float32(8) * np.sign(X[:20] - 8)])  # past [0, 16]
-    vae = VAETransformer(n_components=3, bounds=(0, 1), **SMALL)
+    vae = VAETransformer(n_components=3, bounds=(0, 1), column_types="continuous", **SMALL)
     assert_parity(*_convert_sandwich(vae, X, X_score, before=MinMaxScaler()))
     assert vae.bounds_ is not None
     Z = vae.transform(MinMaxScaler().fit(X).transform(X))
@@ -245,6 +247,24 @@ def test_unequal_part_weights_are_exported():
 
 
 # ------------------------------------------------------------------- what is refused
+
+
+def test_vae_typed_columns_export_transform_and_refuse_the_rest():
+    """Discrete pixels: the encoder reads numbers, so transform exports; the levels do not."""
+    X = _digits()
+    vae = VAETransformer(n_components=3, **SMALL)
+    assert_parity(*_convert_sandwich(vae, X, X[::-1]))  # fitted on the scaled pixels
+    assert "discrete" in set(vae.column_types_)
+    with pytest.raises(NotImplementedError, match=r"inverse_transform cannot be exported.*"
+                                                  r"column_types='continuous'"):
+        to_onnx(vae, X[:1, :3], options={id(vae): {"inverse_transform": True}})
+    categorical = VAETransformer(n_components=2, column_types={0: "categorical"},
+                                 **SMALL).fit(X)
+    with pytest.raises(NotImplementedError, match="transform cannot be exported.*one-hot"):
+        to_onnx(categorical, X[:1])
+    bounded = VAETransformer(n_components=2, bounds=(0, 16), **SMALL).fit(X)
+    with pytest.raises(NotImplementedError, match="bounds maps only the continuous"):
+        to_onnx(bounded, X[:1])
 
 
 @pytest.fixture(scope="module")

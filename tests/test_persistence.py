@@ -214,3 +214,35 @@ def test_loading_a_skops_file_from_another_version_warns(tmp_path):
     with pytest.warns(InconsistentVersionWarning, match=r"skgen 0\.0\.1"):
         loaded = sio.load(forged, trusted=trusted_types())
     _assert_same_outputs(est, loaded, X)
+
+
+def _typed_frame():
+    rng = np.random.RandomState(0)
+    kind = rng.choice(["a", "b", "c"], size=200)
+    return pd.DataFrame({
+        "kind": kind, "size": np.where(kind == "a", 1.0, 3.0) + rng.normal(size=200),
+        "grade": pd.Categorical(rng.choice(["lo", "hi"], size=200), categories=["lo", "hi"]),
+        "count": rng.poisson(2, size=200), "flag": rng.uniform(size=200) > 0.5})
+
+
+def _assert_same_typed_outputs(a, b, X):
+    for name in ("transform", "score_samples"):
+        assert_array_equal(getattr(a, name)(X), getattr(b, name)(X), err_msg=name)
+    for pair in ((a.sample(20, random_state=0), b.sample(20, random_state=0)),
+                 (a.inverse_transform(a.transform(X)), b.inverse_transform(b.transform(X)))):
+        pd.testing.assert_frame_equal(*pair)
+
+
+def test_typed_dataframe_model_round_trips(tmp_path):
+    """String, category and bool columns: levels, dtypes and typed heads come back."""
+    X = _typed_frame()
+    est = make_fast(skgen.VAETransformer, random_state=0).fit(X)
+    assert set(est.column_types_) == {"categorical", "continuous", "binary", "discrete"}
+    loaded = pickle.loads(pickle.dumps(est))
+    _assert_same_typed_outputs(est, loaded, X)
+    sio = pytest.importorskip("skops.io", reason=SKOPS_REASON)
+    path = tmp_path / "typed.skops"
+    sio.dump(est, path)
+    from_skops = sio.load(path, trusted=trusted_types())
+    assert list(from_skops.column_types_) == list(est.column_types_)
+    _assert_same_typed_outputs(est, from_skops, X)
