@@ -92,30 +92,71 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
     codes (``prior``), which :meth:`sample` draws from and
     :meth:`score_samples` integrates over.
 
-    With ``likelihood='gaussian'`` (the default) ``p(x|z)`` is a Gaussian
-    whose mean is the decoder's output and whose per-feature variance is
-    learned, so :meth:`score_samples` is a log-density that can be compared
-    with PCA's or GaussianMixture's. The model starts at the probabilistic PCA
-    solution (its linear paths are set from the SVD of the training data) and
-    training adds what the linear model misses. With
-    ``likelihood='bernoulli'`` the decoder gives pixel probabilities, for data
-    in [0, 1] such as images.
+    Each column of X gets a head of its type (``column_types``, learned at
+    fit into ``column_types_``): a Gaussian with a learned per-feature
+    variance for a continuous column, a Bernoulli for a binary one, a
+    categorical over the levels seen in training for a discrete or
+    categorical one. A pandas DataFrame's string, ``category`` and ``bool``
+    columns are read as they are (categorical columns one-hot inside), and
+    :meth:`sample` and :meth:`inverse_transform` then return a DataFrame with
+    its columns and dtypes. :meth:`score_samples` is a log-likelihood: a
+    log-density in the continuous columns and a log-probability in the others.
+    The model starts at the probabilistic PCA solution (its linear paths are
+    set from the SVD of the training data) and training adds what the linear
+    model misses. With ``likelihood='bernoulli'`` the decoder gives
+    probabilities for the continuous columns, for data in [0, 1] such as
+    images.
+
+    Every method after ``fit`` reads the fitted model (``module_``,
+    ``column_types_``, ``levels_``, ``prior_``, ``bounds_``...), never the
+    parameters, which take effect at the next fit; only ``sample_noise`` and
+    ``n_importance_samples`` are read at call time, by :meth:`sample` and
+    :meth:`score_samples`.
 
     Parameters
     ----------
     n_components : int, default=2
-        Number of latent units.
+        Number of latent units. Two give codes to plot; a generator of
+        realistic rows usually needs more (see the user guide's benchmark).
+    column_types : 'auto', str, dict or list, default='auto'
+        The type of each column, which decides its likelihood head:
+
+        - 'continuous': a Gaussian density (``likelihood``);
+        - 'binary': two levels, a Bernoulli;
+        - 'discrete': a number that takes one of a few levels, a categorical
+          over the levels seen in training (the encoder reads the number);
+        - 'categorical': any values, a categorical over the levels seen in
+          training (the encoder reads them one-hot);
+        - 'auto': detected from the training data. A DataFrame's non-numeric
+          (string, object, ``category``) column is 'binary' with two levels,
+          else 'categorical'; a numeric one with two distinct values is
+          'binary', with one 'discrete'; with at most 100 distinct values of
+          which at most 1% of the rows hold one seen once (the Good-Turing
+          estimate of the chance that a new row holds a value never seen), it
+          is 'discrete', else 'continuous'. A continuous column found by
+          'auto' also gets its *point masses*: the values that each hold at
+          least 1% of its rows exactly (an exact 0, a cap) get a probability,
+          and the other values the Gaussian density.
+
+        One type for all columns (e.g. 'continuous': Gaussians alone, the
+        model without column types) applies to the numeric columns, a list
+        gives one per column, a dict maps column positions or feature names
+        to types (the others 'auto'). A DataFrame's non-numeric columns can
+        only be 'binary' or 'categorical', its ``bool`` ones not
+        'continuous'.
     beta : float, default=1.0
         Weight of the KL term (1 is the true ELBO; other values give a beta-VAE,
         and :meth:`score_samples` is then no longer the bound the model was
         trained for).
     likelihood : {'gaussian', 'bernoulli'}, default='gaussian'
-        The decoder's distribution. 'gaussian': mean from the decoder and a
-        learned per-feature variance, floored at 1e-3 times the column's
+        The head of the continuous columns. 'gaussian': mean from the decoder
+        and a learned per-feature variance, floored at 1e-3 times the column's
         variance (in the model's units) so that near-constant columns cannot
         make the likelihood blow up. 'bernoulli': for data in [0, 1]; X outside
         [0, 1] is an error. For grey levels rather than binary data its
-        likelihood is the usual cross-entropy, not a normalized density.
+        likelihood is the usual cross-entropy, not a normalized density (give
+        the levels of such data their own head with 'auto' and the Gaussian
+        likelihood instead).
     decoder_variance : {'feature', 'latent'}, default='feature'
         Gaussian likelihood only. 'feature': one learned variance per feature,
         the same for every latent point. 'latent': each feature's variance also
@@ -124,7 +165,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         there and more elsewhere; same floor.
     bounds : (low, high) or None, default=None
         Gaussian likelihood only: the range of X, scalars or one value per
-        feature, for bounded data such as pixels. Each value is mapped to the
+        feature, for bounded data such as pixels; it applies to the continuous
+        columns (the others have their levels). Each value is mapped to the
         real line by ``logit(a + (1 - 2a) (x - low) / (high - low))`` with
         ``a = 0.05`` (as in RealNVP) before scaling, and the model is fitted
         there. Generated rows then stay inside the data's range instead of
@@ -157,11 +199,13 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         the model that :meth:`sample` draws from.
     sample_noise : {'decoder', 'none'}, default='decoder'
         What :meth:`sample` returns for each drawn code ``z``. 'decoder': a
-        draw from ``p(x|z)``, the model's own distribution. 'none': the
-        decoder's mean (its median in the units of X with ``bounds``; for
-        ``likelihood='bernoulli'`` the pixel probabilities), smoother rows
-        that are not draws from the model. Only :meth:`sample` reads it, so it
-        never changes :meth:`score_samples`.
+        draw from ``p(x|z)``, the model's own distribution. 'none': the most
+        likely row, as :meth:`inverse_transform` gives it (the decoder's mean
+        of a continuous column, its median in the units of X with ``bounds``;
+        for ``likelihood='bernoulli'`` the probabilities; the most likely level
+        of the other columns), smoother rows that are not draws from the
+        model. Only :meth:`sample` reads it, so it never changes
+        :meth:`score_samples`.
     n_importance_samples : int, default=100
         Number of importance samples ``K`` of the bound in :meth:`score_samples`.
         Larger is tighter and slower (cost grows linearly).
@@ -224,6 +268,18 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
 
     Attributes
     ----------
+    column_types_ : ndarray of str of shape (`n_features_in_`,)
+        The type of each column: 'continuous', 'binary', 'discrete' or
+        'categorical' (``column_types`` with 'auto' resolved).
+    levels_ : list of (ndarray or None) of length `n_features_in_`
+        The sorted levels seen in training of each binary, discrete and
+        categorical column (numbers, or a DataFrame column's values such as
+        strings); the point masses of a continuous column, or None when it has
+        none. :meth:`sample` draws only these levels; a row holding another
+        value in a binary, discrete or categorical column has probability 0
+        (:meth:`score_samples` gives ``-inf``), a categorical column's value
+        that is not a level cannot be encoded (an error), and ``partial_fit``
+        refuses any.
     module_ : skgen.nn.VAE
         The trained torch module (float32, in eval mode).
     prior_ : sklearn.mixture.GaussianMixture or None
@@ -241,7 +297,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         ``bounds`` as per-feature ``low`` and ``high`` rows (None without bounds).
     mean_ : ndarray of shape (`n_features_in_`,)
         Per-column mean subtracted from X, after the logit map of ``bounds``
-        (zeros with ``scaling=None`` and with the Bernoulli likelihood).
+        (zeros with ``scaling=None``, with the Bernoulli likelihood, and for
+        categorical columns, whose level codes go to the encoder one-hot).
     scaling_ : {'standard', 'global'} or None
         The scaling used, ``scaling`` with 'auto' resolved.
     scale_ : ndarray of shape (`n_features_in_`,)
@@ -249,8 +306,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         deviation with ``scaling_='standard'``; one value shared by all
         columns with 'global' (the root mean square of the varying columns'
         standard deviations); ones with None and with the Bernoulli
-        likelihood. Under 'standard' a constant column gets that shared
-        value, so that outputs on ``X * c`` are ``c`` times those on X.
+        likelihood, and for categorical columns. Under 'standard' a constant
+        column gets that shared value, so that outputs on ``X * c`` are ``c``
+        times those on X.
     n_iter_ : int
         Number of epochs run.
     loss_curve_ : list of float
@@ -287,6 +345,21 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
     'GaussianMixture'
     >>> vae.score_samples(X[:2]).shape
     (2,)
+    >>> sorted(set(vae.column_types_))  # pixels are one of 17 integer levels
+    ['binary', 'discrete']
+    >>> bool(set(vae.sample(5, random_state=0).ravel()) <= set(range(17)))
+    True
+
+    A DataFrame's string columns are typed too, and samples keep its dtypes:
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"size": X[:, 20] + X[:, 21] / 17,
+    ...                    "ink": pd.Series(X[:, 36] > 8).map({True: "dark", False: "light"})})
+    >>> vae = VAETransformer(max_iter=5, random_state=0).fit(df)
+    >>> list(vae.column_types_)
+    ['continuous', 'binary']
+    >>> vae.sample(3, random_state=0).dtypes.equals(df.dtypes)
+    True
     """
 
     _parameter_constraints: dict = {
