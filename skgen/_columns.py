@@ -36,11 +36,11 @@ MAX_LEVELS = 100
 MAX_UNSEEN_SHARE = 0.01
 
 
-def _is_pandas_frame(X):
+def is_pandas_frame(X):
     return type(X).__module__.split(".")[0] == "pandas" and hasattr(X, "dtypes")
 
 
-def _is_numeric_dtype(dtype):
+def is_numeric_dtype(dtype):
     import pandas as pd
 
     return bool(pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
@@ -53,10 +53,15 @@ def frame_dtypes(X):
     ``'category'``, ``'object'``, ``'str'``...), so that a fitted model stays
     loadable with skops; None for anything else than a pandas DataFrame.
     """
-    if not _is_pandas_frame(X):
+    if not is_pandas_frame(X):
         return None, None
+    import pandas as pd
+
     dtypes = [str(dtype) for dtype in X.dtypes]
-    numeric = np.array([_is_numeric_dtype(dtype) for dtype in X.dtypes], dtype=bool)
+    numeric = np.array([
+        is_numeric_dtype(dtype) or (pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(
+            X.iloc[:, j], skipna=False) in ("floating", "integer", "mixed-integer-float"))
+        for j, dtype in enumerate(X.dtypes)], dtype=bool)
     return dtypes, numeric
 
 
@@ -136,8 +141,8 @@ def encode_frame(X, numeric, levels, *, unknown="error"):
     columns = {}
     for j, name in enumerate(X.columns):
         column = X.iloc[:, j]
-        if numeric[j]:
-            columns[j] = column
+        if numeric[j]:  # an object column of numbers becomes float64
+            columns[j] = column if is_numeric_dtype(column.dtype) else column.astype(np.float64)
             continue
         if column.isna().any():
             raise ValueError(f"Input X contains NaN: column {name!r} has missing value(s).")

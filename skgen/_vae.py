@@ -463,7 +463,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
                                "categories": categories, "ordered": ordered}
                 if not numeric.all():
                     frame_levels = columns.frame_levels(X, numeric)
-                    X, _ = columns.encode_frame(X, numeric, frame_levels)
+                if not all(map(columns.is_numeric_dtype, X.dtypes)):
+                    X, _ = columns.encode_frame(
+                        X, numeric, frame_levels or [None] * len(numeric))
             X = super()._validate_X(X, reset=True)
             boolean = None if dtypes is None else np.isin(dtypes, ("bool", "boolean"))
             types, levels = columns.detect_column_types(
@@ -476,7 +478,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         else:
             unknown_rows = np.zeros(0, dtype=bool)
             frame = self._frame
-            if frame is not None and not frame["numeric"].all():
+            if frame is not None and (not frame["numeric"].all() or (
+                    columns.is_pandas_frame(X)
+                    and not all(map(columns.is_numeric_dtype, X.dtypes)))):
                 columns.check_frame_columns(X, frame["numeric"])
                 X, unknown_rows = columns.encode_frame(
                     X, frame["numeric"], [None if is_numeric else lv for is_numeric, lv in

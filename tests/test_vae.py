@@ -673,3 +673,11 @@ def test_typed_digits_samples_match_the_pixel_levels(digits):
     share_zero = np.abs((S == 0).mean(0) - (X == 0).mean(0))
     assert share_zero.max() < 0.1
     assert np.all(np.isin(S, np.arange(17)))
+
+
+def test_an_object_column_of_numbers_is_numeric(frame):
+    """pandas keeps numbers in an object column at times: they are numbers, not levels."""
+    as_object = frame.assign(size=frame["size"].astype(object))
+    vae = _vae().fit(as_object)
+    assert vae.column_types_[1] == "continuous"
+    np.testing.assert_array_equal(vae.transform(as_object), _vae().fit(frame).transform(frame))
