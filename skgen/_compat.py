@@ -9,6 +9,19 @@ parameter-constraint classes are private but stable across 1.6 - 1.9, which
 
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._set_output import ADAPTERS_MANAGER, _get_output_config
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-__all__ = ["Interval", "StrOptions", "_fit_context", "check_is_fitted", "validate_data"]
+__all__ = ["Interval", "StrOptions", "_fit_context", "check_is_fitted", "validate_data",
+           "wrap_output"]
+
+
+def wrap_output(estimator, data, original_input, columns):
+    """``data`` in the container that ``estimator.set_output(transform=...)``, or else the
+    global ``transform_output`` setting, asks for: the array itself, or a pandas or polars
+    DataFrame with ``columns`` (and the index of a pandas ``original_input``)."""
+    container = _get_output_config("transform", estimator)["dense"]
+    if container == "default":
+        return data
+    return ADAPTERS_MANAGER.adapters[container].create_container(
+        data, original_input, columns=columns)

@@ -1,4 +1,5 @@
-"""AEOutlierDetector: unsupervised anomaly detection from autoencoder reconstruction error."""
+"""AEOutlierDetector: unsupervised anomaly detection from an autoencoder's reconstruction error,
+the place of a row's code among the training codes, and its nearest training codes."""
 
 # SPDX-License-Identifier: BSD-3-Clause
 
@@ -12,7 +13,7 @@ from sklearn.base import OutlierMixin
 from sklearn.neighbors import NearestNeighbors
 
 from ._base import BaseTorchEstimator
-from ._compat import Interval, StrOptions
+from ._compat import Interval, StrOptions, wrap_output
 from ._data import torch_float_type
 from .nn._ensemble import AutoencoderEnsemble
 
@@ -84,12 +85,150 @@ _FEATURE_SCALE_FLOOR = 1e-2
 #: about this many training rows (evenly spaced), so that a large X costs no
 #: per-entry copy; ``offset_`` always comes from the scores of every row.
 _STATS_ROWS = 100_000
+#: The typical sizes of the parts, the 'auto' threshold and the baselines of
+#: ``feature_contributions`` come from at most this many of them (distinct, evenly spaced).
+_SIZE_ROWS = 5_000
 #: The density part of the score: mean squared distance of a row's standardized code
 #: to its ``_N_NEIGHBORS`` nearest codes among at most ``_REFERENCE_ROWS`` training rows.
 _N_NEIGHBORS = 50
 _REFERENCE_ROWS = 10_000
+#: :meth:`AEOutlierDetector.feature_contributions` measures each row against the nearest of at
+#: most this many typical training rows, and integrates the score's gradient along the path
+#: from there to the row at this many points (the midpoint rule), this many rows at a time.
+_BASELINE_ROWS = 500
+_PATH_STEPS = 32
+_EXPLAIN_BATCH = 64
 #: Working memory (MiB) of one batch's neighbour search, scikit-learn's ``working_memory``.
 _NEIGHBOR_MEMORY_MIB = 64
+
+
+#: C-steps of the trimmed Gaussian that the latent part measures codes against.
+_GAUSSIAN_STEPS = 3
+#: Ridge added to the code covariance, as a share of its mean variance.
+_COVARIANCE_RIDGE = 1e-3
+
+
+def _typical_size(values):
+    """The typical size of a part of the score over the training rows, which divides it:
+    the median of the values that are not (nearly) zero.
+
+    Leaving out the rows that tie at zero makes it survive duplicates: a plain median is 0
+    when more than half of the rows are one repeated row (their distances to each other
+    vanish), and dividing by it would blow every other row up. 1.0 when every value is 0.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    top = float(np.max(values, initial=0.0))
+    if top <= 0:
+        return 1.0
+    return float(np.median(values[values > 1e-9 * top]))
+
+
+def _robust_spread(values):
+    """A standard deviation of ``values`` from their quantiles that survives ties.
+
+    1.4826 times the median absolute deviation, as for a normal sample; when more than half
+    of the values tie (the MAD is 0), the gap from the median to the first of the 75th, 90th,
+    95th and 99th percentiles that is above it, divided by the same gap of a standard
+    normal. 0 only when 99% of the values are equal.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    median = float(np.median(values))
+    mad = 1.4826 * float(np.median(np.abs(values - median)))
+    if mad > 0:
+        return mad
+    for q, z in ((75, 0.6745), (90, 1.2816), (95, 1.6449), (99, 2.3263)):
+        gap = float(np.percentile(values, q)) - median
+        if gap > 0:
+            return gap / z
+    return 0.0
+
+
+def _gaussian(rows, k):
+    """Mean and whitening matrix of ``rows`` (a ridge of ``_COVARIANCE_RIDGE`` times the mean
+    variance keeps the covariance invertible); ``whitening @ whitening.T`` is the precision."""
+    location = rows.mean(axis=0)
+    centred = rows - location
+    covariance = centred.T @ centred / max(len(rows) - 1, 1)
+    covariance[np.diag_indices(k)] += _COVARIANCE_RIDGE * max(np.trace(covariance) / k, 1e-12)
+    return location, np.linalg.inv(np.linalg.cholesky(covariance)).T
+
+
+def _chi2_quantile(k, z):
+    """The chi-squared quantile with ``k`` degrees of freedom at the standard normal quantile
+    ``z`` (Wilson and Hilferty's cube-root approximation, within 1% from k = 1)."""
+    return k * (1.0 - 2.0 / (9.0 * k) + z * math.sqrt(2.0 / (9.0 * k))) ** 3
+
+
+def _robust_gaussian(Z, keep):
+    """Location and whitening matrix of a Gaussian fitted to the rows of ``Z`` robustly.
+
+    The minimum covariance determinant recipe, from two starts that need no random subsets
+    (as the deterministic MCD of Hubert, Rousseeuw and Verdonck, 2012): the mean and
+    covariance of all rows, and the coordinate-wise medians and robust spreads, which a
+    tight cluster of anomalies cannot capture (it can stretch the plain covariance towards
+    itself and then look close). From each, ``_GAUSSIAN_STEPS`` C-steps keep the ``keep``
+    share of the rows closest (in Mahalanobis distance) to the Gaussian of the previous
+    ones and refit it to them; the start whose kept rows have the smaller covariance
+    determinant wins. Then, as scikit-learn's :class:`~sklearn.covariance.MinCovDet` does,
+    the distances are made consistent (their median matched to the chi-squared median) and
+    every row within the 97.5% chi-squared quantile is kept for the final mean and
+    covariance. Anomalies in the training rows lie far from the Gaussian of the others and
+    drop out, so they do not widen it, while clean data keep nearly all their rows. Returns
+    ``(location, whitening)``: ``(z - location) @ whitening`` is white for the kept rows.
+    """
+    n, k = Z.shape
+    n_keep = max(min(n, k + 1), int(math.ceil(keep * n)))
+    if n_keep >= n:
+        return _gaussian(Z, k)
+    spread = np.array([_robust_spread(column) for column in Z.T])
+    starts = [_gaussian(Z, k), (np.median(Z, axis=0), np.diag(
+        1.0 / np.maximum(spread, 1e-6 * max(float(spread.max()), 1e-12))))]
+    best = None
+    for location, whitening in starts:
+        for _ in range(_GAUSSIAN_STEPS):
+            distances = np.sum(((Z - location) @ whitening) ** 2, axis=1)
+            location, whitening = _gaussian(Z[np.argsort(distances, kind="stable")[:n_keep]], k)
+        log_det = -2.0 * float(np.sum(np.log(np.diag(whitening))))  # of the covariance
+        if best is None or log_det < best[0]:
+            best = (log_det, location, whitening)
+    _, location, whitening = best
+    distances = np.sum(((Z - location) @ whitening) ** 2, axis=1)
+    consistent = distances * _chi2_quantile(k, 0.0) / max(float(np.median(distances)), 1e-300)
+    inside = consistent <= _chi2_quantile(k, 1.959964)  # the 97.5% quantile
+    if inside.sum() > k:
+        location, whitening = _gaussian(Z[inside], k)
+    return location, whitening
+
+
+def _distinct(rows):
+    """Boolean mask of the first occurrence of each distinct row of ``rows``.
+
+    The sizes that divide the parts of the score and the 'auto' threshold come from
+    distinct rows, so that a row repeated many times (a default record, a sensor stuck at
+    one reading) counts once there: otherwise, with half of the rows identical, every
+    typical size would be that row's and every other row would look extreme. The rest of
+    the statistics keep the repeats, which are where the data are dense.
+    """
+    _, first = np.unique(np.asarray(rows), axis=0, return_index=True)
+    mask = np.zeros(len(rows), dtype=bool)
+    mask[first] = True
+    return mask
+
+
+def _every_kth(rows, most):
+    """At most ``most`` evenly spaced ``rows``: every ``ceil(len(rows) / most)``-th."""
+    return rows[::max(1, math.ceil(len(rows) / most))]
+
+
+def _block_diagonal(blocks):
+    """The block-diagonal matrix of the square ``blocks``."""
+    size = sum(len(block) for block in blocks)
+    out = np.zeros((size, size))
+    start = 0
+    for block in blocks:
+        out[start:start + len(block), start:start + len(block)] = block
+        start += len(block)
+    return out
 
 
 def _errors_and_codes(module, x, n_units):
@@ -105,16 +244,25 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     Rows are scaled and an autoencoder (or a small ensemble, ``n_estimators``)
     is trained to reconstruct them. A row is scored on three counts: how badly
     it is reconstructed (rows off the data's manifold, like the SPE statistic
-    of PCA monitoring), how far its code lies from the centre of the training
-    codes (like Hotelling's T-squared) and how far it lies from its nearest
-    training codes (rows in sparse places between clusters of the data). Each
-    count is divided by its median over the training rows and the three are
-    averaged, so a typical training row scores about -1; with fewer training
-    rows than columns the last two count less (``part_weights_``). The training
-    data may hold anomalies: each autoencoder starts at the PCA solution (when
-    it has hidden layers) and its loss ignores the ``trim_fraction``
+    of PCA monitoring), how far its code lies from the training codes in the
+    Mahalanobis distance of a robustly fitted Gaussian (like Hotelling's
+    T-squared, or scikit-learn's :class:`~sklearn.covariance.MinCovDet` on
+    the codes) and how far it lies from its nearest training codes (rows in
+    sparse places between clusters of the data). Each count is divided by its
+    typical size over the training rows and the three are averaged, so a
+    typical training row scores about -1; with fewer training rows than
+    columns the last two count less (``part_weights_``).
+
+    The training data may hold anomalies, and every statistic is chosen to
+    survive them: each autoencoder starts at the PCA solution (when it has
+    hidden layers) and its loss ignores the ``trim_fraction``
     worst-reconstructed rows of every batch, so it does not learn to
-    reconstruct them. The outlier API follows
+    reconstruct them; the Gaussian of the codes is a reweighted minimum
+    covariance determinant estimate, which anomalies do not widen; and the
+    typical sizes and the 'auto' threshold count each distinct row once and
+    ignore ties, so a table that is mostly one repeated row does not make
+    every other row look extreme. :meth:`feature_contributions` says which
+    columns make a row abnormal. The outlier API follows
     :class:`sklearn.ensemble.IsolationForest`: :meth:`score_samples` is higher
     for more normal rows, ``decision_function = score_samples - offset_`` and
     :meth:`predict` returns +1 for inliers and -1 for outliers.
@@ -128,9 +276,12 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         a row is flagged when its anomaly score (minus :meth:`score_samples`)
         exceeds the median training score by more than ``AUTO_THRESHOLD = 4``
         robust standard deviations (1.4826 times the median absolute deviation
-        of the training scores). The scores have a heavy right tail, so the
-        share flagged depends on the data: the ``AE auto %`` column of
-        ``benchmarks/results/outliers.md`` gives it for each ADBench set.
+        of the training scores; each distinct row counted once, and when more
+        than half of the scores tie, the spread is read from the gap between
+        the median and a higher percentile instead). The scores have a heavy
+        right tail, so the share flagged depends on the data: the ``AE auto
+        %`` column of ``benchmarks/results/outliers.md`` gives it for each
+        ADBench set.
     n_components : int or 'auto', default='auto'
         Bottleneck width of each autoencoder. 'auto' reads it from the
         spectrum of the scaled X (at most 2,000 evenly spaced rows): the
@@ -212,11 +363,19 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         Mean squared reconstruction error of each column on the training rows
         the loss kept; each column's error is divided by it when scoring, so
         hard-to-reconstruct columns do not dominate. Above 100,000 training
-        rows this and the code statistics come from evenly spaced rows (every
-        ``ceil(n_samples / 100_000)``-th), so memory stays bounded.
+        rows this and every other statistic of the score come from evenly
+        spaced rows (every ``ceil(n_samples / 100_000)``-th), so memory stays
+        bounded; the typical sizes of the parts and the 'auto' threshold from
+        at most 5,000 evenly spaced distinct ones among them.
     code_mean_, code_scale_ : ndarray of shape (n_estimators * `n_scored_components_`,)
         Mean and standard deviation of the members' codes on the kept training
         rows, which standardize the codes in the score.
+    code_location_ : ndarray of shape (n_estimators * `n_scored_components_`,)
+        Robust centre of the standardized codes (one Gaussian per autoencoder).
+    code_whitening_ : ndarray of shape (n_estimators * `n_scored_components_`,) * 2
+        Block-diagonal matrix, one block per autoencoder, that whitens the
+        standardized codes: ``(z - code_location_) @ code_whitening_`` has
+        unit covariance on the training rows the robust fit keeps.
     reference_codes_ : ndarray of shape (n_reference, n_estimators * `n_scored_components_`)
         Standardized codes of at most 10,000 evenly spaced training rows the
         trimmed loss kept, against which the density part is measured.
@@ -225,8 +384,13 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     neighbors_ : sklearn.neighbors.NearestNeighbors
         The neighbour search over ``reference_codes_``.
     reconstruction_scale_, latent_scale_, density_scale_ : float
-        Medians over the training rows of the three parts of the score, which
-        divide them (see :meth:`score_samples`).
+        Typical sizes of the three parts of the score over the distinct
+        training rows, which divide them (see :meth:`score_samples`): medians
+        of the values that do not tie at zero; the reconstruction part's is at
+        least a tenth of its mean over the rows the loss keeps.
+    baseline_rows_ : ndarray of shape (n_baselines, `n_features_in_`)
+        At most 500 typical training rows (scoring above the median), scaled,
+        from which :meth:`feature_contributions` measures each row.
     part_weights_ : ndarray of shape (3,)
         Weights of the reconstruction, latent and density parts in the score,
         summing to 1: equal (1/3 each) when the rows the statistics come from
@@ -366,23 +530,45 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
 
     def _on_fit_end(self, X):
         """The detector's own fitting, after the autoencoders are trained: the statistics
-        that standardize the score, the neighbour search, each part's scale and the threshold."""
-        entry_errors, z, kept = self._fit_error_and_code_statistics(X)
-        self._fit_reference_codes(z[kept])
-        self._fit_part_scales(entry_errors, z)
-        self.part_weights_ = _part_weights(*X.shape)
-        self.offset_ = self._threshold(self._score(X))
+        that standardize the score, the neighbour search, each part's scale, the threshold
+        and the baselines of :meth:`feature_contributions`.
 
-    def _fit_error_and_code_statistics(self, X):
-        """Set ``feature_error_scale_``, ``code_mean_`` and ``code_scale_`` from the training
-        rows (every k-th row of a large X) that the trimmed loss keeps.
-
-        Returns each row's per-entry squared errors, its standardized code, and the mask of
-        kept rows: as many as the loss keeps (all of fewer than ``1 / trim_fraction`` rows),
-        not the worst ones. A training row's standardized code is then bounded by sqrt(n).
+        They come from at most ``_STATS_ROWS`` evenly spaced training rows, the sizes of
+        the parts, the 'auto' threshold and the baselines from at most ``_SIZE_ROWS``
+        evenly spaced distinct ones among them (see :func:`_distinct`); a
+        ``contamination`` share is the percentile of the scores of every training row.
         """
         rows = X[::math.ceil(X.shape[0] / _STATS_ROWS)]
-        n_features, n_units = X.shape[1], self.n_scored_components_
+        entry_errors, z, kept = self._fit_error_and_code_statistics(rows)
+        self._fit_reference_codes(z[kept])
+        sizing = _every_kth(np.flatnonzero(_distinct(rows)), _SIZE_ROWS)
+        self._fit_part_scales(entry_errors, z, kept, sizing)
+        self.part_weights_ = _part_weights(*X.shape)
+        rows = rows[sizing]
+        scores = self._score(rows)
+        if self.contamination == "auto":  # median anomaly score + AUTO_THRESHOLD robust SDs
+            self.offset_ = float(np.median(scores) - AUTO_THRESHOLD * _robust_spread(scores))
+        else:
+            self.offset_ = float(np.percentile(self._score(X), 100.0 * self.contamination))
+        self._fit_baseline_rows(rows, scores)
+
+    def _fit_baseline_rows(self, rows, scores):
+        """``baseline_rows_``: at most ``_BASELINE_ROWS`` evenly spaced ``rows`` among those
+        scoring above the median (the more typical half), scaled."""
+        typical = _every_kth(np.flatnonzero(scores >= np.median(scores)), _BASELINE_ROWS)
+        self.baseline_rows_ = (np.asarray(rows[typical], dtype=np.float64) - self.mean_) / self.scale_
+
+    def _fit_error_and_code_statistics(self, rows):
+        """Set ``feature_error_scale_``, ``code_mean_``, ``code_scale_``, ``code_location_``
+        and ``code_whitening_`` from the training ``rows``.
+
+        The error scales and the code standardization come from the rows that the trimmed
+        loss keeps; the Gaussian of the codes is fitted robustly to all of them
+        (:func:`_robust_gaussian`). Returns each row's per-entry squared errors, its
+        standardized code, and the mask of kept rows: as many as the loss keeps (all of
+        fewer than ``1 / trim_fraction`` rows), not the worst ones.
+        """
+        n_features, n_units = rows.shape[1], self.n_scored_components_
         errors_and_codes = self._apply_in_batches(rows, lambda m, x: torch.cat(
             _errors_and_codes(m, x, n_units), dim=1))  # one pass of the ensemble
         errors_and_codes = errors_and_codes.astype(np.float64, copy=False)
@@ -395,12 +581,19 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
                                                _FEATURE_SCALE_FLOOR)
         self.code_mean_ = codes[kept].mean(axis=0)
         self.code_scale_ = np.maximum(codes[kept].std(axis=0), 1e-6)
-        return entry_errors, (codes - self.code_mean_) / self.code_scale_, kept
+        z = (codes - self.code_mean_) / self.code_scale_
+        # one Gaussian per autoencoder: the members' codes are nearly collinear (they start
+        # from the same PCA), so a joint covariance would whiten their tiny differences
+        members = [_robust_gaussian(block, 1.0 - self.trim_fraction)
+                   for block in np.split(z, self.n_estimators, axis=1)]
+        self.code_location_ = np.concatenate([location for location, _ in members])
+        self.code_whitening_ = _block_diagonal([whitening for _, whitening in members])
+        return entry_errors, z, kept
 
     def _fit_reference_codes(self, kept_codes):
         """The density part's ``reference_codes_`` (at most ``_REFERENCE_ROWS`` evenly spaced
         standardized codes of kept rows), ``n_neighbors_`` and the neighbour search."""
-        self.reference_codes_ = kept_codes[::math.ceil(len(kept_codes) / _REFERENCE_ROWS)]
+        self.reference_codes_ = _every_kth(kept_codes, _REFERENCE_ROWS)
         self.n_neighbors_ = max(1, min(_N_NEIGHBORS, len(self.reference_codes_) - 1))
         self._rebuild_derived()
 
@@ -418,30 +611,24 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         self.neighbors_ = NearestNeighbors(n_neighbors=self.n_neighbors_).fit(
             self.reference_codes_)
 
-    def _fit_part_scales(self, entry_errors, z):
-        """Each part of the score is divided by its median over the training rows; the
-        density part's median comes from the reference rows, each leaving itself out."""
+    def _fit_part_scales(self, entry_errors, z, kept, sizing):
+        """Each part of the score is divided by its typical size (:func:`_typical_size`)
+        over the training rows ``sizing`` (distinct ones); the density part's comes from at
+        most ``_SIZE_ROWS`` evenly spaced reference rows, each leaving itself out."""
         reconstruction = np.mean(entry_errors / self.feature_error_scale_, axis=1)
-        # a typical row is not taken to be reconstructed more than ten times better than
-        # the noise floor of the column errors: from as few rows as code units + 1 it is
-        # reconstructed exactly, and any other row's error would be magnified without bound
-        noise = float(np.mean(_FEATURE_SCALE_FLOOR / self.feature_error_scale_))
-        self.reconstruction_scale_ = max(float(np.median(reconstruction)), 0.1 * noise)
-        self.latent_scale_ = max(float(np.median(np.mean(z**2, axis=1))), 1e-12)
+        # at least a tenth of the mean over the rows the loss keeps (which the column scales
+        # make at most 1): a tiny X is reconstructed exactly but for the rows held out for
+        # early stopping, whose errors would otherwise be magnified without bound
+        self.reconstruction_scale_ = max(_typical_size(reconstruction[sizing]),
+                                         0.1 * float(np.mean(reconstruction[kept])))
+        z = z[sizing]
+        whitened = (z - self.code_location_) @ self.code_whitening_
+        self.latent_scale_ = _typical_size(np.mean(whitened**2, axis=1))
         self.density_scale_ = 1.0
         if len(self.reference_codes_) > 1:
             distances, _ = self.neighbors_.kneighbors(
-                self.reference_codes_, n_neighbors=self.n_neighbors_ + 1)
-            density = np.mean(distances[:, 1:] ** 2, axis=1)
-            self.density_scale_ = max(float(np.median(density)), 1e-12)
-
-    def _threshold(self, scores):
-        """``offset_`` from the training ``scores`` for ``contamination``."""
-        if self.contamination == "auto":  # median anomaly score + AUTO_THRESHOLD robust SDs
-            median = np.median(scores)
-            spread = 1.4826 * np.median(np.abs(scores - median), overwrite_input=True)
-            return float(median - AUTO_THRESHOLD * spread)
-        return float(np.percentile(scores, 100.0 * self.contamination))
+                _every_kth(self.reference_codes_, _SIZE_ROWS), n_neighbors=self.n_neighbors_ + 1)
+            self.density_scale_ = _typical_size(np.mean(distances[:, 1:] ** 2, axis=1))
 
     # ---------------------------------------------------------------- public API
 
@@ -456,15 +643,16 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
           reconstruction error divided by ``feature_error_scale_``, divided
           by ``reconstruction_scale_``;
         - latent: the mean over the leading ``n_scored_components_`` code
-          units of the squared standardized code,
-          ``((z - code_mean_) / code_scale_) ** 2``, divided by
+          units of the squared whitened code, ``((z - code_location_) @
+          code_whitening_) ** 2`` with ``z = (code - code_mean_) /
+          code_scale_`` (a Mahalanobis distance), divided by
           ``latent_scale_``;
         - density: the mean squared distance of the standardized code (all
           members' codes side by side) to its ``n_neighbors_`` nearest
           ``reference_codes_``, divided by ``density_scale_``.
 
-        The scales are the parts' medians on the training rows, so a typical
-        training row scores about -1.
+        The scales are the parts' typical sizes on the training rows, so a
+        typical training row scores about -1.
 
         Parameters
         ----------
@@ -502,6 +690,116 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         X = self._validate_for_inference(X)
         return self._score_in_batches(X, self._parts_function(torch_float_type(X)))
 
+    def feature_contributions(self, X):
+        """How much each column adds to each row's anomaly score.
+
+        Integrated gradients (Sundararajan et al., 2017) of the anomaly score
+        (minus :meth:`score_samples`) along the straight path, in the scaled
+        units, from a baseline to the row: the baseline is the nearest (in
+        Euclidean distance between scaled rows) of ``baseline_rows_``, typical
+        training rows. Column ``j`` gets the difference between the row and
+        its baseline in that column times the score's gradient along the path
+        (averaged over 32 points), so the contributions of a row add up to its
+        anomaly score minus its baseline's, up to the error of that average.
+        A large positive value names a column whose value makes the row
+        abnormal; a column equal to the baseline's gets 0. The score's parts
+        are written in torch for this, the density part as an exact search of
+        the ``n_neighbors_`` nearest ``reference_codes_``, so the sums match
+        :meth:`score_samples` up to rounding and the path average.
+
+        With ``set_output(transform="pandas")`` (or "polars", or the global
+        ``transform_output`` setting) the result is a DataFrame whose columns
+        are the feature names.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to explain, with the columns of the training data.
+
+        Returns
+        -------
+        contributions : ndarray or DataFrame of shape (n_samples, n_features)
+            In X's floating dtype; rank a row's columns by it to see what
+            flags it.
+        """
+        X_in = X
+        X = self._validate_for_inference(X)
+        dtype = torch_float_type(X)
+        module = self._inference_module(dtype)
+        module.eval()
+        score = self._differentiable_score(dtype)
+        device = self.device_
+        mean = torch.as_tensor(self.mean_, dtype=dtype, device=device)
+        scale = torch.as_tensor(self.scale_, dtype=dtype, device=device)
+        baselines = torch.as_tensor(self.baseline_rows_, dtype=dtype, device=device)
+        steps = (torch.arange(_PATH_STEPS, dtype=dtype, device=device) + 0.5) / _PATH_STEPS
+        out = np.empty(X.shape, dtype=X.dtype)
+        for start in range(0, X.shape[0], _EXPLAIN_BATCH):
+            x = (torch.as_tensor(np.asarray(X[start:start + _EXPLAIN_BATCH]), dtype=dtype,
+                                 device=device) - mean) / scale
+            base = baselines[torch.cdist(x, baselines).argmin(dim=1)]
+            path = (base[:, None, :] + steps[None, :, None] * (x - base)[:, None, :])
+            path = path.reshape(-1, x.shape[1]).requires_grad_(True)
+            with torch.enable_grad():
+                (gradient,) = torch.autograd.grad(score(module, path).sum(), path)
+            average = gradient.reshape(x.shape[0], _PATH_STEPS, -1).mean(dim=1)
+            out[start:start + x.shape[0]] = ((x - base) * average).detach().cpu().numpy()
+        return wrap_output(self, out, X_in, self._feature_names())
+
+    def _feature_names(self):
+        if hasattr(self, "feature_names_in_"):
+            return np.asarray(self.feature_names_in_, dtype=object)
+        return np.asarray([f"x{i}" for i in range(self.n_features_in_)], dtype=object)
+
+    def set_output(self, *, transform=None):
+        """Set the container :meth:`feature_contributions` returns, as transformers do.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"}, default=None
+            "pandas" or "polars": a DataFrame whose columns are the feature
+            names; "default": a NumPy array; None leaves the setting
+            unchanged. Until it is set, scikit-learn's global
+            ``transform_output`` setting decides, as for transformers.
+
+        Returns
+        -------
+        self : AEOutlierDetector
+        """
+        if transform is not None:
+            self._sklearn_output_config = {**getattr(self, "_sklearn_output_config", {}),
+                                           "transform": transform}
+        return self
+
+    def _differentiable_score(self, dtype):
+        """``fn(module, x)``: the anomaly score of scaled rows in torch, differentiable in x.
+
+        The same parts as :meth:`_parts_function`, but the density part searches
+        ``reference_codes_`` exhaustively in torch instead of through ``neighbors_``.
+        """
+        device = self.device_
+
+        def tensor(a):
+            return torch.as_tensor(a, dtype=dtype, device=device)
+
+        weight, code_mean, code_scale = (tensor(1.0 / self.feature_error_scale_),
+                                         tensor(self.code_mean_), tensor(self.code_scale_))
+        location, whitening = tensor(self.code_location_), tensor(self.code_whitening_)
+        reference, weights = tensor(self.reference_codes_), tensor(self.part_weights_)
+        scales = tensor([self.reconstruction_scale_, self.latent_scale_, self.density_scale_])
+
+        def score(m, x):
+            errors, codes = _errors_and_codes(m, x, self.n_scored_components_)
+            z = (codes - code_mean) / code_scale
+            nearest = torch.topk(torch.cdist(z, reference) ** 2, self.n_neighbors_, dim=1,
+                                 largest=False).values
+            parts = torch.stack([(errors * weight).mean(dim=1),
+                                 (((z - location) @ whitening) ** 2).mean(dim=1),
+                                 nearest.mean(dim=1)], dim=1)
+            return (parts / scales) @ weights
+
+        return score
+
     def _score(self, X):
         """:meth:`score_samples` of validated rows: minus the weighted mean of their score parts,
         reduced batch by batch so that a long X costs one number per row."""
@@ -520,12 +818,14 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         weight = torch.as_tensor(1.0 / self.feature_error_scale_, dtype=dtype, device=device)
         code_mean = torch.as_tensor(self.code_mean_, dtype=dtype, device=device)
         code_scale = torch.as_tensor(self.code_scale_, dtype=dtype, device=device)
+        location = torch.as_tensor(self.code_location_, dtype=dtype, device=device)
+        whitening = torch.as_tensor(self.code_whitening_, dtype=dtype, device=device)
 
         def parts(m, x):
             errors, codes = _errors_and_codes(m, x, self.n_scored_components_)
             reconstruction = (errors * weight).mean(dim=1)
             z = (codes - code_mean) / code_scale
-            latent = (z**2).mean(dim=1)
+            latent = (((z - location) @ whitening) ** 2).mean(dim=1)
             # the neighbour search runs batch by batch, so its memory stays bounded
             distances, _ = self.neighbors_.kneighbors(np.asarray(z.cpu(), dtype=np.float64))
             density = torch.as_tensor(np.mean(distances**2, axis=1) / self.density_scale_,

@@ -442,9 +442,13 @@ def _reconstruction_part(graph, errors, z):
 
 
 def _latent_part(graph, errors, z):
-    """Mean of the squared standardized code, over ``latent_scale_``."""
-    return graph.op("Div", _row_mean(graph, graph.op("Mul", z, z)),
-                    graph.const(graph.estimator.latent_scale_, "latent_scale"))
+    """Mean of the squared whitened code, ``(z - code_location_) @ code_whitening_``, over
+    ``latent_scale_``."""
+    est = graph.estimator
+    white = graph.op("MatMul", graph.op("Sub", z, graph.const(est.code_location_, "location")),
+                     graph.const(est.code_whitening_, "whitening"))
+    return graph.op("Div", _row_mean(graph, graph.op("Mul", white, white)),
+                    graph.const(est.latent_scale_, "latent_scale"))
 
 
 def _density_part(graph, errors, z):

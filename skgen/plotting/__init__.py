@@ -11,9 +11,10 @@ only when something is drawn.
 from ._images import ImageGridDisplay
 from ._latent import LatentGridDisplay, LatentSpaceDisplay
 from ._loss import LossCurveDisplay
-from ._scores import OutlierScoreDisplay
+from ._scores import FeatureContributionDisplay, OutlierScoreDisplay
 
 __all__ = [
+    "FeatureContributionDisplay",
     "ImageGridDisplay",
     "LatentGridDisplay",
     "LatentSpaceDisplay",

@@ -1,4 +1,5 @@
-"""Histograms of an outlier detector's scores, with its threshold."""
+"""Pictures of an outlier detector's scores: their histogram with the threshold, and the
+columns that make one row abnormal."""
 
 # SPDX-License-Identifier: BSD-3-Clause
 
@@ -6,7 +7,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import _axes, _name
+from ._base import _axes, _check_count, _name
 
 
 def _anomaly_mask(labels, n_rows, caller):
@@ -188,3 +189,153 @@ class OutlierScoreDisplay:
                    offset=getattr(estimator, "offset_", None),
                    name=_name(estimator) if name is None else name)
         return disp.plot(ax=ax, **kwargs)
+
+
+class FeatureContributionDisplay:
+    """Horizontal bars of the columns that add most to one row's anomaly score.
+
+    Create it with :meth:`from_estimator`, which calls the detector's
+    ``feature_contributions`` (:meth:`skgen.AEOutlierDetector.feature_contributions`)
+    on one row. The ``max_features`` largest contributions are drawn, largest
+    on top, each labelled with the column's name and the row's value in it;
+    bars of columns that pull the row toward normal (negative contributions)
+    are drawn in another colour.
+
+    Parameters
+    ----------
+    contributions : array-like of shape (n_features,)
+        One row's contributions.
+    feature_names : array-like of shape (n_features,), default=None
+        Column names; ``x0``, ``x1``, ... when None.
+    values : array-like of shape (n_features,), default=None
+        The row's values, shown beside the names.
+    max_features : int, default=10
+        How many columns to draw.
+    name : str, default=None
+        Shown in the title.
+
+    Attributes
+    ----------
+    ax_ : matplotlib Axes
+        Axes with the bars.
+    figure_ : matplotlib Figure
+        Figure containing the axes.
+    bars_ : matplotlib BarContainer
+        The bars, largest contribution first.
+    features_ : list of str
+        The names of the columns drawn, largest contribution first.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")  # draw off-screen
+    >>> import numpy as np
+    >>> from skgen import AEOutlierDetector
+    >>> from skgen.plotting import FeatureContributionDisplay
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(300, 3)) @ rng.normal(size=(3, 6))
+    >>> det = AEOutlierDetector(max_iter=20, random_state=0).fit(X)
+    >>> row = X[:1].copy()
+    >>> row[0, 4] += 10 * X[:, 4].std()  # column x4 shifted far from the others
+    >>> disp = FeatureContributionDisplay.from_estimator(det, row, max_features=3)
+    >>> disp.features_[0]
+    'x4'
+    """
+
+    def __init__(self, contributions, *, feature_names=None, values=None, max_features=10,
+                 name=None):
+        self.contributions = contributions
+        self.feature_names = feature_names
+        self.values = values
+        self.max_features = max_features
+        self.name = name
+
+    def plot(self, ax=None):
+        """Draw the bars.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure is created when None.
+
+        Returns
+        -------
+        display : FeatureContributionDisplay
+            The display, with ``ax_``, ``figure_``, ``bars_`` and ``features_`` set.
+        """
+        caller = f"{type(self).__name__}.plot"
+        contributions = np.asarray(self.contributions, dtype=np.float64).ravel()
+        if contributions.size == 0 or not np.all(np.isfinite(contributions)):
+            raise ValueError(f"{caller}: contributions must be a non-empty array of finite "
+                             "numbers, one per column.")
+        n = contributions.size
+        names = (np.array([f"x{i}" for i in range(n)]) if self.feature_names is None
+                 else np.asarray(self.feature_names, dtype=str).ravel())
+        if names.size != n:
+            raise ValueError(f"{caller}: {names.size} feature names for {n} contributions.")
+        values = None if self.values is None else np.asarray(self.values).ravel()
+        if values is not None and values.size != n:
+            raise ValueError(f"{caller}: {values.size} values for {n} contributions.")
+        top = np.argsort(-contributions, kind="stable")[:_check_count(self.max_features,
+                                                                     "max_features")]
+        labels = [names[i] if values is None else f"{names[i]} = {values[i]:.4g}" for i in top]
+        ax, fig = _axes(ax, caller)
+        colours = ["C3" if contributions[i] > 0 else "C0" for i in top]
+        positions = np.arange(len(top))[::-1]  # the largest on top
+        self.bars_ = ax.barh(positions, contributions[top], color=colours)
+        ax.set_yticks(positions, labels)
+        ax.axvline(0.0, color="k", lw=0.8)
+        ax.set_xlabel("contribution to the anomaly score")
+        title = "largest contributions" if self.name is None else f"{self.name}: largest contributions"
+        ax.set_title(title)
+        self.features_ = [str(names[i]) for i in top]
+        self.ax_, self.figure_ = ax, fig
+        return self
+
+    @classmethod
+    def from_estimator(cls, estimator, X, *, row=0, max_features=10, ax=None, name=None):
+        """Explain one row of X with a fitted detector and plot its top columns.
+
+        Parameters
+        ----------
+        estimator : fitted AEOutlierDetector
+            Anything with ``feature_contributions``.
+        X : array-like of shape (n_samples, n_features)
+            Rows; only ``X[row]`` is explained. Feature names come from a
+            DataFrame's columns, else from the estimator's ``feature_names_in_``.
+        row : int, default=0
+            Position of the row to explain.
+        max_features : int, default=10
+            How many columns to draw.
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure is created when None.
+        name : str, default=None
+            Title prefix; the estimator's class name when None.
+
+        Returns
+        -------
+        display : FeatureContributionDisplay
+
+        Raises
+        ------
+        NotFittedError
+            If the estimator is not fitted.
+        ValueError
+            If it has no ``feature_contributions``, or ``row`` is out of range.
+        """
+        if not hasattr(estimator, "feature_contributions"):
+            raise ValueError(f"{cls.__name__}.from_estimator needs an estimator with "
+                             f"feature_contributions; {_name(estimator)} has none.")
+        check_is_fitted(estimator)
+        n_rows = len(X)
+        if not isinstance(row, (int, np.integer)) or not -n_rows <= row < n_rows:
+            raise ValueError(f"{cls.__name__}.from_estimator: row={row!r} is not a position "
+                             f"among the {n_rows} rows of X.")
+        one = X.iloc[[row]] if hasattr(X, "iloc") else np.asarray(X)[[row]]
+        contributions = np.asarray(estimator.feature_contributions(one), dtype=np.float64)[0]
+        names = (np.asarray(X.columns, dtype=str) if hasattr(X, "columns")
+                 else getattr(estimator, "feature_names_in_", None))
+        values = np.asarray(one, dtype=np.float64)[0]
+        disp = cls(contributions, feature_names=names, values=values,
+                   max_features=max_features, name=_name(estimator) if name is None else name)
+        return disp.plot(ax=ax)

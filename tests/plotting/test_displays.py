@@ -14,6 +14,7 @@ from sklearn.preprocessing import StandardScaler
 
 from skgen import AEOutlierDetector, AutoencoderTransformer, DenoisingAutoencoder, VAETransformer
 from skgen.plotting import (
+    FeatureContributionDisplay,
     ImageGridDisplay,
     LatentGridDisplay,
     LatentSpaceDisplay,
@@ -371,6 +372,41 @@ def test_outlier_scores_reject_wrong_input(data):
         OutlierScoreDisplay([-1.0, np.nan]).plot()
 
 
+def test_feature_contributions_draw_the_largest_columns_of_one_row():
+    import pandas as pd
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(rng.normal(size=(300, 3)) @ rng.normal(size=(3, 6)),
+                     columns=["age", "dose", "pulse", "weight", "height", "sugar"])
+    det = AEOutlierDetector(**{**FAST, "max_iter": 20}).fit(X)
+    rows = X.iloc[:4].copy()
+    rows.iloc[2, 3] += 10 * X["weight"].std()
+    disp = FeatureContributionDisplay.from_estimator(det, rows, row=2, max_features=4)
+    contributions = det.feature_contributions(rows)[2]
+    order = np.argsort(-contributions)[:4]
+    assert disp.features_ == [X.columns[i] for i in order] and disp.features_[0] == "weight"
+    assert [bar.get_width() for bar in disp.bars_] == pytest.approx(contributions[order])
+    labels = [t.get_text() for t in disp.ax_.get_yticklabels()]
+    assert labels[0] == f"weight = {rows.iloc[2, 3]:.4g}"
+    assert disp.bars_[0].get_y() == max(bar.get_y() for bar in disp.bars_)  # drawn on top
+    assert disp.ax_.get_title() == "AEOutlierDetector: largest contributions"
+    # from arrays: the names the detector was fitted with
+    again = FeatureContributionDisplay.from_estimator(det, rows.to_numpy(), row=2)
+    assert again.features_[0] == "weight" and len(again.features_) == 6
+
+
+def test_feature_contributions_reject_wrong_input(data):
+    det = AEOutlierDetector(**FAST).fit(data[0])
+    with pytest.raises(ValueError, match="needs an estimator with feature_contributions"):
+        FeatureContributionDisplay.from_estimator(StandardScaler().fit(data[0]), data[0])
+    with pytest.raises(ValueError, match="row=5 is not a position among the 3 rows"):
+        FeatureContributionDisplay.from_estimator(det, data[0][:3], row=5)
+    with pytest.raises(ValueError, match="2 feature names for 3 contributions"):
+        FeatureContributionDisplay([1.0, 2.0, 3.0], feature_names=["a", "b"]).plot()
+    with pytest.raises(ValueError, match="finite numbers"):
+        FeatureContributionDisplay([1.0, np.inf]).plot()
+
+
 # --------------------------------------------------------------------- all displays
 
 
@@ -380,7 +416,9 @@ def test_outlier_scores_reject_wrong_input(data):
     lambda est, X: ImageGridDisplay.from_estimator(est, X),
     lambda est, X: LossCurveDisplay.from_estimator(est),
     lambda est, X: OutlierScoreDisplay.from_estimator(est, X),
-], ids=["latent_space", "latent_grid", "image_grid", "loss_curve", "outlier_scores"])
+    lambda est, X: FeatureContributionDisplay.from_estimator(AEOutlierDetector(), X),
+], ids=["latent_space", "latent_grid", "image_grid", "loss_curve", "outlier_scores",
+        "feature_contributions"])
 def test_unfitted_estimator_raises_not_fitted(make, data):
     with pytest.raises(NotFittedError):
         make(AutoencoderTransformer(2), data[0])
@@ -392,6 +430,7 @@ def test_unfitted_estimator_raises_not_fitted(make, data):
     ImageGridDisplay(np.zeros((1, 2, 4)), image_shape=(2, 2)),
     LossCurveDisplay([1.0, 0.5]),
     OutlierScoreDisplay([-1.0, -0.5]),
+    FeatureContributionDisplay([1.0, -0.5]),
 ], ids=lambda d: type(d).__name__)
 def test_missing_matplotlib_names_the_extra(disp, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
