@@ -283,7 +283,7 @@ def outlier_table(X, y, progress, out, *, quick):
             auc = roc_auc_score(l_test, -est.score_samples(X_test))
             rows.append([setting, f"{name}", settings[name], f"{auc:6.3f}", f"{seconds:6.1f}s"])
             if name == "AEOutlierDetector":
-                last = est
+                last = (est, X_test)
     _table(
         out,
         "4. Anomaly detection: AEOutlierDetector vs IsolationForest and KNN",
@@ -313,6 +313,7 @@ def write_figures(output, *, X_test, y_test, pca8, ae2, ae8, vae2, vae8, samples
     import matplotlib.pyplot as plt
 
     from .plotting import (
+        FeatureContributionDisplay,
         ImageGridDisplay,
         LatentGridDisplay,
         LatentSpaceDisplay,
@@ -363,10 +364,28 @@ def write_figures(output, *, X_test, y_test, pca8, ae2, ae8, vae2, vae8, samples
         title="imputation of held-out digits", vmin=0, vmax=16)
     save(disp.figure_, "imputation.png")
 
+    detector, X_shuffled = detector
     fig, axes = plt.subplots(2, 2, figsize=(11, 8), layout="constrained")
     for ax, est in zip(axes.ravel(), [ae8, vae8, filled["DenoisingAutoencoder"][0], detector]):
         LossCurveDisplay.from_estimator(est, ax=ax)
     save(fig, "loss_curves.png")
+
+    # the most abnormal held-out row of the shuffled-pixel setting, and what flags it
+    row = int(np.argmin(detector.score_samples(X_shuffled)))
+    contributions = detector.feature_contributions(X_shuffled[[row]])[0]
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4.5), layout="constrained",
+                             gridspec_kw={"width_ratios": [1, 1, 1.6]})
+    axes[0].imshow(X_shuffled[row].reshape(8, 8), cmap="gray_r", vmin=0, vmax=16)
+    axes[0].set_title("the most abnormal held-out row")
+    limit = float(np.abs(contributions).max())
+    axes[1].imshow(contributions.reshape(8, 8), cmap="RdBu_r", vmin=-limit, vmax=limit)
+    axes[1].set_title("feature_contributions (red: abnormal)")
+    for ax in axes[:2]:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    FeatureContributionDisplay.from_estimator(detector, X_shuffled, row=row, max_features=8,
+                                              ax=axes[2])
+    save(fig, "outlier_explanation.png")
     return paths
 
 

@@ -11,7 +11,7 @@ from skgen.__main__ import main
 pytest.importorskip("matplotlib")
 
 FIGURES = ["latent_codes.png", "latent_grids.png", "reconstructions.png", "vae_samples.png",
-           "imputation.png", "loss_curves.png"]
+           "imputation.png", "loss_curves.png", "outlier_explanation.png"]
 
 
 def test_demo_quick_end_to_end(tmp_path, capsys):
