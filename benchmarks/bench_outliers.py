@@ -305,17 +305,19 @@ def _summary_table(by_half, methods):
 
 
 def _targets(stats, methods):
-    """AE against the best baseline of each half: the issue's targets."""
+    """AE against the best baseline of each half: the targets of issue 20 (at least the best
+    baseline's mean ROC-AUC and the best mean rank; stretch: 0.01 more ROC-AUC)."""
     lines = ["| half | AE ROC-AUC - best baseline's | AE AP - best baseline's | AE rank "
-             "(best baseline's) | met |", "|---|---:|---:|---:|---|"]
+             "(best baseline's) | met | stretch (+0.01) |", "|---|---:|---:|---:|---|---|"]
     baselines = [m for m in methods if m != "AE"]
     for h, s in stats.items():
         d_auc = s["AE"]["auc"] - max(s[m]["auc"] for m in baselines)
         d_ap = s["AE"]["ap"] - max(s[m]["ap"] for m in baselines)
         best_rank = min(s[m]["rank"] for m in baselines)
-        met = d_auc >= 0.01 and d_ap >= 0 and s["AE"]["rank"] < best_rank
+        met = d_auc >= 0 and s["AE"]["rank"] < best_rank
         lines.append(f"| {h} | {d_auc:+.4f} | {d_ap:+.4f} | {s['AE']['rank']:.2f} "
-                     f"({best_rank:.2f}) | {'yes' if met else 'no'} |")
+                     f"({best_rank:.2f}) | {'yes' if met else 'no'} | "
+                     f"{'yes' if met and d_auc >= 0.01 else 'no'} |")
     return lines
 
 
@@ -336,8 +338,8 @@ def format_suite(suite, rows, notes, method_names, seeds):
     table, stats = _summary_table(by_half, everywhere)
     lines += table
     if "AE" in everywhere and len(everywhere) > 1:
-        lines += ["", "Targets: AE at least 0.01 above the best baseline's mean ROC-AUC, at "
-                  "least its mean AP, and the best mean rank:", ""]
+        lines += ["", "Targets: AE at least the best baseline's mean ROC-AUC and the best mean "
+                  "rank (met); stretch, 0.01 more ROC-AUC:", ""]
         lines += _targets(stats, everywhere)
     if suite == "digits":
         lines += ["", "Lowest ROC-AUC over the digits (target: none below 0.5):", "",

@@ -1,0 +1,96 @@
+"""The cost of AEOutlierDetector against IsolationForest, KNN and MinCovDet, quiet and busy.
+
+Fit on the train part and score the test part of every ADBench table, with the split
+of ``bench_outliers.py`` (stratified 70/30, capped at 20,000 rows), for each seed, and
+sum the wall-clock time per detector. Run twice in one process: on the machine as it
+is, and with another process spinning on one core (a busy-looping Python child, as a
+parallel job or another user would); the AE runs with its default ``n_jobs`` (one
+torch thread) and with ``n_jobs=-1`` (torch's threads on every core). The baselines are
+single-threaded. Prints the totals and their ratios to IsolationForest's and writes
+them to ``benchmarks/results/outlier_cost.md``.
+
+    python -m benchmarks.bench_outlier_cost [--seeds 0 1 2] [--tables 6_cardio ...]
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import argparse
+import multiprocessing
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+
+from benchmarks._datasets import adbench_names, adbench_split, load_adbench
+from benchmarks._report import publish
+from benchmarks.bench_outliers import KNNDistance, RobustMahalanobis, Sklearn
+from skgen import AEOutlierDetector
+
+
+def _spin():
+    while True:
+        pass
+
+
+def detectors(seed):
+    from sklearn.ensemble import IsolationForest
+
+    return {
+        "AE (n_jobs=None)": Sklearn(AEOutlierDetector(random_state=seed)),
+        "AE (n_jobs=-1)": Sklearn(AEOutlierDetector(random_state=seed, n_jobs=-1)),
+        "IForest": Sklearn(IsolationForest(random_state=seed)),
+        "KNN": KNNDistance(standardize=False),
+        "MCD": RobustMahalanobis(seed),
+    }
+
+
+def total_times(names, seeds):
+    """Seconds of fit + score per detector, summed over the tables and seeds."""
+    totals = {}
+    for name in names:
+        X, y = load_adbench(name)
+        for seed in seeds:
+            X_tr, X_te, _, _ = adbench_split(X, y, seed)
+            for label, det in detectors(seed).items():
+                tic = time.perf_counter()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    det.fit(X_tr).anomaly_score(X_te)
+                totals[label] = totals.get(label, 0.0) + time.perf_counter() - tic
+        print(name, {k: round(v, 1) for k, v in totals.items()}, file=sys.stderr, flush=True)
+    return totals
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
+    parser.add_argument("--tables", nargs="*", default=None)
+    args = parser.parse_args()
+    names = args.tables or adbench_names()
+    # one fit first, so that torch's one-off imports (about 3 s) count in no table
+    AEOutlierDetector(max_iter=1).fit(np.random.RandomState(0).normal(size=(20, 3)))
+    runs = {"quiet": total_times(names, args.seeds)}
+    spinner = multiprocessing.get_context("spawn").Process(target=_spin, daemon=True)
+    spinner.start()
+    try:
+        runs["one core busy"] = total_times(names, args.seeds)
+    finally:
+        spinner.terminate()
+    labels = list(runs["quiet"])
+    lines = ["| machine | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
+    for machine, totals in runs.items():
+        base = totals["IForest"]
+        lines.append(f"| {machine} | " + " | ".join(
+            f"{totals[m]:.1f} s ({totals[m] / base:.1f}x)" for m in labels) + " |")
+    lines += ["", f"Fit + score time over {len(names)} ADBench tables and seeds {args.seeds} "
+              "(the split of bench_outliers.py), in brackets against IsolationForest's in the "
+              f"same run; {os.cpu_count()} cores. 'one core busy': another process spins on a "
+              "core throughout. n_jobs=None is the default: one torch thread."]
+    publish("bench_outlier_cost.py", "outlier_cost.md", lines,
+            title="The cost of AEOutlierDetector, quiet and with a busy core")
+
+
+if __name__ == "__main__":
+    main()
