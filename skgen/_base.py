@@ -28,7 +28,15 @@ from . import nn
 from ._compat import Interval, StrOptions, _fit_context, check_is_fitted, validate_data
 from ._data import as_rows, fit_scaling, training_rows
 from ._engine import History, Trainer, make_optimizer
-from ._utils import draw_seed, drawing_from, resolve_device, state_from_numpy, state_to_numpy
+from ._utils import (
+    draw_seed,
+    drawing_from,
+    resolve_device,
+    restoring_grad_mode,
+    state_from_numpy,
+    state_to_numpy,
+    torch_defaults,
+)
 from ._version import __version__
 from .exceptions import InconsistentVersionWarning
 from .nn import ACTIVATIONS
@@ -240,6 +248,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         """
         return self._fit(X, partial=True)
 
+    @restoring_grad_mode
     def _fit(self, X, *, partial):
         """``fit`` and ``partial_fit``: one call that either completes or changes nothing.
 
@@ -250,19 +259,27 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         :class:`KeyboardInterrupt` during the training loop ends training
         instead: the fit is finished with the weights reached, and a warning
         says so.
+
+        The call sets the torch state it needs and leaves the caller's: it
+        trains with gradients on and out of inference mode (inside
+        ``torch.no_grad()`` too, as ``MLPRegressor`` would), builds float32
+        modules on its device whatever torch's default dtype and device are,
+        and puts the caller's grad mode back on every exit.
         """
         self._check_params()
         self._check_integer_params()
         resume = hasattr(self, "module_") and (partial or self.warm_start)
+        device = self.device_ if resume else resolve_device(self.device)
         backup = self._snapshot(resume)
         try:
-            if not resume:
-                self._clear_fitted_state()
-            X = self._model_rows(self._validate_X(X, reset=not resume))
-            if not resume:
-                self._initialize(X)
-            self._train(X, partial=partial)
-            self._on_fit_end(X)
+            with torch.inference_mode(False), torch.enable_grad(), torch_defaults(device):
+                if not resume:
+                    self._clear_fitted_state()
+                X = self._model_rows(self._validate_X(X, reset=not resume))
+                if not resume:
+                    self._initialize(X, device)
+                self._train(X, partial=partial)
+                self._on_fit_end(X)
         except BaseException:
             self._restore(backup)
             raise
@@ -279,20 +296,21 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
                     f"got {value!r}."
                 )
 
-    def _initialize(self, X):
+    def _initialize(self, X, device):
         """Build the scaler, module, optimizer and history for a fit from scratch.
 
         The weights are drawn from a generator seeded from ``random_state``
         (see :class:`~skgen._utils.drawing_from`); torch's global generator is
-        never used.
+        never used. The module is built in float32 whatever torch's default dtype.
         """
-        self.device_ = resolve_device(self.device)
+        self.device_ = device
         self._rng = np.random.RandomState(draw_seed(self.random_state))
         self.mean_, self.scale_ = self._fit_scaler(X)
         self._inspect_data(X)
         cls, kwargs = self._module_spec(X.shape[1])
         generator = torch.Generator().manual_seed(int(self._rng.randint(np.iinfo(np.int32).max)))
-        with drawing_from(generator):
+        # built on the CPU, where the generator is, then moved
+        with drawing_from(generator), torch_defaults(torch.device("cpu"), always=True):
             module = cls(**kwargs)
         self._module_class, self._module_kwargs = cls, kwargs
         self.module_ = module.to(self.device_)
@@ -403,6 +421,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             return self.module_
         return copy.deepcopy(self.module_).to(dtype)
 
+    @restoring_grad_mode
     def _apply_in_batches(self, X, fn, *, standardize=True, unstandardize=False,
                           batch_size=None):
         """Apply ``fn(module, x)`` to batches of ``X`` in X's dtype.
@@ -414,8 +433,9 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         different order for another batch shape (about 1e-16 relative in
         float64, 1e-6 in float32). X is read a batch at a time (a memmap is
         never loaded whole) and each batch moves to the device on its own
-        (``batch_size`` rows, by default ``_INFERENCE_BATCH``). Returns a
-        NumPy array of X's dtype.
+        (``batch_size`` rows, by default ``_INFERENCE_BATCH``). Leaves the
+        caller's grad mode and torch's defaults as they were. Returns a NumPy
+        array of X's dtype.
         """
         batch_size = batch_size or _INFERENCE_BATCH
         np_dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
@@ -426,7 +446,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         mean = torch.as_tensor(self.mean_, dtype=dtype, device=device)
         scale = torch.as_tensor(self.scale_, dtype=dtype, device=device)
         out = None
-        with torch.inference_mode():
+        with torch_defaults(device), torch.inference_mode():
             for start in range(0, X.shape[0], batch_size):
                 block = np.require(X[start:start + batch_size], dtype=np_dtype,
                                    requirements=["C", "W"])
@@ -478,6 +498,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             state.pop(name, None)
         return state
 
+    @restoring_grad_mode
     def __setstate__(self, state):
         state = dict(state)
         version = state.pop("_skgen_version", None)
@@ -501,7 +522,8 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         if weights is None:
             return
         self.device_ = resolve_device(state["device_"], on_missing="warn")
-        module = self._module_class(**self._module_kwargs)
+        with torch_defaults(torch.device("cpu"), always=True):
+            module = self._module_class(**self._module_kwargs)
         module.load_state_dict(state_from_numpy(weights))
         self.module_ = module.to(self.device_).eval()
         self.optimizer_ = make_optimizer(self.module_, self.learning_rate_init, self.alpha)

@@ -92,7 +92,7 @@ def corrupt(x, noise, level, generator):
     shape, device = x.shape, x.device
     if noise == "gaussian":
         return x + level * torch.randn(shape, generator=generator, device=device, dtype=x.dtype)
-    hit = torch.rand(shape, generator=generator, device=device) < level
+    hit = torch.rand(shape, generator=generator, device=device, dtype=x.dtype) < level
     if noise == "mask":
         return torch.where(hit, torch.full((), float("nan"), dtype=x.dtype, device=device), x)
     if noise == "swap":
