@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
@@ -29,8 +30,14 @@ from ._compat import Interval, StrOptions, _fit_context, check_is_fitted, valida
 from ._data import as_rows, fit_scaling, training_rows
 from ._engine import History, Trainer, make_optimizer
 from ._utils import (
+    TRAINING_BYTES_PER_PARAMETER,
+    ModuleTooLarge,
+    device_memory,
     draw_seed,
     drawing_from,
+    format_bytes,
+    n_elements,
+    plan_module,
     resolve_device,
     restoring_grad_mode,
     state_from_numpy,
@@ -42,6 +49,10 @@ from .exceptions import InconsistentVersionWarning
 from .nn import ACTIVATIONS
 
 _INFERENCE_BATCH = 4096
+
+#: Without a known memory size of the device, a module may hold at most this many bytes
+#: while training.
+_DEFAULT_MEMORY = 2**40
 
 #: The data-dependent initialisation (``_initialize_module``) sees at most this
 #: many training rows, a random subsample, whatever the size of X. The PCA and
@@ -301,13 +312,15 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
 
         The weights are drawn from a generator seeded from ``random_state``
         (see :class:`~skgen._utils.drawing_from`); torch's global generator is
-        never used. The module is built in float32 whatever torch's default dtype.
+        never used. The module's size is checked first (:meth:`_check_module_size`),
+        and it is built in float32 whatever torch's default dtype.
         """
         self.device_ = device
         self._rng = np.random.RandomState(draw_seed(self.random_state))
         self.mean_, self.scale_ = self._fit_scaler(X)
         self._inspect_data(X)
         cls, kwargs = self._module_spec(X.shape[1])
+        self._check_module_size(cls, kwargs)
         generator = torch.Generator().manual_seed(int(self._rng.randint(np.iinfo(np.int32).max)))
         # built on the CPU, where the generator is, then moved
         with drawing_from(generator), torch_defaults(torch.device("cpu"), always=True):
@@ -317,6 +330,34 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         self.optimizer_ = make_optimizer(self.module_, self.learning_rate_init, self.alpha)
         self._history = History()
         self._needs_init = True
+
+    def _check_module_size(self, cls, kwargs):
+        """A ValueError naming the sizes when training the module would not fit in memory.
+
+        The module is planned on the meta device (:func:`~skgen._utils.plan_module`),
+        which allocates nothing, and its parameters are counted: training holds
+        ``TRAINING_BYTES_PER_PARAMETER`` bytes for each, which must fit in the
+        memory of the device (as PCA checks ``n_components`` before it computes).
+        """
+        memory = device_memory(self.device_) or _DEFAULT_MEMORY
+        limit = memory // TRAINING_BYTES_PER_PARAMETER
+        try:
+            n_params, more = n_elements(plan_module(cls, kwargs, max_elements=limit)), ""
+        except ModuleTooLarge as exc:
+            n_params, more = exc.n_elements, "more than "
+        if n_params <= limit:
+            return
+        params = self.get_params(deep=False)
+        sizes = ", ".join(f"{name}={value!r}" for name, value in kwargs.items()
+                          if name in params and name != "activation")
+        raise ValueError(
+            f"{sizes} on {kwargs.get('n_features', self.n_features_in_)} features ask "
+            f"{type(self).__name__} for a module of {more}{n_params:,} parameters: training "
+            f"it takes about {format_bytes(TRAINING_BYTES_PER_PARAMETER * n_params)} (float32 "
+            "weights, gradients and Adam's two moments), more than the "
+            f"{format_bytes(memory)} of memory of the {self.device_.type} device. Choose "
+            "smaller sizes."
+        )
 
     def _fit_scaler(self, X):
         """``mean_`` and ``scale_`` for the ``scaling`` parameter; sets ``scaling_``.
@@ -522,13 +563,52 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         if weights is None:
             return
         self.device_ = resolve_device(state["device_"], on_missing="warn")
-        with torch_defaults(torch.device("cpu"), always=True):
-            module = self._module_class(**self._module_kwargs)
-        module.load_state_dict(state_from_numpy(weights))
-        self.module_ = module.to(self.device_).eval()
+        self.module_ = _loaded_module(self._module_class, self._module_kwargs, weights,
+                                      self.device_)
         self.optimizer_ = make_optimizer(self.module_, self.learning_rate_init, self.alpha)
         self.optimizer_.load_state_dict(state_from_numpy(optimizer_state))
         self._rebuild_derived()
+
+
+def _loaded_module(cls, kwargs, weights, device):
+    """``cls(**kwargs)`` on ``device`` holding the saved ``weights``, checked first.
+
+    The sizes stored in a file (``kwargs``) are checked against the shapes of
+    the weights it stores before any memory is taken: the module is planned
+    on the meta device, and the plan stops as soon as it needs more elements
+    than the file holds (an ``n_estimators`` raised to 20,000 fails after the
+    first few members). Then the planned module is given memory on ``device``
+    and the weights, without drawing initial weights that would be
+    overwritten (so loading never touches torch's global generator).
+    """
+    shapes = {name: tuple(np.shape(w)) for name, w in weights.items()}
+    stored = sum(math.prod(shape) for shape in shapes.values())
+    problem = None
+    try:
+        planned = plan_module(cls, kwargs, max_elements=2 * stored + 1024)
+    except ModuleTooLarge as exc:
+        problem = f"they need more than {exc.n_elements:,} weights, and the file holds {stored:,}"
+    else:
+        expected = {name: tuple(t.shape) for name, t in planned.state_dict().items()}
+        if extra := sorted(set(shapes) - set(expected)):
+            problem = f"the file holds {extra[0]!r}, which these sizes do not make"
+        elif missing := sorted(set(expected) - set(shapes)):
+            problem = f"they make {missing[0]!r}, which the file does not hold"
+        elif wrong := [name for name in expected if expected[name] != shapes[name]]:
+            problem = (f"they make {wrong[0]!r} of shape {expected[wrong[0]]}, and the file "
+                       f"holds it with shape {shapes[wrong[0]]}")
+    if problem is not None:
+        raise ValueError(
+            f"The saved model is inconsistent: its module sizes ({_module_sizes(kwargs)}) do "
+            f"not match the weights it stores: {problem}. The file was altered or damaged."
+        )
+    module = planned.to_empty(device=device)
+    module.load_state_dict(state_from_numpy(weights))
+    return module.eval()
+
+
+def _module_sizes(kwargs):
+    return ", ".join(f"{name}={value!r}" for name, value in kwargs.items())
 
 
 def _rename_old_attributes(state, renamed):

@@ -1,5 +1,5 @@
 """Small helpers shared by the estimators: devices, seeding, torch's global settings,
-state to and from NumPy.
+building modules, state to and from NumPy.
 
 The rows of X, and how they are scaled, are :mod:`skgen._data`.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import warnings
 from numbers import Integral
 
@@ -221,6 +222,75 @@ def torch_defaults(device, *, always=False):
         if always or torch.get_default_dtype() != torch.float32:
             stack.enter_context(_float32_factories())
         yield
+
+
+# ----------------------------------------------------------- building modules
+
+class ModuleTooLarge(Exception):
+    """Raised by :func:`plan_module` when a module asks for more elements than allowed."""
+
+    def __init__(self, n_elements):
+        super().__init__(n_elements)
+        self.n_elements = n_elements
+
+
+class _counting_factories(TorchFunctionMode):
+    """Count the elements of the tensors made in the block; past ``limit``, stop."""
+
+    def __init__(self, limit):
+        super().__init__()
+        self.limit = limit
+        self.count = 0
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        if func in _FLOAT_FACTORIES or func in _INFERRING_FACTORIES:
+            self.count += out.numel()
+            if self.count > self.limit:
+                raise ModuleTooLarge(self.count)
+        return out
+
+
+def plan_module(cls, kwargs, *, max_elements):
+    """``cls(**kwargs)`` in float32 on the meta device: its shapes without memory, weights
+    or draws.
+
+    Meta tensors hold no data, so the plan of a module of any size costs no
+    memory and draws from no generator. Building it stops, raising
+    :class:`ModuleTooLarge`, as soon as its tensors hold more than
+    ``max_elements`` elements in all, so that absurd sizes fail at once
+    rather than after building thousands of layers.
+    """
+    with torch.device("meta"), _float32_factories(), _counting_factories(max_elements):
+        return cls(**kwargs)
+
+
+def n_elements(module):
+    """Elements of a module's parameters and buffers (its ``state_dict``)."""
+    return sum(t.numel() for t in module.state_dict().values())
+
+
+#: Bytes a parameter takes while training: float32 weight, gradient and Adam's two moments.
+TRAINING_BYTES_PER_PARAMETER = 16
+
+
+def device_memory(device):
+    """Bytes of memory of ``device``: the GPU's, or the machine's RAM (None if unknown)."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_properties(device).total_memory
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not POSIX
+        return None
+
+
+def format_bytes(n_bytes):
+    """``n_bytes`` in B, KiB, MiB, GiB or TiB, three significant digits."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n_bytes < 1024:
+            return f"{n_bytes:.3g} {unit}"
+        n_bytes /= 1024
+    return f"{n_bytes:.3g} TiB"
 
 
 # ------------------------------------------------------- state to and from NumPy

@@ -247,6 +247,23 @@ def test_unsupported_device_is_a_clear_error(cls, X, device):
     assert not hasattr(est, "module_")
 
 
+@pytest.mark.parametrize("sizes", [{"n_components": 10**9}, {"hidden_layer_sizes": (10**9,)},
+                                   {"hidden_layer_sizes": (2**16,) * 2**12}], ids=str)
+def test_absurd_sizes_are_refused_before_allocating(cls, X, sizes):
+    """Like PCA's check of n_components: the parameters are counted on the meta device, and a
+    module too large to train in the machine's memory is a ValueError naming the sizes.
+    (Before, torch tried to allocate it and failed after up to half a minute.)"""
+    if not set(sizes) <= set(cls().get_params()):
+        pytest.skip(f"{cls.__name__} has no {', '.join(sizes)}")
+    est = make_fast(cls, **sizes)
+    name = next(iter(sizes))
+    with pytest.raises(ValueError, match=rf"{name}=.* ask {cls.__name__} for a module of "
+                                         r"(more than )?[\d,]+ parameters: training it takes "
+                                         r"about [\d.]+ [GT]iB .* more than the"):
+        est.fit(X)
+    assert not hasattr(est, "module_")
+
+
 # ------------------------------------------------------------------- bad input
 
 

@@ -7,6 +7,7 @@ The skops tests skip without the ``skgen[persist]`` extra (skops is in the
 import io
 import json
 import pickle
+import time
 import warnings
 import zipfile
 
@@ -213,4 +214,54 @@ def test_loading_a_skops_file_from_another_version_warns(tmp_path):
             dst.writestr(item, data)
     with pytest.warns(InconsistentVersionWarning, match=r"skgen 0\.0\.1"):
         loaded = sio.load(forged, trusted=trusted_types())
+    _assert_same_outputs(est, loaded, X)
+
+
+def _edit_skops_state(path, edited, edit):
+    """Copy the skops file ``path`` to ``edited`` with ``edit(state)`` applied to the saved
+    state's nodes (``schema.json`` in the zip)."""
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(edited, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "schema.json":
+                schema = json.loads(data)
+                edit(schema["content"]["content"])
+                data = json.dumps(schema)
+            dst.writestr(item, data)
+
+
+def test_a_skops_file_whose_sizes_do_not_match_its_weights_fails_fast(tmp_path):
+    """``n_estimators`` raised to 20,000 in a saved detector: loading checks the sizes
+    against the stored weights before any memory is taken, and says what is wrong. (It
+    used to build 20,000 autoencoders, 23 s and 1.1 GB, before the weights failed to load.)"""
+    sio = pytest.importorskip("skops.io", reason=SKOPS_REASON)
+    X = _frame()
+    est = make_fast(skgen.AEOutlierDetector, random_state=0, n_estimators=2).fit(X)
+    saved, forged = tmp_path / "saved.skops", tmp_path / "forged.skops"
+    sio.dump(est, saved)
+
+    def more_members(state):
+        node = state["_module_kwargs"]["content"]["n_estimators"]
+        assert json.loads(node["content"]) == 2
+        node["content"] = json.dumps(20_000)
+        node["__id__"] += 1  # not the node of the parameter, which skops would reuse
+
+    _edit_skops_state(saved, forged, more_members)
+    rng_state = torch.random.get_rng_state()
+    tic = time.perf_counter()
+    with pytest.raises(ValueError, match=r"inconsistent: its module sizes \(.*n_estimators=20000"
+                                         r".*\) do not match the weights it stores"):
+        sio.load(forged, trusted=trusted_types())
+    assert time.perf_counter() - tic < 5  # the members planned are a handful, not 20,000
+    assert torch.equal(torch.random.get_rng_state(), rng_state)  # nothing was initialised
+
+    def fewer_members(state):  # a plan smaller than the weights is found out too
+        node = state["_module_kwargs"]["content"]["n_estimators"]
+        node["content"] = json.dumps(1)
+        node["__id__"] += 1
+
+    _edit_skops_state(saved, forged, fewer_members)
+    with pytest.raises(ValueError, match=r"n_estimators=1.* the file holds 'members\.1\."):
+        sio.load(forged, trusted=trusted_types())
+    loaded = sio.load(saved, trusted=trusted_types())  # the file as saved loads
     _assert_same_outputs(est, loaded, X)
