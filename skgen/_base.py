@@ -280,6 +280,8 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         self._check_params()
         self._check_integer_params()
         resume = hasattr(self, "module_") and (partial or self.warm_start)
+        if resume:
+            self._check_resumable(partial)
         device = self.device_ if resume else resolve_device(self.device)
         backup = self._snapshot(resume)
         try:
@@ -295,6 +297,33 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             self._restore(backup)
             raise
         return self
+
+    def _check_resumable(self, partial):
+        """Refuse to continue a fitted model that the parameters no longer describe.
+
+        ``partial_fit`` and a ``warm_start`` fit train the fitted module on, so
+        what sizes the module (:meth:`_module_spec`: ``n_components``,
+        ``hidden_layer_sizes``, ``activation``, ...) and ``scaling`` must be
+        what they were at the first fit; a ValueError names each one
+        ``set_params`` changed since, before anything is touched.
+        """
+        _, kwargs = self._module_spec(self.n_features_in_)
+        fitted, params = self._module_kwargs, self.get_params(deep=False)
+        # the sizes set by parameters; a model saved by an earlier version keeps its own
+        # constants and trains on with them
+        changed = [(name, fitted.get(name), kwargs[name]) for name in kwargs
+                   if name in params and _as_tuples(fitted.get(name)) != _as_tuples(kwargs[name])]
+        fitted_scaling = getattr(self, "scaling_", self.scaling)
+        if self.scaling not in ("auto", fitted_scaling):
+            changed.append(("scaling", fitted_scaling, self.scaling))
+        if changed:
+            call = "partial_fit" if partial else "fit with warm_start=True"
+            what = "; ".join(f"{name} was {old!r} and is now {new!r}" for name, old, new in changed)
+            raise ValueError(
+                f"{type(self).__name__}.{call} continues the fitted model, but parameters that "
+                f"define it changed after it was fitted: {what}. Set them back, or call fit "
+                "with warm_start=False to fit a new model."
+            )
 
     def _check_integer_params(self):
         """Reject booleans where an integer is constrained: ``True`` is an Integral to Python."""
@@ -474,9 +503,9 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         different order for another batch shape (about 1e-16 relative in
         float64, 1e-6 in float32). X is read a batch at a time (a memmap is
         never loaded whole) and each batch moves to the device on its own
-        (``batch_size`` rows, by default ``_INFERENCE_BATCH``). Leaves the
-        caller's grad mode and torch's defaults as they were. Returns a NumPy
-        array of X's dtype.
+        (``batch_size`` rows, by default ``_INFERENCE_BATCH``). Reads fitted
+        attributes only, and leaves the caller's grad mode and torch's defaults
+        as they were. Returns a NumPy array of X's dtype.
         """
         batch_size = batch_size or _INFERENCE_BATCH
         np_dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
@@ -514,6 +543,12 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
     #: ``{old name: new name}`` of saved attributes renamed since, so that models
     #: saved before a rename still load (see :meth:`__setstate__`).
     _renamed_attributes: dict = {}
+
+    def _upgrade_state(self, state):
+        """Bring a saved state (weights aside, attributes renamed) up to date, in place.
+
+        Estimators fill in what models saved by earlier versions lack here.
+        """
 
     def __getstate__(self):
         """The state to pickle: NumPy arrays and plain Python values, and the skgen version.
@@ -557,6 +592,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         if isinstance(state.get("_history"), dict):
             state["_history"] = History(**state["_history"])
         _rename_old_attributes(state, self._renamed_attributes)
+        self._upgrade_state(state)
         if isinstance(state.get("_module_class"), str):
             state["_module_class"] = _nn_class_named(state["_module_class"])
         super().__setstate__(state)
@@ -609,6 +645,13 @@ def _loaded_module(cls, kwargs, weights, device):
 
 def _module_sizes(kwargs):
     return ", ".join(f"{name}={value!r}" for name, value in kwargs.items())
+
+
+def _as_tuples(value):
+    """``value`` with lists made tuples, to compare module sizes whatever stored them."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_as_tuples(v) for v in value)
+    return value
 
 
 def _rename_old_attributes(state, renamed):

@@ -57,7 +57,8 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
     keep_observed : bool, default=False
         When True, :meth:`transform` only fills the missing entries and returns
         the observed ones unchanged, as an imputer does. When False, observed
-        entries are denoised too.
+        entries are denoised too. Like every parameter it takes effect at the
+        next ``fit`` (it is stored in ``keep_observed_``).
     hidden_layer_sizes : tuple of int, default=(256, 256)
         Widths of the hidden layers. The network reads the row and its
         observation mask (``2 * n_features`` inputs) and has a linear path from
@@ -125,6 +126,9 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
         'standard' a constant column (or one with no observed entry) gets
         that shared value, so that outputs on ``X * c`` are ``c`` times those
         on X.
+    keep_observed_ : bool
+        ``keep_observed`` at the last ``fit``: what :meth:`transform` does with
+        observed entries.
     n_iter_ : int
         Number of epochs run.
     loss_curve_ : list of float
@@ -255,6 +259,14 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
         observed = ~torch.isnan(batch)
         return masked_mse(module(self._corrupt(batch, generator)), batch, observed)
 
+    def _on_fit_end(self, X):
+        self.keep_observed_ = bool(self.keep_observed)
+
+    def _upgrade_state(self, state):
+        if "_module_kwargs" in state:  # a fitted model saved before keep_observed_ existed:
+            # transform read the parameter
+            state.setdefault("keep_observed_", bool(state["keep_observed"]))
+
     # ---------------------------------------------------------------- public API
 
     def transform(self, X):
@@ -269,11 +281,11 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
         -------
         X_denoised : ndarray of shape (n_samples, n_features)
             X in its own units and dtype, with no NaN. Observed entries are
-            denoised, or kept as they are when ``keep_observed=True``.
+            denoised, or kept as they are when ``keep_observed_`` is True.
         """
         X = self._validate_for_inference(X)
         out = self._apply_in_batches(X, lambda m, x: m(x), unstandardize=True)
-        if self.keep_observed:
+        if self.keep_observed_:
             out = np.where(np.isnan(X), out, X)
         return out
 

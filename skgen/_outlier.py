@@ -344,9 +344,12 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         return int(min(_MAX_EPOCHS, max(_MIN_EPOCHS, math.ceil(_STEP_BUDGET / steps_per_epoch))))
 
     def _module_spec(self, n_features):
+        # "auto" is the width chosen from the data by the first fit (_inspect_data), which
+        # partial_fit and warm_start keep
         return AutoencoderEnsemble, {
             "n_features": n_features,
-            "n_components": self.n_components_,
+            "n_components": (self.n_components_ if self.n_components == "auto"
+                             else self.n_components),
             "hidden_layer_sizes": self._check_hidden_layer_sizes(),
             "activation": self.activation,
             "n_estimators": self.n_estimators,

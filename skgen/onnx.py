@@ -291,11 +291,11 @@ def _latent_shape(operator):
                     "log-likelihood, averaged over the fixed random draws importance_draws_ "
                     "through the decoder.")
     if _options(operator, inverse_transform=False)["inverse_transform"]:
-        _check_width(operator, est.n_components, "latent codes, for inverse_transform")
+        _check_width(operator, est._n_features_out, "latent codes, for inverse_transform")
         _set_output(operator, 0, est.n_features_in_)
     else:
         _check_width(operator, est.n_features_in_, "n_features_in_")
-        _set_output(operator, 0, est.n_components)
+        _set_output(operator, 0, est._n_features_out)
 
 
 def _convert_autoencoder(scope, operator, container):
@@ -303,7 +303,7 @@ def _convert_autoencoder(scope, operator, container):
     graph = _Graph(scope, operator, container)
     est, x, out = graph.estimator, graph.x, operator.outputs[0].full_name
     if _options(operator, inverse_transform=False)["inverse_transform"]:
-        (rows,) = graph.network(lambda m, z: m.decoder(z), x, est.n_components)
+        (rows,) = graph.network(lambda m, z: m.decoder(z), x, est._n_features_out)
         graph.unstandardize(rows, out=out)
     else:
         (codes,) = graph.network(lambda m, v: m.encoder(v), graph.standardize(x),
@@ -346,7 +346,7 @@ def _convert_vae(scope, operator, container):
     graph = _Graph(scope, operator, container)
     est, x, out = graph.estimator, graph.x, operator.outputs[0].full_name
     if _options(operator, inverse_transform=False)["inverse_transform"]:
-        (mean,) = graph.network(lambda m, z: m.mean(m.decode(z)), x, est.n_components)
+        (mean,) = graph.network(lambda m, z: m.mean(m.decode(z)), x, est._n_features_out)
         if est.bounds_ is None:
             graph.unstandardize(mean, out=out)
         else:
@@ -371,7 +371,7 @@ def _convert_denoising(scope, operator, container):
     est, x, out = graph.estimator, graph.x, operator.outputs[0].full_name
     # NaN stays NaN through the scaling; the network reads it as "missing"
     (rows,) = graph.network(lambda m, v: m(v), graph.standardize(x), est.n_features_in_)
-    if not est.keep_observed:
+    if not est.keep_observed_:
         graph.unstandardize(rows, out=out)
         return
     graph.op("Where", graph.op("IsNaN", x), graph.unstandardize(rows), x, out=out)

@@ -25,7 +25,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from skgen import DivergenceError
 
-from .conftest import ESTIMATORS, fitted_state, make_fast
+from .conftest import ESTIMATORS, fitted_state, make_fast, method_outputs
 
 OUTPUT_METHODS = ("transform", "score_samples", "decision_function", "predict")
 
@@ -634,3 +634,77 @@ def test_global_torch_settings_change_nothing(cls, X, setting):
     assert all(p.dtype == torch.float32 and p.device.type == "cpu"
                for p in loaded.module_.parameters())
     _assert_same_outputs_as(reference, continued, X)
+
+
+# ------------------------------------------------ parameters changed after fit
+
+
+#: Another valid value of each shared or estimator-specific parameter, set after a fit.
+OTHER_VALUES = {
+    "n_components": 3, "hidden_layer_sizes": (7,), "activation": "tanh", "alpha": 0.5,
+    "batch_size": 3, "learning_rate_init": 0.5, "max_iter": 1, "tol": 1.0,
+    "early_stopping": False, "validation_fraction": 0.5, "n_iter_no_change": 1,
+    "random_state": 7, "device": "auto", "scaling": "global",
+    "noise": "mask", "noise_level": 0.5, "mask_level": 0.1, "keep_observed": True,
+    "contamination": 0.3, "n_estimators": 2, "trim_fraction": 0.3,
+}
+
+
+def _inference(est, X):
+    out = method_outputs(est, X)
+    if hasattr(est, "get_feature_names_out"):
+        out["get_feature_names_out"] = est.get_feature_names_out()
+    return out
+
+
+def test_inference_reads_the_fitted_state_only(cls, X):
+    """As PCA answers with its fitted state, a parameter set after fit changes no output
+    until the next fit. (VAETransformer's sample and inverse_transform still read its
+    n_components and likelihood: its rewrite for issue 21 moves them to fitted state.)"""
+    est = make_fast(cls, random_state=0).fit(X)
+    expected = _inference(est, X)
+    params = est.get_params()
+    pending = {"n_components"} if cls.__name__ == "VAETransformer" else set()
+    est.set_params(**{k: v for k, v in OTHER_VALUES.items() if k in params and k not in pending})
+    outputs = _inference(est, X)
+    assert outputs.keys() == expected.keys()
+    for name in expected:
+        assert_array_equal(outputs[name], expected[name], err_msg=name)
+
+
+def _architecture_changes(est):
+    """Another value of each parameter that defines the fitted module or its scaling."""
+    params, sizes = est.get_params(), est._module_kwargs
+    changes = {"hidden_layer_sizes": (7,), "activation": "tanh",
+               "scaling": "global" if est.scaling_ == "standard" else "standard"}
+    for name in ("n_components", "n_estimators"):
+        if name in params:
+            changes[name] = sizes[name] + 1
+    return changes
+
+
+def test_resuming_after_the_architecture_changed_is_refused(cls, X):
+    """partial_fit and a warm_start fit continue the fitted module: with another
+    architecture set since, they raise, name it and change nothing; a fit from
+    scratch takes it (before, a warm start silently kept the old network)."""
+    est = make_fast(cls, random_state=0, max_iter=3).fit(X)
+    state, outputs = fitted_state(est), _outputs(est, X)
+    changes = _architecture_changes(est)
+    for name, value in changes.items():
+        fitted = est.get_params()[name]
+        est.set_params(**{name: value})
+        with pytest.raises(ValueError, match=rf"partial_fit continues the fitted model, .*{name} "
+                                             r"was .* and is now"):
+            est.partial_fit(X)
+        est.set_params(warm_start=True)
+        with pytest.raises(ValueError, match=rf"fit with warm_start=True continues .*{name} was"):
+            est.fit(X)
+        est.set_params(**{name: fitted}, warm_start=False)
+    assert fitted_state(est) == state
+    _assert_same_outputs_as(est, outputs, X)
+    est.set_params(**changes).fit(X)  # from scratch
+    assert {k: est._module_kwargs[k] for k in changes if k != "scaling"} == {
+        k: v for k, v in changes.items() if k != "scaling"}
+    if hasattr(est, "get_feature_names_out") and hasattr(est, "transform"):
+        assert est.transform(X).shape[1] == len(est.get_feature_names_out())
+    est.set_params(warm_start=True).fit(X)  # and continues it
