@@ -310,7 +310,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         _, kwargs = self._module_spec(self.n_features_in_)
         fitted, params = self._module_kwargs, self.get_params(deep=False)
         # the sizes set by parameters; a model saved by an earlier version keeps its own
-        # constants and trains on with them
+        # constants (the denoiser's dense linear path) and trains on with them
         changed = [(name, fitted.get(name), kwargs[name]) for name in kwargs
                    if name in params and _as_tuples(fitted.get(name)) != _as_tuples(kwargs[name])]
         fitted_scaling = getattr(self, "scaling_", self.scaling)

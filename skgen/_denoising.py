@@ -62,7 +62,9 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
     hidden_layer_sizes : tuple of int, default=(256, 256)
         Widths of the hidden layers. The network reads the row and its
         observation mask (``2 * n_features`` inputs) and has a linear path from
-        input to output beside the hidden layers.
+        each column to its own output beside the hidden layers
+        (:class:`skgen.nn.DenoisingMLP`), so its size grows linearly with the
+        columns.
     activation : {'relu', 'tanh', 'logistic', 'identity', 'leaky_relu', 'elu', \
 'gelu', 'silu'}, default='relu'
         Activation of the hidden layers; the output is linear.
@@ -244,6 +246,7 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
             "n_features": n_features,
             "hidden_layer_sizes": self._check_hidden_layer_sizes(),
             "activation": self.activation,
+            "residual": "columnwise",
         }
 
     def _corrupt(self, batch, generator):
@@ -263,8 +266,9 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
         self.keep_observed_ = bool(self.keep_observed)
 
     def _upgrade_state(self, state):
-        if "_module_kwargs" in state:  # a fitted model saved before keep_observed_ existed:
-            # transform read the parameter
+        if "_module_kwargs" in state:  # a fitted model: one saved before these existed had
+            # the dense linear path, and transform read the keep_observed parameter
+            state["_module_kwargs"] = {"residual": "dense", **state["_module_kwargs"]}
             state.setdefault("keep_observed_", bool(state["keep_observed"]))
 
     # ---------------------------------------------------------------- public API

@@ -18,6 +18,8 @@ import torch
 from numpy.testing import assert_allclose, assert_array_equal
 
 import skgen
+from skgen._engine import make_optimizer
+from skgen._utils import state_to_numpy
 from skgen.exceptions import InconsistentVersionWarning
 from skgen.utils import trusted_types
 
@@ -215,6 +217,34 @@ def test_loading_a_skops_file_from_another_version_warns(tmp_path):
     with pytest.warns(InconsistentVersionWarning, match=r"skgen 0\.0\.1"):
         loaded = sio.load(forged, trusted=trusted_types())
     _assert_same_outputs(est, loaded, X)
+
+
+def test_a_denoiser_saved_with_the_dense_linear_path_loads():
+    """Denoisers saved before the per-column linear path have the dense one, a
+    2 * n_features x n_features matrix, and no keep_observed_: they load with it and
+    give the outputs it gives."""
+    X = _frame()
+    est = make_fast(skgen.DenoisingAutoencoder, random_state=0, keep_observed=True).fit(X)
+    old = skgen.nn.DenoisingMLP(5, hidden_layer_sizes=(16,), residual="dense")
+    old.mlp.load_state_dict(est.module_.mlp.state_dict())
+    with torch.no_grad():
+        old.linear.weight.copy_(0.1 * torch.randn(5, 10, generator=torch.Generator().manual_seed(0)))
+
+    def as_saved_before(state):
+        state["module_"] = {k: v.numpy() for k, v in old.state_dict().items()}
+        state["optimizer_"] = state_to_numpy(make_optimizer(old, 1e-3, 1e-5).state_dict())
+        del state["_module_kwargs"]["residual"], state["keep_observed_"]
+
+    loaded = pickle.loads(_forged_pickle(est, edit=as_saved_before))
+    assert loaded._module_kwargs["residual"] == "dense" and loaded.keep_observed_
+    X_missing = X.mask(np.random.RandomState(1).rand(*X.shape) < 0.3)
+    scaled = np.array((X_missing - est.mean_) / est.scale_, dtype=np.float32)
+    with torch.no_grad():
+        filled = old(torch.from_numpy(scaled)).double().numpy() * est.scale_ + est.mean_
+    expected = np.where(np.isnan(X_missing), filled, X_missing)
+    assert_allclose(loaded.transform(X_missing.astype(np.float32)), expected, rtol=1e-5,
+                    atol=1e-6)
+    loaded.partial_fit(X)  # and trains on
 
 
 def _edit_skops_state(path, edited, edit):
