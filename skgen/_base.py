@@ -20,6 +20,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from sklearn import get_config
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array
@@ -27,7 +28,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from . import nn
 from ._compat import Interval, StrOptions, _fit_context, check_is_fitted, validate_data
-from ._data import as_rows, fit_scaling, training_rows
+from ._data import as_rows, fit_scaling, rows_within, training_rows
 from ._engine import History, Trainer, make_optimizer
 from ._utils import (
     TRAINING_BYTES_PER_PARAMETER,
@@ -48,16 +49,29 @@ from ._version import __version__
 from .exceptions import InconsistentVersionWarning
 from .nn import ACTIVATIONS
 
+#: Inference runs in batches of at most this many rows, and fewer when the rows are
+#: wide: a batch's working memory stays within scikit-learn's ``working_memory``
+#: (see :meth:`BaseTorchEstimator._inference_rows`).
 _INFERENCE_BATCH = 4096
+
+#: How many values of each layer's width a row's forward pass may hold at once, in
+#: the estimate of a batch's working memory (outputs, activations, the temporaries of
+#: the methods' own arithmetic). With it the measured working memory of every
+#: estimator's inference stays below the budget (``benchmarks/bench_memory.py``).
+_WORKING_VALUES_PER_WIDTH = 2
 
 #: Without a known memory size of the device, a module may hold at most this many bytes
 #: while training.
 _DEFAULT_MEMORY = 2**40
 
 #: The data-dependent initialisation (``_initialize_module``) sees at most this
-#: many training rows, a random subsample, whatever the size of X. The PCA and
-#: PPCA starts use no more than this many rows anyway.
+#: many training rows, a random subsample, whatever the size of X, and no more
+#: than ``_INIT_BYTES`` hold as float64: the PCA and PPCA starts take the SVD of
+#: a float64 copy, whose factors would otherwise grow with ``rows x columns``
+#: (and with ``columns ** 2`` for as many rows as columns). Tables up to 838
+#: columns keep all 20,000 rows.
 _INIT_ROWS = 20_000
+_INIT_BYTES = 128 * 2**20
 
 
 def _non_numeric_columns(X):
@@ -132,8 +146,8 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         """Data-dependent initialisation, called once before training from scratch.
 
         ``X_train`` is a standardized float32 tensor of training rows in random
-        order: all of them, or a random subsample of ``_INIT_ROWS`` rows for a
-        larger X.
+        order: all of them, or a random subsample of ``_INIT_ROWS`` rows (fewer
+        for wide rows, see ``_INIT_BYTES``) for a larger X.
         """
 
     def _on_fit_end(self, X):
@@ -423,7 +437,8 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         # Training draws only from `generator` (shuffling, noise, eps), never from
         # torch's global generator, so concurrent fits in threads stay reproducible.
         if self._needs_init:
-            self._initialize_module(self.module_, as_rows(data)(index[:_INIT_ROWS]))
+            n_init = rows_within(_INIT_ROWS, X.shape[1], _INIT_BYTES)
+            self._initialize_module(self.module_, as_rows(data)(index[:n_init]))
             self._needs_init = False
         max_epochs = 1 if partial else self._max_epochs(index.numel())
         stop = trainer.fit(
@@ -491,9 +506,25 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             return self.module_
         return copy.deepcopy(self.module_).to(dtype)
 
+    def _inference_rows(self, module, n_columns, itemsize, *, max_rows=None, row_values=0):
+        """Rows per inference batch: at most ``max_rows`` (``_INFERENCE_BATCH``), and as many
+        as fit in scikit-learn's ``working_memory`` (1024 MiB unless set otherwise).
+
+        A row is taken to need ``_WORKING_VALUES_PER_WIDTH`` values for each of
+        its ``n_columns`` inputs and for each layer's width (the larger side of
+        each weight matrix: its input or its output), plus ``row_values`` values
+        that the caller's own arithmetic needs, each ``itemsize`` bytes. So the
+        memory of a batch grows with the columns, never with their square, and
+        wide rows go in fewer at a time.
+        """
+        widths = n_columns + sum(max(p.shape) for p in module.parameters() if p.ndim >= 2)
+        row_bytes = itemsize * (_WORKING_VALUES_PER_WIDTH * widths + row_values)
+        budget = get_config()["working_memory"] * 2**20
+        return int(max(1, min(max_rows or _INFERENCE_BATCH, budget // row_bytes)))
+
     @restoring_grad_mode
     def _apply_in_batches(self, X, fn, *, standardize=True, unstandardize=False,
-                          batch_size=None):
+                          batch_size=None, row_values=0):
         """Apply ``fn(module, x)`` to batches of ``X`` in X's dtype.
 
         ``standardize`` scales the input with ``mean_``/``scale_`` first;
@@ -502,16 +533,19 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         depend on the other rows of its batch, up to rounding: BLAS may sum in a
         different order for another batch shape (about 1e-16 relative in
         float64, 1e-6 in float32). X is read a batch at a time (a memmap is
-        never loaded whole) and each batch moves to the device on its own
-        (``batch_size`` rows, by default ``_INFERENCE_BATCH``). Reads fitted
-        attributes only, and leaves the caller's grad mode and torch's defaults
-        as they were. Returns a NumPy array of X's dtype.
+        never loaded whole) and each batch moves to the device on its own. A
+        batch has at most ``batch_size`` rows (by default ``_INFERENCE_BATCH``)
+        and takes at most about ``working_memory`` (:meth:`_inference_rows`;
+        ``row_values`` counts what ``fn`` needs per row beyond the module's
+        layers). Reads fitted attributes only, and leaves the caller's grad mode
+        and torch's defaults as they were. Returns a NumPy array of X's dtype.
         """
-        batch_size = batch_size or _INFERENCE_BATCH
         np_dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
         dtype = torch.float64 if np_dtype == np.float64 else torch.float32
         module = self._inference_module(dtype)
         module.eval()
+        batch_size = self._inference_rows(module, X.shape[1], np.dtype(np_dtype).itemsize,
+                                          max_rows=batch_size, row_values=row_values)
         device = self.device_
         mean = torch.as_tensor(self.mean_, dtype=dtype, device=device)
         scale = torch.as_tensor(self.scale_, dtype=dtype, device=device)

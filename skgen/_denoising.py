@@ -330,7 +330,9 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
                 sq = sq + torch.where(hidden, err * err, torch.zeros_like(err))
             return -sq.sum(dim=1) / observed.sum(dim=1).clamp_min(1)
 
-        return self._apply_in_batches(X, fn).astype(np.float64, copy=False)
+        # the groups' masked copies, predictions and errors: a few more values per entry
+        return self._apply_in_batches(X, fn, row_values=8 * X.shape[1]).astype(
+            np.float64, copy=False)
 
     def score(self, X, y=None):
         """Mean of :meth:`score_samples`: higher is better, for model selection.
