@@ -74,17 +74,30 @@ _INIT_ROWS = 20_000
 _INIT_BYTES = 128 * 2**20
 
 
+#: What :func:`pandas.api.types.infer_dtype` calls an ``object`` column that holds
+#: numbers only (NaN and None skipped): NumPy converts it to floats, as it does an
+#: ``object`` array of the same values.
+_NUMERIC_OBJECTS = frozenset({"floating", "integer", "mixed-integer-float", "decimal", "boolean",
+                              "empty"})
+
+
 def _non_numeric_columns(X):
-    """``"'name' (dtype)"`` for each non-numeric column of a pandas or polars DataFrame."""
+    """``"'name' (dtype)"`` for each non-numeric column of a pandas or polars DataFrame.
+
+    A pandas column of ``object`` dtype that holds numbers only is numeric.
+    """
     module = type(X).__module__.split(".")[0]
     if module == "pandas" and hasattr(X, "dtypes"):
         import pandas as pd
 
-        return [
-            f"{col!r} ({dtype})"
-            for col, dtype in zip(X.columns, X.dtypes)
-            if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
-        ]
+        def numeric(i, dtype):
+            if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+                return True
+            return (pd.api.types.is_object_dtype(dtype)
+                    and pd.api.types.infer_dtype(X.iloc[:, i], skipna=True) in _NUMERIC_OBJECTS)
+
+        return [f"{col!r} ({dtype})" for i, (col, dtype) in enumerate(zip(X.columns, X.dtypes))
+                if not numeric(i, dtype)]
     if module == "polars" and hasattr(X, "schema"):
         return [
             f"{col!r} ({dtype})"
@@ -215,7 +228,9 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
 
     def _check_hidden_layer_sizes(self):
         sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))
-        if sizes.ndim != 1 or not all(isinstance(s, Integral) and s >= 1 for s in sizes):
+        if sizes.ndim != 1 or not all(
+                isinstance(s, Integral) and not isinstance(s, (bool, np.bool_)) and s >= 1
+                for s in sizes):
             raise ValueError(
                 "hidden_layer_sizes must be a sequence of positive integers, got "
                 f"{self.hidden_layer_sizes!r}."

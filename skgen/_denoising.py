@@ -157,8 +157,10 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
     -----
     A row with no observed entry is filled with what the model predicts when
     it knows nothing, close to the column means; it is not an error. A column
-    with no observed entry in ``fit`` gets mean 0 and scale 1 and whatever the
-    network makes of it; its output is not meaningful.
+    with no observed entry in ``fit`` gets mean 0 and the shared scale of the
+    other columns (the root mean square of their standard deviations, as a
+    constant column does; 1 with ``scaling=None``), and whatever the network
+    makes of it; its output is not meaningful.
 
     Examples
     --------

@@ -297,6 +297,18 @@ def test_non_numeric_columns_are_named(cls, X):
         make_fast(cls).fit(df)
 
 
+def test_object_dataframe_of_numbers_is_accepted(cls, X):
+    """A DataFrame of object dtype holding numbers is data, as the same NumPy object array
+    (and PCA) take it: the same model and outputs as on the float array."""
+    columns = [f"c{i}" for i in range(X.shape[1])]
+    frame = pd.DataFrame(X.astype(object), columns=columns)
+    frame.iloc[0, 0] = 1  # ints and floats mixed, still numbers
+    floats = pd.DataFrame(frame.to_numpy(dtype=np.float64), columns=columns)
+    reference = make_fast(cls, random_state=0).fit(floats)
+    est = make_fast(cls, random_state=0).fit(frame)
+    _assert_same_outputs_as(est, _outputs(reference, floats), frame)
+
+
 def test_sparse_input_is_rejected(cls, X):
     with pytest.raises(TypeError, match="[Ss]parse"):
         make_fast(cls).fit(sp.csr_matrix(X))
@@ -322,9 +334,10 @@ def test_invalid_parameters(cls, X, param, value):
         make_fast(cls, **{param: value}).fit(X)
 
 
-def test_invalid_hidden_layer_sizes(cls, X):
+@pytest.mark.parametrize("sizes", [(16, 0), (True,), (16, np.True_)], ids=repr)
+def test_invalid_hidden_layer_sizes(cls, X, sizes):
     with pytest.raises(ValueError, match="hidden_layer_sizes"):
-        make_fast(cls, hidden_layer_sizes=(16, 0)).fit(X)
+        make_fast(cls, hidden_layer_sizes=sizes).fit(X)
 
 
 def test_diverging_fit_raises_and_stores_no_model(cls, X):
