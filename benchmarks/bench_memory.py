@@ -7,11 +7,14 @@ early stopping on, is fitted on n = 200 rows x d float64 columns, d = 1,000 to
 (estimator, d) runs in a fresh subprocess that builds X, warms up with a tiny
 fit (first-use allocations are not the columns' doing), and for each call
 resets the kernel's peak-RSS counter (``/proc/self/clear_refs``), runs it and
-reads the peak (``VmHWM``). The table gives each call's peak RSS growth over
-the RSS before it: the fit's includes the model it builds (weights, gradients,
-Adam's moments), an inference call's its working memory (a float64 copy of
-the weights for float64 X, the batches) and its output. Inference batches stay
-within scikit-learn's ``working_memory`` (1024 MiB by default).
+reads the peak (``VmHWM``); glibc is told to return every block above 128 KiB
+to the system when it is freed (``MALLOC_MMAP_THRESHOLD_``), so that memory
+an earlier call freed does not hide a later call's peak. The table gives each
+call's peak RSS growth over the RSS before it: the fit's includes the model it
+builds (weights, gradients, Adam's moments), an inference call's its working
+memory (a float64 copy of the weights for float64 X, the batches) and its
+output. Inference batches stay within scikit-learn's ``working_memory`` (1024
+MiB by default).
 ``VAETransformer.score_samples`` is left out: its importance sampling is being
 rewritten (issue 21).
 
@@ -85,7 +88,9 @@ def measure(name, n_rows, n_columns):
         [sys.executable, "-m", "benchmarks.bench_memory", "--child", name, str(n_rows),
          str(n_columns)],
         capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[1],
-        env={**os.environ, "OMP_NUM_THREADS": "1"},
+        # glibc returns every block above 128 KiB to the system when it is freed, so a call's
+        # peak is its own, not lowered by memory an earlier call freed and glibc kept
+        env={**os.environ, "OMP_NUM_THREADS": "1", "MALLOC_MMAP_THRESHOLD_": "131072"},
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
