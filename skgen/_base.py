@@ -303,7 +303,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         The call sets the torch state it needs and leaves the caller's: it
         trains with gradients on and out of inference mode (inside
         ``torch.no_grad()`` too, as ``MLPRegressor`` would), builds float32
-        modules on its device whatever torch's default dtype and device are,
+        modules whatever torch's default dtype and device are,
         and puts the caller's grad mode back on every exit.
         """
         self._check_params()
@@ -314,7 +314,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         device = self.device_ if resume else resolve_device(self.device)
         backup = self._snapshot(resume)
         try:
-            with torch.inference_mode(False), torch.enable_grad(), torch_defaults(device):
+            with torch.inference_mode(False), torch.enable_grad(), torch_defaults():
                 if not resume:
                     self._clear_fitted_state()
                 X = self._model_rows(self._validate_X(X, reset=not resume))
@@ -381,7 +381,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         self._check_module_size(cls, kwargs)
         generator = torch.Generator().manual_seed(int(self._rng.randint(np.iinfo(np.int32).max)))
         # built on the CPU, where the generator is, then moved
-        with drawing_from(generator), torch_defaults(torch.device("cpu"), always=True):
+        with drawing_from(generator), torch_defaults(always=True):
             module = cls(**kwargs)
         self._module_class, self._module_kwargs = cls, kwargs
         self.module_ = module.to(self.device_)
@@ -565,7 +565,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         mean = torch.as_tensor(self.mean_, dtype=dtype, device=device)
         scale = torch.as_tensor(self.scale_, dtype=dtype, device=device)
         out = None
-        with torch_defaults(device), torch.inference_mode():
+        with torch_defaults(), torch.inference_mode():
             for start in range(0, X.shape[0], batch_size):
                 block = np.require(X[start:start + batch_size], dtype=np_dtype,
                                    requirements=["C", "W"])

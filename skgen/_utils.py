@@ -205,20 +205,25 @@ class _float32_factories(TorchFunctionMode):
         return func(*args, **kwargs)
 
 
+_CPU = torch.device("cpu")
+
+
 @contextlib.contextmanager
-def torch_defaults(device, *, always=False):
-    """Run the block as if torch's defaults were float32 tensors on ``device``.
+def torch_defaults(*, always=False):
+    """Run the block with torch's own defaults: float32 tensors on the CPU.
 
     A user's ``torch.set_default_dtype(torch.float64)``, ``with
     torch.device("meta"):`` or ``torch.set_default_device(...)`` changes what
     torch's factory functions make when they are not told; inside this block
-    they make float32 tensors on ``device`` again. Without ``always`` nothing
-    is entered when the defaults are already those (the usual case), so that
-    code on the hot path pays nothing for it.
+    they make float32 tensors on the CPU again, as the estimators' code
+    expects (it names the device wherever data go to ``device_``; what it
+    leaves to the default, such as Adam's step counters, belongs on the CPU).
+    Without ``always`` nothing is entered when the defaults are already
+    torch's (the usual case), so that code on the hot path pays nothing.
     """
     with contextlib.ExitStack() as stack:
-        if always or torch.get_default_device() != torch.device(device):
-            stack.enter_context(torch.device(device))
+        if always or torch.get_default_device() != _CPU:
+            stack.enter_context(torch.device(_CPU))
         if always or torch.get_default_dtype() != torch.float32:
             stack.enter_context(_float32_factories())
         yield
