@@ -662,9 +662,10 @@ def _loaded_module(cls, kwargs, weights, device):
     the weights it stores before any memory is taken: the module is planned
     on the meta device, and the plan stops as soon as it needs more elements
     than the file holds (an ``n_estimators`` raised to 20,000 fails after the
-    first few members). Then the planned module is given memory on ``device``
-    and the weights, without drawing initial weights that would be
-    overwritten (so loading never touches torch's global generator).
+    first few members). Then the module is built for real, so that buffers
+    the weights do not hold (non-persistent ones) come from its constructor,
+    drawing its throwaway initial weights from a generator of its own (so
+    loading never touches torch's global generator), and given the weights.
     """
     shapes = {name: tuple(np.shape(w)) for name, w in weights.items()}
     stored = sum(math.prod(shape) for shape in shapes.values())
@@ -687,9 +688,10 @@ def _loaded_module(cls, kwargs, weights, device):
             f"The saved model is inconsistent: its module sizes ({_module_sizes(kwargs)}) do "
             f"not match the weights it stores: {problem}. The file was altered or damaged."
         )
-    module = planned.to_empty(device=device)
+    with drawing_from(torch.Generator()), torch_defaults(always=True):
+        module = cls(**kwargs)
     module.load_state_dict(state_from_numpy(weights))
-    return module.eval()
+    return module.to(device).eval()
 
 
 def _module_sizes(kwargs):

@@ -295,3 +295,23 @@ def test_a_skops_file_whose_sizes_do_not_match_its_weights_fails_fast(tmp_path):
         sio.load(forged, trusted=trusted_types())
     loaded = sio.load(saved, trusted=trusted_types())  # the file as saved loads
     _assert_same_outputs(est, loaded, X)
+
+
+class _WithIndex(torch.nn.Module):
+    """A module with a buffer its weights do not hold (non-persistent), as typed heads have."""
+
+    def __init__(self, n_features):
+        super().__init__()
+        self.linear = torch.nn.Linear(n_features, 2)
+        self.register_buffer("index", torch.arange(n_features), persistent=False)
+
+
+def test_loading_rebuilds_the_buffers_the_weights_do_not_hold():
+    saved = _WithIndex(5)
+    weights = {k: v.detach().numpy() for k, v in saved.state_dict().items()}
+    rng_state = torch.random.get_rng_state()
+    loaded = skgen._base._loaded_module(_WithIndex, {"n_features": 5}, weights,
+                                        torch.device("cpu"))
+    assert torch.equal(loaded.index, torch.arange(5))
+    assert torch.equal(loaded.linear.weight, saved.linear.weight)
+    assert torch.equal(torch.random.get_rng_state(), rng_state)
