@@ -227,7 +227,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         -------
         X_original : ndarray of shape (n_samples, `n_features_in_`)
         """
-        Z = self._validate_codes(X, self.n_components)
+        Z = self._validate_codes(X, self._n_features_out)
         return self._apply_in_batches(Z, lambda m, z: m.decoder(z), standardize=False,
                                       unstandardize=True)
 

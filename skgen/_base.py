@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
 import torch
+from sklearn import get_config
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array
@@ -26,32 +28,76 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from . import nn
 from ._compat import Interval, StrOptions, _fit_context, check_is_fitted, validate_data
-from ._data import as_rows, fit_scaling, training_rows
+from ._data import as_rows, fit_scaling, rows_within, training_rows
 from ._engine import History, Trainer, make_optimizer
-from ._utils import draw_seed, drawing_from, resolve_device, state_from_numpy, state_to_numpy
+from ._utils import (
+    TRAINING_BYTES_PER_PARAMETER,
+    ModuleTooLarge,
+    device_memory,
+    draw_seed,
+    drawing_from,
+    format_bytes,
+    n_elements,
+    plan_module,
+    resolve_device,
+    restoring_grad_mode,
+    state_from_numpy,
+    state_to_numpy,
+    torch_defaults,
+)
 from ._version import __version__
 from .exceptions import InconsistentVersionWarning
 from .nn import ACTIVATIONS
 
+#: Inference runs in batches of at most this many rows, and fewer when the rows are
+#: wide: a batch's working memory stays within scikit-learn's ``working_memory``
+#: (see :meth:`BaseTorchEstimator._inference_rows`).
 _INFERENCE_BATCH = 4096
 
+#: How many values of each layer's width a row's forward pass may hold at once, in
+#: the estimate of a batch's working memory (outputs, activations, the temporaries of
+#: the methods' own arithmetic). With it the measured working memory of every
+#: estimator's inference stays below the budget (``benchmarks/bench_memory.py``).
+_WORKING_VALUES_PER_WIDTH = 2
+
+#: Without a known memory size of the device, a module may hold at most this many bytes
+#: while training.
+_DEFAULT_MEMORY = 2**40
+
 #: The data-dependent initialisation (``_initialize_module``) sees at most this
-#: many training rows, a random subsample, whatever the size of X. The PCA and
-#: PPCA starts use no more than this many rows anyway.
+#: many training rows, a random subsample, whatever the size of X, and no more
+#: than ``_INIT_BYTES`` hold as float64: the PCA and PPCA starts take the SVD of
+#: a float64 copy, whose factors would otherwise grow with ``rows x columns``
+#: (and with ``columns ** 2`` for as many rows as columns). Tables up to 838
+#: columns keep all 20,000 rows.
 _INIT_ROWS = 20_000
+_INIT_BYTES = 128 * 2**20
+
+
+#: What :func:`pandas.api.types.infer_dtype` calls an ``object`` column that holds
+#: numbers only (NaN and None skipped): NumPy converts it to floats, as it does an
+#: ``object`` array of the same values.
+_NUMERIC_OBJECTS = frozenset({"floating", "integer", "mixed-integer-float", "decimal", "boolean",
+                              "empty"})
 
 
 def _non_numeric_columns(X):
-    """``"'name' (dtype)"`` for each non-numeric column of a pandas or polars DataFrame."""
+    """``"'name' (dtype)"`` for each non-numeric column of a pandas or polars DataFrame.
+
+    A pandas column of ``object`` dtype that holds numbers only is numeric.
+    """
     module = type(X).__module__.split(".")[0]
     if module == "pandas" and hasattr(X, "dtypes"):
         import pandas as pd
 
-        return [
-            f"{col!r} ({dtype})"
-            for col, dtype in zip(X.columns, X.dtypes)
-            if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
-        ]
+        def numeric(i, dtype):
+            if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+                return True
+            return (pd.api.types.is_object_dtype(dtype)
+                    and pd.api.types.infer_dtype(X.iloc[:, i], skipna=True) in _NUMERIC_OBJECTS)
+
+        return [f"{col!r} ({dtype})" for i, (col, dtype) in enumerate(zip(X.columns, X.dtypes))
+                if not numeric(i, dtype)]
     if module == "polars" and hasattr(X, "schema"):
         return [
             f"{col!r} ({dtype})"
@@ -113,8 +159,8 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         """Data-dependent initialisation, called once before training from scratch.
 
         ``X_train`` is a standardized float32 tensor of training rows in random
-        order: all of them, or a random subsample of ``_INIT_ROWS`` rows for a
-        larger X.
+        order: all of them, or a random subsample of ``_INIT_ROWS`` rows (fewer
+        for wide rows, see ``_INIT_BYTES``) for a larger X.
         """
 
     def _on_fit_end(self, X):
@@ -182,7 +228,9 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
 
     def _check_hidden_layer_sizes(self):
         sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))
-        if sizes.ndim != 1 or not all(isinstance(s, Integral) and s >= 1 for s in sizes):
+        if sizes.ndim != 1 or not all(
+                isinstance(s, Integral) and not isinstance(s, (bool, np.bool_)) and s >= 1
+                for s in sizes):
             raise ValueError(
                 "hidden_layer_sizes must be a sequence of positive integers, got "
                 f"{self.hidden_layer_sizes!r}."
@@ -240,6 +288,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         """
         return self._fit(X, partial=True)
 
+    @restoring_grad_mode
     def _fit(self, X, *, partial):
         """``fit`` and ``partial_fit``: one call that either completes or changes nothing.
 
@@ -250,23 +299,60 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         :class:`KeyboardInterrupt` during the training loop ends training
         instead: the fit is finished with the weights reached, and a warning
         says so.
+
+        The call sets the torch state it needs and leaves the caller's: it
+        trains with gradients on and out of inference mode (inside
+        ``torch.no_grad()`` too, as ``MLPRegressor`` would), builds float32
+        modules whatever torch's default dtype and device are,
+        and puts the caller's grad mode back on every exit.
         """
         self._check_params()
         self._check_integer_params()
         resume = hasattr(self, "module_") and (partial or self.warm_start)
+        if resume:
+            self._check_resumable(partial)
+        device = self.device_ if resume else resolve_device(self.device)
         backup = self._snapshot(resume)
         try:
-            if not resume:
-                self._clear_fitted_state()
-            X = self._model_rows(self._validate_X(X, reset=not resume))
-            if not resume:
-                self._initialize(X)
-            self._train(X, partial=partial)
-            self._on_fit_end(X)
+            with torch.inference_mode(False), torch.enable_grad(), torch_defaults():
+                if not resume:
+                    self._clear_fitted_state()
+                X = self._model_rows(self._validate_X(X, reset=not resume))
+                if not resume:
+                    self._initialize(X, device)
+                self._train(X, partial=partial)
+                self._on_fit_end(X)
         except BaseException:
             self._restore(backup)
             raise
         return self
+
+    def _check_resumable(self, partial):
+        """Refuse to continue a fitted model that the parameters no longer describe.
+
+        ``partial_fit`` and a ``warm_start`` fit train the fitted module on, so
+        what sizes the module (:meth:`_module_spec`: ``n_components``,
+        ``hidden_layer_sizes``, ``activation``, ...) and ``scaling`` must be
+        what they were at the first fit; a ValueError names each one
+        ``set_params`` changed since, before anything is touched.
+        """
+        _, kwargs = self._module_spec(self.n_features_in_)
+        fitted, params = self._module_kwargs, self.get_params(deep=False)
+        # the sizes set by parameters; a model saved by an earlier version keeps its own
+        # constants (the denoiser's dense linear path) and trains on with them
+        changed = [(name, fitted.get(name), kwargs[name]) for name in kwargs
+                   if name in params and _as_tuples(fitted.get(name)) != _as_tuples(kwargs[name])]
+        fitted_scaling = getattr(self, "scaling_", self.scaling)
+        if self.scaling not in ("auto", fitted_scaling):
+            changed.append(("scaling", fitted_scaling, self.scaling))
+        if changed:
+            call = "partial_fit" if partial else "fit with warm_start=True"
+            what = "; ".join(f"{name} was {old!r} and is now {new!r}" for name, old, new in changed)
+            raise ValueError(
+                f"{type(self).__name__}.{call} continues the fitted model, but parameters that "
+                f"define it changed after it was fitted: {what}. Set them back, or call fit "
+                "with warm_start=False to fit a new model."
+            )
 
     def _check_integer_params(self):
         """Reject booleans where an integer is constrained: ``True`` is an Integral to Python."""
@@ -279,26 +365,57 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
                     f"got {value!r}."
                 )
 
-    def _initialize(self, X):
+    def _initialize(self, X, device):
         """Build the scaler, module, optimizer and history for a fit from scratch.
 
         The weights are drawn from a generator seeded from ``random_state``
         (see :class:`~skgen._utils.drawing_from`); torch's global generator is
-        never used.
+        never used. The module's size is checked first (:meth:`_check_module_size`),
+        and it is built in float32 whatever torch's default dtype.
         """
-        self.device_ = resolve_device(self.device)
+        self.device_ = device
         self._rng = np.random.RandomState(draw_seed(self.random_state))
         self.mean_, self.scale_ = self._fit_scaler(X)
         self._inspect_data(X)
         cls, kwargs = self._module_spec(X.shape[1])
+        self._check_module_size(cls, kwargs)
         generator = torch.Generator().manual_seed(int(self._rng.randint(np.iinfo(np.int32).max)))
-        with drawing_from(generator):
+        # built on the CPU, where the generator is, then moved
+        with drawing_from(generator), torch_defaults(always=True):
             module = cls(**kwargs)
         self._module_class, self._module_kwargs = cls, kwargs
         self.module_ = module.to(self.device_)
         self.optimizer_ = make_optimizer(self.module_, self.learning_rate_init, self.alpha)
         self._history = History()
         self._needs_init = True
+
+    def _check_module_size(self, cls, kwargs):
+        """A ValueError naming the sizes when training the module would not fit in memory.
+
+        The module is planned on the meta device (:func:`~skgen._utils.plan_module`),
+        which allocates nothing, and its parameters are counted: training holds
+        ``TRAINING_BYTES_PER_PARAMETER`` bytes for each, which must fit in the
+        memory of the device (as PCA checks ``n_components`` before it computes).
+        """
+        memory = device_memory(self.device_) or _DEFAULT_MEMORY
+        limit = memory // TRAINING_BYTES_PER_PARAMETER
+        try:
+            n_params, more = n_elements(plan_module(cls, kwargs, max_elements=limit)), ""
+        except ModuleTooLarge as exc:
+            n_params, more = exc.n_elements, "more than "
+        if n_params <= limit:
+            return
+        params = self.get_params(deep=False)
+        sizes = ", ".join(f"{name}={value!r}" for name, value in kwargs.items()
+                          if name in params and name != "activation")
+        raise ValueError(
+            f"{sizes} on {kwargs.get('n_features', self.n_features_in_)} features ask "
+            f"{type(self).__name__} for a module of {more}{n_params:,} parameters: training "
+            f"it takes about {format_bytes(TRAINING_BYTES_PER_PARAMETER * n_params)} (float32 "
+            "weights, gradients and Adam's two moments), more than the "
+            f"{format_bytes(memory)} of memory of the {self.device_.type} device. Choose "
+            "smaller sizes."
+        )
 
     def _fit_scaler(self, X):
         """``mean_`` and ``scale_`` for the ``scaling`` parameter; sets ``scaling_``.
@@ -335,7 +452,8 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         # Training draws only from `generator` (shuffling, noise, eps), never from
         # torch's global generator, so concurrent fits in threads stay reproducible.
         if self._needs_init:
-            self._initialize_module(self.module_, as_rows(data)(index[:_INIT_ROWS]))
+            n_init = rows_within(_INIT_ROWS, X.shape[1], _INIT_BYTES)
+            self._initialize_module(self.module_, as_rows(data)(index[:n_init]))
             self._needs_init = False
         max_epochs = 1 if partial else self._max_epochs(index.numel())
         stop = trainer.fit(
@@ -403,8 +521,25 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             return self.module_
         return copy.deepcopy(self.module_).to(dtype)
 
+    def _inference_rows(self, module, n_columns, itemsize, *, max_rows=None, row_values=0):
+        """Rows per inference batch: at most ``max_rows`` (``_INFERENCE_BATCH``), and as many
+        as fit in scikit-learn's ``working_memory`` (1024 MiB unless set otherwise).
+
+        A row is taken to need ``_WORKING_VALUES_PER_WIDTH`` values for each of
+        its ``n_columns`` inputs and for each layer's width (the larger side of
+        each weight matrix: its input or its output), plus ``row_values`` values
+        that the caller's own arithmetic needs, each ``itemsize`` bytes. So the
+        memory of a batch grows with the columns, never with their square, and
+        wide rows go in fewer at a time.
+        """
+        widths = n_columns + sum(max(p.shape) for p in module.parameters() if p.ndim >= 2)
+        row_bytes = itemsize * (_WORKING_VALUES_PER_WIDTH * widths + row_values)
+        budget = get_config()["working_memory"] * 2**20
+        return int(max(1, min(max_rows or _INFERENCE_BATCH, budget // row_bytes)))
+
+    @restoring_grad_mode
     def _apply_in_batches(self, X, fn, *, standardize=True, unstandardize=False,
-                          batch_size=None):
+                          batch_size=None, row_values=0):
         """Apply ``fn(module, x)`` to batches of ``X`` in X's dtype.
 
         ``standardize`` scales the input with ``mean_``/``scale_`` first;
@@ -413,20 +548,24 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         depend on the other rows of its batch, up to rounding: BLAS may sum in a
         different order for another batch shape (about 1e-16 relative in
         float64, 1e-6 in float32). X is read a batch at a time (a memmap is
-        never loaded whole) and each batch moves to the device on its own
-        (``batch_size`` rows, by default ``_INFERENCE_BATCH``). Returns a
-        NumPy array of X's dtype.
+        never loaded whole) and each batch moves to the device on its own. A
+        batch has at most ``batch_size`` rows (by default ``_INFERENCE_BATCH``)
+        and takes at most about ``working_memory`` (:meth:`_inference_rows`;
+        ``row_values`` counts what ``fn`` needs per row beyond the module's
+        layers). Reads fitted attributes only, and leaves the caller's grad mode
+        and torch's defaults as they were. Returns a NumPy array of X's dtype.
         """
-        batch_size = batch_size or _INFERENCE_BATCH
         np_dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
         dtype = torch.float64 if np_dtype == np.float64 else torch.float32
         module = self._inference_module(dtype)
         module.eval()
+        batch_size = self._inference_rows(module, X.shape[1], np.dtype(np_dtype).itemsize,
+                                          max_rows=batch_size, row_values=row_values)
         device = self.device_
         mean = torch.as_tensor(self.mean_, dtype=dtype, device=device)
         scale = torch.as_tensor(self.scale_, dtype=dtype, device=device)
         out = None
-        with torch.inference_mode():
+        with torch_defaults(), torch.inference_mode():
             for start in range(0, X.shape[0], batch_size):
                 block = np.require(X[start:start + batch_size], dtype=np_dtype,
                                    requirements=["C", "W"])
@@ -454,6 +593,12 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
     #: saved before a rename still load (see :meth:`__setstate__`).
     _renamed_attributes: dict = {}
 
+    def _upgrade_state(self, state):
+        """Bring a saved state (weights aside, attributes renamed) up to date, in place.
+
+        Estimators fill in what models saved by earlier versions lack here.
+        """
+
     def __getstate__(self):
         """The state to pickle: NumPy arrays and plain Python values, and the skgen version.
 
@@ -478,6 +623,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             state.pop(name, None)
         return state
 
+    @restoring_grad_mode
     def __setstate__(self, state):
         state = dict(state)
         version = state.pop("_skgen_version", None)
@@ -495,18 +641,68 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         if isinstance(state.get("_history"), dict):
             state["_history"] = History(**state["_history"])
         _rename_old_attributes(state, self._renamed_attributes)
+        self._upgrade_state(state)
         if isinstance(state.get("_module_class"), str):
             state["_module_class"] = _nn_class_named(state["_module_class"])
         super().__setstate__(state)
         if weights is None:
             return
         self.device_ = resolve_device(state["device_"], on_missing="warn")
-        module = self._module_class(**self._module_kwargs)
-        module.load_state_dict(state_from_numpy(weights))
-        self.module_ = module.to(self.device_).eval()
+        self.module_ = _loaded_module(self._module_class, self._module_kwargs, weights,
+                                      self.device_)
         self.optimizer_ = make_optimizer(self.module_, self.learning_rate_init, self.alpha)
         self.optimizer_.load_state_dict(state_from_numpy(optimizer_state))
         self._rebuild_derived()
+
+
+def _loaded_module(cls, kwargs, weights, device):
+    """``cls(**kwargs)`` on ``device`` holding the saved ``weights``, checked first.
+
+    The sizes stored in a file (``kwargs``) are checked against the shapes of
+    the weights it stores before any memory is taken: the module is planned
+    on the meta device, and the plan stops as soon as it needs more elements
+    than the file holds (an ``n_estimators`` raised to 20,000 fails after the
+    first few members). Then the module is built for real, so that buffers
+    the weights do not hold (non-persistent ones) come from its constructor,
+    drawing its throwaway initial weights from a generator of its own (so
+    loading never touches torch's global generator), and given the weights.
+    """
+    shapes = {name: tuple(np.shape(w)) for name, w in weights.items()}
+    stored = sum(math.prod(shape) for shape in shapes.values())
+    problem = None
+    try:
+        planned = plan_module(cls, kwargs, max_elements=2 * stored + 1024)
+    except ModuleTooLarge as exc:
+        problem = f"they need more than {exc.n_elements:,} weights, and the file holds {stored:,}"
+    else:
+        expected = {name: tuple(t.shape) for name, t in planned.state_dict().items()}
+        if extra := sorted(set(shapes) - set(expected)):
+            problem = f"the file holds {extra[0]!r}, which these sizes do not make"
+        elif missing := sorted(set(expected) - set(shapes)):
+            problem = f"they make {missing[0]!r}, which the file does not hold"
+        elif wrong := [name for name in expected if expected[name] != shapes[name]]:
+            problem = (f"they make {wrong[0]!r} of shape {expected[wrong[0]]}, and the file "
+                       f"holds it with shape {shapes[wrong[0]]}")
+    if problem is not None:
+        raise ValueError(
+            f"The saved model is inconsistent: its module sizes ({_module_sizes(kwargs)}) do "
+            f"not match the weights it stores: {problem}. The file was altered or damaged."
+        )
+    with drawing_from(torch.Generator()), torch_defaults(always=True):
+        module = cls(**kwargs)
+    module.load_state_dict(state_from_numpy(weights))
+    return module.to(device).eval()
+
+
+def _module_sizes(kwargs):
+    return ", ".join(f"{name}={value!r}" for name, value in kwargs.items())
+
+
+def _as_tuples(value):
+    """``value`` with lists made tuples, to compare module sizes whatever stored them."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_as_tuples(v) for v in value)
+    return value
 
 
 def _rename_old_attributes(state, renamed):

@@ -28,6 +28,16 @@ import torch
 _CHUNK_BYTES = 16 * 2**20
 
 
+def rows_within(max_rows, n_columns, max_bytes):
+    """At most ``max_rows`` rows, and no more than ``max_bytes`` hold as float64 (at least 1).
+
+    For the fixed-size subsamples of a fit (the PCA start, the detector's
+    spectrum): a subsample of wide rows holds fewer of them, so that its
+    memory, and that of an SVD of it, stays bounded whatever the columns.
+    """
+    return int(max(1, min(max_rows, max_bytes // (8 * max(n_columns, 1)))))
+
+
 def _row_chunks(X):
     """Slices of consecutive rows of X, each at most ``_CHUNK_BYTES`` as float64."""
     step = max(1, _CHUNK_BYTES // (8 * max(X.shape[1], 1)))

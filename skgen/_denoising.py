@@ -57,11 +57,14 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
     keep_observed : bool, default=False
         When True, :meth:`transform` only fills the missing entries and returns
         the observed ones unchanged, as an imputer does. When False, observed
-        entries are denoised too.
+        entries are denoised too. Like every parameter it takes effect at the
+        next ``fit`` (it is stored in ``keep_observed_``).
     hidden_layer_sizes : tuple of int, default=(256, 256)
         Widths of the hidden layers. The network reads the row and its
         observation mask (``2 * n_features`` inputs) and has a linear path from
-        input to output beside the hidden layers.
+        each column to its own output beside the hidden layers
+        (:class:`skgen.nn.DenoisingMLP`), so its size grows linearly with the
+        columns.
     activation : {'relu', 'tanh', 'logistic', 'identity', 'leaky_relu', 'elu', \
 'gelu', 'silu'}, default='relu'
         Activation of the hidden layers; the output is linear.
@@ -125,6 +128,9 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
         'standard' a constant column (or one with no observed entry) gets
         that shared value, so that outputs on ``X * c`` are ``c`` times those
         on X.
+    keep_observed_ : bool
+        ``keep_observed`` at the last ``fit``: what :meth:`transform` does with
+        observed entries.
     n_iter_ : int
         Number of epochs run.
     loss_curve_ : list of float
@@ -151,8 +157,10 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
     -----
     A row with no observed entry is filled with what the model predicts when
     it knows nothing, close to the column means; it is not an error. A column
-    with no observed entry in ``fit`` gets mean 0 and scale 1 and whatever the
-    network makes of it; its output is not meaningful.
+    with no observed entry in ``fit`` gets mean 0 and the shared scale of the
+    other columns (the root mean square of their standard deviations, as a
+    constant column does; 1 with ``scaling=None``), and whatever the network
+    makes of it; its output is not meaningful.
 
     Examples
     --------
@@ -240,6 +248,7 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
             "n_features": n_features,
             "hidden_layer_sizes": self._check_hidden_layer_sizes(),
             "activation": self.activation,
+            "residual": "columnwise",
         }
 
     def _corrupt(self, batch, generator):
@@ -255,6 +264,15 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
         observed = ~torch.isnan(batch)
         return masked_mse(module(self._corrupt(batch, generator)), batch, observed)
 
+    def _on_fit_end(self, X):
+        self.keep_observed_ = bool(self.keep_observed)
+
+    def _upgrade_state(self, state):
+        if "_module_kwargs" in state:  # a fitted model: one saved before these existed had
+            # the dense linear path, and transform read the keep_observed parameter
+            state["_module_kwargs"] = {"residual": "dense", **state["_module_kwargs"]}
+            state.setdefault("keep_observed_", bool(state["keep_observed"]))
+
     # ---------------------------------------------------------------- public API
 
     def transform(self, X):
@@ -269,11 +287,11 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
         -------
         X_denoised : ndarray of shape (n_samples, n_features)
             X in its own units and dtype, with no NaN. Observed entries are
-            denoised, or kept as they are when ``keep_observed=True``.
+            denoised, or kept as they are when ``keep_observed_`` is True.
         """
         X = self._validate_for_inference(X)
         out = self._apply_in_batches(X, lambda m, x: m(x), unstandardize=True)
-        if self.keep_observed:
+        if self.keep_observed_:
             out = np.where(np.isnan(X), out, X)
         return out
 
@@ -314,7 +332,9 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
                 sq = sq + torch.where(hidden, err * err, torch.zeros_like(err))
             return -sq.sum(dim=1) / observed.sum(dim=1).clamp_min(1)
 
-        return self._apply_in_batches(X, fn).astype(np.float64, copy=False)
+        # the groups' masked copies, predictions and errors: a few more values per entry
+        return self._apply_in_batches(X, fn, row_values=8 * X.shape[1]).astype(
+            np.float64, copy=False)
 
     def score(self, X, y=None):
         """Mean of :meth:`score_samples`: higher is better, for model selection.

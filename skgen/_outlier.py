@@ -14,7 +14,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from ._base import BaseTorchEstimator
 from ._compat import Interval, StrOptions, wrap_output
-from ._data import torch_float_type
+from ._data import rows_within, torch_float_type
 from .nn._ensemble import AutoencoderEnsemble
 
 #: ``n_components="auto"`` keeps the leading principal axes of the scaled X that
@@ -24,8 +24,10 @@ AUTO_VARIANCE = 0.9
 #: ``_MAX_EPOCHS`` epochs.
 _STEP_BUDGET = 300
 _MIN_EPOCHS, _MAX_EPOCHS = 10, 200
-#: The spectrum of the scaled X comes from at most this many evenly spaced rows.
+#: The spectrum of the scaled X comes from at most this many evenly spaced rows, and
+#: no more than ``_SPECTRUM_BYTES`` hold as float64 (fewer rows when they are wide).
 _SPECTRUM_ROWS = 2000
+_SPECTRUM_BYTES = 128 * 2**20
 
 
 def _variance_components(Z, share):
@@ -491,7 +493,8 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     def _inspect_data(self, X):
         if self.n_components == "auto":
             # a float64 copy of at most _SPECTRUM_ROWS rows, scaled in place
-            rows = np.array(X[::math.ceil(X.shape[0] / _SPECTRUM_ROWS)], dtype=np.float64)
+            n_rows = rows_within(_SPECTRUM_ROWS, X.shape[1], _SPECTRUM_BYTES)
+            rows = np.array(X[::math.ceil(X.shape[0] / n_rows)], dtype=np.float64)
             rows -= self.mean_
             rows /= self.scale_
             self.n_components_ = _auto_components(rows)
@@ -508,9 +511,12 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         return int(min(_MAX_EPOCHS, max(_MIN_EPOCHS, math.ceil(_STEP_BUDGET / steps_per_epoch))))
 
     def _module_spec(self, n_features):
+        # "auto" is the width chosen from the data by the first fit (_inspect_data), which
+        # partial_fit and warm_start keep
         return AutoencoderEnsemble, {
             "n_features": n_features,
-            "n_components": self.n_components_,
+            "n_components": (self.n_components_ if self.n_components == "auto"
+                             else self.n_components),
             "hidden_layer_sizes": self._check_hidden_layer_sizes(),
             "activation": self.activation,
             "n_estimators": self.n_estimators,
@@ -688,7 +694,8 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
             typical training row.
         """
         X = self._validate_for_inference(X)
-        return self._score_in_batches(X, self._parts_function(torch_float_type(X)))
+        return self._apply_in_batches(X, self._parts_function(torch_float_type(X))).astype(
+            np.float64, copy=False)
 
     def feature_contributions(self, X):
         """How much each column adds to each row's anomaly score.
@@ -806,11 +813,8 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         dtype = torch_float_type(X)
         parts = self._parts_function(dtype)
         weights = torch.as_tensor(self.part_weights_, dtype=dtype, device=self.device_)
-        return self._score_in_batches(X, lambda m, x: -(parts(m, x) @ weights))
-
-    def _score_in_batches(self, X, fn):
-        with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):
-            return self._apply_in_batches(X, fn).astype(np.float64, copy=False)
+        return self._apply_in_batches(X, lambda m, x: -(parts(m, x) @ weights)).astype(
+            np.float64, copy=False)
 
     def _parts_function(self, dtype):
         """``fn(module, x)`` giving a batch's score parts as columns (see :meth:`score_samples`)."""
@@ -827,7 +831,8 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
             z = (codes - code_mean) / code_scale
             latent = (((z - location) @ whitening) ** 2).mean(dim=1)
             # the neighbour search runs batch by batch, so its memory stays bounded
-            distances, _ = self.neighbors_.kneighbors(np.asarray(z.cpu(), dtype=np.float64))
+            with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):
+                distances, _ = self.neighbors_.kneighbors(np.asarray(z.cpu(), dtype=np.float64))
             density = torch.as_tensor(np.mean(distances**2, axis=1) / self.density_scale_,
                                       dtype=dtype, device=x.device)
             return torch.stack([reconstruction / self.reconstruction_scale_,

@@ -1,4 +1,5 @@
-"""Small helpers shared by the estimators: devices, seeding, state to and from NumPy.
+"""Small helpers shared by the estimators: devices, seeding, torch's global settings,
+building modules, state to and from NumPy.
 
 The rows of X, and how they are scaled, are :mod:`skgen._data`.
 """
@@ -7,6 +8,9 @@ The rows of X, and how they are scaled, are :mod:`skgen._data`.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import os
 import warnings
 from numbers import Integral
 
@@ -40,9 +44,15 @@ def resolve_device(device, *, on_missing="raise"):
             "use 'auto', 'cpu' or 'cuda'."
         )
     available = {"cuda": torch.cuda.is_available(), "mps": torch.backends.mps.is_available()}
+    problem = None
     if not available.get(dev.type, True):
+        problem = f"{dev.type} is not available"
+    elif dev.type != "cpu":
+        problem = _device_problem(dev)
+    if problem is not None:
         if on_missing == "raise":
-            raise ValueError(f"device={device!r} was requested but {dev.type} is not available.")
+            raise ValueError(f"device={device!r} was requested but {problem}; use 'auto', "
+                             "'cpu' or an available 'cuda:N'.")
         warnings.warn(
             f"The model was fitted on {device!r}, which is not available here; it is "
             "loaded on the CPU.",
@@ -51,6 +61,22 @@ def resolve_device(device, *, on_missing="raise"):
         )
         dev = torch.device("cpu")
     return dev
+
+
+def _device_problem(device):
+    """Why this torch build cannot hold a tensor on ``device``, or None if it can.
+
+    Torch accepts the names of every backend it knows (``'xpu'``, ``'hpu'``,
+    ``'ipu'``, ``'vulkan'``, ...) and fails only when a tensor is made there,
+    each backend with its own exception; a one-element tensor there and back
+    finds out before anything is built.
+    """
+    try:
+        torch.zeros(1, device=device).cpu()
+    except Exception as exc:  # AssertionError, ModuleNotFoundError, RuntimeError, ...
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        return f"this torch build cannot use it ({type(exc).__name__}: {first_line})"
+    return None
 
 
 def draw_seed(random_state):
@@ -119,6 +145,160 @@ class drawing_from(TorchFunctionMode):
             kwargs["generator"] = self.generator
         return func(*args, **kwargs)
 
+
+# ------------------------------------------------- torch's global settings
+
+def restoring_grad_mode(method):
+    """Decorator: the caller's grad mode is back on every exit of ``method``.
+
+    Torch's own context managers (``no_grad``, ``set_grad_enabled``,
+    ``inference_mode``, and the ones inside ``Module.to`` and
+    ``Optimizer.step``) set the grad mode in Python code; a
+    :class:`KeyboardInterrupt` landing between their setting and their
+    ``finally`` leaves it switched off for the whole thread. The mode is read
+    before ``method`` runs and set back in a ``finally`` whatever happened
+    inside, so an interrupted fit or inference call cannot leak it.
+    """
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        enabled = torch.is_grad_enabled()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            torch.set_grad_enabled(enabled)
+
+    return wrapper
+
+
+#: Factory functions whose result, given no dtype, has torch's default float dtype.
+_FLOAT_FACTORIES = frozenset({
+    torch.empty, torch.empty_strided, torch.zeros, torch.ones, torch.rand, torch.randn,
+    torch.eye, torch.linspace, torch.logspace,
+})
+#: Factory functions that infer their dtype from their data: a Python float gives the
+#: default float dtype, an array or tensor its own.
+_INFERRING_FACTORIES = frozenset({
+    torch.full, torch.tensor, torch.scalar_tensor, torch.as_tensor, torch.arange,
+})
+
+
+class _float32_factories(TorchFunctionMode):
+    """Torch's factory functions make float32 tensors in the block, whatever the default dtype.
+
+    After ``torch.set_default_dtype(torch.float64)`` an ``nn.Linear`` built
+    without a dtype holds float64 weights; inside this block it holds float32
+    ones, as the estimators' data are. An explicit ``dtype`` is kept, and so
+    is the dtype of an array or tensor given as data.
+    """
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if kwargs.get("dtype") is None and torch.get_default_dtype() != torch.float32:
+            if func in _FLOAT_FACTORIES:
+                return func(*args, **{**kwargs, "dtype": torch.float32})
+            if func in _INFERRING_FACTORIES:
+                out = func(*args, **kwargs)
+                if out.dtype == torch.get_default_dtype() and not any(
+                        isinstance(a, (torch.Tensor, np.ndarray)) for a in args):
+                    out = out.to(torch.float32)
+                return out
+        return func(*args, **kwargs)
+
+
+_CPU = torch.device("cpu")
+
+
+@contextlib.contextmanager
+def torch_defaults(*, always=False):
+    """Run the block with torch's own defaults: float32 tensors on the CPU.
+
+    A user's ``torch.set_default_dtype(torch.float64)``, ``with
+    torch.device("meta"):`` or ``torch.set_default_device(...)`` changes what
+    torch's factory functions make when they are not told; inside this block
+    they make float32 tensors on the CPU again, as the estimators' code
+    expects (it names the device wherever data go to ``device_``; what it
+    leaves to the default, such as Adam's step counters, belongs on the CPU).
+    Without ``always`` nothing is entered when the defaults are already
+    torch's (the usual case), so that code on the hot path pays nothing.
+    """
+    with contextlib.ExitStack() as stack:
+        if always or torch.get_default_device() != _CPU:
+            stack.enter_context(torch.device(_CPU))
+        if always or torch.get_default_dtype() != torch.float32:
+            stack.enter_context(_float32_factories())
+        yield
+
+
+# ----------------------------------------------------------- building modules
+
+class ModuleTooLarge(Exception):
+    """Raised by :func:`plan_module` when a module asks for more elements than allowed."""
+
+    def __init__(self, n_elements):
+        super().__init__(n_elements)
+        self.n_elements = n_elements
+
+
+class _counting_factories(TorchFunctionMode):
+    """Count the elements of the tensors made in the block; past ``limit``, stop."""
+
+    def __init__(self, limit):
+        super().__init__()
+        self.limit = limit
+        self.count = 0
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        if func in _FLOAT_FACTORIES or func in _INFERRING_FACTORIES:
+            self.count += out.numel()
+            if self.count > self.limit:
+                raise ModuleTooLarge(self.count)
+        return out
+
+
+def plan_module(cls, kwargs, *, max_elements):
+    """``cls(**kwargs)`` in float32 on the meta device: its shapes without memory, weights
+    or draws.
+
+    Meta tensors hold no data, so the plan of a module of any size costs no
+    memory and draws from no generator. Building it stops, raising
+    :class:`ModuleTooLarge`, as soon as its tensors hold more than
+    ``max_elements`` elements in all, so that absurd sizes fail at once
+    rather than after building thousands of layers.
+    """
+    with torch.device("meta"), _float32_factories(), _counting_factories(max_elements):
+        return cls(**kwargs)
+
+
+def n_elements(module):
+    """Elements of a module's parameters and buffers (its ``state_dict``)."""
+    return sum(t.numel() for t in module.state_dict().values())
+
+
+#: Bytes a parameter takes while training: float32 weight, gradient and Adam's two moments.
+TRAINING_BYTES_PER_PARAMETER = 16
+
+
+def device_memory(device):
+    """Bytes of memory of ``device``: the GPU's, or the machine's RAM (None if unknown)."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_properties(device).total_memory
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not POSIX
+        return None
+
+
+def format_bytes(n_bytes):
+    """``n_bytes`` in B, KiB, MiB, GiB or TiB, three significant digits."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n_bytes < 1024:
+            return f"{n_bytes:.3g} {unit}"
+        n_bytes /= 1024
+    return f"{n_bytes:.3g} TiB"
+
+
+# ------------------------------------------------------- state to and from NumPy
 
 def state_to_numpy(obj):
     """Recursively replace tensors by CPU NumPy arrays (for pickling)."""

@@ -330,7 +330,7 @@ def _convert_autoencoder(scope, operator, container):
     graph = _Graph(scope, operator, container)
     est, x, out = graph.estimator, graph.x, operator.outputs[0].full_name
     if _options(operator, inverse_transform=False)["inverse_transform"]:
-        (rows,) = graph.network(lambda m, z: m.decoder(z), x, est.n_components)
+        (rows,) = graph.network(lambda m, z: m.decoder(z), x, est._n_features_out)
         graph.unstandardize(rows, out=out)
     else:
         (codes,) = graph.network(lambda m, v: m.encoder(v), graph.standardize(x),
@@ -398,7 +398,7 @@ def _convert_denoising(scope, operator, container):
     est, x, out = graph.estimator, graph.x, operator.outputs[0].full_name
     # NaN stays NaN through the scaling; the network reads it as "missing"
     (rows,) = graph.network(lambda m, v: m(v), graph.standardize(x), est.n_features_in_)
-    if not est.keep_observed:
+    if not est.keep_observed_:
         graph.unstandardize(rows, out=out)
         return
     graph.op("Where", graph.op("IsNaN", x), graph.unstandardize(rows), x, out=out)

@@ -4,10 +4,12 @@ Parametrized over ``all_estimators()``, so each new estimator is held to the
 same reproducibility, persistence and input-validation rules.
 """
 
+import contextlib
 import io
 import pickle
 import signal
 import threading
+import time
 import warnings
 
 import joblib
@@ -23,7 +25,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from skgen import DivergenceError
 
-from .conftest import ESTIMATORS, fitted_state, make_fast
+from .conftest import ESTIMATORS, fitted_state, make_fast, method_outputs
 
 OUTPUT_METHODS = ("transform", "score_samples", "decision_function", "predict")
 
@@ -224,6 +226,45 @@ def test_unavailable_device_is_a_clear_error(cls, X):
             make_fast(cls, device="cuda").fit(X)
 
 
+# Backends torch knows by name but this build cannot use: each used to fail inside torch
+# with its own exception (AssertionError, ModuleNotFoundError, RuntimeError).
+FOREIGN_DEVICES = ["xpu", "hpu", "privateuseone", "ipu", "vulkan", "mkldnn", "xla", "mtia"]
+
+
+@pytest.mark.parametrize("device", FOREIGN_DEVICES)
+@pytest.mark.filterwarnings("ignore:'mkldnn' is no longer used as device type")
+def test_unsupported_device_is_a_clear_error(cls, X, device):
+    try:
+        torch.zeros(1, device=device)
+    except Exception:
+        pass
+    else:
+        pytest.skip(f"this torch build supports {device!r}")
+    est = make_fast(cls, device=device)
+    with pytest.raises(ValueError, match=f"device='{device}' was requested but this torch build "
+                                         "cannot use it"):
+        est.fit(X)
+    assert not hasattr(est, "module_")
+
+
+@pytest.mark.parametrize("sizes", [{"n_components": 10**12}, {"hidden_layer_sizes": (10**12,)},
+                                   {"hidden_layer_sizes": (2**16,) * 2**12}], ids=str)
+def test_absurd_sizes_are_refused_before_allocating(cls, X, sizes):
+    """Like PCA's check of n_components: the parameters are counted on the meta device, and a
+    module too large to train in the machine's memory is a ValueError naming the sizes.
+    (Before, torch tried to allocate it: 10**9 failed after up to half a minute. 10**12 and
+    4096 layers of 65536 ask for petabytes, more than any machine running the tests.)"""
+    if not set(sizes) <= set(cls().get_params()):
+        pytest.skip(f"{cls.__name__} has no {', '.join(sizes)}")
+    est = make_fast(cls, **sizes)
+    name = next(iter(sizes))
+    with pytest.raises(ValueError, match=rf"{name}=.* ask {cls.__name__} for a module of "
+                                         r"(more than )?[\d,]+ parameters: training it takes "
+                                         r"about [\d.]+ [GT]iB .* more than the"):
+        est.fit(X)
+    assert not hasattr(est, "module_")
+
+
 # ------------------------------------------------------------------- bad input
 
 
@@ -260,6 +301,18 @@ def test_non_numeric_columns_are_named(cls, X):
         make_fast(cls).fit(df)
 
 
+def test_object_dataframe_of_numbers_is_accepted(cls, X):
+    """A DataFrame of object dtype holding numbers is data, as the same NumPy object array
+    (and PCA) take it: the same model and outputs as on the float array."""
+    columns = [f"c{i}" for i in range(X.shape[1])]
+    frame = pd.DataFrame(X.astype(object), columns=columns)
+    frame.iloc[0, 0] = 1  # ints and floats mixed, still numbers
+    floats = pd.DataFrame(frame.to_numpy(dtype=np.float64), columns=columns)
+    reference = make_fast(cls, random_state=0).fit(floats)
+    est = make_fast(cls, random_state=0).fit(frame)
+    _assert_same_outputs_as(est, _outputs(reference, floats), frame)
+
+
 def test_sparse_input_is_rejected(cls, X):
     with pytest.raises(TypeError, match="[Ss]parse"):
         make_fast(cls).fit(sp.csr_matrix(X))
@@ -285,9 +338,10 @@ def test_invalid_parameters(cls, X, param, value):
         make_fast(cls, **{param: value}).fit(X)
 
 
-def test_invalid_hidden_layer_sizes(cls, X):
+@pytest.mark.parametrize("sizes", [(16, 0), (True,), (16, np.True_)], ids=repr)
+def test_invalid_hidden_layer_sizes(cls, X, sizes):
     with pytest.raises(ValueError, match="hidden_layer_sizes"):
-        make_fast(cls, hidden_layer_sizes=(16, 0)).fit(X)
+        make_fast(cls, hidden_layer_sizes=sizes).fit(X)
 
 
 def test_diverging_fit_raises_and_stores_no_model(cls, X):
@@ -324,7 +378,10 @@ def alarm(cls, X):
     """``alarm(seconds)`` arms a real SIGALRM that raises KeyboardInterrupt, as Ctrl-C does.
 
     A first fit in the process imports what torch loads lazily, which can take
-    seconds; one fit beforehand makes sure the alarm lands in training.
+    seconds; one fit beforehand makes sure the alarm lands in training. The
+    teardown checks that the test left torch's grad mode on: a fit that let
+    an interrupt switch it off would otherwise make the next test's first fit
+    fail (in ``[VAETransformer]`` after ``[DenoisingAutoencoder]``).
     """
     make_fast(cls, max_iter=1).fit(X)
     previous = signal.getsignal(signal.SIGALRM)
@@ -336,10 +393,30 @@ def alarm(cls, X):
     yield arm
     signal.setitimer(signal.ITIMER_REAL, 0)
     signal.signal(signal.SIGALRM, previous)
+    grad_mode = torch.is_grad_enabled()
+    torch.set_grad_enabled(True)
+    assert grad_mode, "the test left torch's grad mode off"
 
 
 # Epochs enough that training outlasts the alarm by far, and no stopping rule.
 ENDLESS = {"max_iter": 100_000, "tol": 0.0, "n_iter_no_change": 100_000}
+
+
+def _fit_interrupted(est, X, alarm):
+    """``est.fit(X)`` interrupted by a real SIGALRM once training runs.
+
+    An interrupt before the training loop (a machine so loaded that checking X
+    takes a second) undoes the call like any exception; then the alarm is
+    armed again, for up to three tries.
+    """
+    for _ in range(3):
+        alarm(1.0)
+        try:
+            with pytest.warns(UserWarning, match="interrupted"):
+                return est.fit(X)
+        except KeyboardInterrupt:
+            continue
+    pytest.fail("three interrupts in a row landed outside training")
 
 
 def _assert_complete(est, X):
@@ -351,10 +428,7 @@ def _assert_complete(est, X):
 
 @pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="SIGALRM timers are POSIX-only")
 def test_interrupted_fit_finishes_with_the_weights_reached(cls, X, alarm):
-    est = make_fast(cls, random_state=0, **ENDLESS)
-    alarm(1.0)
-    with pytest.warns(UserWarning, match="interrupted"):
-        est.fit(X)
+    est = _fit_interrupted(make_fast(cls, random_state=0, **ENDLESS), X, alarm)
     assert est.n_iter_ < ENDLESS["max_iter"]
     _assert_complete(est, X)
 
@@ -365,15 +439,53 @@ def test_interrupted_warm_start_refits_every_fitted_attribute(cls, X, alarm):
     est = make_fast(cls, random_state=0, max_iter=3, early_stopping=False, **params).fit(X)
     before = _outputs(est, X)
     est.set_params(warm_start=True, **ENDLESS)
-    alarm(1.0)
-    with pytest.warns(UserWarning, match="interrupted"):
-        est.fit(X)
+    _fit_interrupted(est, X, alarm)
     assert est.n_iter_ >= 3
     _assert_complete(est, X)
     after = _outputs(est, X)
     assert not np.array_equal(before["score_samples"], after["score_samples"])
     if params:  # the threshold comes from the new weights: it flags 10% of the training rows
         assert np.mean(after["predict"] == -1) == pytest.approx(0.1, abs=1 / len(X))
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="SIGALRM timers are POSIX-only")
+def test_interrupts_during_inference_and_partial_fit_leave_grad_mode_on(cls, X, alarm):
+    """Real SIGALRMs at random moments of inference and ``partial_fit`` calls.
+
+    Many land inside torch's own ``no_grad`` blocks (``Module.to`` for the float64
+    copy of the weights, ``Optimizer.step``); before the fix, one of them left
+    ``torch.is_grad_enabled()`` False within a few hundred interrupts, and every
+    later fit failed with "element 0 of tensors does not require grad".
+    """
+    est = make_fast(cls, random_state=0).fit(X)
+    rows = X[:10]  # short calls: most of their time goes to torch's Python code
+    calls = [getattr(est, m) for m in OUTPUT_METHODS if hasattr(est, m)] + [est.partial_fit]
+    fired = []
+
+    def interrupt(signum, frame):  # partial_fit catches the interrupts that land in training
+        fired.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGALRM, interrupt)  # the fixture puts the previous handler back
+    rng = np.random.RandomState(0)
+    deadline = time.monotonic() + 5.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # partial_fit's "interrupted"
+        while len(fired) < 300 and time.monotonic() < deadline:
+            interrupts = len(fired)
+            try:
+                signal.setitimer(signal.ITIMER_REAL, rng.uniform(1e-5, 2e-3))
+                while len(fired) == interrupts:
+                    for call in calls:
+                        call(rows)
+            except KeyboardInterrupt:
+                pass
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            assert torch.is_grad_enabled(), f"grad mode off after {len(fired)} interrupts"
+    assert len(fired) > 10
+    _assert_complete(est, X)
+    make_fast(cls, random_state=0).fit(X)  # and a fit trains
 
 
 def test_failed_refit_keeps_the_previous_model(cls, X):
@@ -483,3 +595,135 @@ def test_fit_never_draws_from_torch_global_generator(cls, X):
     assert all(torch.equal(a, b) for a, b in zip(drawn, expected))
     for est in fits:
         _assert_same_outputs(est, reference, X)
+
+
+# ------------------------------------------------------- torch's global state
+
+
+@pytest.mark.parametrize("context", [torch.no_grad, torch.inference_mode])
+def test_fit_sets_the_grad_mode_it_needs(cls, X, context):
+    """As ``MLPRegressor`` fits inside ``torch.no_grad()``, so does every estimator, to the
+    same model; the caller's grad mode is theirs again after each call."""
+    reference = make_fast(cls, random_state=0).fit(X)
+    expected = _outputs(reference, X)
+    with context():
+        est = make_fast(cls, random_state=0).fit(X)
+        assert not torch.is_grad_enabled()
+        _assert_same_outputs_as(est, expected, X)
+        est.partial_fit(X)
+        est.set_params(warm_start=True).fit(X)
+        assert not torch.is_grad_enabled()
+    assert torch.is_grad_enabled()
+    reference.partial_fit(X)
+    reference.set_params(warm_start=True).fit(X)
+    _assert_same_outputs(est, reference, X)
+
+
+@contextlib.contextmanager
+def _user_setting(name):
+    """A user's process-wide torch setting, undone after the block whatever happens."""
+    if name == "float64 default dtype":
+        dtype = torch.get_default_dtype()
+        torch.set_default_dtype(torch.float64)
+        try:
+            yield
+        finally:
+            torch.set_default_dtype(dtype)
+    else:
+        with torch.device("meta"):
+            yield
+
+
+@pytest.mark.parametrize("setting", ["float64 default dtype", "meta default device"])
+def test_global_torch_settings_change_nothing(cls, X, setting):
+    """Fits build float32 modules on their own device whatever torch's defaults say, so
+    the models, their outputs, their continued training and their pickles are bit for
+    bit the usual ones."""
+    reference = make_fast(cls, random_state=0).fit(X)
+    expected = _outputs(reference, X)
+    reference.partial_fit(X)
+    with _user_setting(setting):
+        est = make_fast(cls, random_state=0).fit(X)
+        outputs = _outputs(est, X)
+        est.partial_fit(X)
+        loaded = pickle.loads(pickle.dumps(est))
+        continued = _outputs(loaded, X)
+    for name in expected:
+        assert_array_equal(outputs[name], expected[name], err_msg=name)
+    assert all(p.dtype == torch.float32 and p.device.type == "cpu"
+               for p in loaded.module_.parameters())
+    _assert_same_outputs_as(reference, continued, X)
+
+
+# ------------------------------------------------ parameters changed after fit
+
+
+#: Another valid value of each shared or estimator-specific parameter, set after a fit.
+OTHER_VALUES = {
+    "n_components": 3, "hidden_layer_sizes": (7,), "activation": "tanh", "alpha": 0.5,
+    "batch_size": 3, "learning_rate_init": 0.5, "max_iter": 1, "tol": 1.0,
+    "early_stopping": False, "validation_fraction": 0.5, "n_iter_no_change": 1,
+    "random_state": 7, "device": "auto", "scaling": "global",
+    "noise": "mask", "noise_level": 0.5, "mask_level": 0.1, "keep_observed": True,
+    "contamination": 0.3, "n_estimators": 2, "trim_fraction": 0.3,
+}
+
+
+def _inference(est, X):
+    out = method_outputs(est, X)
+    if hasattr(est, "get_feature_names_out"):
+        out["get_feature_names_out"] = est.get_feature_names_out()
+    return out
+
+
+def test_inference_reads_the_fitted_state_only(cls, X):
+    """As PCA answers with its fitted state, a parameter set after fit changes no output
+    until the next fit. (VAETransformer's sample and inverse_transform still read its
+    n_components and likelihood: its rewrite for issue 21 moves them to fitted state.)"""
+    est = make_fast(cls, random_state=0).fit(X)
+    expected = _inference(est, X)
+    params = est.get_params()
+    pending = {"n_components"} if cls.__name__ == "VAETransformer" else set()
+    est.set_params(**{k: v for k, v in OTHER_VALUES.items() if k in params and k not in pending})
+    outputs = _inference(est, X)
+    assert outputs.keys() == expected.keys()
+    for name in expected:
+        assert_array_equal(outputs[name], expected[name], err_msg=name)
+
+
+def _architecture_changes(est):
+    """Another value of each parameter that defines the fitted module or its scaling."""
+    params, sizes = est.get_params(), est._module_kwargs
+    changes = {"hidden_layer_sizes": (7,), "activation": "tanh",
+               "scaling": "global" if est.scaling_ == "standard" else "standard"}
+    for name in ("n_components", "n_estimators"):
+        if name in params:
+            changes[name] = sizes[name] + 1
+    return changes
+
+
+def test_resuming_after_the_architecture_changed_is_refused(cls, X):
+    """partial_fit and a warm_start fit continue the fitted module: with another
+    architecture set since, they raise, name it and change nothing; a fit from
+    scratch takes it (before, a warm start silently kept the old network)."""
+    est = make_fast(cls, random_state=0, max_iter=3).fit(X)
+    state, outputs = fitted_state(est), _outputs(est, X)
+    changes = _architecture_changes(est)
+    for name, value in changes.items():
+        fitted = est.get_params()[name]
+        est.set_params(**{name: value})
+        with pytest.raises(ValueError, match=rf"partial_fit continues the fitted model, .*{name} "
+                                             r"was .* and is now"):
+            est.partial_fit(X)
+        est.set_params(warm_start=True)
+        with pytest.raises(ValueError, match=rf"fit with warm_start=True continues .*{name} was"):
+            est.fit(X)
+        est.set_params(**{name: fitted}, warm_start=False)
+    assert fitted_state(est) == state
+    _assert_same_outputs_as(est, outputs, X)
+    est.set_params(**changes).fit(X)  # from scratch
+    assert {k: est._module_kwargs[k] for k in changes if k != "scaling"} == {
+        k: v for k, v in changes.items() if k != "scaling"}
+    if hasattr(est, "get_feature_names_out") and hasattr(est, "transform"):
+        assert est.transform(X).shape[1] == len(est.get_feature_names_out())
+    est.set_params(warm_start=True).fit(X)  # and continues it

@@ -7,6 +7,7 @@ The skops tests skip without the ``skgen[persist]`` extra (skops is in the
 import io
 import json
 import pickle
+import time
 import warnings
 import zipfile
 
@@ -17,6 +18,8 @@ import torch
 from numpy.testing import assert_allclose, assert_array_equal
 
 import skgen
+from skgen._engine import make_optimizer
+from skgen._utils import state_to_numpy
 from skgen.exceptions import InconsistentVersionWarning
 from skgen.utils import trusted_types
 
@@ -246,3 +249,101 @@ def test_typed_dataframe_model_round_trips(tmp_path):
     from_skops = sio.load(path, trusted=trusted_types())
     assert list(from_skops.column_types_) == list(est.column_types_)
     _assert_same_typed_outputs(est, from_skops, X)
+
+
+def test_a_denoiser_saved_with_the_dense_linear_path_loads():
+    """Denoisers saved before the per-column linear path have the dense one, a
+    2 * n_features x n_features matrix, and no keep_observed_: they load with it and
+    give the outputs it gives."""
+    X = _frame()
+    est = make_fast(skgen.DenoisingAutoencoder, random_state=0, keep_observed=True).fit(X)
+    old = skgen.nn.DenoisingMLP(5, hidden_layer_sizes=(16,), residual="dense")
+    old.mlp.load_state_dict(est.module_.mlp.state_dict())
+    with torch.no_grad():
+        old.linear.weight.copy_(0.1 * torch.randn(5, 10, generator=torch.Generator().manual_seed(0)))
+
+    def as_saved_before(state):
+        state["module_"] = {k: v.numpy() for k, v in old.state_dict().items()}
+        state["optimizer_"] = state_to_numpy(make_optimizer(old, 1e-3, 1e-5).state_dict())
+        del state["_module_kwargs"]["residual"], state["keep_observed_"]
+
+    loaded = pickle.loads(_forged_pickle(est, edit=as_saved_before))
+    assert loaded._module_kwargs["residual"] == "dense" and loaded.keep_observed_
+    X_missing = X.mask(np.random.RandomState(1).rand(*X.shape) < 0.3)
+    scaled = np.array((X_missing - est.mean_) / est.scale_, dtype=np.float32)
+    with torch.no_grad():
+        filled = old(torch.from_numpy(scaled)).double().numpy() * est.scale_ + est.mean_
+    expected = np.where(np.isnan(X_missing), filled, X_missing)
+    assert_allclose(loaded.transform(X_missing.astype(np.float32)), expected, rtol=1e-5,
+                    atol=1e-6)
+    loaded.partial_fit(X)  # and trains on
+
+
+def _edit_skops_state(path, edited, edit):
+    """Copy the skops file ``path`` to ``edited`` with ``edit(state)`` applied to the saved
+    state's nodes (``schema.json`` in the zip)."""
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(edited, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "schema.json":
+                schema = json.loads(data)
+                edit(schema["content"]["content"])
+                data = json.dumps(schema)
+            dst.writestr(item, data)
+
+
+def test_a_skops_file_whose_sizes_do_not_match_its_weights_fails_fast(tmp_path):
+    """``n_estimators`` raised to 20,000 in a saved detector: loading checks the sizes
+    against the stored weights before any memory is taken, and says what is wrong. (It
+    used to build 20,000 autoencoders, 23 s and 1.1 GB, before the weights failed to load.)"""
+    sio = pytest.importorskip("skops.io", reason=SKOPS_REASON)
+    X = _frame()
+    est = make_fast(skgen.AEOutlierDetector, random_state=0, n_estimators=2).fit(X)
+    saved, forged = tmp_path / "saved.skops", tmp_path / "forged.skops"
+    sio.dump(est, saved)
+
+    def more_members(state):
+        node = state["_module_kwargs"]["content"]["n_estimators"]
+        assert json.loads(node["content"]) == 2
+        node["content"] = json.dumps(20_000)
+        node["__id__"] += 1  # not the node of the parameter, which skops would reuse
+
+    _edit_skops_state(saved, forged, more_members)
+    rng_state = torch.random.get_rng_state()
+    tic = time.perf_counter()
+    with pytest.raises(ValueError, match=r"inconsistent: its module sizes \(.*n_estimators=20000"
+                                         r".*\) do not match the weights it stores"):
+        sio.load(forged, trusted=trusted_types())
+    assert time.perf_counter() - tic < 5  # the members planned are a handful, not 20,000
+    assert torch.equal(torch.random.get_rng_state(), rng_state)  # nothing was initialised
+
+    def fewer_members(state):  # a plan smaller than the weights is found out too
+        node = state["_module_kwargs"]["content"]["n_estimators"]
+        node["content"] = json.dumps(1)
+        node["__id__"] += 1
+
+    _edit_skops_state(saved, forged, fewer_members)
+    with pytest.raises(ValueError, match=r"n_estimators=1.* the file holds 'members\.1\."):
+        sio.load(forged, trusted=trusted_types())
+    loaded = sio.load(saved, trusted=trusted_types())  # the file as saved loads
+    _assert_same_outputs(est, loaded, X)
+
+
+class _WithIndex(torch.nn.Module):
+    """A module with a buffer its weights do not hold (non-persistent), as typed heads have."""
+
+    def __init__(self, n_features):
+        super().__init__()
+        self.linear = torch.nn.Linear(n_features, 2)
+        self.register_buffer("index", torch.arange(n_features), persistent=False)
+
+
+def test_loading_rebuilds_the_buffers_the_weights_do_not_hold():
+    saved = _WithIndex(5)
+    weights = {k: v.detach().numpy() for k, v in saved.state_dict().items()}
+    rng_state = torch.random.get_rng_state()
+    loaded = skgen._base._loaded_module(_WithIndex, {"n_features": 5}, weights,
+                                        torch.device("cpu"))
+    assert torch.equal(loaded.index, torch.arange(5))
+    assert torch.equal(loaded.linear.weight, saved.linear.weight)
+    assert torch.equal(torch.random.get_rng_state(), rng_state)

@@ -5,6 +5,10 @@ tests skip without the ``skgen[dask]`` extra, the Ray test without Ray. The
 distributed ones start their engines on the loopback interface and stop them.
 """
 
+import json
+import os
+import subprocess
+import sys
 import tracemalloc
 import warnings
 
@@ -167,7 +171,55 @@ def test_initialisation_sees_a_bounded_random_subsample(cls, monkeypatch):
     make_fast(cls, random_state=0, max_iter=1, validation_fraction=0.1).fit(X)
     monkeypatch.setattr(skgen._base, "_INIT_ROWS", 50)
     make_fast(cls, random_state=0, max_iter=1).fit(X)
-    assert seen == [(270, X.shape[1]), (50, X.shape[1])]  # the training rows, then 50 of them
+    monkeypatch.setattr(skgen._base, "_INIT_BYTES", 20 * 8 * X.shape[1])
+    make_fast(cls, random_state=0, max_iter=1).fit(X)
+    # the training rows, then 50 of them, then the 20 whose float64 copy fits _INIT_BYTES
+    assert seen == [(270, X.shape[1]), (50, X.shape[1]), (20, X.shape[1])]
+
+
+#: Fits wide estimators in a fresh process and prints each inference call's peak RSS growth
+#: (glibc returns every large block to the system at once, so the peaks are exact).
+_INFERENCE_PEAKS = """
+import json, warnings
+import numpy as np
+from sklearn import config_context
+from skgen import AutoencoderTransformer, DenoisingAutoencoder
+
+def status(field):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) * 1024 for line in f if line.startswith(field + ":"))
+
+warnings.simplefilter("ignore")
+X = np.random.RandomState(0).normal(size=(100, 5_000))
+peaks = {}
+for cls in (AutoencoderTransformer, DenoisingAutoencoder):
+    est = cls(hidden_layer_sizes=(16,), max_iter=1, random_state=0, device="cpu").fit(X)
+    with config_context(working_memory=1):
+        est.score_samples(X[:10])  # first-use allocations
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        before = status("VmRSS")
+        est.score_samples(X)
+        peaks[cls.__name__] = status("VmHWM") - before
+print(json.dumps(peaks))
+"""
+
+
+@pytest.mark.skipif(not os.access("/proc/self/clear_refs", os.W_OK),
+                    reason="reads the peak memory of a process from Linux's /proc")
+def test_inference_batches_stay_within_the_working_memory():
+    """100 rows of 5,000 columns are scored a few rows at a time within scikit-learn's
+    ``working_memory`` (1 MiB here), plus the float64 copy of the weights (about 2 MiB):
+    the whole 100-row batch of before took about 16 MiB."""
+    here = os.path.dirname(os.path.dirname(skgen._base.__file__))  # the skgen under test
+    out = subprocess.run([sys.executable, "-c", _INFERENCE_PEAKS], capture_output=True,
+                         text=True, check=True, timeout=300, cwd=here,
+                         env={**os.environ, "MALLOC_MMAP_THRESHOLD_": "131072",
+                              "OMP_NUM_THREADS": "1"})
+    peaks = json.loads(out.stdout.strip().splitlines()[-1])
+    assert set(peaks) == {"AutoencoderTransformer", "DenoisingAutoencoder"}
+    for name, growth in peaks.items():
+        assert growth < 6 * 2**20, (name, growth / 2**20)
 
 
 # ---------------------------------------------------------------- out-of-core

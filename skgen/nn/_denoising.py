@@ -23,6 +23,16 @@ class DenoisingMLP(nn.Module):
     (``mask`` is 1 where ``x`` is observed), so a missing entry is never
     mistaken for an observed zero, and returns a value for every entry.
 
+    Beside the MLP runs a linear path, so that the MLP only has to learn what
+    it misses. The default path is per column: output ``j`` adds
+    ``a_j * x_j + c_j * mask_j + b_j`` of its own column, which lets an
+    observed value through (denoising shrinks it towards the prediction) and
+    shifts a missing one; ``3 * n_features`` parameters. What a column says
+    about the others goes through the MLP's hidden layers, whose size grows
+    linearly with the columns too. The dense path of earlier skgen versions,
+    a ``2 * n_features`` by ``n_features`` matrix (201 million parameters for
+    10,000 columns), remains for the models they saved.
+
     Parameters
     ----------
     n_features : int
@@ -30,9 +40,11 @@ class DenoisingMLP(nn.Module):
         Widths of the hidden layers.
     activation : str
         Hidden activation (a key of :data:`skgen.nn.ACTIVATIONS`); the output is linear.
-    residual : bool, default=True
-        Add a linear path from the input to the output, so that the network
-        only has to learn what a linear map misses.
+    residual : {'columnwise', 'dense'} or bool, default='columnwise'
+        The linear path from the input to the output: per column
+        (``'columnwise'`` or True), a dense matrix from all inputs to all
+        outputs (``'dense'``, whose size grows with the square of the columns),
+        or none (False). It starts at zero.
 
     Examples
     --------
@@ -43,17 +55,26 @@ class DenoisingMLP(nn.Module):
     >>> out = net(x)  # a value for every entry, the missing one too
     >>> out.shape, bool(torch.isnan(out).any())
     (torch.Size([1, 4]), False)
+    >>> sum(p.numel() for p in net.linear.parameters())  # the path: 3 per column
+    12
     """
 
-    def __init__(self, n_features, hidden_layer_sizes=(256,), activation="relu", residual=True):
+    def __init__(self, n_features, hidden_layer_sizes=(256,), activation="relu",
+                 residual="columnwise"):
         super().__init__()
         sizes = (2 * n_features, *tuple(hidden_layer_sizes), n_features)
         self.mlp = make_mlp(sizes, activation)
-        self.linear = nn.Linear(2 * n_features, n_features) if residual else None
-        if residual:
+        if residual not in (True, False, "columnwise", "dense"):
+            raise ValueError(f"residual must be 'columnwise', 'dense' or a bool, got {residual!r}.")
+        if residual == "dense":
+            self.linear = nn.Linear(2 * n_features, n_features)
             with torch.no_grad():  # start the linear path at zero, the MLP at its usual init
                 self.linear.weight.zero_()
                 self.linear.bias.zero_()
+        elif residual:
+            self.linear = ColumnwiseLinear(n_features)
+        else:
+            self.linear = None
 
     def forward(self, x):
         observed = ~torch.isnan(x)
@@ -63,6 +84,36 @@ class DenoisingMLP(nn.Module):
         if self.linear is not None:
             out = out + self.linear(h)
         return out
+
+
+class ColumnwiseLinear(nn.Module):
+    """``[x, mask]`` (``2 * n_features`` wide) to ``x * weight[0] + mask * weight[1] + bias``.
+
+    A linear map from the row and its observation mask to ``n_features``
+    outputs in which output ``j`` reads column ``j`` only: the two diagonals
+    of a dense ``nn.Linear(2 * n_features, n_features)``, with its parameters
+    in ``weight`` (shape ``(2, n_features)``, so that Adam's weight decay
+    applies to it as to a matrix) and ``bias``. Both start at zero.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skgen.nn._denoising import ColumnwiseLinear
+    >>> path = ColumnwiseLinear(3)
+    >>> with torch.no_grad():
+    ...     path.weight[0] = torch.tensor([1.0, 2.0, 3.0])
+    >>> path(torch.tensor([[1.0, 1.0, 1.0, 1.0, 1.0, 1.0]]))
+    tensor([[1., 2., 3.]], grad_fn=<AddBackward0>)
+    """
+
+    def __init__(self, n_features):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(2, n_features))
+        self.bias = nn.Parameter(torch.zeros(n_features))
+
+    def forward(self, h):
+        x, mask = h.chunk(2, dim=1)
+        return x * self.weight[0] + mask * self.weight[1] + self.bias
 
 
 def corrupt(x, noise, level, generator):
@@ -92,7 +143,7 @@ def corrupt(x, noise, level, generator):
     shape, device = x.shape, x.device
     if noise == "gaussian":
         return x + level * torch.randn(shape, generator=generator, device=device, dtype=x.dtype)
-    hit = torch.rand(shape, generator=generator, device=device) < level
+    hit = torch.rand(shape, generator=generator, device=device, dtype=x.dtype) < level
     if noise == "mask":
         return torch.where(hit, torch.full((), float("nan"), dtype=x.dtype, device=device), x)
     if noise == "swap":

@@ -152,9 +152,10 @@ def init_pca(encoder, decoder, X, max_rows=20000):
     >>> bool(((ae(X) - X) ** 2).mean() < 1e-6)
     True
     """
-    X = X[:max_rows].to(torch.float64)
+    X = X[:max_rows].to(torch.float64, copy=True)
     mean = X.mean(dim=0)
-    _, _, vh = torch.linalg.svd(X - mean, full_matrices=False)
+    X -= mean  # in place: one float64 copy of the rows, not two
+    _, _, vh = torch.linalg.svd(X, full_matrices=False)
     k = encoder.linear.out_features
     weight = encoder.linear.weight.to(torch.float64).clone()
     weight *= 1e-3 / weight.norm(dim=1, keepdim=True).clamp_min(1e-12)
