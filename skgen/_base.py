@@ -44,6 +44,7 @@ from ._utils import (
     state_from_numpy,
     state_to_numpy,
     torch_defaults,
+    torch_threads,
 )
 from ._version import __version__
 from .exceptions import InconsistentVersionWarning
@@ -139,6 +140,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "device": [str, torch.device],
+        "n_jobs": [Integral, None],
         "scaling": [StrOptions({"auto", "standard", "global"}), None],
     }
 
@@ -314,7 +316,8 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         device = self.device_ if resume else resolve_device(self.device)
         backup = self._snapshot(resume)
         try:
-            with torch.inference_mode(False), torch.enable_grad(), torch_defaults():
+            with (torch.inference_mode(False), torch.enable_grad(), torch_defaults(),
+                  torch_threads(self.n_jobs)):
                 if not resume:
                     self._clear_fitted_state()
                 X = self._model_rows(self._validate_X(X, reset=not resume))
@@ -565,7 +568,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         mean = torch.as_tensor(self.mean_, dtype=dtype, device=device)
         scale = torch.as_tensor(self.scale_, dtype=dtype, device=device)
         out = None
-        with torch_defaults(), torch.inference_mode():
+        with torch_defaults(), torch.inference_mode(), torch_threads(self.n_jobs):
             for start in range(0, X.shape[0], batch_size):
                 block = np.require(X[start:start + batch_size], dtype=np_dtype,
                                    requirements=["C", "W"])

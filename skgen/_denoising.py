@@ -101,6 +101,15 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
         (with loss and time).
     device : str or torch.device, default='auto'
         Where to train and infer: 'auto' uses CUDA when it is available.
+    n_jobs : int or None, default=None
+        CPU threads torch may use inside each call (``fit``, ``transform``,
+        scoring, ...): None means 1 (unless in a :func:`joblib.parallel_backend`
+        context), -1 all cores, as ``n_jobs`` means in scikit-learn. torch's
+        own default is every core, but the networks here are small: their
+        threads gain little on a quiet machine and wait on each other when
+        another process holds a core, where a fit can take 10 to 40 times
+        longer (``benchmarks/results/outlier_cost.md``). Each call sets
+        torch's intra-op threads for its duration and puts the caller's back.
     scaling : {'auto', 'standard', 'global'} or None, default='auto'
         How X is scaled inside the estimator (and unscaled on the way out).
         'standard' gives every column mean 0 and standard deviation 1 (right
@@ -207,6 +216,7 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
         random_state=None,
         verbose=0,
         device="auto",
+        n_jobs=None,
         scaling="auto",
     ):
         self.noise = noise
@@ -227,6 +237,7 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
         self.random_state = random_state
         self.verbose = verbose
         self.device = device
+        self.n_jobs = n_jobs
         self.scaling = scaling
 
     def __sklearn_tags__(self):

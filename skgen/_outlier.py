@@ -15,6 +15,7 @@ from sklearn.neighbors import NearestNeighbors
 from ._base import BaseTorchEstimator
 from ._compat import Interval, StrOptions, wrap_output
 from ._data import rows_within, torch_float_type
+from ._utils import restoring_grad_mode, torch_defaults, torch_threads
 from .nn._ensemble import AutoencoderEnsemble
 
 #: ``n_components="auto"`` keeps the leading principal axes of the scaled X that
@@ -339,6 +340,15 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         (with loss and time).
     device : str or torch.device, default='auto'
         Where to train and infer; the resolved device is ``device_``.
+    n_jobs : int or None, default=None
+        CPU threads torch may use inside each call (``fit``, ``transform``,
+        scoring, ...): None means 1 (unless in a :func:`joblib.parallel_backend`
+        context), -1 all cores, as ``n_jobs`` means in scikit-learn. torch's
+        own default is every core, but the networks here are small: their
+        threads gain little on a quiet machine and wait on each other when
+        another process holds a core, where a fit can take 10 to 40 times
+        longer (``benchmarks/results/outlier_cost.md``). Each call sets
+        torch's intra-op threads for its duration and puts the caller's back.
     scaling : {'auto', 'standard', 'global'} or None, default='auto'
         How X is scaled inside the estimator; errors are measured in these
         units. 'auto' picks 'global' (one scale shared by all columns) when at
@@ -461,6 +471,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         random_state=None,
         verbose=0,
         device="auto",
+        n_jobs=None,
         scaling="auto",
     ):
         self.contamination = contamination
@@ -481,6 +492,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.device = device
+        self.n_jobs = n_jobs
         self.scaling = scaling
 
     # ------------------------------------------------------------------ hooks
@@ -697,6 +709,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         return self._apply_in_batches(X, self._parts_function(torch_float_type(X))).astype(
             np.float64, copy=False)
 
+    @restoring_grad_mode
     def feature_contributions(self, X):
         """How much each column adds to each row's anomaly score.
 
@@ -731,26 +744,27 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         """
         X_in = X
         X = self._validate_for_inference(X)
-        dtype = torch_float_type(X)
-        module = self._inference_module(dtype)
-        module.eval()
-        score = self._differentiable_score(dtype)
-        device = self.device_
-        mean = torch.as_tensor(self.mean_, dtype=dtype, device=device)
-        scale = torch.as_tensor(self.scale_, dtype=dtype, device=device)
-        baselines = torch.as_tensor(self.baseline_rows_, dtype=dtype, device=device)
-        steps = (torch.arange(_PATH_STEPS, dtype=dtype, device=device) + 0.5) / _PATH_STEPS
         out = np.empty(X.shape, dtype=X.dtype)
-        for start in range(0, X.shape[0], _EXPLAIN_BATCH):
-            x = (torch.as_tensor(np.asarray(X[start:start + _EXPLAIN_BATCH]), dtype=dtype,
-                                 device=device) - mean) / scale
-            base = baselines[torch.cdist(x, baselines).argmin(dim=1)]
-            path = (base[:, None, :] + steps[None, :, None] * (x - base)[:, None, :])
-            path = path.reshape(-1, x.shape[1]).requires_grad_(True)
-            with torch.enable_grad():
+        with (torch.inference_mode(False), torch.enable_grad(), torch_defaults(),
+              torch_threads(self.n_jobs)):
+            dtype = torch_float_type(X)
+            module = self._inference_module(dtype)
+            module.eval()
+            score = self._differentiable_score(dtype)
+            device = self.device_
+            mean = torch.as_tensor(self.mean_, dtype=dtype, device=device)
+            scale = torch.as_tensor(self.scale_, dtype=dtype, device=device)
+            baselines = torch.as_tensor(self.baseline_rows_, dtype=dtype, device=device)
+            steps = (torch.arange(_PATH_STEPS, dtype=dtype, device=device) + 0.5) / _PATH_STEPS
+            for start in range(0, X.shape[0], _EXPLAIN_BATCH):
+                x = (torch.as_tensor(np.asarray(X[start:start + _EXPLAIN_BATCH]), dtype=dtype,
+                                     device=device) - mean) / scale
+                base = baselines[torch.cdist(x, baselines).argmin(dim=1)]
+                path = (base[:, None, :] + steps[None, :, None] * (x - base)[:, None, :])
+                path = path.reshape(-1, x.shape[1]).requires_grad_(True)
                 (gradient,) = torch.autograd.grad(score(module, path).sum(), path)
-            average = gradient.reshape(x.shape[0], _PATH_STEPS, -1).mean(dim=1)
-            out[start:start + x.shape[0]] = ((x - base) * average).detach().cpu().numpy()
+                average = gradient.reshape(x.shape[0], _PATH_STEPS, -1).mean(dim=1)
+                out[start:start + x.shape[0]] = ((x - base) * average).detach().cpu().numpy()
         return wrap_output(self, out, X_in, self._feature_names())
 
     def _feature_names(self):

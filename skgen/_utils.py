@@ -229,6 +229,29 @@ def torch_defaults(*, always=False):
         yield
 
 
+@contextlib.contextmanager
+def torch_threads(n_jobs):
+    """Run the block with torch's intra-op threads set from ``n_jobs``, then put them back.
+
+    None means 1 (unless a :func:`joblib.parallel_backend` context says otherwise), -1
+    every core, as ``n_jobs`` means in scikit-learn (:func:`joblib.effective_n_jobs`).
+    Torch keeps the number per thread for its OpenMP and MKL pools, so a fit in one
+    thread does not change another thread's.
+    """
+    from joblib import effective_n_jobs
+
+    wanted = max(1, int(effective_n_jobs(n_jobs)))
+    previous = torch.get_num_threads()
+    if wanted == previous:
+        yield
+        return
+    torch.set_num_threads(wanted)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
 # ----------------------------------------------------------- building modules
 
 class ModuleTooLarge(Exception):
