@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from ._data import Rows, as_rows
+from ._optim import Adam
 from ._progress import Progress
 from .exceptions import DivergenceError
 
@@ -44,8 +45,9 @@ class History:
     n_iter: int = 0
 
 
-def make_optimizer(module: nn.Module, learning_rate: float, alpha: float) -> torch.optim.Adam:
-    """Adam with an L2 penalty ``alpha`` on the weight matrices (not on biases)."""
+def make_optimizer(module: nn.Module, learning_rate: float, alpha: float) -> Adam:
+    """Adam (:class:`skgen._optim.Adam`, torch's arithmetic without torch.optim's overhead)
+    with an L2 penalty ``alpha`` on the weight matrices (not on biases)."""
     decay, no_decay = [], []
     for name, param in module.named_parameters():
         if param.requires_grad:
@@ -53,7 +55,7 @@ def make_optimizer(module: nn.Module, learning_rate: float, alpha: float) -> tor
     groups = [{"params": decay, "weight_decay": alpha}]
     if no_decay:
         groups.append({"params": no_decay, "weight_decay": 0.0})
-    return torch.optim.Adam(groups, lr=learning_rate)
+    return Adam(groups, lr=learning_rate)
 
 
 class Trainer:
