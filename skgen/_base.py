@@ -341,11 +341,10 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         """
         _, kwargs = self._module_spec(self.n_features_in_)
         fitted, params = self._module_kwargs, self.get_params(deep=False)
-        # the sizes set by parameters; a model saved by an earlier version keeps its own
-        # constants (the denoiser's dense linear path) and trains on with them
-        changed = [(name, fitted.get(name), kwargs[name]) for name in kwargs
-                   if name in params and _as_tuples(fitted.get(name)) != _as_tuples(kwargs[name])]
-        fitted_scaling = getattr(self, "scaling_", self.scaling)
+        # the sizes that parameters set (n_features is the data's)
+        changed = [(name, fitted[name], kwargs[name]) for name in kwargs
+                   if name in params and _as_tuples(fitted[name]) != _as_tuples(kwargs[name])]
+        fitted_scaling = self.scaling_
         if self.scaling not in ("auto", fitted_scaling):
             changed.append(("scaling", fitted_scaling, self.scaling))
         if changed:
@@ -592,16 +591,6 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
     def _rebuild_derived(self):
         """Rebuild the ``_derived_attributes`` of a fitted model (after fit, and on load)."""
 
-    #: ``{old name: new name}`` of saved attributes renamed since, so that models
-    #: saved before a rename still load (see :meth:`__setstate__`).
-    _renamed_attributes: dict = {}
-
-    def _upgrade_state(self, state):
-        """Bring a saved state (weights aside, attributes renamed) up to date, in place.
-
-        Estimators fill in what models saved by earlier versions lack here.
-        """
-
     def __getstate__(self):
         """The state to pickle: NumPy arrays and plain Python values, and the skgen version.
 
@@ -643,8 +632,6 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         optimizer_state = state.pop("optimizer_", None)
         if isinstance(state.get("_history"), dict):
             state["_history"] = History(**state["_history"])
-        _rename_old_attributes(state, self._renamed_attributes)
-        self._upgrade_state(state)
         if isinstance(state.get("_module_class"), str):
             state["_module_class"] = _nn_class_named(state["_module_class"])
         super().__setstate__(state)
@@ -706,19 +693,6 @@ def _as_tuples(value):
     if isinstance(value, (list, tuple)):
         return tuple(_as_tuples(v) for v in value)
     return value
-
-
-def _rename_old_attributes(state, renamed):
-    """Give the attributes of a state saved by an older skgen their current names, in place.
-
-    ``_module_builder``, the ``(module class, kwargs)`` pair of older states, becomes
-    ``_module_class`` and ``_module_kwargs``; ``renamed`` maps the estimator's own.
-    """
-    if "_module_builder" in state:
-        state["_module_class"], state["_module_kwargs"] = state.pop("_module_builder")
-    for old, new in renamed.items():
-        if old in state:
-            state[new] = state.pop(old)
 
 
 def _nn_class_named(name):

@@ -259,7 +259,7 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
             "n_features": n_features,
             "hidden_layer_sizes": self._check_hidden_layer_sizes(),
             "activation": self.activation,
-            "residual": "columnwise",
+            "residual": True,
         }
 
     def _corrupt(self, batch, generator):
@@ -277,12 +277,6 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
 
     def _on_fit_end(self, X):
         self.keep_observed_ = bool(self.keep_observed)
-
-    def _upgrade_state(self, state):
-        if "_module_kwargs" in state:  # a fitted model: one saved before these existed had
-            # the dense linear path, and transform read the keep_observed parameter
-            state["_module_kwargs"] = {"residual": "dense", **state["_module_kwargs"]}
-            state.setdefault("keep_observed_", bool(state["keep_observed"]))
 
     # ---------------------------------------------------------------- public API
 

@@ -615,12 +615,6 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         self.n_neighbors_ = max(1, min(_N_NEIGHBORS, len(self.reference_codes_) - 1))
         self._rebuild_derived()
 
-    def __setstate__(self, state):
-        if "offset_" in state and "part_weights_" not in state:
-            # saved before part_weights_ existed: that skgen weighted the parts equally
-            state = {**state, "part_weights_": np.full(3, 1.0 / 3.0)}
-        super().__setstate__(state)
-
     # the neighbour search is not saved (skops would have to trust sklearn's KDTree): it is
     # rebuilt from reference_codes_, which gives the same search
     _derived_attributes = ("neighbors_",)

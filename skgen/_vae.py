@@ -300,8 +300,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         Standard normal draws, fixed at fit time from ``random_state`` and
         shared by all rows, used by :meth:`score_samples` (antithetic pairs
         ``eps, -eps``). If ``n_importance_samples`` is changed after fitting,
-        the draws are extended (or cut) from the same seed. (Named ``eps_``
-        before; models saved with that name still load.)
+        the draws are extended (or cut) from the same seed.
     bounds_ : ndarray of shape (2, `n_features_in_`) or None
         ``bounds`` as per-feature ``low`` and ``high`` rows (None without bounds).
     mean_ : ndarray of shape (`n_features_in_`,)
@@ -446,9 +445,6 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
-
-    # ``eps_`` and ``_eps_seed`` in models saved before they were renamed
-    _renamed_attributes = {"eps_": "importance_draws_", "_eps_seed": "_importance_seed"}
 
     # ------------------------------------------------------------------ hooks
 
