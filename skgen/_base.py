@@ -24,10 +24,16 @@ from sklearn import get_config
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array
-from sklearn.utils._param_validation import InvalidParameterError
 
 from . import nn
-from ._compat import Interval, StrOptions, _fit_context, check_is_fitted, validate_data
+from ._compat import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+    _fit_context,
+    check_is_fitted,
+    validate_data,
+)
 from ._data import as_rows, fit_scaling, rows_within, training_rows
 from ._engine import History, Trainer, make_optimizer
 from ._utils import (

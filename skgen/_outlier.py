@@ -1,5 +1,9 @@
-"""AEOutlierDetector: unsupervised anomaly detection from an autoencoder's reconstruction error,
-the place of a row's code among the training codes, and its nearest training codes."""
+"""AEOutlierDetector: unsupervised anomaly detection with autoencoders.
+
+A row's anomaly score has three parts: its reconstruction error, the robust
+Mahalanobis distance of its code from the training codes, and its distance to its
+nearest training codes.
+"""
 
 # SPDX-License-Identifier: BSD-3-Clause
 

@@ -11,8 +11,11 @@ from ._mlp import MLPAutoencoder, Residual, init_pca
 class AutoencoderEnsemble(nn.Module):
     """``n_estimators`` independent :class:`MLPAutoencoder` members side by side.
 
-    Each member is initialised from its own draw of the global generator, so
-    the members differ even though they share one architecture.
+    The members are built one after the other, each drawing its initial
+    weights from the generator in effect (an estimator's own seeded one, see
+    :class:`skgen._utils.drawing_from`), so they differ even though they share
+    one architecture; :meth:`init_pca` then gives every residual member the
+    same linear path and leaves their nonlinear branches apart.
 
     Parameters
     ----------
