@@ -17,7 +17,7 @@ row out of its own neighbours), as the shipped parts are:
 * ``GMM``: minus the log-likelihood of the standardized code under a
   full-covariance GaussianMixture fitted on ``reference_codes_`` (components
   doubled while BIC improves: VAETransformer's mixture prior,
-  ``skgen._vae.fit_code_mixture``), shifted to 0 at the training minimum; it
+  ``skgen._mixture.fit_code_mixture``), shifted to 0 at the training minimum; it
   replaces the latent and density parts.
 
 The mixes: the shipped score, which weighs the parts by ``part_weights_``, with
@@ -42,7 +42,7 @@ from benchmarks._datasets import SUITES, suite_half
 from benchmarks._report import publish
 from benchmarks.bench_outlier_score import fitted_split, suite_arguments
 from benchmarks.bench_outliers import SUITE_TITLES
-from skgen._vae import fit_code_mixture
+from skgen._mixture import fit_code_mixture
 
 REFERENCE_ROWS = 10_000
 MIXES = ("shipped", "+ kNN", "+ tails", "+ kNN + tails", "reconstruction + GMM",

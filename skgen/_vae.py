@@ -2,23 +2,19 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn import config_context
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, DensityMixin, TransformerMixin
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.mixture import GaussianMixture
 
 from . import _columns as columns
 from ._base import BaseTorchEstimator
 from ._compat import Interval, StrOptions, check_is_fitted
 from ._data import logistic_map, logit_log_jacobian, logit_map, torch_float_type
+from ._mixture import draw_from_mixture, fit_code_mixture, mixture_log_density
 from ._utils import draw_seed
-from .nn import VAE, init_level_frequencies, init_ppca
-from .nn._vae import _linear_and_last, gaussian_mixture_log_prob
+from .nn import VAE, init_bernoulli, init_ppca
 
 #: The Gaussian decoder's variance floor, as a share of each column's variance
 #: in the model's units (plus an absolute 1e-6 for constant columns).
@@ -36,40 +32,6 @@ _PRIOR_DRAWS = 4
 #: at most this many bytes (draws x rows x the module's ``decoded_width()``), so that
 #: its memory grows with the columns only through the block's shape, never past it.
 _SCORE_BYTES = 32 * 2**20
-
-
-def _mixture_size(n_components):
-    """Free parameters of one full-covariance Gaussian component in ``n_components`` dims."""
-    return 1 + n_components + n_components * (n_components + 1) // 2
-
-
-def fit_code_mixture(Z, seed):
-    """A full-covariance GaussianMixture on codes ``Z``, its size chosen by BIC.
-
-    The number of components doubles from 1 while the BIC improves, the fit
-    succeeds and the mixture has fewer free parameters than there are codes;
-    the best one is returned.
-    """
-    n, k = Z.shape
-    best, n_mixture = None, 1
-    while n_mixture == 1 or n_mixture * _mixture_size(k) < n:
-        gmm = GaussianMixture(n_mixture, covariance_type="full", reg_covar=1e-6, n_init=1,
-                              random_state=seed)
-        # the codes are NumPy arrays of the estimator's own, whatever the caller's config
-        with warnings.catch_warnings(), config_context(array_api_dispatch=False):
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            try:
-                gmm.fit(Z)
-            except ValueError:  # a collapsed component: more components fit no better
-                if best is None:
-                    raise
-                break
-            bic = gmm.bic(Z)
-        if best is not None and bic >= best[0]:
-            break
-        best = (bic, gmm)
-        n_mixture *= 2
-    return best[1]
 
 
 def _importance_draws(seed, n_samples, n_components):
@@ -640,15 +602,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
                 module.log_var_floor.copy_(torch.log(_VARIANCE_FLOOR * var + 1e-6))
             init_ppca(module, X_train)
         else:
-            # start at independent pixels with the training frequencies
-            p = X_train[:, module.continuous_index].to(torch.float64).mean(dim=0)
-            p = p.clamp(1e-3, 1 - 1e-3)
-            linear, last = _linear_and_last(module.decoder)
-            linear.bias[:module.n_continuous] = torch.log(p / (1 - p))
-            if last is not None:
-                last.weight.zero_()
-                last.bias.zero_()
-            init_level_frequencies(module, X_train)
+            init_bernoulli(module, X_train)
 
     def _current_beta(self):
         warmup = self.kl_warmup_epochs
@@ -688,29 +642,11 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         codes = (mu + np.exp(0.5 * log_var) * eps).reshape(-1, mu.shape[1])
         return fit_code_mixture(codes, seed)
 
-    def _log_prior(self):
-        """``log p(z)`` for :meth:`VAE.iwae_log_likelihood` (None: the standard normal)."""
-        if self.prior_ is None:
-            return None
-        weights, means, chol = (torch.as_tensor(a, device=self.device_) for a in (
-            self.prior_.weights_, self.prior_.means_, self.prior_.precisions_cholesky_))
-
-        def log_prior(z):
-            return gaussian_mixture_log_prob(z, weights.to(z.dtype), means.to(z.dtype),
-                                             chol.to(z.dtype))
-
-        return log_prior
-
     def _draw_codes(self, rng, n_samples):
         """``n_samples`` codes from the prior: ``N(0, I)`` or the mixture ``prior_``."""
-        n_components = self.module_.n_components
         if self.prior_ is None:
-            return rng.standard_normal((n_samples, n_components))
-        gmm = self.prior_
-        component = rng.choice(len(gmm.weights_), size=n_samples, p=gmm.weights_)
-        noise = rng.standard_normal((n_samples, n_components))
-        cov_chol = np.linalg.cholesky(gmm.covariances_)
-        return gmm.means_[component] + np.einsum("nij,nj->ni", cov_chol[component], noise)
+            return rng.standard_normal((n_samples, self.module_.n_components))
+        return draw_from_mixture(self.prior_, rng, n_samples)
 
     def _importance_samples(self):
         if self.importance_draws_.shape[0] == self.n_importance_samples:
@@ -927,7 +863,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         X = self._model_rows(X, check_levels=False)
         eps = torch.as_tensor(self._importance_samples(), dtype=torch_float_type(X),
                               device=self.device_)
-        log_prior = self._log_prior()
+        # log p(z): the mixture prior_, or None for the standard normal
+        log_prior = None if self.prior_ is None else mixture_log_density(self.prior_,
+                                                                         self.device_)
         budget = _SCORE_BYTES // X.dtype.itemsize
         rows = max(1, budget // self.module_.decoded_width())
         scores = self._apply_in_batches(
