@@ -110,11 +110,9 @@ def _standardized_codes(det, X):
     """The code units the latent and density parts read, standardized as
     ``reference_codes_`` are. No public method returns them, so this exploration
     reads the detector's private batch function."""
-    from skgen._outlier import _errors_and_codes
-
     X = det._validate_for_inference(X)
     codes = det._apply_in_batches(
-        X, lambda m, x: _errors_and_codes(m, x, det.n_scored_components_)[1])
+        X, lambda m, x: m.errors_and_codes(x, det.n_scored_components_)[1])
     return (codes.astype(np.float64) - det.code_mean_) / det.code_scale_
 
 

@@ -190,6 +190,11 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         :meth:`_module_spec` is called.
         """
 
+    def _auto_batch_size(self, n_samples):
+        """Rows per minibatch of ``batch_size='auto'`` for ``n_samples`` training rows (capped
+        at ``n_samples`` by the caller): 128."""
+        return 128
+
     def _check_params(self):
         """Checks across parameters that their constraints cannot express.
 
@@ -246,7 +251,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         return tuple(int(s) for s in sizes)
 
     def _batch_size(self, n_samples):
-        size = 128 if self.batch_size == "auto" else self.batch_size
+        size = self._auto_batch_size(n_samples) if self.batch_size == "auto" else self.batch_size
         return max(1, min(size, n_samples))
 
     # ------------------------------------------------------------------ fitting

@@ -72,6 +72,14 @@ class AutoencoderEnsemble(nn.Module):
                               for member, code in zip(self.members, codes)])
         return codes, errors
 
+    def errors_and_codes(self, x, n_units):
+        """What an anomaly score reads of ``x``, from one pass of each member: the per-entry
+        squared errors averaged over the members, shape ``(n_rows, n_features)``, and the
+        leading ``n_units`` code units of every member side by side, shape
+        ``(n_rows, n_estimators * n_units)``."""
+        codes, errors = self.codes_and_squared_errors(x)
+        return errors.mean(dim=0), codes[..., :n_units].transpose(0, 1).flatten(1)
+
     @torch.no_grad()
     def init_pca(self, X):
         """Start every residual member at the PCA solution of ``X`` (see :func:`init_pca`)."""
