@@ -207,6 +207,8 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = self._allow_nan
+        if tags.transformer_tags is not None:  # inference runs in X's floating dtype
+            tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
     def __sklearn_is_fitted__(self):
@@ -654,6 +656,33 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         self.optimizer_ = make_optimizer(self.module_, self.learning_rate_init, self.alpha)
         self.optimizer_.load_state_dict(state_from_numpy(optimizer_state))
         self._rebuild_derived()
+
+
+class MeanScoreMixin:
+    """``score`` as the mean of ``score_samples``, as PCA and GaussianMixture have it.
+
+    Higher is better, so that model selection (``GridSearchCV``) needs no
+    ``scoring``. The transformers and the density estimator have it; the
+    outlier detector, whose scores rank rows, has none (as IsolationForest).
+    Put it before :class:`~sklearn.base.DensityMixin`, whose ``score`` does
+    nothing.
+    """
+
+    def score(self, X, y=None):
+        """Mean of :meth:`score_samples`: higher is better, for model selection.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score, with the columns of the training data.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))
 
 
 def _loaded_module(cls, kwargs, weights, device):

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from sklearn.base import OneToOneFeatureMixin, TransformerMixin
 
-from ._base import BaseTorchEstimator
+from ._base import BaseTorchEstimator, MeanScoreMixin
 from ._compat import Interval, StrOptions
 from .nn._denoising import NOISES, DenoisingMLP, corrupt, masked_mse
 
@@ -21,7 +21,8 @@ _VALIDATION_SEED = 20240531
 _SCORE_GROUPS = 5
 
 
-class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEstimator):
+class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, MeanScoreMixin,
+                           BaseTorchEstimator):
     """Denoise rows and fill in missing values with a denoising autoencoder.
 
     During training every minibatch is corrupted afresh and the network learns
@@ -240,11 +241,6 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
         self.n_jobs = n_jobs
         self.scaling = scaling
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
-
     # ------------------------------------------------------------------ hooks
 
     def _check_params(self):
@@ -340,19 +336,3 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
         # the groups' masked copies, predictions and errors: a few more values per entry
         return self._apply_in_batches(X, fn, row_values=8 * X.shape[1]).astype(
             np.float64, copy=False)
-
-    def score(self, X, y=None):
-        """Mean of :meth:`score_samples`: higher is better, for model selection.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to score, with the columns of the training data.
-        y : Ignored
-            Not used, present for API consistency.
-
-        Returns
-        -------
-        score : float
-        """
-        return float(np.mean(self.score_samples(X)))

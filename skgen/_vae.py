@@ -9,7 +9,7 @@ import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, DensityMixin, TransformerMixin
 
 from . import _columns as columns
-from ._base import BaseTorchEstimator
+from ._base import BaseTorchEstimator, MeanScoreMixin
 from ._compat import Interval, StrOptions, check_is_fitted
 from ._data import logistic_map, logit_log_jacobian, logit_map, torch_float_type
 from ._mixture import draw_from_mixture, fit_code_mixture, mixture_log_density
@@ -40,8 +40,8 @@ def _importance_draws(seed, n_samples, n_components):
     return np.stack([half, -half], axis=1).reshape(-1, n_components)[:n_samples]
 
 
-class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin,
-                     BaseTorchEstimator):
+class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScoreMixin,
+                     DensityMixin, BaseTorchEstimator):
     """Variational autoencoder: latent codes, samples and log-likelihoods.
 
     The encoder maps each row to the mean ``mu`` and log-variance of a Gaussian
@@ -403,11 +403,6 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         self.n_jobs = n_jobs
         self.scaling = scaling
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
-
     # ------------------------------------------------------------------ hooks
 
     def _validate_X(self, X, *, reset):
@@ -616,8 +611,12 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
                           device=batch.device, dtype=batch.dtype)
         return torch.mean(module.negative_elbo(batch, eps, beta)) / batch.shape[1]
 
+    @property
+    def _n_features_out(self):
+        """The code width of the fitted module, for :meth:`get_feature_names_out`."""
+        return self.module_.n_components
+
     def _on_fit_end(self, X):
-        self._n_features_out = self.module_.n_components
         if not hasattr(self, "importance_draws_"):  # drawn once, kept by partial_fit/warm_start
             self._importance_seed = int(self._rng.randint(np.iinfo(np.int32).max))
             self.importance_draws_ = _importance_draws(self._importance_seed,
@@ -875,19 +874,3 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         scores = scores + log_jacobian
         scores[unknown] = -np.inf
         return scores
-
-    def score(self, X, y=None):
-        """Mean of :meth:`score_samples` (the average log-likelihood bound), as GaussianMixture.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to score, with the columns of the training data.
-        y : Ignored
-            Not used, present for API consistency.
-
-        Returns
-        -------
-        score : float
-        """
-        return float(np.mean(self.score_samples(X)))
