@@ -201,12 +201,12 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     def _loss(self, module, batch, generator):
         return torch.mean((module(batch) - batch) ** 2)
 
+    # ---------------------------------------------------------------- public API
+
     @property
     def _n_features_out(self):
         """The code width of the fitted module, for :meth:`get_feature_names_out`."""
         return self._module_kwargs["n_components"]
-
-    # ---------------------------------------------------------------- public API
 
     def transform(self, X):
         """Encode X into latent codes.

@@ -258,18 +258,18 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, MeanScoreMixi
             "residual": True,
         }
 
+    def _loss(self, module, batch, generator):
+        if not module.training:  # validation: the same corruption at every epoch
+            generator = torch.Generator(device=batch.device).manual_seed(_VALIDATION_SEED)
+        observed = ~torch.isnan(batch)
+        return masked_mse(module(self._corrupt(batch, generator)), batch, observed)
+
     def _corrupt(self, batch, generator):
         """The training corruption of a standardized batch: ``noise``, then ``mask_level``."""
         noisy = corrupt(batch, self.noise, self.noise_level, generator)
         if self.mask_level > 0:
             noisy = corrupt(noisy, "mask", self.mask_level, generator)
         return noisy
-
-    def _loss(self, module, batch, generator):
-        if not module.training:  # validation: the same corruption at every epoch
-            generator = torch.Generator(device=batch.device).manual_seed(_VALIDATION_SEED)
-        observed = ~torch.isnan(batch)
-        return masked_mse(module(self._corrupt(batch, generator)), batch, observed)
 
     def _on_fit_end(self, X):
         self.keep_observed_ = bool(self.keep_observed)

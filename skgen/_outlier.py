@@ -317,9 +317,6 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
 
     # ------------------------------------------------------------------ hooks
 
-    def _auto_batch_size(self, n_samples):
-        return shape.auto_batch_size(n_samples)
-
     def _inspect_data(self, X):
         if self.n_components == "auto":
             # a float64 copy of at most _SPECTRUM_ROWS rows, scaled in place
@@ -333,11 +330,6 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         # the latent and density parts use the leading units of the code only
         self.n_scored_components_ = min(shape.scored_components(X.shape[1]),
                                         self.n_components_)
-
-    def _max_epochs(self, n_train):
-        if self.max_iter != "auto":
-            return self.max_iter
-        return shape.auto_max_epochs(n_train, self._batch_size(n_train))
 
     def _module_spec(self, n_features):
         # "auto" is the width chosen from the data by the first fit (_inspect_data), which
@@ -354,6 +346,14 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
 
     def _initialize_module(self, module, X_train):
         module.init_pca(X_train)
+
+    def _auto_batch_size(self, n_samples):
+        return shape.auto_batch_size(n_samples)
+
+    def _max_epochs(self, n_train):
+        if self.max_iter != "auto":
+            return self.max_iter
+        return shape.auto_max_epochs(n_train, self._batch_size(n_train))
 
     def _loss(self, module, batch, generator):
         errors = module.squared_errors(batch).mean(dim=-1)  # (n_estimators, n_rows)
@@ -386,12 +386,6 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         else:
             self.offset_ = float(np.percentile(self._score(X), 100.0 * self.contamination))
         self._fit_baseline_rows(rows, scores)
-
-    def _fit_baseline_rows(self, rows, scores):
-        """``baseline_rows_``: at most ``_BASELINE_ROWS`` evenly spaced ``rows`` among those
-        scoring above the median (the more typical half), scaled."""
-        typical = every_kth(np.flatnonzero(scores >= np.median(scores)), _BASELINE_ROWS)
-        self.baseline_rows_ = (np.asarray(rows[typical], dtype=np.float64) - self.mean_) / self.scale_
 
     def _fit_error_and_code_statistics(self, rows):
         """Set ``feature_error_scale_``, ``code_mean_``, ``code_scale_``, ``code_location_``
@@ -460,6 +454,12 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
                 every_kth(self.reference_codes_, _SIZE_ROWS), n_neighbors=self.n_neighbors_ + 1)
             self.density_scale_ = typical_size(np.mean(distances[:, 1:] ** 2, axis=1))
 
+    def _fit_baseline_rows(self, rows, scores):
+        """``baseline_rows_``: at most ``_BASELINE_ROWS`` evenly spaced ``rows`` among those
+        scoring above the median (the more typical half), scaled."""
+        typical = every_kth(np.flatnonzero(scores >= np.median(scores)), _BASELINE_ROWS)
+        self.baseline_rows_ = (np.asarray(rows[typical], dtype=np.float64) - self.mean_) / self.scale_
+
     # ---------------------------------------------------------------- public API
 
     def score_samples(self, X):
@@ -496,6 +496,39 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         X = self._validate_for_inference(X)
         return self._score(X)
 
+    def _score(self, X):
+        """:meth:`score_samples` of validated rows: minus the weighted mean of their score parts,
+        reduced batch by batch so that a long X costs one number per row."""
+        dtype = torch_float_type(X)
+        parts = self._parts_function(dtype)
+        weights = torch.as_tensor(self.part_weights_, dtype=dtype, device=self.device_)
+        return self._apply_in_batches(X, lambda m, x: -(parts(m, x) @ weights)).astype(
+            np.float64, copy=False)
+
+    def _parts_function(self, dtype):
+        """``fn(module, x)`` giving a batch's score parts as columns (see :meth:`score_samples`)."""
+        device = self.device_
+        weight = torch.as_tensor(1.0 / self.feature_error_scale_, dtype=dtype, device=device)
+        code_mean = torch.as_tensor(self.code_mean_, dtype=dtype, device=device)
+        code_scale = torch.as_tensor(self.code_scale_, dtype=dtype, device=device)
+        location = torch.as_tensor(self.code_location_, dtype=dtype, device=device)
+        whitening = torch.as_tensor(self.code_whitening_, dtype=dtype, device=device)
+
+        def parts(m, x):
+            errors, codes = m.errors_and_codes(x, self.n_scored_components_)
+            reconstruction = (errors * weight).mean(dim=1)
+            z = (codes - code_mean) / code_scale
+            latent = (((z - location) @ whitening) ** 2).mean(dim=1)
+            # the neighbour search runs batch by batch, so its memory stays bounded
+            with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):
+                distances, _ = self.neighbors_.kneighbors(np.asarray(z.cpu(), dtype=np.float64))
+            density = torch.as_tensor(np.mean(distances**2, axis=1) / self.density_scale_,
+                                      dtype=dtype, device=x.device)
+            return torch.stack([reconstruction / self.reconstruction_scale_,
+                                latent / self.latent_scale_, density], dim=1)
+
+        return parts
+
     def score_parts(self, X):
         """The three parts of each row's anomaly score, each divided by its scale.
 
@@ -520,6 +553,34 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         X = self._validate_for_inference(X)
         return self._apply_in_batches(X, self._parts_function(torch_float_type(X))).astype(
             np.float64, copy=False)
+
+    def decision_function(self, X):
+        """``score_samples(X) - offset_``: negative for outliers, non-negative for inliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score, with the columns of the training data.
+
+        Returns
+        -------
+        decision : ndarray of shape (n_samples,)
+        """
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X):
+        """Label each row: +1 for an inlier, -1 for an outlier.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to label, with the columns of the training data.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,) of int
+        """
+        return np.where(self.decision_function(X) >= 0, 1, -1)
 
     @restoring_grad_mode
     def feature_contributions(self, X):
@@ -579,31 +640,6 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
                 out[start:start + x.shape[0]] = ((x - base) * average).detach().cpu().numpy()
         return wrap_output(self, out, X_in, self._feature_names())
 
-    def _feature_names(self):
-        if hasattr(self, "feature_names_in_"):
-            return np.asarray(self.feature_names_in_, dtype=object)
-        return np.asarray([f"x{i}" for i in range(self.n_features_in_)], dtype=object)
-
-    def set_output(self, *, transform=None):
-        """Set the container :meth:`feature_contributions` returns, as transformers do.
-
-        Parameters
-        ----------
-        transform : {"default", "pandas", "polars"}, default=None
-            "pandas" or "polars": a DataFrame whose columns are the feature
-            names; "default": a NumPy array; None leaves the setting
-            unchanged. Until it is set, scikit-learn's global
-            ``transform_output`` setting decides, as for transformers.
-
-        Returns
-        -------
-        self : AEOutlierDetector
-        """
-        if transform is not None:
-            self._sklearn_output_config = {**getattr(self, "_sklearn_output_config", {}),
-                                           "transform": transform}
-        return self
-
     def _differentiable_score(self, dtype):
         """``fn(module, x)``: the anomaly score of scaled rows in torch, differentiable in x.
 
@@ -633,63 +669,27 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
 
         return score
 
-    def _score(self, X):
-        """:meth:`score_samples` of validated rows: minus the weighted mean of their score parts,
-        reduced batch by batch so that a long X costs one number per row."""
-        dtype = torch_float_type(X)
-        parts = self._parts_function(dtype)
-        weights = torch.as_tensor(self.part_weights_, dtype=dtype, device=self.device_)
-        return self._apply_in_batches(X, lambda m, x: -(parts(m, x) @ weights)).astype(
-            np.float64, copy=False)
+    def _feature_names(self):
+        if hasattr(self, "feature_names_in_"):
+            return np.asarray(self.feature_names_in_, dtype=object)
+        return np.asarray([f"x{i}" for i in range(self.n_features_in_)], dtype=object)
 
-    def _parts_function(self, dtype):
-        """``fn(module, x)`` giving a batch's score parts as columns (see :meth:`score_samples`)."""
-        device = self.device_
-        weight = torch.as_tensor(1.0 / self.feature_error_scale_, dtype=dtype, device=device)
-        code_mean = torch.as_tensor(self.code_mean_, dtype=dtype, device=device)
-        code_scale = torch.as_tensor(self.code_scale_, dtype=dtype, device=device)
-        location = torch.as_tensor(self.code_location_, dtype=dtype, device=device)
-        whitening = torch.as_tensor(self.code_whitening_, dtype=dtype, device=device)
-
-        def parts(m, x):
-            errors, codes = m.errors_and_codes(x, self.n_scored_components_)
-            reconstruction = (errors * weight).mean(dim=1)
-            z = (codes - code_mean) / code_scale
-            latent = (((z - location) @ whitening) ** 2).mean(dim=1)
-            # the neighbour search runs batch by batch, so its memory stays bounded
-            with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):
-                distances, _ = self.neighbors_.kneighbors(np.asarray(z.cpu(), dtype=np.float64))
-            density = torch.as_tensor(np.mean(distances**2, axis=1) / self.density_scale_,
-                                      dtype=dtype, device=x.device)
-            return torch.stack([reconstruction / self.reconstruction_scale_,
-                                latent / self.latent_scale_, density], dim=1)
-
-        return parts
-
-    def decision_function(self, X):
-        """``score_samples(X) - offset_``: negative for outliers, non-negative for inliers.
+    def set_output(self, *, transform=None):
+        """Set the container :meth:`feature_contributions` returns, as transformers do.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to score, with the columns of the training data.
+        transform : {"default", "pandas", "polars"}, default=None
+            "pandas" or "polars": a DataFrame whose columns are the feature
+            names; "default": a NumPy array; None leaves the setting
+            unchanged. Until it is set, scikit-learn's global
+            ``transform_output`` setting decides, as for transformers.
 
         Returns
         -------
-        decision : ndarray of shape (n_samples,)
+        self : AEOutlierDetector
         """
-        return self.score_samples(X) - self.offset_
-
-    def predict(self, X):
-        """Label each row: +1 for an inlier, -1 for an outlier.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to label, with the columns of the training data.
-
-        Returns
-        -------
-        labels : ndarray of shape (n_samples,) of int
-        """
-        return np.where(self.decision_function(X) >= 0, 1, -1)
+        if transform is not None:
+            self._sklearn_output_config = {**getattr(self, "_sklearn_output_config", {}),
+                                           "transform": transform}
+        return self
