@@ -554,34 +554,6 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         return self._apply_in_batches(X, self._parts_function(torch_float_type(X))).astype(
             np.float64, copy=False)
 
-    def decision_function(self, X):
-        """``score_samples(X) - offset_``: negative for outliers, non-negative for inliers.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to score, with the columns of the training data.
-
-        Returns
-        -------
-        decision : ndarray of shape (n_samples,)
-        """
-        return self.score_samples(X) - self.offset_
-
-    def predict(self, X):
-        """Label each row: +1 for an inlier, -1 for an outlier.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to label, with the columns of the training data.
-
-        Returns
-        -------
-        labels : ndarray of shape (n_samples,) of int
-        """
-        return np.where(self.decision_function(X) >= 0, 1, -1)
-
     @restoring_grad_mode
     def feature_contributions(self, X):
         """How much each column adds to each row's anomaly score.
@@ -693,3 +665,31 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
             self._sklearn_output_config = {**getattr(self, "_sklearn_output_config", {}),
                                            "transform": transform}
         return self
+
+    def decision_function(self, X):
+        """``score_samples(X) - offset_``: negative for outliers, non-negative for inliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score, with the columns of the training data.
+
+        Returns
+        -------
+        decision : ndarray of shape (n_samples,)
+        """
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X):
+        """Label each row: +1 for an inlier, -1 for an outlier.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to label, with the columns of the training data.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,) of int
+        """
+        return np.where(self.decision_function(X) >= 0, 1, -1)
