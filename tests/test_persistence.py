@@ -93,9 +93,9 @@ def _forged_pickle(est, version):
     """A pickle of ``est`` that says it was written by skgen ``version``.
 
     Built from the estimator's own ``__reduce_ex__``, with the version in its
-    state replaced: what an older or newer skgen would have written. (Protocol 1's reduction names
-    ``copyreg._reconstructor``, which another object may return; protocol 2's
-    ``__newobj__`` must come from the class itself.)
+    state replaced: what another skgen would have written. (Protocol 1's
+    reduction names ``copyreg._reconstructor``, which another object may
+    return; protocol 2's ``__newobj__`` must come from the class itself.)
     """
     reconstruct, args, state = est.__reduce_ex__(1)[:3]
     assert state["_skgen_version"] == skgen.__version__
