@@ -4,7 +4,10 @@ It owns what the estimators share: parameter and data validation, seeding,
 devices, the call into the training engine, ``partial_fit`` / ``warm_start``,
 batched inference in X's dtype, and pickling. How the rows of X are scaled and
 streamed to the engine is :mod:`skgen._data`. Subclasses supply the module,
-the loss and their public methods.
+the loss and their public methods; :class:`BaseTorchEstimator`'s docstring gives
+the order in which a fit, inference and loading call them, and its hooks are
+defined in that order. :class:`MeanScoreMixin` gives ``score`` to the estimators
+whose ``score_samples`` it averages.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause

@@ -422,8 +422,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
                     f"likelihood='bernoulli' models X in [0, 1] as it is, so scaling must be "
                     f"'auto' or None, got scaling={self.scaling!r}."
                 )
-            self.scaling_, self.mean_, self.scale_ = None, np.zeros(X.shape[1]), np.ones(
-                X.shape[1])
+            n_features = X.shape[1]
+            self.scaling_, self.mean_, self.scale_ = None, np.zeros(n_features), np.ones(n_features)
         else:
             self.scaling_, self.mean_, self.scale_ = fit_scaling(
                 X, self.scaling, names=getattr(self, "feature_names_in_", None))
