@@ -17,7 +17,7 @@ row out of its own neighbours), as the shipped parts are:
 * ``GMM``: minus the log-likelihood of the standardized code under a
   full-covariance GaussianMixture fitted on ``reference_codes_`` (components
   doubled while BIC improves: VAETransformer's mixture prior,
-  ``skgen._vae.fit_code_mixture``), shifted to 0 at the training minimum; it
+  ``skgen._mixture.fit_code_mixture``), shifted to 0 at the training minimum; it
   replaces the latent and density parts.
 
 The mixes: the shipped score, which weighs the parts by ``part_weights_``, with
@@ -42,7 +42,7 @@ from benchmarks._datasets import SUITES, suite_half
 from benchmarks._report import publish
 from benchmarks.bench_outlier_score import fitted_split, suite_arguments
 from benchmarks.bench_outliers import SUITE_TITLES
-from skgen._vae import fit_code_mixture
+from skgen._mixture import fit_code_mixture
 
 REFERENCE_ROWS = 10_000
 MIXES = ("shipped", "+ kNN", "+ tails", "+ kNN + tails", "reconstruction + GMM",
@@ -110,11 +110,9 @@ def _standardized_codes(det, X):
     """The code units the latent and density parts read, standardized as
     ``reference_codes_`` are. No public method returns them, so this exploration
     reads the detector's private batch function."""
-    from skgen._outlier import _errors_and_codes
-
     X = det._validate_for_inference(X)
     codes = det._apply_in_batches(
-        X, lambda m, x: _errors_and_codes(m, x, det.n_scored_components_)[1])
+        X, lambda m, x: m.errors_and_codes(x, det.n_scored_components_)[1])
     return (codes.astype(np.float64) - det.code_mean_) / det.code_scale_
 
 

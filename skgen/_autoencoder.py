@@ -8,12 +8,13 @@ import numpy as np
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
-from ._base import BaseTorchEstimator
+from ._base import BaseTorchEstimator, MeanScoreMixin
 from ._compat import Interval
 from .nn import MLPAutoencoder, Residual, init_pca
 
 
-class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTorchEstimator):
+class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScoreMixin,
+                             BaseTorchEstimator):
     """Nonlinear dimensionality reduction with an MLP autoencoder.
 
     An encoder maps each row to ``n_components`` latent units and a mirrored
@@ -182,11 +183,6 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self.n_jobs = n_jobs
         self.scaling = scaling
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
-
     # ------------------------------------------------------------------ hooks
 
     def _module_spec(self, n_features):
@@ -205,10 +201,12 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     def _loss(self, module, batch, generator):
         return torch.mean((module(batch) - batch) ** 2)
 
-    def _on_fit_end(self, X):
-        self._n_features_out = self.n_components
-
     # ---------------------------------------------------------------- public API
+
+    @property
+    def _n_features_out(self):
+        """The code width of the fitted module, for :meth:`get_feature_names_out`."""
+        return self._module_kwargs["n_components"]
 
     def transform(self, X):
         """Encode X into latent codes.
@@ -263,19 +261,3 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         return self._apply_in_batches(X, lambda m, x: -torch.mean((m(x) - x) ** 2, dim=1)).astype(
             np.float64, copy=False
         )
-
-    def score(self, X, y=None):
-        """Mean of :meth:`score_samples`: higher is better, for model selection.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to score, with the columns of the training data.
-        y : Ignored
-            Not used, present for API consistency.
-
-        Returns
-        -------
-        score : float
-        """
-        return float(np.mean(self.score_samples(X)))

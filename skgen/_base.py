@@ -4,7 +4,10 @@ It owns what the estimators share: parameter and data validation, seeding,
 devices, the call into the training engine, ``partial_fit`` / ``warm_start``,
 batched inference in X's dtype, and pickling. How the rows of X are scaled and
 streamed to the engine is :mod:`skgen._data`. Subclasses supply the module,
-the loss and their public methods.
+the loss and their public methods; :class:`BaseTorchEstimator`'s docstring gives
+the order in which a fit, inference and loading call them, and its hooks are
+defined in that order. :class:`MeanScoreMixin` gives ``score`` to the estimators
+whose ``score_samples`` it averages.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -24,10 +27,16 @@ from sklearn import get_config
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array
-from sklearn.utils._param_validation import InvalidParameterError
 
 from . import nn
-from ._compat import Interval, StrOptions, _fit_context, check_is_fitted, validate_data
+from ._compat import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+    _fit_context,
+    check_is_fitted,
+    validate_data,
+)
 from ._data import as_rows, fit_scaling, rows_within, training_rows
 from ._engine import History, Trainer, make_optimizer
 from ._utils import (
@@ -123,6 +132,51 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
     """Shared machinery of the skgen estimators.
 
     Warning: This class should not be used directly. Use derived classes instead.
+
+    A subclass gives its parameters (``__init__`` and ``_parameter_constraints``),
+    its torch module and loss (:meth:`_module_spec` and :meth:`_loss`, the two
+    abstract hooks) and its public methods; the other hooks below have defaults it
+    may override. This is the order in which they run.
+
+    **fit and partial_fit** (:meth:`_fit`). ``partial_fit`` on a fitted model, and
+    ``fit`` with ``warm_start=True`` on one, *resume* it; any other call is a
+    *fresh* fit.
+
+    1. :meth:`_check_params` checks what the parameter constraints cannot express;
+       a resumed fit then refuses parameters that no longer describe the fitted
+       module (:meth:`_check_resumable`, which calls :meth:`_module_spec`).
+    2. The rows the model sees. Fresh: the fitted state is cleared and
+       :meth:`_fit_input` learns the *input-side* state from X (``n_features_in_``,
+       ``feature_names_in_``, ``scaling_``, ``mean_``, ``scale_``, and an
+       estimator's own, such as the VAE's column types and ``bounds_``), returning
+       the model rows. Resumed: X is read with that state as inference reads it,
+       ``_model_rows(_validate_X(X))``.
+    3. Fresh only, :meth:`_initialize`: ``device_`` and the estimator's random
+       generator; :meth:`_inspect_data` with the model rows (what sizes the module
+       beyond the number of columns); the module of :meth:`_module_spec`, its size
+       checked before it is built, its optimizer and training history.
+    4. :meth:`_train` streams the standardized model rows to the engine. Before the
+       first epoch of a fresh module, :meth:`_initialize_module` sees a sample of
+       them; each batch (:meth:`_batch_size` rows, :meth:`_auto_batch_size` for
+       ``batch_size='auto'``) is a call of :meth:`_loss`, for at most
+       :meth:`_max_epochs` epochs (one for ``partial_fit``).
+    5. :meth:`_on_fit_end` with the model rows: the fitted state an estimator
+       computes from the trained module (the VAE's prior, the detector's score).
+
+    An exception anywhere puts every attribute back as it was (:meth:`_snapshot`,
+    :meth:`_restore`).
+
+    **Inference.** A public method calls :meth:`_validate_for_inference`
+    (``check_is_fitted``, then :meth:`_validate_X`), takes :meth:`_model_rows`
+    where the module reads them, and runs ``fn(module, x)`` on batches in X's
+    dtype through :meth:`_apply_in_batches` (which scales with ``mean_`` and
+    ``scale_``). Inference reads fitted attributes only, never the parameters, so
+    that ``set_params`` after fit changes no answer until the next fit.
+
+    **Saving.** :meth:`__getstate__` stores the module and optimizer as NumPy
+    arrays; :meth:`__setstate__` rebuilds them after checking the stored sizes
+    against the stored weights, then rebuilds the ``_derived_attributes``
+    (:meth:`_rebuild_derived`).
     """
 
     _parameter_constraints: dict = {
@@ -144,18 +198,66 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         "scaling": [StrOptions({"auto", "standard", "global"}), None],
     }
 
-    #: Whether NaN marks a missing entry this estimator accepts.
+    #: Whether NaN marks a missing entry this estimator accepts (in fit and inference).
     _allow_nan = False
 
-    # ------------------------------------------------------------------ hooks
+    # ------------------------------------------------- hooks, in the order they run
+
+    def _check_params(self):
+        """Checks across parameters that their constraints cannot express.
+
+        Called first in every ``fit`` and ``partial_fit``, resumed or not, so
+        that ``set_params`` between calls is checked too.
+        """
+
+    def _fit_input(self, X):
+        """Learn the input-side fitted state from the training X; return the model rows.
+
+        Called on a fresh fit only, with X as given to ``fit`` (or to the first
+        ``partial_fit``), after the fitted state is cleared. Here: X is
+        validated (:meth:`_check_X` with ``reset=True`` sets ``n_features_in_``
+        and ``feature_names_in_``), mapped by :meth:`_model_rows`, and the
+        scaling of the model rows is fitted (``scaling_``, ``mean_``,
+        ``scale_``, see :func:`skgen._data.fit_scaling`). A resumed fit and
+        inference read X with this state instead (:meth:`_validate_X`), so an
+        estimator that learns more from X (column types, bounds) learns it here.
+        """
+        X = self._model_rows(self._check_X(X, reset=True))
+        self.scaling_, self.mean_, self.scale_ = fit_scaling(
+            X, self.scaling, allow_nan=self._allow_nan,
+            names=getattr(self, "feature_names_in_", None))
+        return X
+
+    def _validate_X(self, X):
+        """X as a resumed fit and inference read it: validated against the fitted input
+        state (:meth:`_check_X` with ``reset=False``), in the values the model reads."""
+        return self._check_X(X, reset=False)
+
+    def _model_rows(self, X):
+        """The rows the model sees, before scaling, from validated values: X itself here.
+
+        Called by :meth:`_fit_input`, by a resumed fit on :meth:`_validate_X`'s
+        output, and by the inference methods of an estimator that maps X (the
+        VAE's ``bounds``).
+        """
+        return X
+
+    def _inspect_data(self, X):
+        """Read the model rows X before the module is specified, on a fresh fit only.
+
+        Called after :meth:`_fit_input`, so ``mean_`` and ``scale_`` are set.
+        Estimators whose module depends on more than the number of columns (the
+        number of rows, the spectrum of the scaled X) read X here and store what
+        :meth:`_module_spec` needs.
+        """
 
     @abstractmethod
     def _module_spec(self, n_features):
-        """Return ``(module_class, kwargs)`` building the torch module for ``n_features``."""
+        """Return ``(module_class, kwargs)`` building the torch module for ``n_features``.
 
-    @abstractmethod
-    def _loss(self, module, batch, generator):
-        """Mean loss of a standardized float32 ``batch`` (see :mod:`skgen._engine`)."""
+        Called on a fresh fit to build the module, and on a resumed one to check
+        that the parameters still describe it (:meth:`_check_resumable`).
+        """
 
     def _initialize_module(self, module, X_train):
         """Data-dependent initialisation, called once before training from scratch.
@@ -165,43 +267,43 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         for wide rows, see ``_INIT_BYTES``) for a larger X.
         """
 
-    def _on_fit_end(self, X):
-        """Called after every ``fit`` / ``partial_fit`` with the validated X."""
-
-    def _model_rows(self, X):
-        """The rows the model sees, before scaling, from the validated X: X itself here."""
-        return X
+    def _auto_batch_size(self, n_samples):
+        """Rows per minibatch of ``batch_size='auto'`` for ``n_samples`` training rows (capped
+        at ``n_samples`` by :meth:`_batch_size`): 128."""
+        return 128
 
     def _max_epochs(self, n_train):
         """Epochs of one ``fit`` on ``n_train`` training rows (validation rows held out)."""
         return self.max_iter
 
-    def _inspect_data(self, X):
-        """Called once per fit from scratch, with the validated X, after the scaler is fitted.
+    @abstractmethod
+    def _loss(self, module, batch, generator):
+        """Mean loss of a standardized float32 ``batch`` (see :mod:`skgen._engine`).
 
-        Estimators whose module depends on more than the number of columns (the
-        number of rows, the spectrum of the scaled X) read X here, before
-        :meth:`_module_spec` is called.
+        ``module.training`` says whether it is a training or a validation batch;
+        ``generator`` is the only source of randomness (noise, eps).
         """
 
-    def _check_params(self):
-        """Checks across parameters that their constraints cannot express.
-
-        Called at the start of every ``fit`` and ``partial_fit``, resumed or not,
-        so that ``set_params`` between calls is checked too.
-        """
+    def _on_fit_end(self, X):
+        """Called at the end of every ``fit`` and ``partial_fit`` with the model rows X
+        (after :meth:`_model_rows`, before scaling) that it trained on."""
 
     # ------------------------------------------------------------- validation
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = self._allow_nan
+        if tags.transformer_tags is not None:  # inference runs in X's floating dtype
+            tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "module_")
 
-    def _validate_X(self, X, *, reset):
+    def _check_X(self, X, *, reset):
+        """``validate_data`` for X: numbers (a DataFrame's other columns named), float64 or
+        float32, finite or NaN where ``_allow_nan``; ``reset`` records ``n_features_in_``
+        and ``feature_names_in_`` (a fresh fit), else X must match them."""
         _check_numeric_frame(X, type(self).__name__)
         return validate_data(
             self,
@@ -213,9 +315,9 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         )
 
     def _validate_for_inference(self, X):
-        """``check_is_fitted`` then ``validate_data(reset=False)``: the prelude of inference."""
+        """``check_is_fitted`` then :meth:`_validate_X`: the prelude of inference."""
         check_is_fitted(self)
-        return self._validate_X(X, reset=False)
+        return self._validate_X(X)
 
     def _validate_codes(self, Z, n_components):
         """Validate latent codes given to ``inverse_transform``-like methods."""
@@ -240,7 +342,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         return tuple(int(s) for s in sizes)
 
     def _batch_size(self, n_samples):
-        size = 128 if self.batch_size == "auto" else self.batch_size
+        size = self._auto_batch_size(n_samples) if self.batch_size == "auto" else self.batch_size
         return max(1, min(size, n_samples))
 
     # ------------------------------------------------------------------ fitting
@@ -318,10 +420,11 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         try:
             with (torch.inference_mode(False), torch.enable_grad(), torch_defaults(),
                   torch_threads(self.n_jobs)):
-                if not resume:
+                if resume:
+                    X = self._model_rows(self._validate_X(X))
+                else:
                     self._clear_fitted_state()
-                X = self._model_rows(self._validate_X(X, reset=not resume))
-                if not resume:
+                    X = self._fit_input(X)
                     self._initialize(X, device)
                 self._train(X, partial=partial)
                 self._on_fit_end(X)
@@ -341,11 +444,10 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         """
         _, kwargs = self._module_spec(self.n_features_in_)
         fitted, params = self._module_kwargs, self.get_params(deep=False)
-        # the sizes set by parameters; a model saved by an earlier version keeps its own
-        # constants (the denoiser's dense linear path) and trains on with them
-        changed = [(name, fitted.get(name), kwargs[name]) for name in kwargs
-                   if name in params and _as_tuples(fitted.get(name)) != _as_tuples(kwargs[name])]
-        fitted_scaling = getattr(self, "scaling_", self.scaling)
+        # the sizes that parameters set (n_features is the data's)
+        changed = [(name, fitted[name], kwargs[name]) for name in kwargs
+                   if name in params and _as_tuples(fitted[name]) != _as_tuples(kwargs[name])]
+        fitted_scaling = self.scaling_
         if self.scaling not in ("auto", fitted_scaling):
             changed.append(("scaling", fitted_scaling, self.scaling))
         if changed:
@@ -369,7 +471,8 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
                 )
 
     def _initialize(self, X, device):
-        """Build the scaler, module, optimizer and history for a fit from scratch.
+        """Build the module, optimizer and history for a fit from scratch, from the model
+        rows X (:meth:`_fit_input` has fitted their scaling).
 
         The weights are drawn from a generator seeded from ``random_state``
         (see :class:`~skgen._utils.drawing_from`); torch's global generator is
@@ -378,7 +481,6 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         """
         self.device_ = device
         self._rng = np.random.RandomState(draw_seed(self.random_state))
-        self.mean_, self.scale_ = self._fit_scaler(X)
         self._inspect_data(X)
         cls, kwargs = self._module_spec(X.shape[1])
         self._check_module_size(cls, kwargs)
@@ -419,16 +521,6 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             f"{format_bytes(memory)} of memory of the {self.device_.type} device. Choose "
             "smaller sizes."
         )
-
-    def _fit_scaler(self, X):
-        """``mean_`` and ``scale_`` for the ``scaling`` parameter; sets ``scaling_``.
-
-        See :func:`skgen._data.fit_scaling`.
-        """
-        self.scaling_, mean, scale = fit_scaling(
-            X, self.scaling, allow_nan=self._allow_nan,
-            names=getattr(self, "feature_names_in_", None))
-        return mean, scale
 
     def _train(self, X, *, partial):
         device = self.device_
@@ -590,16 +682,11 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
     _derived_attributes: tuple = ()
 
     def _rebuild_derived(self):
-        """Rebuild the ``_derived_attributes`` of a fitted model (after fit, and on load)."""
+        """Rebuild the ``_derived_attributes`` of a fitted model from its other attributes.
 
-    #: ``{old name: new name}`` of saved attributes renamed since, so that models
-    #: saved before a rename still load (see :meth:`__setstate__`).
-    _renamed_attributes: dict = {}
-
-    def _upgrade_state(self, state):
-        """Bring a saved state (weights aside, attributes renamed) up to date, in place.
-
-        Estimators fill in what models saved by earlier versions lack here.
+        :meth:`__setstate__` calls it when a model is loaded; an estimator that
+        fits those attributes calls it itself, so that fit and load build them
+        alike.
         """
 
     def __getstate__(self):
@@ -643,8 +730,6 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         optimizer_state = state.pop("optimizer_", None)
         if isinstance(state.get("_history"), dict):
             state["_history"] = History(**state["_history"])
-        _rename_old_attributes(state, self._renamed_attributes)
-        self._upgrade_state(state)
         if isinstance(state.get("_module_class"), str):
             state["_module_class"] = _nn_class_named(state["_module_class"])
         super().__setstate__(state)
@@ -656,6 +741,33 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         self.optimizer_ = make_optimizer(self.module_, self.learning_rate_init, self.alpha)
         self.optimizer_.load_state_dict(state_from_numpy(optimizer_state))
         self._rebuild_derived()
+
+
+class MeanScoreMixin:
+    """``score`` as the mean of ``score_samples``, as PCA and GaussianMixture have it.
+
+    Higher is better, so that model selection (``GridSearchCV``) needs no
+    ``scoring``. The transformers and the density estimator have it; the
+    outlier detector, whose scores rank rows, has none (as IsolationForest).
+    Put it before :class:`~sklearn.base.DensityMixin`, whose ``score`` does
+    nothing.
+    """
+
+    def score(self, X, y=None):
+        """Mean of :meth:`score_samples`: higher is better, for model selection.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score, with the columns of the training data.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))
 
 
 def _loaded_module(cls, kwargs, weights, device):
@@ -706,19 +818,6 @@ def _as_tuples(value):
     if isinstance(value, (list, tuple)):
         return tuple(_as_tuples(v) for v in value)
     return value
-
-
-def _rename_old_attributes(state, renamed):
-    """Give the attributes of a state saved by an older skgen their current names, in place.
-
-    ``_module_builder``, the ``(module class, kwargs)`` pair of older states, becomes
-    ``_module_class`` and ``_module_kwargs``; ``renamed`` maps the estimator's own.
-    """
-    if "_module_builder" in state:
-        state["_module_class"], state["_module_kwargs"] = state.pop("_module_builder")
-    for old, new in renamed.items():
-        if old in state:
-            state[new] = state.pop(old)
 
 
 def _nn_class_named(name):

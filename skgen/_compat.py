@@ -1,19 +1,22 @@
 """The one door through which skgen uses scikit-learn's private or moving APIs.
 
-``validate_data`` is public since scikit-learn 1.6; ``_fit_context`` and the
-parameter-constraint classes are private but stable across 1.6 - 1.9, which
-``pyproject.toml`` requires.
+``validate_data`` is public since scikit-learn 1.6; ``_fit_context``, the
+parameter-constraint classes and their error, the output containers and the
+displays' ``_validate_style_kwargs`` (scikit-learn >= 1.5) are private but stable
+across 1.6 - 1.9, which ``pyproject.toml`` requires. A change to one of them shows
+in the tests of what uses it.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
 
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
+from sklearn.utils._plotting import _validate_style_kwargs
 from sklearn.utils._set_output import ADAPTERS_MANAGER, _get_output_config
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-__all__ = ["Interval", "StrOptions", "_fit_context", "check_is_fitted", "validate_data",
-           "wrap_output"]
+__all__ = ["Interval", "InvalidParameterError", "StrOptions", "_fit_context",
+           "_validate_style_kwargs", "check_is_fitted", "validate_data", "wrap_output"]
 
 
 def wrap_output(estimator, data, original_input, columns):

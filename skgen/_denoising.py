@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from sklearn.base import OneToOneFeatureMixin, TransformerMixin
 
-from ._base import BaseTorchEstimator
+from ._base import BaseTorchEstimator, MeanScoreMixin
 from ._compat import Interval, StrOptions
 from .nn._denoising import NOISES, DenoisingMLP, corrupt, masked_mse
 
@@ -21,7 +21,8 @@ _VALIDATION_SEED = 20240531
 _SCORE_GROUPS = 5
 
 
-class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEstimator):
+class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, MeanScoreMixin,
+                           BaseTorchEstimator):
     """Denoise rows and fill in missing values with a denoising autoencoder.
 
     During training every minibatch is corrupted afresh and the network learns
@@ -240,11 +241,6 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
         self.n_jobs = n_jobs
         self.scaling = scaling
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
-
     # ------------------------------------------------------------------ hooks
 
     def _check_params(self):
@@ -259,8 +255,14 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
             "n_features": n_features,
             "hidden_layer_sizes": self._check_hidden_layer_sizes(),
             "activation": self.activation,
-            "residual": "columnwise",
+            "residual": True,
         }
+
+    def _loss(self, module, batch, generator):
+        if not module.training:  # validation: the same corruption at every epoch
+            generator = torch.Generator(device=batch.device).manual_seed(_VALIDATION_SEED)
+        observed = ~torch.isnan(batch)
+        return masked_mse(module(self._corrupt(batch, generator)), batch, observed)
 
     def _corrupt(self, batch, generator):
         """The training corruption of a standardized batch: ``noise``, then ``mask_level``."""
@@ -269,20 +271,8 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
             noisy = corrupt(noisy, "mask", self.mask_level, generator)
         return noisy
 
-    def _loss(self, module, batch, generator):
-        if not module.training:  # validation: the same corruption at every epoch
-            generator = torch.Generator(device=batch.device).manual_seed(_VALIDATION_SEED)
-        observed = ~torch.isnan(batch)
-        return masked_mse(module(self._corrupt(batch, generator)), batch, observed)
-
     def _on_fit_end(self, X):
         self.keep_observed_ = bool(self.keep_observed)
-
-    def _upgrade_state(self, state):
-        if "_module_kwargs" in state:  # a fitted model: one saved before these existed had
-            # the dense linear path, and transform read the keep_observed parameter
-            state["_module_kwargs"] = {"residual": "dense", **state["_module_kwargs"]}
-            state.setdefault("keep_observed_", bool(state["keep_observed"]))
 
     # ---------------------------------------------------------------- public API
 
@@ -346,19 +336,3 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, BaseTorchEsti
         # the groups' masked copies, predictions and errors: a few more values per entry
         return self._apply_in_batches(X, fn, row_values=8 * X.shape[1]).astype(
             np.float64, copy=False)
-
-    def score(self, X, y=None):
-        """Mean of :meth:`score_samples`: higher is better, for model selection.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to score, with the columns of the training data.
-        y : Ignored
-            Not used, present for API consistency.
-
-        Returns
-        -------
-        score : float
-        """
-        return float(np.mean(self.score_samples(X)))

@@ -1,5 +1,9 @@
-"""AEOutlierDetector: unsupervised anomaly detection from an autoencoder's reconstruction error,
-the place of a row's code among the training codes, and its nearest training codes."""
+"""AEOutlierDetector: unsupervised anomaly detection with autoencoders.
+
+A row's anomaly score has three parts: its reconstruction error, the robust
+Mahalanobis distance of its code from the training codes, and its distance to its
+nearest training codes.
+"""
 
 # SPDX-License-Identifier: BSD-3-Clause
 
@@ -12,73 +16,25 @@ from sklearn import config_context
 from sklearn.base import OutlierMixin
 from sklearn.neighbors import NearestNeighbors
 
+from . import _outlier_shape as shape
 from ._base import BaseTorchEstimator
 from ._compat import Interval, StrOptions, wrap_output
 from ._data import rows_within, torch_float_type
+from ._statistics import (
+    block_diagonal,
+    distinct,
+    every_kth,
+    robust_gaussian,
+    robust_spread,
+    typical_size,
+)
 from ._utils import restoring_grad_mode, torch_defaults, torch_threads
-from .nn._ensemble import AutoencoderEnsemble
+from .nn import AutoencoderEnsemble
 
-#: ``n_components="auto"`` keeps the leading principal axes of the scaled X that
-#: explain this share of its variance.
-AUTO_VARIANCE = 0.9
-#: ``max_iter="auto"``: about this many optimizer steps, in ``_MIN_EPOCHS`` to
-#: ``_MAX_EPOCHS`` epochs.
-_STEP_BUDGET = 300
-_MIN_EPOCHS, _MAX_EPOCHS = 10, 200
 #: The spectrum of the scaled X comes from at most this many evenly spaced rows, and
 #: no more than ``_SPECTRUM_BYTES`` hold as float64 (fewer rows when they are wide).
 _SPECTRUM_ROWS = 2000
 _SPECTRUM_BYTES = 128 * 2**20
-
-
-def _variance_components(Z, share):
-    """The number of leading principal axes of the rows ``Z`` that explain ``share`` of their
-    variance, at least 1 and less than the number of columns and rows of ``Z``.
-
-    ``Z`` is centred in place.
-    """
-    Z -= Z.mean(axis=0)  # Z is a scratch copy
-    gram = Z @ Z.T if Z.shape[0] < Z.shape[1] else Z.T @ Z
-    eigenvalues = np.clip(np.linalg.eigvalsh(gram)[::-1], 0.0, None)
-    total = eigenvalues.sum()
-    upper = max(1, min(Z.shape[1] - 1, Z.shape[0] - 1))
-    if total <= 0:
-        return 1
-    k = int(np.searchsorted(np.cumsum(eigenvalues) / total, share - 1e-12)) + 1
-    return int(min(max(k, 1), upper))
-
-
-def _scored_components(n_features):
-    """``ceil(sqrt(n_features))``, at least 1 and less than ``n_features``."""
-    return int(max(1, min(n_features - 1, math.ceil(math.sqrt(n_features)))))
-
-
-def _part_weights(n_samples, n_features):
-    """Weights of the reconstruction, latent and density parts in the anomaly score.
-
-    The latent and density parts place a row's code among the training rows' codes. Fewer
-    rows than columns span too few directions of X for that to be told from chance, so
-    their weight shrinks with the rows per column, ``min(1, n_samples / n_features)``,
-    and the reconstruction part carries the score of a wide, short X (on the ADBench
-    embedding sets, ``benchmarks/results/outlier_score.md``). The weights sum to 1.
-    """
-    code = min(1.0, n_samples / n_features)
-    weights = np.array([1.0, code, code])
-    return weights / weights.sum()
-
-
-def _auto_components(Z):
-    """The bottleneck width of ``n_components="auto"`` for the scaled rows ``Z``.
-
-    The axes that explain ``AUTO_VARIANCE`` of the variance, but at most a third of
-    the columns (the reconstruction error keeps two thirds of the dimensions to
-    measure) and at least ``ceil(sqrt(n_features))``.
-    """
-    n_features = Z.shape[1]
-    k = min(_variance_components(Z, AUTO_VARIANCE), n_features // 3)
-    return max(k, _scored_components(n_features))
-
-
 #: Robust z-score of the anomaly score above which ``contamination="auto"`` flags a row
 #: (see :class:`AEOutlierDetector`).
 AUTO_THRESHOLD = 4.0
@@ -103,142 +59,6 @@ _PATH_STEPS = 32
 _EXPLAIN_BATCH = 64
 #: Working memory (MiB) of one batch's neighbour search, scikit-learn's ``working_memory``.
 _NEIGHBOR_MEMORY_MIB = 64
-
-
-#: C-steps of the trimmed Gaussian that the latent part measures codes against.
-_GAUSSIAN_STEPS = 3
-#: Ridge added to the code covariance, as a share of its mean variance.
-_COVARIANCE_RIDGE = 1e-3
-
-
-def _typical_size(values):
-    """The typical size of a part of the score over the training rows, which divides it:
-    the median of the values that are not (nearly) zero.
-
-    Leaving out the rows that tie at zero makes it survive duplicates: a plain median is 0
-    when more than half of the rows are one repeated row (their distances to each other
-    vanish), and dividing by it would blow every other row up. 1.0 when every value is 0.
-    """
-    values = np.asarray(values, dtype=np.float64)
-    top = float(np.max(values, initial=0.0))
-    if top <= 0:
-        return 1.0
-    return float(np.median(values[values > 1e-9 * top]))
-
-
-def _robust_spread(values):
-    """A standard deviation of ``values`` from their quantiles that survives ties.
-
-    1.4826 times the median absolute deviation, as for a normal sample; when more than half
-    of the values tie (the MAD is 0), the gap from the median to the first of the 75th, 90th,
-    95th and 99th percentiles that is above it, divided by the same gap of a standard
-    normal. 0 only when 99% of the values are equal.
-    """
-    values = np.asarray(values, dtype=np.float64)
-    median = float(np.median(values))
-    mad = 1.4826 * float(np.median(np.abs(values - median)))
-    if mad > 0:
-        return mad
-    for q, z in ((75, 0.6745), (90, 1.2816), (95, 1.6449), (99, 2.3263)):
-        gap = float(np.percentile(values, q)) - median
-        if gap > 0:
-            return gap / z
-    return 0.0
-
-
-def _gaussian(rows, k):
-    """Mean and whitening matrix of ``rows`` (a ridge of ``_COVARIANCE_RIDGE`` times the mean
-    variance keeps the covariance invertible); ``whitening @ whitening.T`` is the precision."""
-    location = rows.mean(axis=0)
-    centred = rows - location
-    covariance = centred.T @ centred / max(len(rows) - 1, 1)
-    covariance[np.diag_indices(k)] += _COVARIANCE_RIDGE * max(np.trace(covariance) / k, 1e-12)
-    return location, np.linalg.inv(np.linalg.cholesky(covariance)).T
-
-
-def _chi2_quantile(k, z):
-    """The chi-squared quantile with ``k`` degrees of freedom at the standard normal quantile
-    ``z`` (Wilson and Hilferty's cube-root approximation, within 1% from k = 1)."""
-    return k * (1.0 - 2.0 / (9.0 * k) + z * math.sqrt(2.0 / (9.0 * k))) ** 3
-
-
-def _robust_gaussian(Z, keep):
-    """Location and whitening matrix of a Gaussian fitted to the rows of ``Z`` robustly.
-
-    The minimum covariance determinant recipe, from two starts that need no random subsets
-    (as the deterministic MCD of Hubert, Rousseeuw and Verdonck, 2012): the mean and
-    covariance of all rows, and the coordinate-wise medians and robust spreads, which a
-    tight cluster of anomalies cannot capture (it can stretch the plain covariance towards
-    itself and then look close). From each, ``_GAUSSIAN_STEPS`` C-steps keep the ``keep``
-    share of the rows closest (in Mahalanobis distance) to the Gaussian of the previous
-    ones and refit it to them; the start whose kept rows have the smaller covariance
-    determinant wins. Then, as scikit-learn's :class:`~sklearn.covariance.MinCovDet` does,
-    the distances are made consistent (their median matched to the chi-squared median) and
-    every row within the 97.5% chi-squared quantile is kept for the final mean and
-    covariance. Anomalies in the training rows lie far from the Gaussian of the others and
-    drop out, so they do not widen it, while clean data keep nearly all their rows. Returns
-    ``(location, whitening)``: ``(z - location) @ whitening`` is white for the kept rows.
-    """
-    n, k = Z.shape
-    n_keep = max(min(n, k + 1), int(math.ceil(keep * n)))
-    if n_keep >= n:
-        return _gaussian(Z, k)
-    spread = np.array([_robust_spread(column) for column in Z.T])
-    starts = [_gaussian(Z, k), (np.median(Z, axis=0), np.diag(
-        1.0 / np.maximum(spread, 1e-6 * max(float(spread.max()), 1e-12))))]
-    best = None
-    for location, whitening in starts:
-        for _ in range(_GAUSSIAN_STEPS):
-            distances = np.sum(((Z - location) @ whitening) ** 2, axis=1)
-            location, whitening = _gaussian(Z[np.argsort(distances, kind="stable")[:n_keep]], k)
-        log_det = -2.0 * float(np.sum(np.log(np.diag(whitening))))  # of the covariance
-        if best is None or log_det < best[0]:
-            best = (log_det, location, whitening)
-    _, location, whitening = best
-    distances = np.sum(((Z - location) @ whitening) ** 2, axis=1)
-    consistent = distances * _chi2_quantile(k, 0.0) / max(float(np.median(distances)), 1e-300)
-    inside = consistent <= _chi2_quantile(k, 1.959964)  # the 97.5% quantile
-    if inside.sum() > k:
-        location, whitening = _gaussian(Z[inside], k)
-    return location, whitening
-
-
-def _distinct(rows):
-    """Boolean mask of the first occurrence of each distinct row of ``rows``.
-
-    The sizes that divide the parts of the score and the 'auto' threshold come from
-    distinct rows, so that a row repeated many times (a default record, a sensor stuck at
-    one reading) counts once there: otherwise, with half of the rows identical, every
-    typical size would be that row's and every other row would look extreme. The rest of
-    the statistics keep the repeats, which are where the data are dense.
-    """
-    _, first = np.unique(np.asarray(rows), axis=0, return_index=True)
-    mask = np.zeros(len(rows), dtype=bool)
-    mask[first] = True
-    return mask
-
-
-def _every_kth(rows, most):
-    """At most ``most`` evenly spaced ``rows``: every ``ceil(len(rows) / most)``-th."""
-    return rows[::max(1, math.ceil(len(rows) / most))]
-
-
-def _block_diagonal(blocks):
-    """The block-diagonal matrix of the square ``blocks``."""
-    size = sum(len(block) for block in blocks)
-    out = np.zeros((size, size))
-    start = 0
-    for block in blocks:
-        out[start:start + len(block), start:start + len(block)] = block
-        start += len(block)
-    return out
-
-
-def _errors_and_codes(module, x, n_units):
-    """Per-entry squared errors averaged over the members, and the leading ``n_units`` code
-    units of every member side by side."""
-    codes, errors = module.codes_and_squared_errors(x)
-    return errors.mean(dim=0), codes[..., :n_units].transpose(0, 1).flatten(1)
 
 
 class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
@@ -497,11 +317,6 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
 
     # ------------------------------------------------------------------ hooks
 
-    def _batch_size(self, n_samples):
-        if self.batch_size == "auto":  # at most 20 steps an epoch: large tables stay fast
-            return max(1, min(n_samples, max(256, math.ceil(n_samples / 20))))
-        return max(1, min(self.batch_size, n_samples))
-
     def _inspect_data(self, X):
         if self.n_components == "auto":
             # a float64 copy of at most _SPECTRUM_ROWS rows, scaled in place
@@ -509,18 +324,12 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
             rows = np.array(X[::math.ceil(X.shape[0] / n_rows)], dtype=np.float64)
             rows -= self.mean_
             rows /= self.scale_
-            self.n_components_ = _auto_components(rows)
+            self.n_components_ = shape.auto_components(rows)
         else:
             self.n_components_ = self.n_components
-        # the latent and density parts use the leading units of the code only: distances
-        # in many dimensions say little about density
-        self.n_scored_components_ = min(_scored_components(X.shape[1]), self.n_components_)
-
-    def _max_epochs(self, n_train):
-        if self.max_iter != "auto":
-            return self.max_iter
-        steps_per_epoch = math.ceil(n_train / self._batch_size(n_train))
-        return int(min(_MAX_EPOCHS, max(_MIN_EPOCHS, math.ceil(_STEP_BUDGET / steps_per_epoch))))
+        # the latent and density parts use the leading units of the code only
+        self.n_scored_components_ = min(shape.scored_components(X.shape[1]),
+                                        self.n_components_)
 
     def _module_spec(self, n_features):
         # "auto" is the width chosen from the data by the first fit (_inspect_data), which
@@ -538,6 +347,14 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     def _initialize_module(self, module, X_train):
         module.init_pca(X_train)
 
+    def _auto_batch_size(self, n_samples):
+        return shape.auto_batch_size(n_samples)
+
+    def _max_epochs(self, n_train):
+        if self.max_iter != "auto":
+            return self.max_iter
+        return shape.auto_max_epochs(n_train, self._batch_size(n_train))
+
     def _loss(self, module, batch, generator):
         errors = module.squared_errors(batch).mean(dim=-1)  # (n_estimators, n_rows)
         n_rows = errors.shape[1]
@@ -553,28 +370,22 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
 
         They come from at most ``_STATS_ROWS`` evenly spaced training rows, the sizes of
         the parts, the 'auto' threshold and the baselines from at most ``_SIZE_ROWS``
-        evenly spaced distinct ones among them (see :func:`_distinct`); a
+        evenly spaced distinct ones among them (see :func:`~skgen._statistics.distinct`); a
         ``contamination`` share is the percentile of the scores of every training row.
         """
         rows = X[::math.ceil(X.shape[0] / _STATS_ROWS)]
         entry_errors, z, kept = self._fit_error_and_code_statistics(rows)
         self._fit_reference_codes(z[kept])
-        sizing = _every_kth(np.flatnonzero(_distinct(rows)), _SIZE_ROWS)
+        sizing = every_kth(np.flatnonzero(distinct(rows)), _SIZE_ROWS)
         self._fit_part_scales(entry_errors, z, kept, sizing)
-        self.part_weights_ = _part_weights(*X.shape)
+        self.part_weights_ = shape.part_weights(*X.shape)
         rows = rows[sizing]
         scores = self._score(rows)
         if self.contamination == "auto":  # median anomaly score + AUTO_THRESHOLD robust SDs
-            self.offset_ = float(np.median(scores) - AUTO_THRESHOLD * _robust_spread(scores))
+            self.offset_ = float(np.median(scores) - AUTO_THRESHOLD * robust_spread(scores))
         else:
             self.offset_ = float(np.percentile(self._score(X), 100.0 * self.contamination))
         self._fit_baseline_rows(rows, scores)
-
-    def _fit_baseline_rows(self, rows, scores):
-        """``baseline_rows_``: at most ``_BASELINE_ROWS`` evenly spaced ``rows`` among those
-        scoring above the median (the more typical half), scaled."""
-        typical = _every_kth(np.flatnonzero(scores >= np.median(scores)), _BASELINE_ROWS)
-        self.baseline_rows_ = (np.asarray(rows[typical], dtype=np.float64) - self.mean_) / self.scale_
 
     def _fit_error_and_code_statistics(self, rows):
         """Set ``feature_error_scale_``, ``code_mean_``, ``code_scale_``, ``code_location_``
@@ -582,13 +393,13 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
 
         The error scales and the code standardization come from the rows that the trimmed
         loss keeps; the Gaussian of the codes is fitted robustly to all of them
-        (:func:`_robust_gaussian`). Returns each row's per-entry squared errors, its
-        standardized code, and the mask of kept rows: as many as the loss keeps (all of
-        fewer than ``1 / trim_fraction`` rows), not the worst ones.
+        (:func:`~skgen._statistics.robust_gaussian`). Returns each row's per-entry squared
+        errors, its standardized code, and the mask of kept rows: as many as the loss keeps
+        (all of fewer than ``1 / trim_fraction`` rows), not the worst ones.
         """
         n_features, n_units = rows.shape[1], self.n_scored_components_
         errors_and_codes = self._apply_in_batches(rows, lambda m, x: torch.cat(
-            _errors_and_codes(m, x, n_units), dim=1))  # one pass of the ensemble
+            m.errors_and_codes(x, n_units), dim=1))  # one pass of the ensemble
         errors_and_codes = errors_and_codes.astype(np.float64, copy=False)
         entry_errors, codes = errors_and_codes[:, :n_features], errors_and_codes[:, n_features:]
         row_errors = entry_errors.mean(axis=1)
@@ -602,24 +413,18 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         z = (codes - self.code_mean_) / self.code_scale_
         # one Gaussian per autoencoder: the members' codes are nearly collinear (they start
         # from the same PCA), so a joint covariance would whiten their tiny differences
-        members = [_robust_gaussian(block, 1.0 - self.trim_fraction)
+        members = [robust_gaussian(block, 1.0 - self.trim_fraction)
                    for block in np.split(z, self.n_estimators, axis=1)]
         self.code_location_ = np.concatenate([location for location, _ in members])
-        self.code_whitening_ = _block_diagonal([whitening for _, whitening in members])
+        self.code_whitening_ = block_diagonal([whitening for _, whitening in members])
         return entry_errors, z, kept
 
     def _fit_reference_codes(self, kept_codes):
         """The density part's ``reference_codes_`` (at most ``_REFERENCE_ROWS`` evenly spaced
         standardized codes of kept rows), ``n_neighbors_`` and the neighbour search."""
-        self.reference_codes_ = _every_kth(kept_codes, _REFERENCE_ROWS)
+        self.reference_codes_ = every_kth(kept_codes, _REFERENCE_ROWS)
         self.n_neighbors_ = max(1, min(_N_NEIGHBORS, len(self.reference_codes_) - 1))
         self._rebuild_derived()
-
-    def __setstate__(self, state):
-        if "offset_" in state and "part_weights_" not in state:
-            # saved before part_weights_ existed: that skgen weighted the parts equally
-            state = {**state, "part_weights_": np.full(3, 1.0 / 3.0)}
-        super().__setstate__(state)
 
     # the neighbour search is not saved (skops would have to trust sklearn's KDTree): it is
     # rebuilt from reference_codes_, which gives the same search
@@ -630,23 +435,30 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
             self.reference_codes_)
 
     def _fit_part_scales(self, entry_errors, z, kept, sizing):
-        """Each part of the score is divided by its typical size (:func:`_typical_size`)
-        over the training rows ``sizing`` (distinct ones); the density part's comes from at
-        most ``_SIZE_ROWS`` evenly spaced reference rows, each leaving itself out."""
+        """Each part of the score is divided by its typical size
+        (:func:`~skgen._statistics.typical_size`) over the training rows ``sizing``
+        (distinct ones); the density part's comes from at most ``_SIZE_ROWS`` evenly
+        spaced reference rows, each leaving itself out."""
         reconstruction = np.mean(entry_errors / self.feature_error_scale_, axis=1)
         # at least a tenth of the mean over the rows the loss keeps (which the column scales
         # make at most 1): a tiny X is reconstructed exactly but for the rows held out for
         # early stopping, whose errors would otherwise be magnified without bound
-        self.reconstruction_scale_ = max(_typical_size(reconstruction[sizing]),
+        self.reconstruction_scale_ = max(typical_size(reconstruction[sizing]),
                                          0.1 * float(np.mean(reconstruction[kept])))
         z = z[sizing]
         whitened = (z - self.code_location_) @ self.code_whitening_
-        self.latent_scale_ = _typical_size(np.mean(whitened**2, axis=1))
+        self.latent_scale_ = typical_size(np.mean(whitened**2, axis=1))
         self.density_scale_ = 1.0
         if len(self.reference_codes_) > 1:
             distances, _ = self.neighbors_.kneighbors(
-                _every_kth(self.reference_codes_, _SIZE_ROWS), n_neighbors=self.n_neighbors_ + 1)
-            self.density_scale_ = _typical_size(np.mean(distances[:, 1:] ** 2, axis=1))
+                every_kth(self.reference_codes_, _SIZE_ROWS), n_neighbors=self.n_neighbors_ + 1)
+            self.density_scale_ = typical_size(np.mean(distances[:, 1:] ** 2, axis=1))
+
+    def _fit_baseline_rows(self, rows, scores):
+        """``baseline_rows_``: at most ``_BASELINE_ROWS`` evenly spaced ``rows`` among those
+        scoring above the median (the more typical half), scaled."""
+        typical = every_kth(np.flatnonzero(scores >= np.median(scores)), _BASELINE_ROWS)
+        self.baseline_rows_ = (np.asarray(rows[typical], dtype=np.float64) - self.mean_) / self.scale_
 
     # ---------------------------------------------------------------- public API
 
@@ -683,6 +495,39 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         """
         X = self._validate_for_inference(X)
         return self._score(X)
+
+    def _score(self, X):
+        """:meth:`score_samples` of validated rows: minus the weighted mean of their score parts,
+        reduced batch by batch so that a long X costs one number per row."""
+        dtype = torch_float_type(X)
+        parts = self._parts_function(dtype)
+        weights = torch.as_tensor(self.part_weights_, dtype=dtype, device=self.device_)
+        return self._apply_in_batches(X, lambda m, x: -(parts(m, x) @ weights)).astype(
+            np.float64, copy=False)
+
+    def _parts_function(self, dtype):
+        """``fn(module, x)`` giving a batch's score parts as columns (see :meth:`score_samples`)."""
+        device = self.device_
+        weight = torch.as_tensor(1.0 / self.feature_error_scale_, dtype=dtype, device=device)
+        code_mean = torch.as_tensor(self.code_mean_, dtype=dtype, device=device)
+        code_scale = torch.as_tensor(self.code_scale_, dtype=dtype, device=device)
+        location = torch.as_tensor(self.code_location_, dtype=dtype, device=device)
+        whitening = torch.as_tensor(self.code_whitening_, dtype=dtype, device=device)
+
+        def parts(m, x):
+            errors, codes = m.errors_and_codes(x, self.n_scored_components_)
+            reconstruction = (errors * weight).mean(dim=1)
+            z = (codes - code_mean) / code_scale
+            latent = (((z - location) @ whitening) ** 2).mean(dim=1)
+            # the neighbour search runs batch by batch, so its memory stays bounded
+            with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):
+                distances, _ = self.neighbors_.kneighbors(np.asarray(z.cpu(), dtype=np.float64))
+            density = torch.as_tensor(np.mean(distances**2, axis=1) / self.density_scale_,
+                                      dtype=dtype, device=x.device)
+            return torch.stack([reconstruction / self.reconstruction_scale_,
+                                latent / self.latent_scale_, density], dim=1)
+
+        return parts
 
     def score_parts(self, X):
         """The three parts of each row's anomaly score, each divided by its scale.
@@ -767,6 +612,35 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
                 out[start:start + x.shape[0]] = ((x - base) * average).detach().cpu().numpy()
         return wrap_output(self, out, X_in, self._feature_names())
 
+    def _differentiable_score(self, dtype):
+        """``fn(module, x)``: the anomaly score of scaled rows in torch, differentiable in x.
+
+        The same parts as :meth:`_parts_function`, but the density part searches
+        ``reference_codes_`` exhaustively in torch instead of through ``neighbors_``.
+        """
+        device = self.device_
+
+        def tensor(a):
+            return torch.as_tensor(a, dtype=dtype, device=device)
+
+        weight, code_mean, code_scale = (tensor(1.0 / self.feature_error_scale_),
+                                         tensor(self.code_mean_), tensor(self.code_scale_))
+        location, whitening = tensor(self.code_location_), tensor(self.code_whitening_)
+        reference, weights = tensor(self.reference_codes_), tensor(self.part_weights_)
+        scales = tensor([self.reconstruction_scale_, self.latent_scale_, self.density_scale_])
+
+        def score(m, x):
+            errors, codes = m.errors_and_codes(x, self.n_scored_components_)
+            z = (codes - code_mean) / code_scale
+            nearest = torch.topk(torch.cdist(z, reference) ** 2, self.n_neighbors_, dim=1,
+                                 largest=False).values
+            parts = torch.stack([(errors * weight).mean(dim=1),
+                                 (((z - location) @ whitening) ** 2).mean(dim=1),
+                                 nearest.mean(dim=1)], dim=1)
+            return (parts / scales) @ weights
+
+        return score
+
     def _feature_names(self):
         if hasattr(self, "feature_names_in_"):
             return np.asarray(self.feature_names_in_, dtype=object)
@@ -791,68 +665,6 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
             self._sklearn_output_config = {**getattr(self, "_sklearn_output_config", {}),
                                            "transform": transform}
         return self
-
-    def _differentiable_score(self, dtype):
-        """``fn(module, x)``: the anomaly score of scaled rows in torch, differentiable in x.
-
-        The same parts as :meth:`_parts_function`, but the density part searches
-        ``reference_codes_`` exhaustively in torch instead of through ``neighbors_``.
-        """
-        device = self.device_
-
-        def tensor(a):
-            return torch.as_tensor(a, dtype=dtype, device=device)
-
-        weight, code_mean, code_scale = (tensor(1.0 / self.feature_error_scale_),
-                                         tensor(self.code_mean_), tensor(self.code_scale_))
-        location, whitening = tensor(self.code_location_), tensor(self.code_whitening_)
-        reference, weights = tensor(self.reference_codes_), tensor(self.part_weights_)
-        scales = tensor([self.reconstruction_scale_, self.latent_scale_, self.density_scale_])
-
-        def score(m, x):
-            errors, codes = _errors_and_codes(m, x, self.n_scored_components_)
-            z = (codes - code_mean) / code_scale
-            nearest = torch.topk(torch.cdist(z, reference) ** 2, self.n_neighbors_, dim=1,
-                                 largest=False).values
-            parts = torch.stack([(errors * weight).mean(dim=1),
-                                 (((z - location) @ whitening) ** 2).mean(dim=1),
-                                 nearest.mean(dim=1)], dim=1)
-            return (parts / scales) @ weights
-
-        return score
-
-    def _score(self, X):
-        """:meth:`score_samples` of validated rows: minus the weighted mean of their score parts,
-        reduced batch by batch so that a long X costs one number per row."""
-        dtype = torch_float_type(X)
-        parts = self._parts_function(dtype)
-        weights = torch.as_tensor(self.part_weights_, dtype=dtype, device=self.device_)
-        return self._apply_in_batches(X, lambda m, x: -(parts(m, x) @ weights)).astype(
-            np.float64, copy=False)
-
-    def _parts_function(self, dtype):
-        """``fn(module, x)`` giving a batch's score parts as columns (see :meth:`score_samples`)."""
-        device = self.device_
-        weight = torch.as_tensor(1.0 / self.feature_error_scale_, dtype=dtype, device=device)
-        code_mean = torch.as_tensor(self.code_mean_, dtype=dtype, device=device)
-        code_scale = torch.as_tensor(self.code_scale_, dtype=dtype, device=device)
-        location = torch.as_tensor(self.code_location_, dtype=dtype, device=device)
-        whitening = torch.as_tensor(self.code_whitening_, dtype=dtype, device=device)
-
-        def parts(m, x):
-            errors, codes = _errors_and_codes(m, x, self.n_scored_components_)
-            reconstruction = (errors * weight).mean(dim=1)
-            z = (codes - code_mean) / code_scale
-            latent = (((z - location) @ whitening) ** 2).mean(dim=1)
-            # the neighbour search runs batch by batch, so its memory stays bounded
-            with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):
-                distances, _ = self.neighbors_.kneighbors(np.asarray(z.cpu(), dtype=np.float64))
-            density = torch.as_tensor(np.mean(distances**2, axis=1) / self.density_scale_,
-                                      dtype=dtype, device=x.device)
-            return torch.stack([reconstruction / self.reconstruction_scale_,
-                                latent / self.latent_scale_, density], dim=1)
-
-        return parts
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers, non-negative for inliers.

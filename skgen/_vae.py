@@ -2,23 +2,19 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn import config_context
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, DensityMixin, TransformerMixin
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.mixture import GaussianMixture
 
 from . import _columns as columns
-from ._base import BaseTorchEstimator
+from ._base import BaseTorchEstimator, MeanScoreMixin
 from ._compat import Interval, StrOptions, check_is_fitted
-from ._data import logistic_map, logit_log_jacobian, logit_map, torch_float_type
+from ._data import fit_scaling, logistic_map, logit_log_jacobian, logit_map, torch_float_type
+from ._mixture import draw_from_mixture, fit_code_mixture, mixture_log_density
 from ._utils import draw_seed
-from .nn import VAE, init_level_frequencies, init_ppca
-from .nn._vae import _linear_and_last, gaussian_mixture_log_prob
+from .nn import VAE, init_bernoulli, init_ppca
 
 #: The Gaussian decoder's variance floor, as a share of each column's variance
 #: in the model's units (plus an absolute 1e-6 for constant columns).
@@ -38,48 +34,14 @@ _PRIOR_DRAWS = 4
 _SCORE_BYTES = 32 * 2**20
 
 
-def _mixture_size(n_components):
-    """Free parameters of one full-covariance Gaussian component in ``n_components`` dims."""
-    return 1 + n_components + n_components * (n_components + 1) // 2
-
-
-def fit_code_mixture(Z, seed):
-    """A full-covariance GaussianMixture on codes ``Z``, its size chosen by BIC.
-
-    The number of components doubles from 1 while the BIC improves, the fit
-    succeeds and the mixture has fewer free parameters than there are codes;
-    the best one is returned.
-    """
-    n, k = Z.shape
-    best, n_mixture = None, 1
-    while n_mixture == 1 or n_mixture * _mixture_size(k) < n:
-        gmm = GaussianMixture(n_mixture, covariance_type="full", reg_covar=1e-6, n_init=1,
-                              random_state=seed)
-        # the codes are NumPy arrays of the estimator's own, whatever the caller's config
-        with warnings.catch_warnings(), config_context(array_api_dispatch=False):
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            try:
-                gmm.fit(Z)
-            except ValueError:  # a collapsed component: more components fit no better
-                if best is None:
-                    raise
-                break
-            bic = gmm.bic(Z)
-        if best is not None and bic >= best[0]:
-            break
-        best = (bic, gmm)
-        n_mixture *= 2
-    return best[1]
-
-
 def _importance_draws(seed, n_samples, n_components):
     """Antithetic standard normal draws ``eps, -eps, ...``; the first rows never change with n."""
     half = np.random.RandomState(seed).standard_normal(((n_samples + 1) // 2, n_components))
     return np.stack([half, -half], axis=1).reshape(-1, n_components)[:n_samples]
 
 
-class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin,
-                     BaseTorchEstimator):
+class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScoreMixin,
+                     DensityMixin, BaseTorchEstimator):
     """Variational autoencoder: latent codes, samples and log-likelihoods.
 
     The encoder maps each row to the mean ``mu`` and log-variance of a Gaussian
@@ -300,8 +262,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         Standard normal draws, fixed at fit time from ``random_state`` and
         shared by all rows, used by :meth:`score_samples` (antithetic pairs
         ``eps, -eps``). If ``n_importance_samples`` is changed after fitting,
-        the draws are extended (or cut) from the same seed. (Named ``eps_``
-        before; models saved with that name still load.)
+        the draws are extended (or cut) from the same seed.
     bounds_ : ndarray of shape (2, `n_features_in_`) or None
         ``bounds`` as per-feature ``low`` and ``high`` rows (None without bounds).
     mean_ : ndarray of shape (`n_features_in_`,)
@@ -442,68 +403,65 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         self.n_jobs = n_jobs
         self.scaling = scaling
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
-
-    # ``eps_`` and ``_eps_seed`` in models saved before they were renamed
-    _renamed_attributes = {"eps_": "importance_draws_", "_eps_seed": "_importance_seed"}
-
     # ------------------------------------------------------------------ hooks
 
-    def _validate_X(self, X, *, reset):
-        """Validate X; ``reset`` also learns the column types and checks ``bounds``."""
-        return self._validate_rows(X, reset=reset)[0]
+    def _fit_input(self, X):
+        """Learn the columns of X (types, levels, a DataFrame's dtypes), check ``bounds``
+        against them and fit the scaling of the model rows; return the model rows.
 
-    def _validate_rows(self, X, *, reset, unknown="error"):
-        """The validated values of X (codes for coded columns), and its rows of unknown levels.
-
-        ``reset`` learns the column types (``column_types_``, ``levels_``) and
-        the DataFrame's dtypes; otherwise X is read with the fitted ones, and a
-        level never seen at fit in a coded column is an error, or with
-        ``unknown='mark'`` a row marked in the returned mask.
+        Categorical columns, whose level codes go to the encoder one-hot, are not
+        scaled; nor is anything with the Bernoulli likelihood, which models X in
+        [0, 1] as it is.
         """
-        if reset:
-            dtypes, numeric = columns.frame_dtypes(X)
-            frame_levels = None
-            self._frame = None
-            if dtypes is not None:
-                categories, ordered = columns.frame_categories(X)
-                self._frame = {"columns": list(X.columns), "dtypes": dtypes, "numeric": numeric,
-                               "categories": categories, "ordered": ordered}
-                if not numeric.all():
-                    frame_levels = columns.frame_levels(X, numeric)
-                if not all(map(columns.is_numeric_dtype, X.dtypes)):
-                    X, _ = columns.encode_frame(
-                        X, numeric, frame_levels or [None] * len(numeric))
-            X = super()._validate_X(X, reset=True)
-            boolean = None if dtypes is None else np.isin(dtypes, ("bool", "boolean"))
-            types, levels = columns.detect_column_types(
-                X, self.column_types, frame_levels=frame_levels, boolean=boolean,
-                names=getattr(self, "feature_names_in_", None),
-                point_masses_too=self.likelihood == "gaussian")
-            self.column_types_, self.levels_ = types, levels
-            self._coded = columns.is_coded(types, frame_levels)
-            unknown_rows = np.zeros(X.shape[0], dtype=bool)
+        X = self._fit_columns(X)
+        self.bounds_ = self._check_bounds(X)
+        X = self._model_rows(X)
+        if self.likelihood == "bernoulli":
+            if self.scaling not in ("auto", None):
+                raise ValueError(
+                    f"likelihood='bernoulli' models X in [0, 1] as it is, so scaling must be "
+                    f"'auto' or None, got scaling={self.scaling!r}."
+                )
+            n_features = X.shape[1]
+            self.scaling_, self.mean_, self.scale_ = None, np.zeros(n_features), np.ones(n_features)
         else:
-            unknown_rows = np.zeros(0, dtype=bool)
-            frame = self._frame
-            if frame is not None and (not frame["numeric"].all() or (
-                    columns.is_pandas_frame(X)
-                    and not all(map(columns.is_numeric_dtype, X.dtypes)))):
-                columns.check_frame_columns(X, frame["numeric"])
-                X, unknown_rows = columns.encode_frame(
-                    X, frame["numeric"], [None if is_numeric else lv for is_numeric, lv in
-                                          zip(frame["numeric"], self.levels_)],
-                    unknown=unknown)
-            X = super()._validate_X(X, reset=False)
-            if not unknown_rows.size:
-                unknown_rows = np.zeros(X.shape[0], dtype=bool)
+            self.scaling_, self.mean_, self.scale_ = fit_scaling(
+                X, self.scaling, names=getattr(self, "feature_names_in_", None))
+            self.mean_[self._coded], self.scale_[self._coded] = 0.0, 1.0
+        return X
+
+    def _fit_columns(self, X):
+        """Learn the column types (``column_types_``, ``levels_``, ``_coded``) and a
+        DataFrame's dtypes (``_frame``) from the training X; return its validated values
+        (:meth:`_numeric_values`)."""
+        dtypes, numeric = columns.frame_dtypes(X)
+        frame_levels = None
+        self._frame = None
+        if dtypes is not None:
+            categories, ordered = columns.frame_categories(X)
+            self._frame = {"columns": list(X.columns), "dtypes": dtypes, "numeric": numeric,
+                           "categories": categories, "ordered": ordered}
+            if not numeric.all():
+                frame_levels = columns.frame_levels(X, numeric)
+            if not all(map(columns.is_numeric_dtype, X.dtypes)):
+                X, _ = columns.encode_frame(X, numeric, frame_levels or [None] * len(numeric))
+        X = self._check_X(X, reset=True)
+        boolean = None if dtypes is None else np.isin(dtypes, ("bool", "boolean"))
+        self.column_types_, self.levels_ = columns.detect_column_types(
+            X, self.column_types, frame_levels=frame_levels, boolean=boolean,
+            names=getattr(self, "feature_names_in_", None),
+            point_masses_too=self.likelihood == "gaussian")
+        self._coded = columns.is_coded(self.column_types_, frame_levels)
+        return self._numeric_values(X, self.likelihood)[0]
+
+    def _numeric_values(self, X, likelihood, unknown="error"):
+        """The values the model reads from validated X, read with the fitted columns: level
+        codes in the coded columns, numbers elsewhere; and the mask of rows holding a level
+        never seen at fit (an error unless ``unknown='mark'``). The Bernoulli ``likelihood``
+        needs the numbers in [0, 1]."""
         X, unknown_codes = columns.numeric_codes(
             X, self.column_types_, self.levels_, self._coded, self._frame_levels(),
             unknown=unknown, names=getattr(self, "feature_names_in_", None))
-        likelihood = self.likelihood if reset else self.module_.likelihood
         plain = X[:, ~self._coded] if self._coded.any() else X
         if likelihood == "bernoulli" and plain.size and (plain.min() < 0 or plain.max() > 1):
             raise ValueError(
@@ -511,9 +469,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
                 f"{plain.min():.6g} to {plain.max():.6g}. Rescale it (for 8-bit pixels, X / 255) "
                 "or use likelihood='gaussian'."
             )
-        if reset:
-            self.bounds_ = self._check_bounds(X)
-        return X, unknown_rows | unknown_codes
+        return X, unknown_codes
 
     def _frame_levels(self):
         """The levels of the non-numeric columns of the fitted DataFrame (None elsewhere)."""
@@ -522,32 +478,6 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
             return None
         return [None if is_numeric else lv for is_numeric, lv in zip(frame["numeric"],
                                                                      self.levels_)]
-
-    def _model_rows(self, X, *, check_levels=True):
-        """The rows the model sees: with ``bounds``, the logit map of the continuous columns.
-
-        ``check_levels`` (training) makes a value that is not a level of its
-        binary or discrete column an error: the model has no head for it.
-        """
-        if check_levels:
-            bad = columns.unseen_rows(X, self.column_types_, self.levels_, self._coded)
-            if bad.any():
-                j = next(j for j, kind in enumerate(self.column_types_)
-                         if kind in ("binary", "discrete") and not self._coded[j]
-                         and not np.isin(X[bad, j], self.levels_[j]).all())
-                columns.codes_of(X[:, j], self.levels_[j], f"{j}")  # raises, naming them
-        if self.bounds_ is None:
-            return X
-        continuous = self._continuous()
-        if continuous.all():
-            return logit_map(X, self.bounds_)
-        X = X.copy()
-        X[:, continuous] = logit_map(X[:, continuous], self.bounds_[:, continuous])
-        return X
-
-    def _continuous(self):
-        """Mask of the continuous columns."""
-        return self.column_types_ == "continuous"
 
     def _check_bounds(self, X):
         """``bounds`` as a (2, n_features) array; the training rows must lie inside."""
@@ -578,23 +508,58 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
             )
         return np.stack([low, high])
 
-    def _fit_scaler(self, X):
-        if self.likelihood == "bernoulli":
-            if self.scaling not in ("auto", None):
-                raise ValueError(
-                    f"likelihood='bernoulli' models X in [0, 1] as it is, so scaling must be "
-                    f"'auto' or None, got scaling={self.scaling!r}."
-                )
-            self.scaling_ = None
-            return np.zeros(X.shape[1]), np.ones(X.shape[1])
-        mean, scale = super()._fit_scaler(X)
-        mean[self._coded], scale[self._coded] = 0.0, 1.0  # codes go to the encoder one-hot
-        return mean, scale
+    def _continuous(self):
+        """Mask of the continuous columns."""
+        return self.column_types_ == "continuous"
 
-    def _point_masses(self):
-        """Mask of the continuous columns with point masses."""
-        return np.array([kind == "continuous" and lv is not None
-                         for kind, lv in zip(self.column_types_, self.levels_)], dtype=bool)
+    def _model_rows(self, X, *, check_levels=True):
+        """The rows the model sees: with ``bounds``, the logit map of the continuous columns.
+
+        ``check_levels`` (training) makes a value that is not a level of its
+        binary or discrete column an error: the model has no head for it.
+        """
+        if check_levels:
+            bad = columns.unseen_rows(X, self.column_types_, self.levels_, self._coded)
+            if bad.any():
+                j = next(j for j, kind in enumerate(self.column_types_)
+                         if kind in ("binary", "discrete") and not self._coded[j]
+                         and not np.isin(X[bad, j], self.levels_[j]).all())
+                columns.codes_of(X[:, j], self.levels_[j], f"{j}")  # raises, naming them
+        if self.bounds_ is None:
+            return X
+        continuous = self._continuous()
+        if continuous.all():
+            return logit_map(X, self.bounds_)
+        X = X.copy()
+        X[:, continuous] = logit_map(X[:, continuous], self.bounds_[:, continuous])
+        return X
+
+    def _validate_X(self, X):
+        """X read with the fitted columns; a level never seen at fit is an error."""
+        return self._validate_rows(X)[0]
+
+    def _validate_rows(self, X, *, unknown="error"):
+        """The validated values of X read with the fitted columns (codes for coded columns),
+        and its rows of unknown levels.
+
+        A level never seen at fit in a coded column is an error, or with
+        ``unknown='mark'`` a row marked in the returned mask.
+        """
+        unknown_rows = np.zeros(0, dtype=bool)
+        frame = self._frame
+        if frame is not None and (not frame["numeric"].all() or (
+                columns.is_pandas_frame(X)
+                and not all(map(columns.is_numeric_dtype, X.dtypes)))):
+            columns.check_frame_columns(X, frame["numeric"])
+            X, unknown_rows = columns.encode_frame(
+                X, frame["numeric"], [None if is_numeric else lv for is_numeric, lv in
+                                      zip(frame["numeric"], self.levels_)],
+                unknown=unknown)
+        X = self._check_X(X, reset=False)
+        if not unknown_rows.size:
+            unknown_rows = np.zeros(X.shape[0], dtype=bool)
+        X, unknown_codes = self._numeric_values(X, self.module_.likelihood, unknown=unknown)
+        return X, unknown_rows | unknown_codes
 
     def _module_spec(self, n_features):
         typed = not self._continuous().all() or self._point_masses().any()
@@ -610,6 +575,26 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
                 "n_levels": tuple(0 if lv is None else len(lv) for lv in self.levels_)}
                if typed else {}),
         }
+
+    def _point_masses(self):
+        """Mask of the continuous columns with point masses."""
+        return np.array([kind == "continuous" and lv is not None
+                         for kind, lv in zip(self.column_types_, self.levels_)], dtype=bool)
+
+    @torch.no_grad()
+    def _initialize_module(self, module, X_train):
+        for i, edges in enumerate(self._level_edges()):
+            module.level_edges[i, :len(edges)] = torch.as_tensor(edges)
+        for i, spikes in enumerate(self._standardized_point_masses()):
+            module.spike_values[i, :len(spikes)] = torch.as_tensor(spikes)
+        if self.likelihood == "gaussian":
+            if module.n_continuous:
+                var = X_train[:, module.continuous_index].to(torch.float64).var(
+                    dim=0, unbiased=False)
+                module.log_var_floor.copy_(torch.log(_VARIANCE_FLOOR * var + 1e-6))
+            init_ppca(module, X_train)
+        else:
+            init_bernoulli(module, X_train)
 
     def _level_edges(self):
         """Midpoints between the standardized levels of each binary and discrete column."""
@@ -631,28 +616,11 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
             out.append((values - self.mean_[j]) / self.scale_[j])
         return out
 
-    @torch.no_grad()
-    def _initialize_module(self, module, X_train):
-        for i, edges in enumerate(self._level_edges()):
-            module.level_edges[i, :len(edges)] = torch.as_tensor(edges)
-        for i, spikes in enumerate(self._standardized_point_masses()):
-            module.spike_values[i, :len(spikes)] = torch.as_tensor(spikes)
-        if self.likelihood == "gaussian":
-            if module.n_continuous:
-                var = X_train[:, module.continuous_index].to(torch.float64).var(
-                    dim=0, unbiased=False)
-                module.log_var_floor.copy_(torch.log(_VARIANCE_FLOOR * var + 1e-6))
-            init_ppca(module, X_train)
-        else:
-            # start at independent pixels with the training frequencies
-            p = X_train[:, module.continuous_index].to(torch.float64).mean(dim=0)
-            p = p.clamp(1e-3, 1 - 1e-3)
-            linear, last = _linear_and_last(module.decoder)
-            linear.bias[:module.n_continuous] = torch.log(p / (1 - p))
-            if last is not None:
-                last.weight.zero_()
-                last.bias.zero_()
-            init_level_frequencies(module, X_train)
+    def _loss(self, module, batch, generator):
+        beta = self._current_beta() if module.training else self.beta
+        eps = torch.randn((batch.shape[0], module.n_components), generator=generator,
+                          device=batch.device, dtype=batch.dtype)
+        return torch.mean(module.negative_elbo(batch, eps, beta)) / batch.shape[1]
 
     def _current_beta(self):
         warmup = self.kl_warmup_epochs
@@ -660,14 +628,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
             return self.beta
         return self.beta * min(1.0, self._history.n_iter / warmup)
 
-    def _loss(self, module, batch, generator):
-        beta = self._current_beta() if module.training else self.beta
-        eps = torch.randn((batch.shape[0], module.n_components), generator=generator,
-                          device=batch.device, dtype=batch.dtype)
-        return torch.mean(module.negative_elbo(batch, eps, beta)) / batch.shape[1]
-
     def _on_fit_end(self, X):
-        self._n_features_out = self.module_.n_components
         if not hasattr(self, "importance_draws_"):  # drawn once, kept by partial_fit/warm_start
             self._importance_seed = int(self._rng.randint(np.iinfo(np.int32).max))
             self.importance_draws_ = _importance_draws(self._importance_seed,
@@ -692,37 +653,12 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         codes = (mu + np.exp(0.5 * log_var) * eps).reshape(-1, mu.shape[1])
         return fit_code_mixture(codes, seed)
 
-    def _log_prior(self):
-        """``log p(z)`` for :meth:`VAE.iwae_log_likelihood` (None: the standard normal)."""
-        if self.prior_ is None:
-            return None
-        weights, means, chol = (torch.as_tensor(a, device=self.device_) for a in (
-            self.prior_.weights_, self.prior_.means_, self.prior_.precisions_cholesky_))
-
-        def log_prior(z):
-            return gaussian_mixture_log_prob(z, weights.to(z.dtype), means.to(z.dtype),
-                                             chol.to(z.dtype))
-
-        return log_prior
-
-    def _draw_codes(self, rng, n_samples):
-        """``n_samples`` codes from the prior: ``N(0, I)`` or the mixture ``prior_``."""
-        n_components = self.module_.n_components
-        if self.prior_ is None:
-            return rng.standard_normal((n_samples, n_components))
-        gmm = self.prior_
-        component = rng.choice(len(gmm.weights_), size=n_samples, p=gmm.weights_)
-        noise = rng.standard_normal((n_samples, n_components))
-        cov_chol = np.linalg.cholesky(gmm.covariances_)
-        return gmm.means_[component] + np.einsum("nij,nj->ni", cov_chol[component], noise)
-
-    def _importance_samples(self):
-        if self.importance_draws_.shape[0] == self.n_importance_samples:
-            return self.importance_draws_
-        return _importance_draws(self._importance_seed, self.n_importance_samples,
-                                 self.module_.n_components)
-
     # ---------------------------------------------------------------- public API
+
+    @property
+    def _n_features_out(self):
+        """The code width of the fitted module, for :meth:`get_feature_names_out`."""
+        return self.module_.n_components
 
     def transform(self, X):
         """Posterior means ``mu`` of the rows of X (deterministic, never a sample).
@@ -871,6 +807,12 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
                 rows[at, j] = spikes[code[at]]
         return self._output_rows(rows)
 
+    def _draw_codes(self, rng, n_samples):
+        """``n_samples`` codes from the prior: ``N(0, I)`` or the mixture ``prior_``."""
+        if self.prior_ is None:
+            return rng.standard_normal((n_samples, self.module_.n_components))
+        return draw_from_mixture(self.prior_, rng, n_samples)
+
     def _sample_continuous(self, rng, z):
         """:meth:`sample` of a model of continuous columns only, fitted on an array."""
         n_samples, n_features = z.shape[0], self.n_features_in_
@@ -916,7 +858,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         log_likelihood : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
-        X, unknown = self._validate_rows(X, reset=False, unknown="mark")
+        X, unknown = self._validate_rows(X, unknown="mark")
         unknown |= columns.unseen_rows(X, self.column_types_, self.levels_, self._coded)
         continuous = self._continuous()
         log_jacobian = (np.zeros(X.shape[0]) if self.bounds_ is None
@@ -931,7 +873,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         X = self._model_rows(X, check_levels=False)
         eps = torch.as_tensor(self._importance_samples(), dtype=torch_float_type(X),
                               device=self.device_)
-        log_prior = self._log_prior()
+        # log p(z): the mixture prior_, or None for the standard normal
+        log_prior = None if self.prior_ is None else mixture_log_density(self.prior_,
+                                                                         self.device_)
         budget = _SCORE_BYTES // X.dtype.itemsize
         rows = max(1, budget // self.module_.decoded_width())
         scores = self._apply_in_batches(
@@ -942,18 +886,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityM
         scores[unknown] = -np.inf
         return scores
 
-    def score(self, X, y=None):
-        """Mean of :meth:`score_samples` (the average log-likelihood bound), as GaussianMixture.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to score, with the columns of the training data.
-        y : Ignored
-            Not used, present for API consistency.
-
-        Returns
-        -------
-        score : float
-        """
-        return float(np.mean(self.score_samples(X)))
+    def _importance_samples(self):
+        if self.importance_draws_.shape[0] == self.n_importance_samples:
+            return self.importance_draws_
+        return _importance_draws(self._importance_seed, self.n_importance_samples,
+                                 self.module_.n_components)

@@ -58,7 +58,7 @@ from ._autoencoder import AutoencoderTransformer
 from ._compat import check_is_fitted
 from ._data import LOGIT_SQUEEZE
 from ._denoising import DenoisingAutoencoder
-from ._outlier import AEOutlierDetector, _errors_and_codes
+from ._outlier import AEOutlierDetector
 from ._vae import VAETransformer
 
 _EXTRA = ("skgen.onnx needs onnx, onnxruntime, skl2onnx and onnxscript (the PyTorch "
@@ -483,7 +483,7 @@ def _convert_outlier(scope, operator, container):
     graph = _Graph(scope, operator, container)
     est, outputs = graph.estimator, [out.full_name for out in operator.outputs]
     n_units = est.n_scored_components_  # the leading code units the score reads
-    errors, codes = graph.network(lambda m, x: _errors_and_codes(m, x, n_units),
+    errors, codes = graph.network(lambda m, x: m.errors_and_codes(x, n_units),
                                   graph.standardize(graph.x),
                                   est.n_features_in_, n_outputs=2)
     z = graph.op("Div", graph.op("Sub", codes, graph.const(est.code_mean_, "code_mean")),

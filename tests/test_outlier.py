@@ -13,7 +13,7 @@ from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skgen import AEOutlierDetector
-from skgen._outlier import AUTO_THRESHOLD, _robust_gaussian, _robust_spread, _typical_size
+from skgen._outlier import AUTO_THRESHOLD
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -135,38 +135,6 @@ def test_a_table_of_mostly_one_repeated_row_is_not_flagged_wholesale(n_features)
     assert flagged < np.sum(IsolationForest(random_state=0).fit(X).predict(X) == -1)
     parts = det.score_parts(X[600:])
     assert np.all((0.5 < np.median(parts, axis=0)) & (np.median(parts, axis=0) < 2))
-
-
-def test_typical_sizes_and_spreads_survive_ties():
-    """The scales and the threshold's spread come from the rows that do not tie."""
-    values = np.r_[np.zeros(600), np.random.RandomState(0).exponential(size=400)]
-    assert _typical_size(values) == pytest.approx(np.median(values[600:]))
-    assert _typical_size(np.zeros(5)) == 1.0
-    tied = np.r_[np.ones(600), 1 + np.random.RandomState(1).normal(size=400) ** 2]
-    assert np.median(np.abs(tied - np.median(tied))) == 0  # the MAD collapses
-    assert _robust_spread(tied) > 0.1
-    normal = np.random.RandomState(2).normal(size=100_000)
-    assert _robust_spread(normal) == pytest.approx(1.0, rel=0.02)  # the MAD of normal data
-
-
-def test_the_code_gaussian_ignores_a_cluster_of_anomalies():
-    """The latent part's Gaussian comes from the bulk of the codes: 15% of rows in a far
-    cluster neither move its centre nor widen it, as they would a plain mean and
-    covariance."""
-    rng = np.random.RandomState(0)
-    cov = np.array([[1.0, 0.8, 0.0], [0.8, 1.0, 0.3], [0.0, 0.3, 1.0]])
-    inliers = rng.multivariate_normal(np.zeros(3), cov, size=850)
-    Z = np.r_[inliers, rng.normal(size=(150, 3)) * 0.3 + 6.0]
-    location, whitening = _robust_gaussian(Z, keep=0.9)
-    assert np.all(np.abs(location) < 0.15)
-    # the inliers come out white (up to the 97.5% truncation of the last step), their
-    # correlations included
-    white = (inliers - location) @ whitening
-    np.testing.assert_allclose(np.cov(white.T), np.eye(3), atol=0.2)
-    # a plain mean and covariance are pulled towards the cluster and stretched
-    plain = np.linalg.inv(np.linalg.cholesky(np.cov(Z.T))).T
-    assert np.all(Z.mean(axis=0) > 0.8)
-    assert np.max(np.abs(np.cov((inliers @ plain).T) - np.eye(3))) > 0.5
 
 
 def test_defaults_and_fitted_attributes(planted, fitted):

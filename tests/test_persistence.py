@@ -4,7 +4,6 @@ The skops tests skip without the ``skgen[persist]`` extra (skops is in the
 ``tests`` extra too).
 """
 
-import io
 import json
 import pickle
 import time
@@ -15,11 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from numpy.testing import assert_allclose, assert_array_equal
+from numpy.testing import assert_array_equal
 
 import skgen
-from skgen._engine import make_optimizer
-from skgen._utils import state_to_numpy
 from skgen.exceptions import InconsistentVersionWarning
 from skgen.utils import trusted_types
 
@@ -92,20 +89,17 @@ def test_skops_round_trip_of_an_unfitted_estimator(cls):
     assert not hasattr(loaded, "module_")
 
 
-def _forged_pickle(est, version=skgen.__version__, edit=None):
+def _forged_pickle(est, version):
     """A pickle of ``est`` that says it was written by skgen ``version``.
 
     Built from the estimator's own ``__reduce_ex__``, with the version in its
-    state replaced and ``edit(state)`` applied: what an older or newer skgen
-    would have written. (Protocol 1's reduction names
-    ``copyreg._reconstructor``, which another object may return; protocol 2's
-    ``__newobj__`` must come from the class itself.)
+    state replaced: what another skgen would have written. (Protocol 1's
+    reduction names ``copyreg._reconstructor``, which another object may
+    return; protocol 2's ``__newobj__`` must come from the class itself.)
     """
     reconstruct, args, state = est.__reduce_ex__(1)[:3]
     assert state["_skgen_version"] == skgen.__version__
     state = {**state, "_skgen_version": version}
-    if edit is not None:
-        edit(state)
 
     class Forged:
         def __reduce__(self):
@@ -128,73 +122,6 @@ def test_loading_a_pickle_from_another_version_warns(cls):
         warnings.simplefilter("error", InconsistentVersionWarning)
         pickle.loads(pickle.dumps(est))  # the same version is silent
         pickle.loads(_forged_pickle(make_fast(cls), skgen.__version__))
-
-
-#: Saved attributes renamed since: the old name of each, as states saved before hold them.
-OLD_NAMES = {"importance_draws_": "eps_", "_importance_seed": "_eps_seed"}
-
-
-def _with_old_names(state):
-    """``state`` as skgen wrote it before the renames: one ``_module_builder`` pair, ``eps_``."""
-    state["_module_builder"] = (state.pop("_module_class"), state.pop("_module_kwargs"))
-    for new, old in OLD_NAMES.items():
-        if new in state:
-            state[old] = state.pop(new)
-
-
-@per_estimator
-def test_a_model_saved_before_the_renames_loads(cls):
-    X = _frame()
-    est = make_fast(cls, random_state=0).fit(X)
-    loaded = pickle.loads(_forged_pickle(est, edit=_with_old_names))
-    assert not {"_module_builder", *OLD_NAMES.values()} & set(vars(loaded))
-    assert loaded._module_class is est._module_class
-    assert loaded._module_kwargs == est._module_kwargs
-    if hasattr(est, "importance_draws_"):
-        assert_array_equal(loaded.importance_draws_, est.importance_draws_)
-    _assert_same_outputs(est, loaded, X)
-    est.partial_fit(X)  # and it trains on the same way
-    loaded.partial_fit(X)
-    assert loaded.loss_curve_ == est.loss_curve_
-    _assert_same_outputs(est, loaded, X)
-
-
-def test_a_detector_saved_before_part_weights_scores_with_equal_weights():
-    """Detectors saved before ``part_weights_`` existed averaged their score parts."""
-    X = np.random.RandomState(0).normal(size=(40, 60))  # fewer rows than columns
-    est = make_fast(skgen.AEOutlierDetector, random_state=0).fit(X)
-    assert est.part_weights_[0] > est.part_weights_[1]  # the new weights differ from equal
-
-    def drop_weights(state):
-        del state["part_weights_"]
-
-    loaded = pickle.loads(_forged_pickle(est, edit=drop_weights))
-    assert_array_equal(loaded.part_weights_, np.full(3, 1 / 3))
-    assert_allclose(loaded.score_samples(X), -est.score_parts(X).mean(axis=1), rtol=1e-6)
-
-
-def test_a_skops_file_saved_before_the_renames_loads(monkeypatch):
-    """skops saves what ``__getstate__`` returns: made to return the old names, it writes
-    the file an older skgen wrote, which loads trusting the estimator class alone."""
-    sio = pytest.importorskip("skops.io", reason=SKOPS_REASON)
-    X = _frame()
-    cls = skgen.VAETransformer  # the one estimator with renamed public attributes
-    est = make_fast(cls, random_state=0).fit(X)
-    current = cls.__getstate__
-
-    def old_getstate(self):
-        state = current(self)
-        _with_old_names(state)
-        return state
-
-    monkeypatch.setattr(cls, "__getstate__", old_getstate)
-    saved = sio.dumps(est)
-    monkeypatch.undo()
-    assert "eps_" in json.dumps(json.loads(zipfile.ZipFile(io.BytesIO(saved)).read("schema.json")))
-    loaded = sio.loads(saved, trusted=trusted_types())
-    assert not hasattr(loaded, "eps_") and not hasattr(loaded, "_module_builder")
-    assert_array_equal(loaded.importance_draws_, est.importance_draws_)
-    _assert_same_outputs(est, loaded, X)
 
 
 def test_loading_a_skops_file_from_another_version_warns(tmp_path):
@@ -249,34 +176,6 @@ def test_typed_dataframe_model_round_trips(tmp_path):
     from_skops = sio.load(path, trusted=trusted_types())
     assert list(from_skops.column_types_) == list(est.column_types_)
     _assert_same_typed_outputs(est, from_skops, X)
-
-
-def test_a_denoiser_saved_with_the_dense_linear_path_loads():
-    """Denoisers saved before the per-column linear path have the dense one, a
-    2 * n_features x n_features matrix, and no keep_observed_: they load with it and
-    give the outputs it gives."""
-    X = _frame()
-    est = make_fast(skgen.DenoisingAutoencoder, random_state=0, keep_observed=True).fit(X)
-    old = skgen.nn.DenoisingMLP(5, hidden_layer_sizes=(16,), residual="dense")
-    old.mlp.load_state_dict(est.module_.mlp.state_dict())
-    with torch.no_grad():
-        old.linear.weight.copy_(0.1 * torch.randn(5, 10, generator=torch.Generator().manual_seed(0)))
-
-    def as_saved_before(state):
-        state["module_"] = {k: v.numpy() for k, v in old.state_dict().items()}
-        state["optimizer_"] = state_to_numpy(make_optimizer(old, 1e-3, 1e-5).state_dict())
-        del state["_module_kwargs"]["residual"], state["keep_observed_"]
-
-    loaded = pickle.loads(_forged_pickle(est, edit=as_saved_before))
-    assert loaded._module_kwargs["residual"] == "dense" and loaded.keep_observed_
-    X_missing = X.mask(np.random.RandomState(1).rand(*X.shape) < 0.3)
-    scaled = np.array((X_missing - est.mean_) / est.scale_, dtype=np.float32)
-    with torch.no_grad():
-        filled = old(torch.from_numpy(scaled)).double().numpy() * est.scale_ + est.mean_
-    expected = np.where(np.isnan(X_missing), filled, X_missing)
-    assert_allclose(loaded.transform(X_missing.astype(np.float32)), expected, rtol=1e-5,
-                    atol=1e-6)
-    loaded.partial_fit(X)  # and trains on
 
 
 def _edit_skops_state(path, edited, edit):

@@ -24,14 +24,12 @@ class DenoisingMLP(nn.Module):
     mistaken for an observed zero, and returns a value for every entry.
 
     Beside the MLP runs a linear path, so that the MLP only has to learn what
-    it misses. The default path is per column: output ``j`` adds
+    it misses. The path is per column: output ``j`` adds
     ``a_j * x_j + c_j * mask_j + b_j`` of its own column, which lets an
     observed value through (denoising shrinks it towards the prediction) and
     shifts a missing one; ``3 * n_features`` parameters. What a column says
     about the others goes through the MLP's hidden layers, whose size grows
-    linearly with the columns too. The dense path of earlier skgen versions,
-    a ``2 * n_features`` by ``n_features`` matrix (201 million parameters for
-    10,000 columns), remains for the models they saved.
+    linearly with the columns too.
 
     Parameters
     ----------
@@ -40,11 +38,9 @@ class DenoisingMLP(nn.Module):
         Widths of the hidden layers.
     activation : str
         Hidden activation (a key of :data:`skgen.nn.ACTIVATIONS`); the output is linear.
-    residual : {'columnwise', 'dense'} or bool, default='columnwise'
-        The linear path from the input to the output: per column
-        (``'columnwise'`` or True), a dense matrix from all inputs to all
-        outputs (``'dense'``, whose size grows with the square of the columns),
-        or none (False). It starts at zero.
+    residual : bool, default=True
+        Whether the per-column linear path (:class:`ColumnwiseLinear`) runs
+        beside the MLP. It starts at zero.
 
     Examples
     --------
@@ -60,21 +56,11 @@ class DenoisingMLP(nn.Module):
     """
 
     def __init__(self, n_features, hidden_layer_sizes=(256,), activation="relu",
-                 residual="columnwise"):
+                 residual=True):
         super().__init__()
         sizes = (2 * n_features, *tuple(hidden_layer_sizes), n_features)
         self.mlp = make_mlp(sizes, activation)
-        if residual not in (True, False, "columnwise", "dense"):
-            raise ValueError(f"residual must be 'columnwise', 'dense' or a bool, got {residual!r}.")
-        if residual == "dense":
-            self.linear = nn.Linear(2 * n_features, n_features)
-            with torch.no_grad():  # start the linear path at zero, the MLP at its usual init
-                self.linear.weight.zero_()
-                self.linear.bias.zero_()
-        elif residual:
-            self.linear = ColumnwiseLinear(n_features)
-        else:
-            self.linear = None
+        self.linear = ColumnwiseLinear(n_features) if residual else None
 
     def forward(self, x):
         observed = ~torch.isnan(x)

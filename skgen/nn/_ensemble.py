@@ -11,8 +11,11 @@ from ._mlp import MLPAutoencoder, Residual, init_pca
 class AutoencoderEnsemble(nn.Module):
     """``n_estimators`` independent :class:`MLPAutoencoder` members side by side.
 
-    Each member is initialised from its own draw of the global generator, so
-    the members differ even though they share one architecture.
+    The members are built one after the other, each drawing its initial
+    weights from the generator in effect (an estimator's own seeded one, see
+    :class:`skgen._utils.drawing_from`), so they differ even though they share
+    one architecture; :meth:`init_pca` then gives every residual member the
+    same linear path and leaves their nonlinear branches apart.
 
     Parameters
     ----------
@@ -68,6 +71,14 @@ class AutoencoderEnsemble(nn.Module):
         errors = torch.stack([(member.decoder(code) - x) ** 2
                               for member, code in zip(self.members, codes)])
         return codes, errors
+
+    def errors_and_codes(self, x, n_units):
+        """What an anomaly score reads of ``x``, from one pass of each member: the per-entry
+        squared errors averaged over the members, shape ``(n_rows, n_features)``, and the
+        leading ``n_units`` code units of every member side by side, shape
+        ``(n_rows, n_estimators * n_units)``."""
+        codes, errors = self.codes_and_squared_errors(x)
+        return errors.mean(dim=0), codes[..., :n_units].transpose(0, 1).flatten(1)
 
     @torch.no_grad()
     def init_pca(self, X):

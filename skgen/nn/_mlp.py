@@ -163,9 +163,8 @@ def init_pca(encoder, decoder, X, max_rows=20000):
     weight[:rows] = vh[:rows]
     encoder.linear.weight.copy_(weight)
     encoder.linear.bias.copy_(-weight @ mean)
-    decoder.linear.weight[: weight.shape[1]].copy_(weight.T)
-    decoder.linear.bias.zero_()
-    decoder.linear.bias[: mean.shape[0]].copy_(mean)
+    decoder.linear.weight.copy_(weight.T)
+    decoder.linear.bias.copy_(mean)
     for branch in (encoder, decoder):
         last = branch.mlp[-1]
         last.weight.zero_()

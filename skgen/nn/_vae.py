@@ -64,42 +64,6 @@ def standard_normal_log_prob(z):
     return -0.5 * torch.sum(z**2, dim=-1) - 0.5 * z.shape[-1] * _LOG_2PI
 
 
-def gaussian_mixture_log_prob(z, weights, means, precisions_cholesky):
-    """``log sum_c w_c N(z; m_c, S_c)`` of a full-covariance Gaussian mixture.
-
-    The parametrization is scikit-learn's: ``precisions_cholesky[c]`` is a
-    matrix ``P`` with ``P @ P.T`` the inverse of ``S_c``, so that
-    ``(z - m_c) @ P`` is standard normal under component ``c``.
-
-    Parameters
-    ----------
-    z : Tensor of shape (..., n_components)
-    weights : Tensor of shape (n_mixture,)
-    means : Tensor of shape (n_mixture, n_components)
-    precisions_cholesky : Tensor of shape (n_mixture, n_components, n_components)
-
-    Returns
-    -------
-    Tensor of shape (...)
-
-    Examples
-    --------
-    One standard normal component is the standard normal prior:
-
-    >>> import torch
-    >>> from skgen.nn._vae import gaussian_mixture_log_prob, standard_normal_log_prob
-    >>> z = torch.randn(4, 3, generator=torch.Generator().manual_seed(0))
-    >>> mixture = gaussian_mixture_log_prob(z, torch.ones(1), torch.zeros(1, 3), torch.eye(3)[None])
-    >>> bool(torch.allclose(mixture, standard_normal_log_prob(z)))
-    True
-    """
-    y = torch.einsum("...k,ckj->...cj", z, precisions_cholesky) - torch.einsum(
-        "ck,ckj->cj", means, precisions_cholesky)
-    log_det = torch.log(torch.diagonal(precisions_cholesky, dim1=-2, dim2=-1)).sum(-1)
-    log_prob = -0.5 * torch.sum(y**2, dim=-1) - 0.5 * z.shape[-1] * _LOG_2PI + log_det
-    return torch.logsumexp(log_prob + torch.log(weights), dim=-1)
-
-
 #: A continuous column's value is its point mass when they differ by at most this,
 #: relative to the point mass's standardized value (at least 1): float32 rounding.
 SPIKE_TOLERANCE = 1e-5
@@ -578,6 +542,34 @@ def init_ppca(module, X, max_rows=20000):
     floor = module.log_var_floor.to(torch.float64)
     target = torch.log(noise) - floor
     module.raw_log_var.copy_((floor + torch.log(torch.expm1(target.clamp_min(1e-6)))) / LOG_VAR_GAIN)
+    init_level_frequencies(module, X)
+
+
+@torch.no_grad()
+def init_bernoulli(module, X):
+    """Start a Bernoulli :class:`VAE` near independent columns with their frequencies in ``X``.
+
+    The bias of the decoder's linear path becomes the logits of the continuous
+    columns' means (clipped to [1e-3, 1 - 1e-3]) and the last layer of its
+    nonlinear branch is zeroed, so that a code decodes to the training
+    frequencies plus what the linear path's small initial weights add; the
+    other heads start at their columns' frequencies
+    (:func:`init_level_frequencies`).
+
+    Parameters
+    ----------
+    module : VAE
+        With ``likelihood='bernoulli'``.
+    X : Tensor of shape (n_samples, n_features)
+        Training rows in the model's input units, in [0, 1].
+    """
+    p = X[:, module.continuous_index].to(torch.float64).mean(dim=0)
+    p = p.clamp(1e-3, 1 - 1e-3)
+    linear, last = _linear_and_last(module.decoder)
+    linear.bias[:module.n_continuous] = torch.log(p / (1 - p))
+    if last is not None:
+        last.weight.zero_()
+        last.bias.zero_()
     init_level_frequencies(module, X)
 
 

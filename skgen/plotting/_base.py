@@ -8,10 +8,8 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils import check_scalar
 
-# scikit-learn's own displays merge style keywords with this helper. It is
-# private (scikit-learn >= 1.5 has it, the package needs >= 1.6); a change to it
-# shows in tests/plotting.
-from sklearn.utils._plotting import _validate_style_kwargs
+# scikit-learn's own displays merge style keywords with this private helper
+from .._compat import _validate_style_kwargs
 
 _INSTALL_HINT = "pip install skgen[plots]"
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from skgen.nn import DenoisingMLP
-from skgen.nn._denoising import NOISES, corrupt, masked_mse
+from skgen.nn._denoising import NOISES, ColumnwiseLinear, corrupt, masked_mse
 
 NAN = float("nan")
 
@@ -23,7 +23,7 @@ def _data(n=2000, p=5, seed=0):
 # ------------------------------------------------------------------- DenoisingMLP
 
 
-@pytest.mark.parametrize("residual", [True, "dense", False])
+@pytest.mark.parametrize("residual", [True, False])
 def test_module_returns_every_entry_and_no_nan(residual):
     net = DenoisingMLP(5, hidden_layer_sizes=(8, 4), residual=residual)
     x = _data(n=30)
@@ -42,9 +42,8 @@ def test_missing_entry_is_not_an_observed_zero():
     assert not torch.allclose(missing, zero)  # the mask tells them apart
 
 
-@pytest.mark.parametrize("residual", [True, "columnwise", "dense"])
-def test_residual_path_starts_at_zero_and_only_with_residual(residual):
-    net = DenoisingMLP(4, hidden_layer_sizes=(8,), residual=residual)
+def test_residual_path_starts_at_zero_and_only_with_residual():
+    net = DenoisingMLP(4, hidden_layer_sizes=(8,))
     assert torch.count_nonzero(net.linear.weight) == 0 and torch.count_nonzero(net.linear.bias) == 0
     x = _data(n=10, p=4)
     h = torch.cat([torch.nan_to_num(x, nan=0.0), (~torch.isnan(x)).float()], dim=1)
@@ -138,29 +137,20 @@ def _n_parameters(module):
 
 def test_parameters_grow_linearly_with_the_columns():
     """The linear path reads each column for its own output: doubling the columns doubles
-    the parameters (the dense path of earlier versions quadrupled them)."""
+    the parameters (a dense path would quadruple them)."""
     small, large = (_n_parameters(DenoisingMLP(d, hidden_layer_sizes=(32,))) for d in (500, 1000))
     assert large == pytest.approx(2 * small, rel=1e-3)
-    dense = [_n_parameters(DenoisingMLP(d, hidden_layer_sizes=(32,), residual="dense"))
-             for d in (500, 1000)]
-    assert dense[1] > 3.5 * dense[0]
 
 
-def test_columnwise_path_is_the_diagonals_of_the_dense_one():
-    columnwise = DenoisingMLP(4, hidden_layer_sizes=(8,))
-    dense = DenoisingMLP(4, hidden_layer_sizes=(8,), residual="dense")
-    dense.mlp.load_state_dict(columnwise.mlp.state_dict())
+def test_columnwise_path_is_the_diagonals_of_a_dense_linear_map():
+    columnwise = ColumnwiseLinear(4)
+    dense = torch.nn.Linear(8, 4)
     with torch.no_grad():
-        columnwise.linear.weight.copy_(torch.randn(2, 4, generator=_generator(1)))
-        columnwise.linear.bias.copy_(torch.randn(4, generator=_generator(2)))
+        columnwise.weight.copy_(torch.randn(2, 4, generator=_generator(1)))
+        columnwise.bias.copy_(torch.randn(4, generator=_generator(2)))
         eye = torch.eye(4)
-        dense.linear.weight.copy_(torch.cat([eye * columnwise.linear.weight[0],
-                                             eye * columnwise.linear.weight[1]], dim=1))
-        dense.linear.bias.copy_(columnwise.linear.bias)
-    x = _data(n=20, p=4)
-    torch.testing.assert_close(columnwise(x), dense(x))
-
-
-def test_unknown_residual_is_an_error():
-    with pytest.raises(ValueError, match="residual must be"):
-        DenoisingMLP(4, residual="diagonal!")
+        dense.weight.copy_(torch.cat([eye * columnwise.weight[0], eye * columnwise.weight[1]],
+                                     dim=1))
+        dense.bias.copy_(columnwise.bias)
+    h = torch.randn(20, 8, generator=_generator(3))
+    torch.testing.assert_close(columnwise(h), dense(h))

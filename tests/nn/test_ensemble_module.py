@@ -62,6 +62,17 @@ def test_codes_and_squared_errors_equal_the_two_methods(hidden):
         torch.testing.assert_close(errors, ens.squared_errors(x))
 
 
+def test_errors_and_codes_average_the_errors_and_put_the_leading_codes_side_by_side():
+    ens = _ensemble(n_components=3)
+    x = _rows()
+    with torch.no_grad():
+        errors, codes = ens.errors_and_codes(x, n_units=2)
+        torch.testing.assert_close(errors, ens.squared_errors(x).mean(dim=0))
+        members = ens.codes(x)
+        torch.testing.assert_close(codes, torch.cat([members[i, :, :2] for i in range(3)],
+                                                    dim=1))
+
+
 def test_init_pca_starts_every_member_at_the_pca_reconstruction():
     g = torch.Generator().manual_seed(0)
     X = (torch.randn(300, 2, generator=g) @ torch.randn(2, 6, generator=g)

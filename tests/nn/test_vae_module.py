@@ -98,20 +98,6 @@ def test_latent_decoder_variance_depends_on_z_and_keeps_the_floor():
     assert log_var.std(dim=0).min() > 0  # varies with z
 
 
-def test_gaussian_mixture_log_prob_matches_scikit_learn():
-    from sklearn.mixture import GaussianMixture
-
-    from skgen.nn._vae import gaussian_mixture_log_prob
-
-    rng = np.random.RandomState(0)
-    Z = np.r_[rng.normal(size=(200, 3)) @ rng.normal(size=(3, 3)), rng.normal(size=(100, 3)) + 4]
-    gmm = GaussianMixture(3, covariance_type="full", random_state=0).fit(Z)
-    params = [torch.from_numpy(a) for a in (gmm.weights_, gmm.means_, gmm.precisions_cholesky_)]
-    got = gaussian_mixture_log_prob(torch.from_numpy(Z[:, None]), *params)  # extra batch axis
-    assert got.shape == (300, 1)
-    np.testing.assert_allclose(got[:, 0].numpy(), gmm.score_samples(Z), rtol=1e-10)
-
-
 def test_iwae_bound_uses_the_prior_it_is_given():
     """log p(x, z) = log p(x|z) + log p(z): a prior shifted by a constant shifts the bound by it."""
     torch.manual_seed(0)

@@ -1,0 +1,143 @@
+"""Robust statistics of :class:`~skgen.AEOutlierDetector`'s score, and the evenly spaced
+subsamples they are computed on.
+
+Pure NumPy: typical sizes and spreads that survive ties (:func:`typical_size`,
+:func:`robust_spread`), a Gaussian fitted by a deterministic minimum covariance
+determinant (:func:`robust_gaussian`), and the row selections the detector computes
+them on (:func:`distinct`, :func:`every_kth`).
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import math
+
+import numpy as np
+
+#: C-steps of the trimmed Gaussian that the latent part measures codes against.
+_GAUSSIAN_STEPS = 3
+#: Ridge added to the code covariance, as a share of its mean variance.
+_COVARIANCE_RIDGE = 1e-3
+
+
+def typical_size(values):
+    """The typical size of ``values`` (a part of the score over the training rows, which is
+    divided by it): the median of the values that are not (nearly) zero.
+
+    Leaving out the rows that tie at zero makes it survive duplicates: a plain median is 0
+    when more than half of the rows are one repeated row (their distances to each other
+    vanish), and dividing by it would blow every other row up. 1.0 when every value is 0.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    top = float(np.max(values, initial=0.0))
+    if top <= 0:
+        return 1.0
+    return float(np.median(values[values > 1e-9 * top]))
+
+
+def robust_spread(values):
+    """A standard deviation of ``values`` from their quantiles that survives ties.
+
+    1.4826 times the median absolute deviation, as for a normal sample; when more than half
+    of the values tie (the MAD is 0), the gap from the median to the first of the 75th, 90th,
+    95th and 99th percentiles that is above it, divided by the same gap of a standard
+    normal. 0 only when 99% of the values are equal.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    median = float(np.median(values))
+    mad = 1.4826 * float(np.median(np.abs(values - median)))
+    if mad > 0:
+        return mad
+    for q, z in ((75, 0.6745), (90, 1.2816), (95, 1.6449), (99, 2.3263)):
+        gap = float(np.percentile(values, q)) - median
+        if gap > 0:
+            return gap / z
+    return 0.0
+
+
+def _gaussian(rows, k):
+    """Mean and whitening matrix of ``rows`` (a ridge of ``_COVARIANCE_RIDGE`` times the mean
+    variance keeps the covariance invertible); ``whitening @ whitening.T`` is the precision."""
+    location = rows.mean(axis=0)
+    centred = rows - location
+    covariance = centred.T @ centred / max(len(rows) - 1, 1)
+    covariance[np.diag_indices(k)] += _COVARIANCE_RIDGE * max(np.trace(covariance) / k, 1e-12)
+    return location, np.linalg.inv(np.linalg.cholesky(covariance)).T
+
+
+def chi2_quantile(k, z):
+    """The chi-squared quantile with ``k`` degrees of freedom at the standard normal quantile
+    ``z`` (Wilson and Hilferty's cube-root approximation: at the median and the 97.5%
+    quantile, within 4% for k = 1, 1.5% for k = 2 and 1% from k = 3)."""
+    return k * (1.0 - 2.0 / (9.0 * k) + z * math.sqrt(2.0 / (9.0 * k))) ** 3
+
+
+def robust_gaussian(Z, keep):
+    """Location and whitening matrix of a Gaussian fitted to the rows of ``Z`` robustly.
+
+    The minimum covariance determinant recipe, from two starts that need no random subsets
+    (as the deterministic MCD of Hubert, Rousseeuw and Verdonck, 2012): the mean and
+    covariance of all rows, and the coordinate-wise medians and robust spreads, which a
+    tight cluster of anomalies cannot capture (it can stretch the plain covariance towards
+    itself and then look close). From each, ``_GAUSSIAN_STEPS`` C-steps keep the ``keep``
+    share of the rows closest (in Mahalanobis distance) to the Gaussian of the previous
+    ones and refit it to them; the start whose kept rows have the smaller covariance
+    determinant wins. Then, as scikit-learn's :class:`~sklearn.covariance.MinCovDet` does,
+    the distances are made consistent (their median matched to the chi-squared median) and
+    every row within the 97.5% chi-squared quantile is kept for the final mean and
+    covariance. Anomalies in the training rows lie far from the Gaussian of the others and
+    drop out, so they do not widen it, while clean data keep nearly all their rows. Returns
+    ``(location, whitening)``: ``(z - location) @ whitening`` is white for the kept rows.
+    """
+    n, k = Z.shape
+    n_keep = max(min(n, k + 1), int(math.ceil(keep * n)))
+    if n_keep >= n:
+        return _gaussian(Z, k)
+    spread = np.array([robust_spread(column) for column in Z.T])
+    starts = [_gaussian(Z, k), (np.median(Z, axis=0), np.diag(
+        1.0 / np.maximum(spread, 1e-6 * max(float(spread.max()), 1e-12))))]
+    best = None
+    for location, whitening in starts:
+        for _ in range(_GAUSSIAN_STEPS):
+            distances = np.sum(((Z - location) @ whitening) ** 2, axis=1)
+            location, whitening = _gaussian(Z[np.argsort(distances, kind="stable")[:n_keep]], k)
+        log_det = -2.0 * float(np.sum(np.log(np.diag(whitening))))  # of the covariance
+        if best is None or log_det < best[0]:
+            best = (log_det, location, whitening)
+    _, location, whitening = best
+    distances = np.sum(((Z - location) @ whitening) ** 2, axis=1)
+    consistent = distances * chi2_quantile(k, 0.0) / max(float(np.median(distances)), 1e-300)
+    inside = consistent <= chi2_quantile(k, 1.959964)  # the 97.5% quantile
+    if inside.sum() > k:
+        location, whitening = _gaussian(Z[inside], k)
+    return location, whitening
+
+
+def distinct(rows):
+    """Boolean mask of the first occurrence of each distinct row of ``rows``.
+
+    The sizes that divide the parts of the score and the 'auto' threshold come from
+    distinct rows, so that a row repeated many times (a default record, a sensor stuck at
+    one reading) counts once there: otherwise, with half of the rows identical, every
+    typical size would be that row's and every other row would look extreme. The rest of
+    the statistics keep the repeats, which are where the data are dense.
+    """
+    _, first = np.unique(np.asarray(rows), axis=0, return_index=True)
+    mask = np.zeros(len(rows), dtype=bool)
+    mask[first] = True
+    return mask
+
+
+def every_kth(rows, most):
+    """At most ``most`` evenly spaced ``rows``: every ``ceil(len(rows) / most)``-th."""
+    return rows[::max(1, math.ceil(len(rows) / most))]
+
+
+def block_diagonal(blocks):
+    """The block-diagonal matrix of the square ``blocks``."""
+    size = sum(len(block) for block in blocks)
+    out = np.zeros((size, size))
+    start = 0
+    for block in blocks:
+        out[start:start + len(block), start:start + len(block)] = block
+        start += len(block)
+    return out
