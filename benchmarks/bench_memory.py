@@ -129,8 +129,7 @@ def main():
         "|---|---:|---:|---:|---:|---:|---:|---:|",
         *rows,
     ]
-    publish("bench_memory.py", "memory.md", lines, title="Peak memory against the columns",
-            commit=True)
+    publish("bench_memory.py", "memory.md", lines, title="Peak memory against the columns")
 
 
 if __name__ == "__main__":

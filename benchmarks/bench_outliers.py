@@ -40,10 +40,15 @@ rows (time); its means then cover fewer sets and it is ranked only in the
 
 Usage::
 
-    python -m benchmarks.bench_outliers --cache /tmp/outlier_cache.json     # full run
+    python -m benchmarks.bench_outliers --cache benchmarks/.cache/outliers.json   # full run
     OMP_NUM_THREADS=1 python -m benchmarks.bench_outliers --half tune --seeds 0 --no-write
-    python -m benchmarks.bench_outliers --suites adbench --methods AE IForest KNN \\
-        --ae-params '{"n_estimators": 3}' --results outliers_n_estimators_3
+    python -m benchmarks.bench_outliers --cache benchmarks/.cache/outliers.json \\
+        --suites adbench --methods AE IForest KNN --ae-params '{"n_estimators": 3}' \\
+        --results outliers_n_estimators_3
+
+Run it from the repository root: the results file names the command as given, and
+``benchmarks/.cache/`` (ignored by git) keeps the baselines between runs in the checkout,
+where the command finds them again.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -207,6 +212,7 @@ def run(suite, names, seeds, method_names, ae_params, cache_path=None, pyod_max_
     if cache_path is not None:
         cache_path = Path(cache_path)
         cache = json.loads(cache_path.read_text()) if cache_path.exists() else {}
+        cache_path.parent.mkdir(parents=True, exist_ok=True)
     for name in names:
         X, y = load(name)
         if y.sum() < 2:
