@@ -431,7 +431,10 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     _derived_attributes = ("neighbors_",)
 
     def _rebuild_derived(self):
-        self.neighbors_ = NearestNeighbors(n_neighbors=self.n_neighbors_).fit(
+        # leaves of at least n_neighbors_ codes (scikit-learn's default is 30): a query for
+        # 50 neighbours then visits fewer leaves, the same neighbours in a fraction less time
+        self.neighbors_ = NearestNeighbors(
+            n_neighbors=self.n_neighbors_, leaf_size=max(30, self.n_neighbors_)).fit(
             self.reference_codes_)
 
     def _fit_part_scales(self, entry_errors, z, kept, sizing):
