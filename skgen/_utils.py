@@ -231,25 +231,39 @@ def torch_defaults(*, always=False):
 
 @contextlib.contextmanager
 def torch_threads(n_jobs):
-    """Run the block with torch's intra-op threads set from ``n_jobs``, then put them back.
+    """Run the block on ``n_jobs`` threads: torch's intra-op threads and the native
+    thread pools of NumPy, SciPy and scikit-learn (BLAS, OpenMP), then put them back.
 
     None means 1 (unless a :func:`joblib.parallel_backend` context says otherwise), -1
     every core, as ``n_jobs`` means in scikit-learn (:func:`joblib.effective_n_jobs`).
     Torch keeps the number per thread for its OpenMP and MKL pools, so a fit in one
-    thread does not change another thread's.
+    thread does not change another thread's. The BLAS pools (through
+    :mod:`threadpoolctl`, as scikit-learn's KMeans limits them) are the process's: the
+    fit's statistics (a mixture prior, robust covariances) are small linear algebra,
+    which BLAS threads slow down, and on a busy machine by an order of magnitude.
     """
     from joblib import effective_n_jobs
 
     wanted = max(1, int(effective_n_jobs(n_jobs)))
     previous = torch.get_num_threads()
-    if wanted == previous:
-        yield
-        return
-    torch.set_num_threads(wanted)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
+    with _thread_pools().limit(limits=wanted):
+        if wanted == previous:
+            yield
+            return
+        torch.set_num_threads(wanted)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(previous)
+
+
+@functools.cache
+def _thread_pools():
+    """The native thread pools loaded in the process (found once: a scan of the loaded
+    libraries takes milliseconds, a limit through the found ones microseconds)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 # ----------------------------------------------------------- building modules

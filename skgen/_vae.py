@@ -224,7 +224,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         threads gain little on a quiet machine and wait on each other when
         another process holds a core, where a fit can take 10 to 40 times
         longer (``benchmarks/results/outlier_cost.md``). Each call sets
-        torch's intra-op threads for its duration and puts the caller's back.
+        torch's intra-op threads, and the BLAS and OpenMP pools of NumPy,
+        SciPy and scikit-learn (through threadpoolctl), for its duration and
+        puts the caller's back.
     scaling : {'auto', 'standard', 'global'} or None, default='auto'
         How X is scaled inside the estimator. With the Gaussian likelihood
         'auto' picks 'global' (one shared scale) when at least half of the

@@ -680,6 +680,24 @@ def test_calls_run_on_n_jobs_torch_threads_and_leave_the_callers(cls, X):
         make_fast(cls, n_jobs="all").fit(X)
 
 
+def test_n_jobs_limits_the_blas_pools_during_a_call_and_restores_them(cls, X):
+    """NumPy's BLAS runs on ``n_jobs`` threads inside a call (a fit's mixture prior and
+    robust covariances are small linear algebra) and on the caller's number after it."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from skgen._utils import torch_threads
+
+    def blas_threads():
+        return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        with torch_threads(None):
+            assert blas_threads() == {1}
+        assert blas_threads() == {2}
+        make_fast(cls, random_state=0).fit(X)
+        assert blas_threads() == {2}
+
+
 # ------------------------------------------------ parameters changed after fit
 
 
