@@ -5,8 +5,9 @@ of ``bench_outliers.py`` (stratified 70/30, capped at 20,000 rows), for each see
 sum the wall-clock time per detector. Run twice in one process: on the machine as it
 is, and with another process spinning on one core (a busy-looping Python child, as a
 parallel job or another user would); the AE runs with its default ``n_jobs`` (one
-torch thread) and with ``n_jobs=-1`` (torch's threads on every core). The baselines are
-single-threaded. Prints the totals and their ratios to IsolationForest's and writes
+torch thread and one BLAS thread) and with ``n_jobs=-1`` (every core). The baselines run
+on one thread too: the BLAS and OpenMP pools NumPy and scikit-learn would otherwise
+spread MinCovDet's and KNN's linear algebra over are limited to one (threadpoolctl). Prints the totals and their ratios to IsolationForest's and writes
 them to ``benchmarks/results/outlier_cost.md``.
 
     python -m benchmarks.bench_outlier_cost [--seeds 0 1 2] [--tables 6_cardio ...]
@@ -48,6 +49,13 @@ def detectors(seed):
 
 def total_times(names, seeds):
     """Seconds of fit + score per detector, summed over the tables and seeds."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):  # the AE's n_jobs sets its own during its calls
+        return _total_times(names, seeds)
+
+
+def _total_times(names, seeds):
     totals = {}
     for name in names:
         X, y = load_adbench(name)
@@ -87,7 +95,8 @@ def main():
     lines += ["", f"Fit + score time over {len(names)} ADBench tables and seeds {args.seeds} "
               "(the split of bench_outliers.py), in brackets against IsolationForest's in the "
               f"same run; {os.cpu_count()} cores. 'one core busy': another process spins on a "
-              "core throughout. n_jobs=None is the default: one torch thread."]
+              "core throughout. n_jobs=None is the default: one thread; the baselines run on one "
+              "thread (BLAS pools limited to one)."]
     publish("bench_outlier_cost.py", "outlier_cost.md", lines,
             title="The cost of AEOutlierDetector, quiet and with a busy core")
 

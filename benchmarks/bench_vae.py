@@ -41,11 +41,13 @@ so run this in an environment of its own::
 
 The table is printed and written to ``benchmarks/results/vae.md``, and
 ``docs/images/vae_samples_digits.png`` is drawn from the digits models. Torch
-runs on one thread (``--threads``): on a shared 2-core machine two threads were
-many times slower for these small networks.
+and NumPy's BLAS run on one thread (``--threads``) for every model: on a shared
+2-core machine two threads were many times slower for these small networks and
+the mixtures' small linear algebra.
 """
 
 import argparse
+import os
 import subprocess
 import time
 import warnings
@@ -336,6 +338,11 @@ def main():
                         help="a subset for a quick look (then pass --no-write)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    # and NumPy/SciPy's BLAS too (TVAE's mode-specific normalization, the mixtures), as the
+    # VAE's n_jobs=None does inside its calls: every model on the same number of threads
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=args.threads)
     # torch imports its optimizer machinery on the first Adam: not any model's fit time
     torch.optim.Adam([torch.zeros(1, requires_grad=True)])
     warnings.simplefilter("ignore", ConvergenceWarning)
@@ -374,7 +381,8 @@ def main():
         "density, also at the points where a column is discrete, and compares with the "
         "VAE's only on a table of continuous columns (22_magic.gamma). "
         f"Commit {_commit()}; total {time.perf_counter() - start:.0f} s, "
-        f"torch threads={args.threads}."]
+        f"torch and BLAS threads={args.threads}, load average "
+        f"{os.getloadavg()[0]:.1f} at the end."]
     if args.no_write:
         print("\n".join(lines))
     else:
