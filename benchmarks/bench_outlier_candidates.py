@@ -14,6 +14,12 @@ row out of its own neighbours), as the shipped parts are:
 * ``tails``: ECOD's score, the sum over columns of minus the log of a row's
   empirical tail probability on the training rows (left, right or by skew,
   whichever is largest), so extreme values in single columns count;
+* ``DTE-NP``: Livernoche et al.'s non-parametric diffusion time estimate
+  (vicliv/DTE, ``diffusion/non_param_dte.py``, their defaults K = 5, T = 300,
+  betas from 1e-4 to 1e-2): the mean squared distance ``m`` to the 5 nearest
+  training rows gives an inverse-gamma posterior (shape ``d / 2 - 1``, scale
+  ``m / 2``) over the noise variances ``1 - alpha_bar_t`` of the diffusion
+  steps, and the score is the expected step, a saturating function of ``m``;
 * ``GMM``: minus the log-likelihood of the standardized code under a
   full-covariance GaussianMixture fitted on ``reference_codes_`` (components
   doubled while BIC improves: VAETransformer's mixture prior,
@@ -45,7 +51,7 @@ from benchmarks.bench_outliers import SUITE_TITLES
 from skgen._mixture import fit_code_mixture
 
 REFERENCE_ROWS = 10_000
-MIXES = ("shipped", "+ kNN", "+ tails", "+ kNN + tails", "reconstruction + GMM",
+MIXES = ("shipped", "+ kNN", "+ tails", "+ kNN + tails", "+ DTE-NP", "reconstruction + GMM",
          "geometric mean")
 
 
@@ -78,6 +84,25 @@ def tails_part(Z_ref, Z_te):
     return _by_median(score(Z_ref), score(Z_te))
 
 
+def dte_part(Z_ref, Z_te, k=5, n_steps=300):
+    """DTE-NP's expected diffusion step from the mean squared distance to ``k`` neighbours."""
+    noise_variance = 1.0 - np.cumprod(1.0 - np.linspace(1e-4, 1e-2, n_steps))
+    shape = max(0.5 * Z_ref.shape[1] - 1.0, 0.5)  # DTE's d/2 - 1 (positive for d > 2)
+    search = NearestNeighbors(n_neighbors=k + 1).fit(Z_ref)
+
+    def expected_step(mean_squared):
+        # log inverse-gamma density at each step's variance, up to terms constant in t
+        log_p = (-(shape + 1.0) * np.log(noise_variance)[None, :]
+                 - (mean_squared[:, None] / 2.0) / noise_variance[None, :])
+        log_p -= log_p.max(axis=1, keepdims=True)
+        p = np.exp(log_p)
+        return (p @ np.arange(n_steps)) / p.sum(axis=1)
+
+    train = expected_step(np.mean(search.kneighbors(Z_ref)[0][:, 1:] ** 2, axis=1))
+    test = expected_step(np.mean(search.kneighbors(Z_te, n_neighbors=k)[0] ** 2, axis=1))
+    return _by_median(train, test)
+
+
 def gmm_part(codes_ref, codes_te, seed):
     """VAETransformer's ``prior='mixture'`` fit (BIC-sized, full covariance) on the codes."""
     gmm = fit_code_mixture(codes_ref, seed)
@@ -92,6 +117,7 @@ def candidate_aucs(load, name, seed):
     Z_ref = (reference - det.mean_) / det.scale_
     Z_te = (X_te - det.mean_) / det.scale_
     knn, tails = knn_part(Z_ref, Z_te), tails_part(Z_ref, Z_te)
+    dte = dte_part(Z_ref, Z_te)
     gmm = gmm_part(det.reference_codes_, _standardized_codes(det, X_te), seed)
     w = det.part_weights_
     shipped = parts @ w
@@ -100,6 +126,7 @@ def candidate_aucs(load, name, seed):
         "+ kNN": (3 * shipped + knn) / 4,
         "+ tails": (3 * shipped + tails) / 4,
         "+ kNN + tails": (3 * shipped + knn + tails) / 5,
+        "+ DTE-NP": (3 * shipped + dte) / 4,
         "reconstruction + GMM": w[0] * parts[:, 0] + (1 - w[0]) * gmm,
         "geometric mean": np.log(np.maximum(parts, 1e-12)) @ w,
     }
