@@ -33,7 +33,7 @@ def _table():
     return np.c_[X, np.full(300, 7.5)]
 
 
-def _outputs(est, X):
+def _outputs_and_how_they_scale(est, X):
     """``{method: (output, kind)}``; kind says how it follows ``X * c``."""
     out = {}
     if isinstance(est, AEOutlierDetector):
@@ -76,7 +76,7 @@ def test_outputs_on_scaled_X_follow_the_scale(cls, scaling):
         X[np.random.RandomState(1).rand(*X.shape) < 0.1] = np.nan
     params = {"random_state": 0, "scaling": scaling}
     reference = make_fast(cls, **params).fit(X)
-    expected = _outputs(reference, X)
+    expected = _outputs_and_how_they_scale(reference, X)
     for c in SCALES:
         est = make_fast(cls, **params).fit(X * c)
         assert_allclose(est.scale_, reference.scale_ * c, rtol=1e-12)
@@ -85,7 +85,7 @@ def test_outputs_on_scaled_X_follow_the_scale(cls, scaling):
         # discrete column of one level: a probability, which no scale changes)
         n_density = (np.sum(est.column_types_ == "continuous")
                      if isinstance(est, VAETransformer) else X.shape[1])
-        for name, (out, _) in _outputs(est, X * c).items():
+        for name, (out, _) in _outputs_and_how_they_scale(est, X * c).items():
             ref, kind = expected[name]
             _assert_follows(out, ref, kind, c, n_density, f"{name} at c={c:g}")
         if isinstance(est, AEOutlierDetector):
