@@ -221,8 +221,9 @@ def test_a_failing_call_leaves_the_state_unchanged(cls, data):
     X, kind, j = data.draw(invalid_tables(cls, params["scaling"], resumed=call != "fit"))
     if call == "warm_start":
         est.set_params(warm_start=True)
-    with pytest.raises((ValueError, TypeError)):
-        getattr(est, "partial_fit" if call == "partial_fit" else "fit")(X)
+    method = getattr(est, "partial_fit" if call == "partial_fit" else "fit")
+    with pytest.raises(ValueError):
+        method(X)
     est.set_params(warm_start=False)
     assert fitted_state(est) == before
 
