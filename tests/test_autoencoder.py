@@ -84,7 +84,11 @@ def test_constant_column_is_handled():
     X = np.c_[rng.normal(size=(100, 3)), np.full(100, 7.5)]
     ae = _ae(n_components=2).fit(X)
     assert ae.mean_[3] == 7.5
-    assert ae.scale_[3] == pytest.approx(np.sqrt(np.mean(X[:, :3].std(axis=0) ** 2)))
+    # scaled by the typical scale of the others: the one scale that 'global' shares
+    std = X[:, :3].std(axis=0)
+    assert std.min() < ae.scale_[3] < std.max()
+    shared = _ae(n_components=2, max_iter=1, scaling="global").fit(X).scale_
+    assert ae.scale_[3] == pytest.approx(shared[0], rel=1e-12)
     X_hat = ae.inverse_transform(ae.transform(X))
     assert np.all(np.isfinite(X_hat))
     np.testing.assert_allclose(X_hat[:, 3], 7.5, atol=0.05)
