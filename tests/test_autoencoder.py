@@ -40,7 +40,7 @@ def test_beats_pca_on_a_nonlinear_manifold(curve):
     assert ae_mse < 0.5 * pca_mse
 
 
-def test_starts_at_pca_and_never_ends_worse_on_validation(digits):
+def test_starts_at_pca(digits):
     """The residual linear path starts the model at PCA in its scaled units."""
     X = digits[0]
     ae = _ae(n_components=4, max_iter=1, learning_rate_init=1e-12, early_stopping=False).fit(X)
@@ -48,6 +48,26 @@ def test_starts_at_pca_and_never_ends_worse_on_validation(digits):
     pca = PCA(n_components=4).fit(Xs)
     expected = pca.inverse_transform(pca.transform(Xs)) * ae.scale_ + ae.mean_
     np.testing.assert_allclose(ae.inverse_transform(ae.transform(X)), expected, atol=1e-3)
+
+
+def test_ends_on_the_epoch_best_on_validation_not_the_last(digits):
+    """With early stopping the fit keeps the weights of its best epoch on the validation
+    rows: never worse there than any epoch it trained. (Only epochs: the start, PCA, is
+    not evaluated, so a fit whose every epoch is worse than PCA ends worse than PCA.)"""
+    X = digits[0][:600]
+    params = {"n_components": 4, "learning_rate_init": 0.2, "early_stopping": True,
+              "n_iter_no_change": 100}
+    full = _ae(max_iter=8, **params).fit(X)
+    curve = full.validation_loss_curve_
+    best = int(np.argmin(curve))
+    assert best < len(curve) - 1, "the validation loss must rise at the end for this test"
+    assert full.best_loss_ == min(curve)
+    # the same fit stopped after its best epoch: same split, same batches up to there
+    stopped = _ae(max_iter=best + 1, **params).fit(X)
+    assert stopped.validation_loss_curve_ == curve[:best + 1]
+    Z = full.transform(X)
+    np.testing.assert_array_equal(Z, stopped.transform(X))
+    np.testing.assert_array_equal(full.inverse_transform(Z), stopped.inverse_transform(Z))
 
 
 def test_columns_on_wildly_different_scales_are_all_reconstructed(blobs):
@@ -64,7 +84,11 @@ def test_constant_column_is_handled():
     X = np.c_[rng.normal(size=(100, 3)), np.full(100, 7.5)]
     ae = _ae(n_components=2).fit(X)
     assert ae.mean_[3] == 7.5
-    assert ae.scale_[3] == pytest.approx(np.sqrt(np.mean(X[:, :3].std(axis=0) ** 2)))
+    # scaled by the typical scale of the others: the one scale that 'global' shares
+    std = X[:, :3].std(axis=0)
+    assert std.min() < ae.scale_[3] < std.max()
+    shared = _ae(n_components=2, max_iter=1, scaling="global").fit(X).scale_
+    assert ae.scale_[3] == pytest.approx(shared[0], rel=1e-12)
     X_hat = ae.inverse_transform(ae.transform(X))
     assert np.all(np.isfinite(X_hat))
     np.testing.assert_allclose(X_hat[:, 3], 7.5, atol=0.05)

@@ -19,7 +19,6 @@ import pytest
 import scipy.sparse as sp
 import torch
 from numpy.testing import assert_array_equal
-from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -27,7 +26,8 @@ from skgen import DivergenceError
 
 from .conftest import ESTIMATORS, fitted_state, make_fast, method_outputs, weight_bytes
 
-OUTPUT_METHODS = ("transform", "score_samples", "decision_function", "predict")
+#: conftest's output methods less inverse_transform: the ones that take X itself.
+X_METHODS = ("transform", "score_samples", "decision_function", "predict")
 
 pytestmark = [
     pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__),
@@ -35,12 +35,8 @@ pytestmark = [
 ]
 
 
-def _outputs(est, X):
-    return {m: getattr(est, m)(X) for m in OUTPUT_METHODS if hasattr(est, m)}
-
-
 def _assert_same_outputs(a, b, X):
-    out_a, out_b = _outputs(a, X), _outputs(b, X)
+    out_a, out_b = method_outputs(a, X, X_METHODS), method_outputs(b, X, X_METHODS)
     assert out_a.keys() == out_b.keys() and out_a
     for name in out_a:
         assert_array_equal(out_a[name], out_b[name], err_msg=name)
@@ -92,7 +88,7 @@ def test_outputs_do_not_depend_on_batch(cls, X):
     different batch shapes, which moves the last bit (~1e-16), never more.
     """
     est = make_fast(cls, random_state=0).fit(X)
-    for name, full in _outputs(est, X).items():
+    for name, full in method_outputs(est, X, X_METHODS).items():
         for parts in ([X[:7], X[7:]], [X[i:i + 1] for i in range(len(X))], [X[::-1]]):
             got = np.concatenate([getattr(est, name)(p) for p in parts])
             if len(parts) == 1:
@@ -270,7 +266,7 @@ def test_absurd_sizes_are_refused_before_allocating(cls, X, sizes):
 
 def test_not_fitted(cls, X):
     est = make_fast(cls)
-    for name in OUTPUT_METHODS:
+    for name in X_METHODS:
         if hasattr(est, name):
             with pytest.raises(NotFittedError):
                 getattr(est, name)(X)
@@ -310,7 +306,7 @@ def test_object_dataframe_of_numbers_is_accepted(cls, X):
     floats = pd.DataFrame(frame.to_numpy(dtype=np.float64), columns=columns)
     reference = make_fast(cls, random_state=0).fit(floats)
     est = make_fast(cls, random_state=0).fit(frame)
-    _assert_same_outputs_as(est, _outputs(reference, floats), frame)
+    _assert_same_outputs_as(est, method_outputs(reference, floats, X_METHODS), frame)
 
 
 def test_sparse_input_is_rejected(cls, X):
@@ -356,7 +352,7 @@ def test_diverging_partial_fit_restores_the_model(cls, X):
     est = make_fast(cls, random_state=0).fit(X)
     est.set_params(learning_rate_init=1e30)
     for _ in range(5):  # a huge step shows as non-finite weights within a few epochs
-        before, weights = _outputs(est, X), _weights(est)
+        before, weights = method_outputs(est, X, X_METHODS), _weights(est)
         try:
             est.partial_fit(X * 1e3)
         except DivergenceError:
@@ -365,7 +361,7 @@ def test_diverging_partial_fit_restores_the_model(cls, X):
         pytest.fail("learning_rate_init=1e30 never diverged")
     for k, v in _weights(est).items():
         assert torch.equal(v, weights[k]), k
-    after = _outputs(est, X)
+    after = method_outputs(est, X, X_METHODS)
     for name in before:
         assert_array_equal(before[name], after[name])
 
@@ -422,7 +418,7 @@ def _fit_interrupted(est, X, alarm):
 def _assert_complete(est, X):
     """Fitted, consistent and usable: every output method runs and is finite."""
     assert est.n_iter_ == len(est.loss_curve_)
-    for name, out in _outputs(est, X).items():
+    for name, out in method_outputs(est, X, X_METHODS).items():
         assert np.all(np.isfinite(out)), name
 
 
@@ -437,12 +433,12 @@ def test_interrupted_fit_finishes_with_the_weights_reached(cls, X, alarm):
 def test_interrupted_warm_start_refits_every_fitted_attribute(cls, X, alarm):
     params = {"contamination": 0.1} if "contamination" in cls().get_params() else {}
     est = make_fast(cls, random_state=0, max_iter=3, early_stopping=False, **params).fit(X)
-    before = _outputs(est, X)
+    before = method_outputs(est, X, X_METHODS)
     est.set_params(warm_start=True, **ENDLESS)
     _fit_interrupted(est, X, alarm)
     assert est.n_iter_ >= 3
     _assert_complete(est, X)
-    after = _outputs(est, X)
+    after = method_outputs(est, X, X_METHODS)
     assert not np.array_equal(before["score_samples"], after["score_samples"])
     if params:  # the threshold comes from the new weights: it flags 10% of the training rows
         assert np.mean(after["predict"] == -1) == pytest.approx(0.1, abs=1 / len(X))
@@ -459,7 +455,7 @@ def test_interrupts_during_inference_and_partial_fit_leave_grad_mode_on(cls, X, 
     """
     est = make_fast(cls, random_state=0).fit(X)
     rows = X[:10]  # short calls: most of their time goes to torch's Python code
-    calls = [getattr(est, m) for m in OUTPUT_METHODS if hasattr(est, m)] + [est.partial_fit]
+    calls = [getattr(est, m) for m in X_METHODS if hasattr(est, m)] + [est.partial_fit]
     fired = []
 
     def interrupt(signum, frame):  # partial_fit catches the interrupts that land in training
@@ -490,7 +486,7 @@ def test_interrupts_during_inference_and_partial_fit_leave_grad_mode_on(cls, X, 
 
 def test_failed_refit_keeps_the_previous_model(cls, X):
     est = make_fast(cls, random_state=0).fit(X)
-    state, outputs = fitted_state(est), _outputs(est, X)
+    state, outputs = fitted_state(est), method_outputs(est, X, X_METHODS)
     bad = X.copy()
     bad[0, 0] = np.inf
     for call in (est.fit, est.partial_fit):
@@ -498,9 +494,9 @@ def test_failed_refit_keeps_the_previous_model(cls, X):
             call(bad)
     with pytest.raises(ValueError, match="features"):
         est.partial_fit(X[:, :3])
+    est.set_params(warm_start=True)
     with pytest.raises(ValueError, match="features"):
-        clone(est).set_params(warm_start=True).fit(X)  # unfitted clone: fits; then resumes
-        est.set_params(warm_start=True).fit(X[:, :3])
+        est.fit(X[:, :3])
     est.set_params(warm_start=False)
     wide = pd.DataFrame(X, columns=[f"c{i}" for i in range(X.shape[1])])
     city = np.array(["Oslo"] * len(wide), dtype=object)
@@ -512,7 +508,7 @@ def test_failed_refit_keeps_the_previous_model(cls, X):
 
 
 def _assert_same_outputs_as(est, outputs, X):
-    after = _outputs(est, X)
+    after = method_outputs(est, X, X_METHODS)
     for name in outputs:
         assert_array_equal(outputs[name], after[name], err_msg=name)
 
@@ -522,7 +518,7 @@ def test_diverging_call_restores_everything(cls, X, how):
     est = make_fast(cls, random_state=0, max_iter=3).fit(X)
     if how == "warm_start":
         est.set_params(warm_start=True)
-    state, outputs = fitted_state(est), _outputs(est, X)
+    state, outputs = fitted_state(est), method_outputs(est, X, X_METHODS)
     est.set_params(learning_rate_init=1e30)
     call = est.partial_fit if how == "partial_fit" else est.fit
     for _ in range(5):  # a huge step shows as non-finite weights within a few epochs
@@ -530,7 +526,7 @@ def test_diverging_call_restores_everything(cls, X, how):
             call(X * 1e3)
         except DivergenceError:
             break
-        state, outputs = fitted_state(est), _outputs(est, X)
+        state, outputs = fitted_state(est), method_outputs(est, X, X_METHODS)
     else:
         pytest.fail("learning_rate_init=1e30 never diverged")
     assert fitted_state(est) == state  # weights, optimizer, history, thresholds, generator
@@ -605,7 +601,7 @@ def test_fit_sets_the_grad_mode_it_needs(cls, X, context):
     """As ``MLPRegressor`` fits inside ``torch.no_grad()``, so does every estimator, to the
     same model; the caller's grad mode is theirs again after each call."""
     reference = make_fast(cls, random_state=0).fit(X)
-    expected = _outputs(reference, X)
+    expected = method_outputs(reference, X, X_METHODS)
     with context():
         est = make_fast(cls, random_state=0).fit(X)
         assert not torch.is_grad_enabled()
@@ -640,14 +636,14 @@ def test_global_torch_settings_change_nothing(cls, X, setting):
     the models, their outputs, their continued training and their pickles are bit for
     bit the usual ones."""
     reference = make_fast(cls, random_state=0).fit(X)
-    expected = _outputs(reference, X)
+    expected = method_outputs(reference, X, X_METHODS)
     reference.partial_fit(X)
     with _user_setting(setting):
         est = make_fast(cls, random_state=0).fit(X)
-        outputs = _outputs(est, X)
+        outputs = method_outputs(est, X, X_METHODS)
         est.partial_fit(X)
         loaded = pickle.loads(pickle.dumps(est))
-        continued = _outputs(loaded, X)
+        continued = method_outputs(loaded, X, X_METHODS)
     for name in expected:
         assert_array_equal(outputs[name], expected[name], err_msg=name)
     assert all(p.dtype == torch.float32 and p.device.type == "cpu"
@@ -663,11 +659,11 @@ def test_calls_run_on_n_jobs_torch_threads_and_leave_the_callers(cls, X):
     try:
         torch.set_num_threads(1)
         one = make_fast(cls, random_state=0).fit(X)
-        expected = _outputs(one, X)
+        expected = method_outputs(one, X, X_METHODS)
         torch.set_num_threads(2)
         two = make_fast(cls, random_state=0).fit(X)
         assert torch.get_num_threads() == 2
-        outputs = _outputs(two, X)
+        outputs = method_outputs(two, X, X_METHODS)
         assert torch.get_num_threads() == 2
         assert weight_bytes(two) == weight_bytes(one)
         for name in expected:
@@ -749,7 +745,7 @@ def test_resuming_after_the_architecture_changed_is_refused(cls, X):
     architecture set since, they raise, name it and change nothing; a fit from
     scratch takes it (before, a warm start silently kept the old network)."""
     est = make_fast(cls, random_state=0, max_iter=3).fit(X)
-    state, outputs = fitted_state(est), _outputs(est, X)
+    state, outputs = fitted_state(est), method_outputs(est, X, X_METHODS)
     changes = _architecture_changes(est)
     for name, value in changes.items():
         fitted = est.get_params()[name]

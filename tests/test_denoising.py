@@ -10,7 +10,7 @@ from sklearn.pipeline import make_pipeline
 
 from skgen import DenoisingAutoencoder
 from skgen.nn import DenoisingMLP
-from skgen.nn._denoising import corrupt, masked_mse
+from skgen.nn._denoising import masked_mse
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -39,71 +39,7 @@ def _gen(seed=0):
     return torch.Generator().manual_seed(seed)
 
 
-# ------------------------------------------------------------------ corruption
-
-
-def test_gaussian_noise_has_the_documented_scale():
-    x = torch.zeros(400, 50)
-    noisy = corrupt(x, "gaussian", 0.3, _gen())
-    assert noisy.std().item() == pytest.approx(0.3, rel=0.03)
-    assert abs(noisy.mean().item()) < 0.01
-
-
-def test_mask_noise_hides_about_noise_level_of_the_entries():
-    x = torch.randn(400, 50, generator=_gen(1))
-    noisy = corrupt(x, "mask", 0.3, _gen())
-    hidden = torch.isnan(noisy)
-    assert hidden.float().mean().item() == pytest.approx(0.3, abs=0.01)
-    assert torch.equal(noisy[~hidden], x[~hidden])  # the rest is untouched
-
-
-def test_swap_noise_keeps_column_marginals_and_takes_values_from_the_same_column():
-    # column j holds only values in [10 j, 10 j + 1): a swapped entry must stay in its band
-    x = torch.rand(500, 8, generator=_gen(1)) + 10 * torch.arange(8.0)
-    noisy = corrupt(x, "swap", 0.5, _gen())
-    changed = (noisy != x).float().mean().item()
-    assert changed == pytest.approx(0.5 * (1 - 1 / 500), abs=0.015)  # 4000 Bernoulli draws
-    assert torch.equal(torch.floor(noisy / 10), torch.floor(x / 10))
-    for j in range(8):
-        values = x[:, j].numpy()
-        assert np.all(np.isin(noisy[:, j].numpy(), values))
-        # same marginal: quantiles agree closely
-        q = np.linspace(0.05, 0.95, 10)
-        np.testing.assert_allclose(np.quantile(noisy[:, j].numpy(), q), np.quantile(values, q),
-                                   atol=0.08)
-
-
-def test_corruption_keeps_missing_entries_missing_and_is_reproducible():
-    x = torch.randn(50, 6, generator=_gen(1))
-    x[x > 1] = float("nan")
-    for noise in ("gaussian", "mask"):
-        a, b = corrupt(x, noise, 0.3, _gen(5)), corrupt(x, noise, 0.3, _gen(5))
-        assert torch.equal(torch.isnan(a), torch.isnan(b))
-        assert torch.isnan(a[torch.isnan(x)]).all()
-        assert torch.allclose(a.nan_to_num(), b.nan_to_num())
-    assert not torch.equal(corrupt(x, "gaussian", 0.3, _gen(5)).nan_to_num(),
-                           corrupt(x, "gaussian", 0.3, _gen(6)).nan_to_num())
-
-
-# ------------------------------------------------------------------ masked loss
-
-
-def test_masked_loss_ignores_the_values_under_the_mask():
-    pred = torch.randn(20, 5, generator=_gen(1), requires_grad=True)
-    target = torch.randn(20, 5, generator=_gen(2))
-    observed = torch.rand(20, 5, generator=_gen(3)) > 0.4
-    grads, losses = [], []
-    for hidden_value in (float("nan"), 0.0, 1e6):
-        t = torch.where(observed, target, torch.tensor(hidden_value))
-        loss = masked_mse(pred, t, observed)
-        (g,) = torch.autograd.grad(loss, pred)
-        losses.append(loss.item())
-        grads.append(g)
-    assert np.isfinite(losses).all() and losses[0] == losses[1] == losses[2]
-    assert torch.equal(grads[0], grads[1]) and torch.equal(grads[0], grads[2])
-    assert torch.all(grads[0][~observed] == 0)
-    expected = ((pred - target)[observed] ** 2).mean()
-    assert losses[0] == pytest.approx(expected.item(), rel=1e-6)
+# corrupt and masked_mse on their own are tested in tests/nn/test_denoising_module.py
 
 
 def test_module_ignores_the_value_of_a_missing_input():

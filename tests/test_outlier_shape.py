@@ -87,8 +87,16 @@ def test_auto_max_epochs_spend_the_step_budget(n_train, batch_size, expected):
 
 
 def test_part_weights_shrink_the_code_parts_of_a_wide_short_x():
+    """Equal thirds from as many rows as columns; below that the two code parts (equal to
+    each other) shrink with the rows per column, towards nothing, and the weights sum to 1."""
     assert_allclose(part_weights(500, 8), np.full(3, 1 / 3))
     assert_allclose(part_weights(60, 60), np.full(3, 1 / 3))
-    code = 40 / 60
-    assert_allclose(part_weights(40, 60), np.array([1.0, code, code]) / (1 + 2 * code))
-    assert part_weights(2, 1000).sum() == pytest.approx(1.0)
+    rows = [59, 40, 20, 10, 2]
+    weights = np.array([part_weights(n, 60) for n in rows])
+    assert_allclose(weights.sum(axis=1), 1.0)
+    assert np.all(weights > 0)
+    np.testing.assert_array_equal(weights[:, 1], weights[:, 2])
+    assert np.all(np.diff(weights[:, 1]) < 0) and np.all(np.diff(weights[:, 0]) > 0)
+    assert weights[-1, 1] < 0.05  # 2 rows for 60 columns: the reconstruction decides
+    # the same rows per column, the same weights
+    assert_allclose(part_weights(20, 30), part_weights(40, 60))

@@ -112,8 +112,9 @@ def _forged_pickle(est, version):
 def test_loading_a_pickle_from_another_version_warns(cls):
     X = _frame()
     est = make_fast(cls, random_state=0).fit(X)
+    forged = _forged_pickle(est, "0.0.1")
     with pytest.warns(InconsistentVersionWarning, match=r"skgen 0\.0\.1 when using skgen") as rec:
-        loaded = pickle.loads(_forged_pickle(est, "0.0.1"))
+        loaded = pickle.loads(forged)
     warning = rec[0].message
     assert (warning.estimator_name, warning.original_skgen_version,
             warning.current_skgen_version) == (cls.__name__, "0.0.1", skgen.__version__)

@@ -658,8 +658,9 @@ def test_typed_fit_is_reproducible_and_atomic(frame):
     assert a.sample(30, random_state=0).equals(b.sample(30, random_state=0))
     np.testing.assert_array_equal(a.score_samples(frame), b.score_samples(frame))
     state = dict(vars(a))
-    with pytest.raises(ValueError):
-        a.fit(frame.assign(kind=frame["kind"].where(frame.index != 0)))
+    missing = frame.assign(kind=frame["kind"].where(frame.index != 0))
+    with pytest.raises(ValueError, match="column 'kind' has 1 missing"):
+        a.fit(missing)
     assert vars(a).keys() == state.keys()
     assert a.column_types_ is state["column_types_"] and a.levels_ is state["levels_"]
 

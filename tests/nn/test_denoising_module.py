@@ -97,13 +97,17 @@ def test_mask_noise_hides_a_fraction_level_and_leaves_the_rest():
     assert torch.equal(out[kept], x[kept])
 
 
-def test_swap_noise_takes_values_from_the_same_column():
-    x = torch.arange(2000, dtype=torch.float32).reshape(500, 4)  # every value is unique
+def test_swap_noise_takes_values_from_the_same_column_and_keeps_its_marginal():
+    x = torch.rand(500, 8, generator=_generator(1)) + 10 * torch.arange(8.0)  # unique values
     out = corrupt(x, "swap", 0.5, _generator(0))
-    for j in range(4):
-        assert set(out[:, j].tolist()) <= set(x[:, j].tolist())  # marginals kept
-    # a fraction level is swapped, less the entries that drew their own row
-    assert float((out != x).float().mean()) == pytest.approx(0.5 * (1 - 1 / 500), abs=0.03)
+    for j in range(8):
+        assert set(out[:, j].tolist()) <= set(x[:, j].tolist())  # from the same column
+        # drawn from rows at random, so the column's distribution is kept (not just its support)
+        q = torch.linspace(0.05, 0.95, 10)
+        torch.testing.assert_close(torch.quantile(out[:, j], q), torch.quantile(x[:, j], q),
+                                   atol=0.08, rtol=0)
+    # a fraction level is swapped, less the entries that drew their own row (4000 draws)
+    assert float((out != x).float().mean()) == pytest.approx(0.5 * (1 - 1 / 500), abs=0.015)
 
 
 def test_unknown_noise_is_named():
@@ -123,6 +127,22 @@ def test_masked_mse_counts_observed_entries_only():
     loss.backward()
     assert pred.grad[0, 1] == 0  # the unobserved entry gets no gradient
     assert torch.isfinite(pred.grad).all()
+
+
+def test_masked_mse_ignores_the_values_under_the_mask():
+    pred = torch.randn(20, 5, generator=_generator(1), requires_grad=True)
+    target = torch.randn(20, 5, generator=_generator(2))
+    observed = torch.rand(20, 5, generator=_generator(3)) > 0.4
+    losses, grads = [], []
+    for hidden_value in (NAN, 0.0, 1e6):
+        loss = masked_mse(pred, torch.where(observed, target, torch.tensor(hidden_value)),
+                          observed)
+        (grad,) = torch.autograd.grad(loss, pred)
+        losses.append(float(loss.detach()))
+        grads.append(grad)
+    assert all(torch.isfinite(torch.tensor(losses))) and losses[0] == losses[1] == losses[2]
+    assert torch.equal(grads[0], grads[1]) and torch.equal(grads[0], grads[2])
+    assert torch.all(grads[0][~observed] == 0) and torch.all(grads[0][observed] != 0)
 
 
 def test_masked_mse_is_zero_when_nothing_is_observed():
