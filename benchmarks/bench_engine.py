@@ -19,8 +19,11 @@ For scale, the last row fits ``AutoencoderTransformer`` with the same sizes
 and number of steps: it adds the validation of X, the scaling, the module's
 size check and PCA start, and trains from its own initialisation and shuffles.
 
-The runs alternate (loop, tensor, streamed, estimator, loop, ...) in one
-process. The table gives the median wall-clock time of each, the median over
+The runs alternate in one process, in rounds of one run each whose order
+rotates (loop first in the first round, the Trainer on the tensor first in the
+second, ...); many short runs rather than a few long ones, because the speed of
+a shared machine drifts by more than the differences measured here over a
+few seconds (20-epoch runs of identical work varied by 20 %). The table gives the median wall-clock time of each, the median over
 the rounds of its time divided by the loop's in the same round, and the ratio
 of the fastest runs (the least disturbed by other work on a shared machine),
 the median ratio of the process's CPU time (which waiting for a core does not
@@ -30,7 +33,7 @@ the medians over the number of steps).
 ``--threads`` sets torch's thread count (default 1, as the estimators train
 with ``n_jobs=None``).
 
-    python -m benchmarks.bench_engine [--repeats 11] [--epochs 20] [--threads 1]
+    python -m benchmarks.bench_engine [--repeats 41] [--epochs 4] [--threads 1]
 """
 
 import argparse
@@ -106,8 +109,8 @@ def timed(fn, *args):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repeats", type=int, default=11)
-    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=41)
+    parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -135,9 +138,10 @@ def main():
 
     times = {name: [] for name in runs}
     cpu_times = {name: [] for name in runs}
+    names = list(runs)
     for r in range(args.repeats):
-        for name, fn in runs.items():
-            wall, cpu = timed(fn, r + 1)
+        for name in names[r % len(names):] + names[:r % len(names)]:  # each goes first in turn
+            wall, cpu = timed(runs[name], r + 1)
             times[name].append(wall)
             cpu_times[name].append(cpu)
     loop, cpu_loop = times["minimal loop"], cpu_times["minimal loop"]
