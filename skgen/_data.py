@@ -16,6 +16,7 @@ scikit-learn.
 from __future__ import annotations
 
 import functools
+import math
 import mmap
 from collections.abc import Callable
 
@@ -44,11 +45,12 @@ def _row_chunks(X):
     return (slice(start, start + step) for start in range(0, X.shape[0], step))
 
 
-#: Training on the CPU streams every X: each batch is read from X (in memory
-#: or memory-mapped) and standardized as it is drawn, so fit makes no copy of
-#: X. That costs a few tens of microseconds a batch, a few percent of the fit
-#: time at most (``benchmarks/results/speed.md``; ``bench_speed.py`` sets this
-#: to False to time the standardized copy instead).
+#: Training on the CPU streams every X: the rows of each read (a few batches,
+#: :func:`rows_per_read`) are read from X (in memory or memory-mapped) and
+#: standardized as they are drawn, so fit makes no copy of X. That costs about
+#: 2 ns per value and epoch, a percent or two of the fit time
+#: (``benchmarks/results/engine.md``; ``bench_speed.py`` sets this to False to
+#: time the standardized copy instead).
 _STREAM_ON_CPU = True
 
 #: On another device (a GPU), a memory-mapped X (a :class:`numpy.memmap`, or
@@ -58,6 +60,12 @@ _STREAM_ON_CPU = True
 #: need no transfer.
 _STREAM_MIN_BYTES = 64 * 2**20
 
+
+#: The engine reads the rows of several batches at once (see :func:`rows_per_read`): as
+#: many whole batches as hold in this many bytes as float64, but no more than
+#: ``_CHUNK_BYTES``. A rows source standardizes each read in one go, which costs
+#: less than a call per batch, while the buffers stay a few hundred kilobytes.
+_READ_BYTES = 2**19
 
 # ------------------------------------------------------------- batches
 
@@ -73,13 +81,28 @@ def as_rows(data: torch.Tensor | Rows) -> Rows:
     return data
 
 
+def rows_per_read(data: torch.Tensor | Rows, batch_size: int) -> int:
+    """How many rows the engine asks ``data`` for at once: a whole number of batches.
+
+    As many batches as hold in ``_READ_BYTES`` (and ``_CHUNK_BYTES``) as float64,
+    at least one. A rows source whose row width is unknown (no ``shape``) is
+    read a batch at a time.
+    """
+    shape = getattr(data, "shape", None)
+    if shape is None or len(shape) < 2:
+        return batch_size
+    width = max(1, math.prod(shape[1:]))
+    budget = min(_READ_BYTES, _CHUNK_BYTES)
+    return batch_size * max(1, budget // (8 * width * max(batch_size, 1)))
+
+
 class StreamedRows:
-    """A rows source that reads each batch from an array, e.g. a :class:`numpy.memmap`.
+    """A rows source that reads the rows asked for from an array, e.g. a :class:`numpy.memmap`.
 
     Only the rows asked for are read and transformed, so an array on disk is
     never loaded whole and no transformed copy of an array in memory is made.
-    With ``sorted_reads`` they are read in increasing row order (a batch of a
-    shuffled epoch reads a file front to back rather than jumping about) and
+    With ``sorted_reads`` they are read in increasing row order (a read of a
+    shuffled epoch walks a file front to back rather than jumping about) and
     put back in the order asked for after ``transform``; an array in memory
     gains nothing from that and is read in the order asked for. The batch,
     moved to ``device``, is exactly what indexing the transformed array held
@@ -103,6 +126,11 @@ class StreamedRows:
         self.transform = transform
         self.device = device
         self.sorted_reads = sorted_reads
+
+    @property
+    def shape(self):
+        """The shape of the array, whose rows are read (see :func:`rows_per_read`)."""
+        return self.array.shape
 
     def __call__(self, index: torch.Tensor) -> torch.Tensor:
         wanted = index.cpu().numpy()

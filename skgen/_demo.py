@@ -466,8 +466,15 @@ def run(output=DEFAULT_OUTPUT, *, quick=False, out=print, progress_stream=None):
 def main(output=DEFAULT_OUTPUT, quick=False):
     """Entry point of ``python -m skgen demo``."""
     import torch
+    from threadpoolctl import threadpool_limits
 
-    # The networks are small: one thread is faster than several on a busy
-    # machine. This is the program's own choice; the estimators never set it.
+    # The networks and matrices are small: one thread is faster than several on
+    # a busy machine, torch's, BLAS's and OpenMP's alike (on a loaded 2-core
+    # machine a small triangular solve of a Gaussian mixture, the baseline's or
+    # the VAE's prior, waits tens of milliseconds for a second BLAS thread, and
+    # the two-sample tests' gradient boosting for its OpenMP threads: the quick
+    # demo took over a minute instead of seconds). This is the program's own
+    # choice, the same for skgen and the baselines; the estimators never set it.
     torch.set_num_threads(1)
-    run(output, quick=quick)
+    with threadpool_limits(1):
+        run(output, quick=quick)

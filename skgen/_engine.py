@@ -4,11 +4,15 @@ It knows nothing of scikit-learn: it trains a :class:`torch.nn.Module` with the
 optimizer it is given (the estimators pass :func:`make_optimizer`'s Adam),
 batching by slicing a shuffled index, and records a :class:`History`. The rows
 come from an in-memory float32 tensor (moved to the device once) or from a
-*rows source*, a callable that returns the batch for an index (see
+*rows source*, a callable that returns the rows of an index (see
 :mod:`skgen._data`, whose :class:`~skgen._data.StreamedRows` reads an array, in
-memory or on disk, batch by batch, transforms each batch and moves it to the
-device). The estimators supply a loss function and turn the history into
-fitted attributes and warnings.
+memory or on disk, transforms the rows and moves them to the device). Each
+read fetches the rows of a few consecutive batches of the shuffled order
+(:func:`~skgen._data.rows_per_read`, a few hundred kilobytes), which the epoch
+then cuts into its batches: the batches are the same as one read per batch,
+with the cost of a read (a rows source's standardization above all) paid
+once for several steps. The estimators supply a loss function and turn the
+history into fitted attributes and warnings.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -23,7 +27,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from ._data import Rows, as_rows
+from ._data import Rows, as_rows, rows_per_read
 from ._optim import Adam
 from ._progress import Progress
 from .exceptions import DivergenceError
@@ -101,18 +105,24 @@ class Trainer:
         source. Returns the mean loss.
         """
         module, optimizer, loss_fn, gen = self.module, self.optimizer, self.loss_fn, self.generator
-        rows = as_rows(data)
+        batch_size = self.batch_size
+        rows, per_read = as_rows(data), rows_per_read(data, batch_size)
         module.train()
         order = index[torch.randperm(index.numel(), generator=gen, device=gen.device)]
-        total = torch.zeros((), dtype=torch.float64, device=order.device)
-        for start in range(0, order.numel(), self.batch_size):
-            batch = rows(order[start:start + self.batch_size])
-            loss = loss_fn(module, batch, gen)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            total += loss.detach() * batch.shape[0]
-        return float(total) / max(order.numel(), 1)
+        losses, sizes = [], []
+        # the rows of several batches are read at once (a rows source standardizes them
+        # in one go) and cut into the batches, which are those of one read per batch
+        for read_start in range(0, order.numel(), per_read):
+            block = rows(order[read_start:read_start + per_read])
+            for start in range(0, block.shape[0], batch_size):
+                batch = block[start:start + batch_size]
+                loss = loss_fn(module, batch, gen)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                losses.append(loss.detach())
+                sizes.append(batch.shape[0])
+        return _weighted_mean(losses, sizes)
 
     def _weights_finite(self) -> bool:
         with torch.no_grad():
@@ -213,6 +223,23 @@ class Trainer:
             "input may contain extreme values, or the learning rate may be too high; the "
             "model was not updated."
         )
+
+
+def _weighted_mean(losses, sizes):
+    """The mean over rows of the batch losses ``losses`` (0-d tensors) of ``sizes`` rows each.
+
+    Summed once, at the end of the epoch, rather than with tensor operations at
+    every step: each loss times its size in the loss's dtype, then added in
+    order in float64, the arithmetic (and the bits) of a float64 running total.
+    """
+    if not losses:
+        return 0.0
+    weighted = torch.stack(losses) * torch.tensor(sizes, dtype=losses[0].dtype,
+                                                  device=losses[0].device)
+    total = 0.0
+    for value in weighted.tolist():  # in order: math.fsum or torch.sum would round otherwise
+        total += value
+    return total / sum(sizes)
 
 
 def _report_epoch(progress, history, seconds):

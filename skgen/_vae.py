@@ -307,7 +307,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
     >>> from sklearn.datasets import load_digits
     >>> from skgen import VAETransformer
     >>> X, _ = load_digits(return_X_y=True)
-    >>> vae = VAETransformer(n_components=8, max_iter=20, random_state=0)
+    >>> vae = VAETransformer(n_components=8, max_iter=5, random_state=0)
     >>> Z = vae.fit_transform(X)
     >>> Z.shape
     (1797, 8)

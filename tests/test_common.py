@@ -2,6 +2,12 @@
 
 The estimators are discovered from the package (``skgen.utils.all_estimators``),
 so a new estimator is checked from its first commit.
+
+The checks run with one thread in the native thread pools (BLAS, OpenMP): they
+fit tiny tables, where a second thread only costs time, and on a loaded 2-core
+machine a lot of it (each small triangular solve of the VAE's prior waited
+some 20 ms for a second BLAS thread, against 0.1 ms alone: the VAE's checks
+took minutes). The checks themselves are the same.
 """
 
 import warnings
@@ -9,6 +15,7 @@ import warnings
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from threadpoolctl import threadpool_limits
 
 from .conftest import ESTIMATORS, make_fast
 
@@ -33,7 +40,7 @@ def _variants():
     xfail_strict=True,
 )
 def test_sklearn_compatible(estimator, check):
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), threadpool_limits(1):
         # five epochs never converge; the warning itself is tested elsewhere
         warnings.simplefilter("ignore", ConvergenceWarning)
         check(estimator)
@@ -64,7 +71,7 @@ def test_checks_not_yielded_by_the_generator(cls):
             "check_get_feature_names_out_error",
             "check_dataframe_column_names_consistency",
         ]
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), threadpool_limits(1):
         warnings.simplefilter("ignore", ConvergenceWarning)
         # check_dataframe_column_names_consistency provokes these on purpose
         warnings.filterwarnings("ignore", "X (does not have|has) .*feature names", UserWarning)

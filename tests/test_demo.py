@@ -1,10 +1,17 @@
-"""``python -m skgen demo``: runs end to end, prints its four tables, writes its figures."""
+"""``python -m skgen demo``: runs end to end, prints its four tables, writes its figures.
 
+The quick demo runs once for the module (``demo_run``) and each test reads what
+that run printed and wrote.
+"""
+
+import contextlib
 import io
 import re
 import sys
 
+import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from skgen.__main__ import main
 
@@ -14,11 +21,19 @@ FIGURES = ["latent_codes.png", "latent_grids.png", "reconstructions.png", "vae_s
            "imputation.png", "loss_curves.png", "outlier_explanation.png"]
 
 
-def test_demo_quick_end_to_end(tmp_path, capsys):
-    output = tmp_path / "figures"
-    assert main(["demo", "--quick", "--output", str(output)]) == 0
-    out, err = capsys.readouterr()
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """``python -m skgen demo --quick --output DIR``, run once: (status, stdout, stderr, DIR)."""
+    output = tmp_path_factory.mktemp("demo") / "figures"
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(["demo", "--quick", "--output", str(output)])
+    return status, out.getvalue(), err.getvalue(), output
 
+
+def test_demo_quick_runs_and_prints_one_table_per_estimator(demo_run):
+    status, out, _, _ = demo_run
+    assert status == 0
     # one table per estimator, next to its baseline
     for title in ["1. Dimensionality reduction: AutoencoderTransformer vs PCA",
                   "2. Density estimation: VAETransformer vs GaussianMixture and PCA",
@@ -33,7 +48,10 @@ def test_demo_quick_end_to_end(tmp_path, capsys):
     assert "max_iter=3 (--quick)" in out
     assert "digit 0 among 1-9" in out and "shuffled pixels" in out
 
-    # measured numbers: ROC-AUCs in [0, 1], log-likelihoods negative, fit times
+
+def test_demo_tables_hold_measured_numbers(demo_run):
+    _, out, _, _ = demo_run
+    # ROC-AUCs in [0, 1], log-likelihoods negative, fit times
     aucs = [float(m) for m in re.findall(r"(?:Detector|Forest)\s+\S+.*?\s(\d\.\d{3})\s", out)]
     assert len(aucs) == 4 and all(0 <= a <= 1 for a in aucs)
     log_liks = [float(line.split()[-2]) for line in out.splitlines()
@@ -41,17 +59,27 @@ def test_demo_quick_end_to_end(tmp_path, capsys):
     assert len(log_liks) == 4 and all(v < 0 for v in log_liks)
     assert re.search(r"\(\s*\d+\.\ds\)", out)
 
-    # progress on stderr: one line per step with the elapsed time
+
+def test_demo_reports_progress_on_stderr(demo_run):
+    _, _, err, _ = demo_run
+    # one line per step with the elapsed time
     assert re.search(r"\[\s*\d+\.\ds\] fitting AutoencoderTransformer\(n_components=2\) \.\.\. "
                      r"\d+\.\ds", err)
     assert "drawing figures" in err
 
-    # the figures, in the folder the demo names
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_demo_writes_each_figure_where_it_says(demo_run, name):
+    _, out, _, output = demo_run
     assert f"Figures written to {output.resolve()}" in out
-    for name in FIGURES:
-        path = output / name
-        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
-        assert f"  {name}" in out
+    path = output / name
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+    assert f"  {name}" in out
+
+
+def test_demo_writes_no_other_figure(demo_run):
+    *_, output = demo_run
+    assert sorted(p.name for p in output.iterdir()) == sorted(FIGURES)
 
 
 def test_demo_command_line_help(capsys):
@@ -63,13 +91,26 @@ def test_demo_command_line_help(capsys):
 
 
 def test_demo_without_matplotlib_prints_tables_and_says_why_no_figures(tmp_path, monkeypatch):
+    """Every table still prints; only the figures are left out, with the reason.
+
+    The tables do not depend on the number of images, so this run takes every
+    third digit (600 of them) to be quicker than the full demo above.
+    """
+    import skgen._demo
     from skgen._demo import run
 
+    digits = skgen._demo.load_digits(return_X_y=True)
+    monkeypatch.setattr(skgen._demo, "load_digits",
+                        lambda return_X_y: tuple(np.asarray(a)[::3] for a in digits))
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     lines = []
-    paths = run(tmp_path / "figures", quick=True, out=lines.append,
-                progress_stream=io.StringIO())
+    with threadpool_limits(1):  # as the demo's command line runs it
+        paths = run(tmp_path / "figures", quick=True, out=lines.append,
+                    progress_stream=io.StringIO())
     text = "\n".join(lines)
     assert paths == [] and not (tmp_path / "figures").exists()
     assert "pip install skgen[plots]" in text
-    assert "4. Anomaly detection: AEOutlierDetector vs IsolationForest" in text
+    assert "skgen demo on load_digits: 449 training and 150 held-out images" in text
+    for title in ["1. Dimensionality reduction", "2. Density estimation", "3. Imputation",
+                  "4. Anomaly detection: AEOutlierDetector vs IsolationForest"]:
+        assert title in text

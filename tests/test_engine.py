@@ -164,3 +164,84 @@ def test_an_interrupt_anywhere_in_the_epochs_keeps_only_finished_epochs(X, at_ca
     assert len(history.validation_loss_curve) == (finished if validate else 0)
     assert history.loss_curve[:2] == [9.0, 8.0]
     assert all(torch.isfinite(p).all() for p in trainer.module.parameters())
+
+
+# ------------------------------------------------------------------ reads of several batches
+
+
+class _CountingRows:
+    """A rows source over a tensor that records the size of each read."""
+
+    def __init__(self, X):
+        self.X, self.reads = X, []
+
+    @property
+    def shape(self):
+        return self.X.shape
+
+    def __call__(self, index):
+        self.reads.append(index.numel())
+        return self.X[index]
+
+
+@pytest.mark.parametrize("read_bytes, batches_per_read", [(0, 1), (8 * 4 * 40, 2),
+                                                         (8 * 4 * 99, 4), (2**20, 6)])
+def test_a_read_holds_whole_batches_and_the_batches_do_not_change(X, monkeypatch, read_bytes,
+                                                                  batches_per_read):
+    """The epoch reads ``rows_per_read`` rows at a time (whole batches within
+    ``_READ_BYTES`` as float64, rows of 4 values here) and cuts them into the batches
+    one read per batch gives; 6 batches hold all 101 rows."""
+    import skgen._data
+
+    def batches_seen(read_bytes):
+        monkeypatch.setattr(skgen._data, "_READ_BYTES", read_bytes)
+        seen, source = [], _CountingRows(X)
+
+        def loss(module, batch, generator):
+            seen.append(batch.clone())
+            return _mse(module, batch, generator)
+
+        torch.manual_seed(0)
+        trainer = _trainer(nn.Linear(4, 4), loss, batch_size=20)
+        trainer.fit(source, torch.arange(101), max_epochs=2, stop_early=False)
+        return seen, source.reads, trainer
+
+    one_by_one, reads_one, trainer_one = batches_seen(0)
+    together, reads, trainer = batches_seen(read_bytes)
+    assert reads_one == [20] * 5 + [1] + [20] * 5 + [1]
+    per_read = 20 * batches_per_read
+    epoch = [per_read] * (101 // per_read) + ([101 % per_read] if 101 % per_read else [])
+    assert reads == epoch * 2
+    assert len(together) == len(one_by_one) == 12
+    assert all(torch.equal(a, b) for a, b in zip(together, one_by_one))
+    assert trainer.history == trainer_one.history
+    for a, b in zip(trainer.module.state_dict().values(),
+                    trainer_one.module.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def test_rows_per_read_is_bounded_by_the_chunk_size_too(monkeypatch):
+    import skgen._data
+    from skgen._data import rows_per_read
+
+    X = torch.zeros(1000, 10)
+    monkeypatch.setattr(skgen._data, "_READ_BYTES", 8 * 10 * 100)
+    assert rows_per_read(X, 25) == 100
+    assert rows_per_read(X, 30) == 90  # whole batches only
+    assert rows_per_read(X, 150) == 150  # at least one batch
+    monkeypatch.setattr(skgen._data, "_CHUNK_BYTES", 8 * 10 * 50)
+    assert rows_per_read(X, 25) == 50
+    assert rows_per_read(lambda index: X[index], 25) == 25  # no shape: a batch at a time
+
+
+def test_epoch_loss_is_the_float64_running_total_of_the_batch_losses():
+    from skgen._engine import _weighted_mean
+
+    gen = torch.Generator().manual_seed(0)
+    losses = list(torch.rand(50, generator=gen) * 1e3)
+    sizes = [64] * 49 + [7]
+    total = torch.zeros((), dtype=torch.float64)
+    for loss, size in zip(losses, sizes):
+        total += loss * size  # the product in float32, the sum in float64
+    assert _weighted_mean(losses, sizes) == float(total) / sum(sizes)
+    assert _weighted_mean([], []) == 0.0
