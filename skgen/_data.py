@@ -380,8 +380,11 @@ def standardize_rows(block, mean, scale):
     out = np.empty(block.shape, dtype=np.float32)
     limit = np.finfo(np.float32).max
     for rows in _row_chunks(block):
-        chunk = np.subtract(block[rows], mean, dtype=np.float64)
-        chunk /= scale
+        # a value beyond float64 after scaling is beyond float32 too: the check below
+        # names its column, so the overflow itself is not warned about
+        with np.errstate(over="ignore"):
+            chunk = np.subtract(block[rows], mean, dtype=np.float64)
+            chunk /= scale
         flat = chunk.ravel()  # fmin/fmax skip NaN (missing entries) without a warning
         if flat.size and not (-limit <= np.fmin.reduce(flat) and np.fmax.reduce(flat) <= limit):
             largest = np.fmax.reduce(np.abs(chunk), axis=0)

@@ -92,11 +92,6 @@ def test_standardize_rows_names_the_column_beyond_float32(sign):
     assert np.isnan(standardize_rows(X, np.zeros(4), np.full(4, 1e-10))[3, 2])
 
 
-@pytest.mark.xfail(raises=RuntimeWarning, reason=(
-    "standardize_rows divides by the scale in float64 before it checks the float32 range, "
-    "so a value near float64's largest over a scale below 1 overflows with a RuntimeWarning "
-    "(an error under this project's warning filter) before its ValueError; reached by a "
-    "partial_fit on such rows (test_properties filters the warning)"))
 def test_standardize_rows_beyond_float64_raises_its_error_without_a_warning():
     X = np.array([[1.6e308], [0.0]])
     with pytest.raises(ValueError, match="column 0"):

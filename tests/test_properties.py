@@ -207,10 +207,6 @@ def test_invalid_input_raises_an_error_naming_the_problem(cls, data):
         check_is_fitted(est)
 
 
-# standardize_rows divides before it checks the float32 range: a value near 1e308
-# over a fitted scale below 1 overflows float64 with a RuntimeWarning before the
-# ValueError (tests/test_data.py holds that as an xfail)
-@pytest.mark.filterwarnings("ignore:overflow encountered in divide:RuntimeWarning")
 @SETTINGS
 @given(data=st.data())
 def test_a_failing_call_leaves_the_state_unchanged(cls, data):
