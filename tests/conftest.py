@@ -24,6 +24,18 @@ def make_fast(cls, **params):
     return cls(**{**FAST, **params})
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_native_thread():
+    """The tests' own NumPy, SciPy and scikit-learn work (baselines, scikit-learn's
+    checks) on one BLAS and OpenMP thread, as skgen's calls run by default
+    (``n_jobs=None``): small linear algebra only waits on more threads, for seconds
+    on a busy 2-core machine. Tests about threads set their own numbers."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
+
+
 @pytest.fixture(scope="session")
 def digits():
     X, y = load_digits(return_X_y=True)
