@@ -473,8 +473,13 @@ def main(output=DEFAULT_OUTPUT, quick=False):
     # machine a small triangular solve of a Gaussian mixture, the baseline's or
     # the VAE's prior, waits tens of milliseconds for a second BLAS thread, and
     # the two-sample tests' gradient boosting for its OpenMP threads: the quick
-    # demo took over a minute instead of seconds). This is the program's own
-    # choice, the same for skgen and the baselines; the estimators never set it.
+    # demo took over a minute instead of seconds). skgen's estimators run on one
+    # thread by default (n_jobs=None); the baselines and the tests are told here,
+    # and the caller's settings come back afterwards.
+    previous = torch.get_num_threads()
     torch.set_num_threads(1)
-    with threadpool_limits(1):
-        run(output, quick=quick)
+    try:
+        with threadpool_limits(1):
+            run(output, quick=quick)
+    finally:
+        torch.set_num_threads(previous)

@@ -11,6 +11,7 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 from threadpoolctl import threadpool_limits
 
 from skgen.__main__ import main
@@ -23,16 +24,24 @@ FIGURES = ["latent_codes.png", "latent_grids.png", "reconstructions.png", "vae_s
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
-    """``python -m skgen demo --quick --output DIR``, run once: (status, stdout, stderr, DIR)."""
+    """``python -m skgen demo --quick --output DIR``, run once with torch on two threads:
+    (status, stdout, stderr, DIR, torch's threads after it)."""
     output = tmp_path_factory.mktemp("demo") / "figures"
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main(["demo", "--quick", "--output", str(output)])
-    return status, out.getvalue(), err.getvalue(), output
+    previous = torch.get_num_threads()
+    torch.set_num_threads(2)  # the demo runs on one thread, then gives the caller's back
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = main(["demo", "--quick", "--output", str(output)])
+        threads_after = torch.get_num_threads()
+    finally:
+        torch.set_num_threads(previous)
+    return status, out.getvalue(), err.getvalue(), output, threads_after
 
 
 def test_demo_quick_runs_and_prints_one_table_per_estimator(demo_run):
-    status, out, _, _ = demo_run
+    status, out, _, _, threads_after = demo_run
+    assert threads_after == 2  # the caller's torch threads, not the demo's one
     assert status == 0
     # one table per estimator, next to its baseline
     for title in ["1. Dimensionality reduction: AutoencoderTransformer vs PCA",
@@ -50,7 +59,7 @@ def test_demo_quick_runs_and_prints_one_table_per_estimator(demo_run):
 
 
 def test_demo_tables_hold_measured_numbers(demo_run):
-    _, out, _, _ = demo_run
+    _, out, _, _, _ = demo_run
     # ROC-AUCs in [0, 1], log-likelihoods negative, fit times
     aucs = [float(m) for m in re.findall(r"(?:Detector|Forest)\s+\S+.*?\s(\d\.\d{3})\s", out)]
     assert len(aucs) == 4 and all(0 <= a <= 1 for a in aucs)
@@ -61,7 +70,7 @@ def test_demo_tables_hold_measured_numbers(demo_run):
 
 
 def test_demo_reports_progress_on_stderr(demo_run):
-    _, _, err, _ = demo_run
+    _, _, err, _, _ = demo_run
     # one line per step with the elapsed time
     assert re.search(r"\[\s*\d+\.\ds\] fitting AutoencoderTransformer\(n_components=2\) \.\.\. "
                      r"\d+\.\ds", err)
@@ -70,7 +79,7 @@ def test_demo_reports_progress_on_stderr(demo_run):
 
 @pytest.mark.parametrize("name", FIGURES)
 def test_demo_writes_each_figure_where_it_says(demo_run, name):
-    _, out, _, output = demo_run
+    _, out, _, output, _ = demo_run
     assert f"Figures written to {output.resolve()}" in out
     path = output / name
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
@@ -78,7 +87,7 @@ def test_demo_writes_each_figure_where_it_says(demo_run, name):
 
 
 def test_demo_writes_no_other_figure(demo_run):
-    *_, output = demo_run
+    _, _, _, output, _ = demo_run
     assert sorted(p.name for p in output.iterdir()) == sorted(FIGURES)
 
 
