@@ -9,7 +9,6 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
 from skgen import DenoisingAutoencoder
-from skgen.nn import DenoisingMLP
 from skgen.nn._denoising import masked_mse
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -40,21 +39,6 @@ def _gen(seed=0):
 
 
 # corrupt and masked_mse on their own are tested in tests/nn/test_denoising_module.py
-
-
-def test_module_ignores_the_value_of_a_missing_input():
-    module = DenoisingMLP(5, (8,))
-    with torch.no_grad():
-        module.linear.weight.normal_()
-    x = torch.randn(4, 5, generator=_gen(1))
-    x_nan = x.clone()
-    x_nan[:, 2] = float("nan")
-    out = module(x_nan)
-    assert torch.isfinite(out).all()
-    assert not torch.allclose(out, module(x))  # missing is not the same as observed
-    x_zero = x.clone()
-    x_zero[:, 2] = 0.0
-    assert not torch.allclose(out, module(x_zero))  # ... nor an observed zero
 
 
 def test_estimator_loss_on_a_batch_with_nan_does_not_see_hidden_values():

@@ -35,11 +35,19 @@ def test_module_returns_every_entry_and_no_nan(residual):
     assert all(torch.isfinite(p.grad).all() for p in net.parameters())
 
 
-def test_missing_entry_is_not_an_observed_zero():
-    net = DenoisingMLP(3, hidden_layer_sizes=(8,))
-    missing = net(torch.tensor([[0.5, NAN, -1.0]]))
-    zero = net(torch.tensor([[0.5, 0.0, -1.0]]))
-    assert not torch.allclose(missing, zero)  # the mask tells them apart
+def test_missing_entry_is_neither_its_value_nor_an_observed_zero():
+    net = DenoisingMLP(5, hidden_layer_sizes=(8,))
+    with torch.no_grad():
+        net.linear.weight.normal_()  # the linear path too, not only the MLP's
+    x = torch.randn(4, 5, generator=torch.Generator().manual_seed(1))
+    x_nan = x.clone()
+    x_nan[:, 2] = NAN
+    missing = net(x_nan)
+    assert torch.isfinite(missing).all()
+    assert not torch.allclose(missing, net(x))  # missing is not the value it hides
+    x_zero = x.clone()
+    x_zero[:, 2] = 0.0
+    assert not torch.allclose(missing, net(x_zero))  # the mask tells it from a zero
 
 
 def test_residual_path_starts_at_zero_and_only_with_residual():
