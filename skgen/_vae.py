@@ -217,16 +217,11 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
     device : str or torch.device, default='auto'
         Where to train and infer; 'auto' uses CUDA when available.
     n_jobs : int or None, default=None
-        CPU threads torch may use inside each call (``fit``, ``transform``,
-        scoring, ...): None means 1 (unless in a :func:`joblib.parallel_backend`
-        context), -1 all cores, as ``n_jobs`` means in scikit-learn. torch's
-        own default is every core, but the networks here are small: their
-        threads gain little on a quiet machine and wait on each other when
-        another process holds a core, where a fit can take 10 to 40 times
-        longer (``benchmarks/results/outlier_cost.md``). Each call sets
-        torch's intra-op threads, and the BLAS and OpenMP pools of NumPy,
-        SciPy and scikit-learn (through threadpoolctl), for its duration and
-        puts the caller's back.
+        Threads each call (``fit``, ``transform``, scoring, ...) gives torch
+        and the BLAS and OpenMP pools of NumPy, SciPy and scikit-learn, the
+        caller's coming back after it: None means 1 (unless in a
+        :func:`joblib.parallel_backend` context), -1 all cores. These small
+        networks lose more than they gain from threads (``docs/scaling.md``).
     scaling : {'auto', 'standard', 'global'} or None, default='auto'
         How X is scaled inside the estimator. With the Gaussian likelihood
         'auto' picks 'global' (one shared scale) when at least half of the
