@@ -505,27 +505,42 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         return self._apply_in_batches(X, lambda m, x: -(parts(m, x) @ weights)).astype(
             np.float64, copy=False)
 
-    def _parts_function(self, dtype):
-        """``fn(module, x)`` giving a batch's score parts as columns (see :meth:`score_samples`)."""
-        device = self.device_
-        weight = torch.as_tensor(1.0 / self.feature_error_scale_, dtype=dtype, device=device)
-        code_mean = torch.as_tensor(self.code_mean_, dtype=dtype, device=device)
-        code_scale = torch.as_tensor(self.code_scale_, dtype=dtype, device=device)
-        location = torch.as_tensor(self.code_location_, dtype=dtype, device=device)
-        whitening = torch.as_tensor(self.code_whitening_, dtype=dtype, device=device)
+    def _parts_function(self, dtype, *, differentiable=False):
+        """``fn(module, x)`` giving a batch's score parts as columns (see :meth:`score_samples`).
+
+        The density part asks ``neighbors_``; with ``differentiable`` it searches
+        ``reference_codes_`` exhaustively in torch instead, so that the parts have a
+        gradient in ``x`` (:meth:`feature_contributions`).
+        """
+        def tensor(a):
+            return torch.as_tensor(a, dtype=dtype, device=self.device_)
+
+        weight, code_mean, code_scale = (tensor(1.0 / self.feature_error_scale_),
+                                         tensor(self.code_mean_), tensor(self.code_scale_))
+        location, whitening = tensor(self.code_location_), tensor(self.code_whitening_)
+        if differentiable:
+            reference = tensor(self.reference_codes_)
+
+            def density(z):
+                nearest = torch.topk(torch.cdist(z, reference) ** 2, self.n_neighbors_, dim=1,
+                                     largest=False).values
+                return nearest.mean(dim=1) / self.density_scale_
+        else:
+            def density(z):
+                # the neighbour search runs batch by batch, so its memory stays bounded
+                with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):
+                    distances, _ = self.neighbors_.kneighbors(
+                        np.asarray(z.cpu(), dtype=np.float64))
+                return torch.as_tensor(np.mean(distances**2, axis=1) / self.density_scale_,
+                                       dtype=dtype, device=z.device)
 
         def parts(m, x):
             errors, codes = m.errors_and_codes(x, self.n_scored_components_)
             reconstruction = (errors * weight).mean(dim=1)
             z = (codes - code_mean) / code_scale
             latent = (((z - location) @ whitening) ** 2).mean(dim=1)
-            # the neighbour search runs batch by batch, so its memory stays bounded
-            with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):
-                distances, _ = self.neighbors_.kneighbors(np.asarray(z.cpu(), dtype=np.float64))
-            density = torch.as_tensor(np.mean(distances**2, axis=1) / self.density_scale_,
-                                      dtype=dtype, device=x.device)
             return torch.stack([reconstruction / self.reconstruction_scale_,
-                                latent / self.latent_scale_, density], dim=1)
+                                latent / self.latent_scale_, density(z)], dim=1)
 
         return parts
 
@@ -595,7 +610,8 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
             dtype = torch_float_type(X)
             module = self._inference_module(dtype)
             module.eval()
-            score = self._differentiable_score(dtype)
+            parts = self._parts_function(dtype, differentiable=True)
+            weights = torch.as_tensor(self.part_weights_, dtype=dtype, device=self.device_)
             device = self.device_
             mean = torch.as_tensor(self.mean_, dtype=dtype, device=device)
             scale = torch.as_tensor(self.scale_, dtype=dtype, device=device)
@@ -607,39 +623,10 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
                 base = baselines[torch.cdist(x, baselines).argmin(dim=1)]
                 path = (base[:, None, :] + steps[None, :, None] * (x - base)[:, None, :])
                 path = path.reshape(-1, x.shape[1]).requires_grad_(True)
-                (gradient,) = torch.autograd.grad(score(module, path).sum(), path)
+                (gradient,) = torch.autograd.grad((parts(module, path) @ weights).sum(), path)
                 average = gradient.reshape(x.shape[0], _PATH_STEPS, -1).mean(dim=1)
                 out[start:start + x.shape[0]] = ((x - base) * average).detach().cpu().numpy()
         return wrap_output(self, out, X_in, self._feature_names())
-
-    def _differentiable_score(self, dtype):
-        """``fn(module, x)``: the anomaly score of scaled rows in torch, differentiable in x.
-
-        The same parts as :meth:`_parts_function`, but the density part searches
-        ``reference_codes_`` exhaustively in torch instead of through ``neighbors_``.
-        """
-        device = self.device_
-
-        def tensor(a):
-            return torch.as_tensor(a, dtype=dtype, device=device)
-
-        weight, code_mean, code_scale = (tensor(1.0 / self.feature_error_scale_),
-                                         tensor(self.code_mean_), tensor(self.code_scale_))
-        location, whitening = tensor(self.code_location_), tensor(self.code_whitening_)
-        reference, weights = tensor(self.reference_codes_), tensor(self.part_weights_)
-        scales = tensor([self.reconstruction_scale_, self.latent_scale_, self.density_scale_])
-
-        def score(m, x):
-            errors, codes = m.errors_and_codes(x, self.n_scored_components_)
-            z = (codes - code_mean) / code_scale
-            nearest = torch.topk(torch.cdist(z, reference) ** 2, self.n_neighbors_, dim=1,
-                                 largest=False).values
-            parts = torch.stack([(errors * weight).mean(dim=1),
-                                 (((z - location) @ whitening) ** 2).mean(dim=1),
-                                 nearest.mean(dim=1)], dim=1)
-            return (parts / scales) @ weights
-
-        return score
 
     def _feature_names(self):
         if hasattr(self, "feature_names_in_"):
