@@ -429,7 +429,8 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
 
     def _rebuild_derived(self):
         # leaves of at least n_neighbors_ codes (scikit-learn's default is 30): a query for
-        # 50 neighbours then visits fewer leaves, the same neighbours in a fraction less time
+        # 50 neighbours visits fewer leaves and finds the same ones, 10-12% faster on the
+        # codes of 10_cover and 24_mnist on a quiet machine (about 2% of a fit and score)
         self.neighbors_ = NearestNeighbors(
             n_neighbors=self.n_neighbors_, leaf_size=max(30, self.n_neighbors_)).fit(
             self.reference_codes_)
