@@ -53,21 +53,32 @@ def test_starts_at_pca(digits):
 def test_ends_on_the_epoch_best_on_validation_not_the_last(digits):
     """With early stopping the fit keeps the weights of its best epoch on the validation
     rows: never worse there than any epoch it trained. (Only epochs: the start, PCA, is
-    not evaluated, so a fit whose every epoch is worse than PCA ends worse than PCA.)"""
+    not evaluated, so a fit whose every epoch is worse than PCA ends worse than PCA.)
+
+    Which epoch is best depends on the machine's floating point, so the fits below use
+    a learning rate large enough that the validation loss jumps about, and every fit
+    is checked whatever its curve; the restore itself is exercised by the fits whose
+    best epoch is not the last (most of them on the machines we have seen).
+    """
     X = digits[0][:600]
-    params = {"n_components": 4, "learning_rate_init": 0.2, "early_stopping": True,
-              "n_iter_no_change": 100}
-    full = _ae(max_iter=8, **params).fit(X)
-    curve = full.validation_loss_curve_
-    best = int(np.argmin(curve))
-    assert best < len(curve) - 1, "the validation loss must rise at the end for this test"
-    assert full.best_loss_ == min(curve)
-    # the same fit stopped after its best epoch: same split, same batches up to there
-    stopped = _ae(max_iter=best + 1, **params).fit(X)
-    assert stopped.validation_loss_curve_ == curve[:best + 1]
-    Z = full.transform(X)
-    np.testing.assert_array_equal(Z, stopped.transform(X))
-    np.testing.assert_array_equal(full.inverse_transform(Z), stopped.inverse_transform(Z))
+    restored = 0
+    for learning_rate, seed in [(0.2, 0), (0.2, 1), (0.2, 2), (0.5, 0), (0.5, 1), (0.5, 2)]:
+        params = {"n_components": 4, "learning_rate_init": learning_rate, "early_stopping": True,
+                  "n_iter_no_change": 100, "random_state": seed}
+        full = _ae(max_iter=8, **params).fit(X)
+        curve = full.validation_loss_curve_
+        best = int(np.argmin(curve))
+        assert full.best_loss_ == min(curve)
+        # the same fit stopped after its best epoch: same split, same batches up to there
+        stopped = _ae(max_iter=best + 1, **params).fit(X)
+        assert stopped.validation_loss_curve_ == curve[:best + 1]
+        Z = full.transform(X)
+        np.testing.assert_array_equal(Z, stopped.transform(X))
+        np.testing.assert_array_equal(full.inverse_transform(Z), stopped.inverse_transform(Z))
+        restored += best < len(curve) - 1
+    if not restored:  # the assertions above held, but only on fits that ended on their best
+        pytest.skip("no fit's validation loss rose after its best epoch on this machine, so "
+                    "the restore of the best weights was not exercised")
 
 
 def test_columns_on_wildly_different_scales_are_all_reconstructed(blobs):

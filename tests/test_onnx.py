@@ -8,7 +8,6 @@ must reproduce whatever weights it is given, trained well or not.
 
 import importlib
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,7 +19,7 @@ for _name in ("onnx", "onnxruntime", "skl2onnx", "onnxscript"):
 import onnx  # noqa: E402
 import onnxruntime as ort  # noqa: E402
 from skl2onnx import to_onnx  # noqa: E402
-from sklearn.datasets import load_digits  # noqa: E402
+from sklearn.datasets import load_breast_cancer, load_digits, load_wine  # noqa: E402
 from sklearn.exceptions import NotFittedError  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.pipeline import Pipeline, make_pipeline  # noqa: E402
@@ -36,7 +35,6 @@ from skgen import (  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-ADBENCH = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "adbench"
 SMALL = {"hidden_layer_sizes": (32,), "max_iter": 3, "random_state": 0, "device": "cpu"}
 
 
@@ -70,17 +68,14 @@ def _digits():
     return load_digits().data.astype(np.float32)
 
 
-def _adbench(name, n_rows=2000):
-    path = ADBENCH / f"{name}.npz"
-    if not path.exists():
-        pytest.skip(f"the ADBench table {path} is not on this machine")
-    with np.load(path) as data:
-        X = np.asarray(data["X"], dtype=np.float32)
-    return X[np.random.RandomState(0).permutation(len(X))[:n_rows]]
+def _table(loader):
+    """A real table that scikit-learn ships, as float32: the breast cancer measurements (30
+    columns in units from 1e-3 to 1e3) or the wines (13, with one column in the thousands)."""
+    return loader().data.astype(np.float32)
 
 
-DATASETS = {"digits": _digits, "cardio": lambda: _adbench("6_cardio"),
-            "magic": lambda: _adbench("22_magic.gamma")}
+DATASETS = {"digits": _digits, "breast_cancer": lambda: _table(load_breast_cancer),
+            "wine": lambda: _table(load_wine)}
 
 
 @pytest.fixture(scope="module", params=sorted(DATASETS))
