@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from benchmarks import _synthetic
+from benchmarks import _datasets, _synthetic
 from benchmarks._synthetic import (
     ALPHA,
     MAX_DEPENDENCY_COLUMNS,
@@ -132,3 +132,48 @@ def test_dependency_caps_the_columns_and_copies_a_constant_column():
     assert X.shape == (60, MAX_DEPENDENCY_COLUMNS)
     X, _ = dependency_set(data[:, :5], 50, 10, random_state=0)
     assert np.all(X[:, 3] == 2.5)
+
+
+def _fake_tables(monkeypatch, tmp_path, names):
+    """The ADBench tables replaced by small blobs, the cache by ``tmp_path``."""
+    def load(name):
+        X = _blob(seed=names.index(name))
+        y = np.r_[np.zeros(560, dtype=int), np.ones(40, dtype=int)]
+        return X, y
+    monkeypatch.setattr(_datasets, "adbench_names", lambda: list(names))
+    monkeypatch.setattr(_datasets, "load_adbench", load)
+    monkeypatch.setattr(_datasets, "SYNTHETIC_CACHE", tmp_path)
+
+
+def test_loader_caches_the_sets_and_serves_them_again(monkeypatch, tmp_path):
+    _fake_tables(monkeypatch, tmp_path, ["1_a", "2_b"])
+    X, y = _datasets.load_synthetic("clustered/2_b")
+    # one mixture fit gives the table's three mixture types at once
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "clustered_2_b.npz", "global_2_b.npz", "local_2_b.npz"]
+    assert X.shape[1] == 4 and 0 < y.mean() < 0.5
+
+    def no_generation(*args, **kwargs):
+        raise AssertionError("generated again instead of reading the cache")
+    monkeypatch.setattr(_synthetic, "synthetic_from_table", no_generation)
+    X_again, y_again = _datasets.load_synthetic("clustered/2_b")
+    np.testing.assert_array_equal(X, X_again)
+    np.testing.assert_array_equal(y, y_again)
+    with pytest.raises(ValueError, match="'<type>/<table>'"):
+        _datasets.load_synthetic("contextual/2_b")
+
+
+def test_a_synthetic_set_is_in_the_half_of_its_table(monkeypatch, tmp_path):
+    tables = ["1_a", "2_b", "3_c", "4_d", "5_e"]
+    _fake_tables(monkeypatch, tmp_path, tables)
+    names = _datasets.synthetic_names()
+    assert len(names) == 4 * len(tables)
+    for half in ("tune", "confirm"):
+        own = set(_datasets.suite_half(tables, half))
+        chosen = _datasets.suite_half(names, half)
+        assert chosen == [n for n in names if n.split("/")[1] in own]
+    assert _datasets.suite_half(names, "all") == names
+    # the other suites keep their halves by position
+    digits = _datasets.digit_names()
+    assert _datasets.suite_half(digits, "tune") == digits[0::2]
+    assert _datasets.suite_half(digits, "confirm") == digits[1::2]
