@@ -177,3 +177,22 @@ def test_a_synthetic_set_is_in_the_half_of_its_table(monkeypatch, tmp_path):
     digits = _datasets.digit_names()
     assert _datasets.suite_half(digits, "tune") == digits[0::2]
     assert _datasets.suite_half(digits, "confirm") == digits[1::2]
+
+
+def test_type_table_averages_each_type_and_half_and_names_the_best_baseline():
+    pytest.importorskip("torch")
+    from benchmarks.bench_outliers import _type_table
+
+    def row(ae, knn, lof):
+        return {"methods": {"AE": {"auc": ae}, "KNN": {"auc": knn}, "LOF": {"auc": lof}}}
+
+    rows = {"local/1_a": row(0.9, 0.6, 0.8), "local/2_b": row(0.5, 0.7, 0.6),
+            "global/1_a": row(0.7, 1.0, 0.9), "global/3_c": row(0.9, 0.8, 0.5)}
+    halves = {"local/1_a": "tune", "global/1_a": "tune", "local/2_b": "confirm",
+              "global/3_c": "tune"}
+    lines = _type_table(rows, ["AE", "KNN", "LOF"], halves)
+    assert lines[0] == "| method | confirm local | tune local | tune global |"
+    assert lines[2] == "| **AE** | 0.5000 | 0.9000 | 0.8000 |"
+    assert lines[3] == "| KNN | 0.7000 | 0.6000 | 0.9000 |"
+    assert lines[-2] == "| best baseline | KNN 0.7000 | LOF 0.8000 | KNN 0.9000 |"
+    assert lines[-1] == "| sets | 1 | 1 | 2 |"
