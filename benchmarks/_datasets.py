@@ -11,6 +11,8 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 DATA_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+#: Generated data sets (ignored by git); the folder names the synthetic recipe's version.
+SYNTHETIC_CACHE = Path(__file__).resolve().parent / ".cache" / "synthetic-v1"
 ADBENCH_DIR = DATA_DIR / "adbench"
 EMBEDDINGS_DIR = DATA_DIR / "adbench_embeddings"
 
@@ -64,11 +66,48 @@ def load_digit_vs_rest(name):
     return X, np.r_[np.zeros(len(normal), dtype=int), np.ones(n_anomalies, dtype=int)]
 
 
+def synthetic_names():
+    """The synthetic suite: ``'<type>/<table>'`` for each of ADBench's four anomaly types
+    (``_synthetic.TYPES``) and each ADBench table, by type, then in the tables' order."""
+    from benchmarks._synthetic import TYPES
+
+    return [f"{kind}/{table}" for kind in TYPES for table in adbench_names()]
+
+
+def load_synthetic(name):
+    """``(X, y)`` of one synthetic set, ``'<type>/<table>'``: anomalies of ``type`` made
+    by ``_synthetic.synthetic_from_table`` from the normal rows of the ADBench ``table``.
+
+    Generated once and kept in ``SYNTHETIC_CACHE`` (``.npz``); a miss on a mixture type
+    generates the table's three mixture types together, as they share one fitted mixture.
+    """
+    from benchmarks._synthetic import TYPES, synthetic_from_table
+
+    kind, _, table = name.partition("/")
+    if kind not in TYPES or not table:
+        raise ValueError(f"synthetic set names are '<type>/<table>' with type in {list(TYPES)}, "
+                         f"got {name!r}")
+    path = SYNTHETIC_CACHE / f"{kind}_{table}.npz"
+    if not path.exists():
+        group = ["dependency"] if kind == "dependency" else [t for t in TYPES
+                                                             if t != "dependency"]
+        sets = synthetic_from_table(*load_adbench(table), group, table)
+        SYNTHETIC_CACHE.mkdir(parents=True, exist_ok=True)
+        for k, (X, y) in sets.items():
+            target = SYNTHETIC_CACHE / f"{k}_{table}.npz"
+            partial = target.with_name(f"{target.stem}.tmp.npz")
+            np.savez_compressed(partial, X=X, y=y)
+            partial.replace(target)  # a reader never sees half a file
+    with np.load(path) as data:
+        return np.asarray(data["X"], dtype=np.float64), np.asarray(data["y"]).astype(int)
+
+
 #: The outlier suites: name -> (names in their sorted order, loader of one set).
 SUITES = {
     "adbench": (adbench_names, load_adbench),
     "embeddings": (embedding_names, load_embedding),
     "digits": (digit_names, load_digit_vs_rest),
+    "synthetic": (synthetic_names, load_synthetic),
 }
 
 
@@ -78,12 +117,27 @@ def suite_half(names, half):
     ``'tune'`` is every even position (0, 2, ...), ``'confirm'`` every odd one,
     ``'all'`` both. Defaults are chosen on the tune half only and checked on the
     confirm half, so a default fitted to the sets it was chosen on shows as a gap.
+
+    The synthetic suite's sets (``'<type>/<table>'``) are not split by position: each
+    belongs to the half of its ADBench table, so that no table is tuned on in one suite
+    and confirmed in another.
     """
+    names = list(names)
     if half == "all":
-        return list(names)
+        return names
     if half not in ("tune", "confirm"):
         raise ValueError(f"half must be 'tune', 'confirm' or 'all', got {half!r}")
-    return list(names)[0 if half == "tune" else 1::2]
+    if names and all(_is_synthetic(n) for n in names):
+        tables = set(suite_half(adbench_names(), half))
+        return [n for n in names if n.partition("/")[2] in tables]
+    return names[0 if half == "tune" else 1::2]
+
+
+def _is_synthetic(name):
+    from benchmarks._synthetic import TYPES
+
+    kind, sep, _ = name.partition("/")
+    return bool(sep) and kind in TYPES
 
 
 def load_mnist():

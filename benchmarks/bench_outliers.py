@@ -1,19 +1,24 @@
-"""Benchmark AEOutlierDetector against classical detectors on three outlier suites.
+"""Benchmark AEOutlierDetector against classical detectors on four outlier suites.
 
-Suites (``--suites``, all three by default):
+Suites (``--suites``, all four by default):
 
 * ``adbench``: the 26 ADBench tables in ``../shared/data/adbench``;
 * ``embeddings``: the 20 ADBench embedding sets (ResNet18 / ViT features of
   images, 512 or 1000 columns) in ``../shared/data/adbench_embeddings``;
 * ``digits``: scikit-learn's ``load_digits``, each digit in turn as a 5% anomaly
-  among the other nine (``_datasets.load_digit_vs_rest``).
+  among the other nine (``_datasets.load_digit_vs_rest``);
+* ``synthetic``: ADBench's four synthetic anomaly types (local, global, clustered,
+  dependency) made from the normal rows of each of the 26 tables with ADBench's recipe
+  (``_synthetic``; generated once into ``benchmarks/.cache/``), 104 sets named
+  ``'<type>/<table>'``; the results add every detector's mean ROC-AUC per type.
 
 Protocol, fixed before any default was tuned (``--half``):
 
 * every suite is split into two fixed halves by position in its sorted order
   (``_datasets.suite_half``): the **tune** half (even positions) is the only one
   defaults may be chosen on; the **confirm** half (odd positions) only checks
-  them. A change is kept only if it helps on both halves. The results show the
+  them; a synthetic set goes with its table's half in ``adbench``, so that no
+  table is tuned on in one suite and confirmed in another. A change is kept only if it helps on both halves. The results show the
   two side by side, the confirm half first: it is the headline;
 * for each data set and seed (0, 1, 2 by default) a stratified 70/30 split,
   each part capped at 20,000 rows by a seeded stratified subsample
@@ -75,7 +80,8 @@ from skgen import AEOutlierDetector
 
 METHODS = ["AE", "IForest", "KNN", "KNN-std", "LOF", "MCD", "PCA", "ECOD", "PyOD-AE"]
 SUITE_TITLES = {"adbench": "26 ADBench tables", "embeddings": "20 ADBench embedding sets",
-                "digits": "digits, one vs rest"}
+                "digits": "digits, one vs rest",
+                "synthetic": "ADBench's synthetic anomaly types, from the 26 tables' normal rows"}
 
 
 class PCAError:
@@ -327,6 +333,31 @@ def _targets(stats, methods):
     return lines
 
 
+def _type_table(rows, methods, halves):
+    """Per half (confirm first) and anomaly type: each method's mean ROC-AUC over the
+    synthetic sets of that type, and the best baseline's."""
+    from benchmarks._synthetic import TYPES
+
+    cols = [(h, t) for h in ("confirm", "tune") for t in TYPES
+            if any(halves[n] == h and n.startswith(f"{t}/") for n in rows)]
+    means = {(h, t): {m: np.mean([r["methods"][m]["auc"] for n, r in rows.items()
+                                  if halves[n] == h and n.startswith(f"{t}/")])
+                      for m in methods} for h, t in cols}
+    lines = ["| method | " + " | ".join(f"{h} {t}" for h, t in cols) + " |",
+             "|---|" + "---:|" * len(cols)]
+    for m in methods:
+        lines.append(f"| {'**AE**' if m == 'AE' else m} | "
+                     + " | ".join(f"{means[c][m]:.4f}" for c in cols) + " |")
+    baselines = [m for m in methods if m != "AE"]
+    if baselines:
+        best = {c: max(baselines, key=lambda m: means[c][m]) for c in cols}
+        lines.append("| best baseline | " + " | ".join(f"{best[c]} {means[c][best[c]]:.4f}"
+                                                       for c in cols) + " |")
+    counts = {c: sum(halves[n] == c[0] and n.startswith(f"{c[1]}/") for n in rows) for c in cols}
+    lines.append("| sets | " + " | ".join(str(counts[c]) for c in cols) + " |")
+    return lines
+
+
 def format_suite(suite, rows, notes, method_names, seeds):
     names = SUITES[suite][0]()
     halves = {n: h for h in ("tune", "confirm") for n in suite_half(names, h)}
@@ -353,6 +384,11 @@ def format_suite(suite, rows, notes, method_names, seeds):
         for m in everywhere:
             worst = min(rows, key=lambda n: rows[n]["methods"][m]["auc"])
             lines.append(f"| {m} | {rows[worst]['methods'][m]['auc']:.3f} | {worst} |")
+    if suite == "synthetic":
+        lines += ["", "Mean ROC-AUC per anomaly type, over the sets of each type in each half "
+                  "(confirm half first; the last rows name each column's best baseline and "
+                  "count its sets):", ""]
+        lines += _type_table(rows, everywhere, halves)
     partial = [m for m in methods if m not in everywhere]
     common = {n: r for n, r in rows.items() if all(m in r["methods"] for m in methods)}
     if partial and common:
@@ -418,7 +454,7 @@ def main(argv=None):
         print("\n".join(lines))
     else:
         publish("bench_outliers.py", f"{args.results}.md", lines,
-                title="AEOutlierDetector on three outlier suites")
+                title="AEOutlierDetector on four outlier suites")
 
 
 if __name__ == "__main__":
