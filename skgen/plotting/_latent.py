@@ -2,16 +2,15 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-from numbers import Integral
 
 import numpy as np
-from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._base import (
     _axes,
     _check_count,
     _check_image_shape,
+    _check_integer,
     _check_two_components,
     _mosaic,
     _name,
@@ -202,7 +201,7 @@ class LatentSpaceDisplay:
         if components is not None:
             components = tuple(components)
             for i, c in enumerate(components):
-                check_scalar(c, f"components[{i}]", Integral)
+                _check_integer(c, f"components[{i}]")
             if len(components) != 2 or not all(0 <= c < codes.shape[1] for c in components):
                 raise ValueError(
                     f"{caller}: components must be two indices below {codes.shape[1]}, the "
