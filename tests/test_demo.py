@@ -99,6 +99,15 @@ def test_demo_command_line_help(capsys):
     assert "--output DIR" in out and "--quick" in out
 
 
+def test_command_line_help_is_plain_text(capsys):
+    for argv in (["--help"], ["demo", "--help"]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 0
+        out = capsys.readouterr().out
+        assert "demo" in out and "``" not in out and ":class:" not in out, out
+
+
 def test_demo_without_matplotlib_prints_tables_and_says_why_no_figures(tmp_path, monkeypatch):
     """Every table still prints; only the figures are left out, with the reason.
 
