@@ -62,7 +62,9 @@ class LatentSpaceDisplay:
     >>> from skgen import AutoencoderTransformer
     >>> from skgen.plotting import LatentSpaceDisplay
     >>> X, y = load_digits(return_X_y=True)
-    >>> ae = AutoencoderTransformer(n_components=2, max_iter=5, random_state=0).fit(X)
+    >>> # a quick, coarse fit: stop once 3 epochs gain less than 0.01 of held-out loss
+    >>> ae = AutoencoderTransformer(n_components=2, tol=1e-2, n_iter_no_change=3,
+    ...                             random_state=0).fit(X)
     >>> disp = LatentSpaceDisplay.from_estimator(ae, X, y)
     >>> disp.ax_.get_xlabel(), disp.ax_.get_ylabel()
     ('z1', 'z2')
@@ -251,7 +253,9 @@ class LatentGridDisplay:
     >>> from skgen import VAETransformer
     >>> from skgen.plotting import LatentGridDisplay
     >>> X, _ = load_digits(return_X_y=True)
-    >>> vae = VAETransformer(n_components=2, max_iter=5, random_state=0).fit(X)
+    >>> # a quick, coarse fit: stop once 3 epochs gain less than 0.01 of held-out loss
+    >>> vae = VAETransformer(n_components=2, tol=1e-2, n_iter_no_change=3,
+    ...                      random_state=0).fit(X)
     >>> disp = LatentGridDisplay.from_estimator(vae, image_shape=(8, 8), n_grid=5)
     >>> disp.images.shape
     (5, 5, 8, 8)
