@@ -8,7 +8,12 @@ import sys
 
 def main(argv=None):
     """Parse the command line and run the command; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m skgen", description=__doc__)
+    # plain text: the module docstring's reST markup would print as it is
+    parser = argparse.ArgumentParser(
+        prog="python -m skgen",
+        description="skgen's command line: 'demo' runs the four estimators next to their "
+        "baselines on the digits, 'version' prints the version.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser(
         "demo",

@@ -304,6 +304,82 @@ def outlier_table(X, y, progress, out, *, quick):
 # -------------------------------------------------------------------------- figures
 
 
+#: Percentiles of the codes that bound the decoded grid: the range the codes span,
+#: without the few stray rows far out.
+CODE_PERCENTILES = (1, 99)
+
+LATENT_CODES_CAPTION = (
+    "Held-out digits encoded into 2 latent units, coloured by digit. Dashed box: the region "
+    "latent_grids.png decodes, the 1st to 99th\npercentile of each model's codes on each axis. "
+    "The autoencoder puts its codes wherever reconstruction is easiest: their scale and\n"
+    "shape are arbitrary, so its code space is not made for sampling. The VAE's training "
+    "pulls its codes towards its prior N(0, I)."
+)
+
+LATENT_GRIDS_CAPTION = (
+    "Images decoded from an 11 x 11 grid over each model's dashed box in latent_codes.png "
+    "(the 1st to 99th percentile of its codes).\nThe autoencoder's code space is not made "
+    "for sampling: its scale and shape are whatever training gave, with empty regions "
+    "between\nthe clusters, so one must look at the data to choose codes. The VAE's prior "
+    "is: training pulls the codes towards N(0, I),\nand sample() draws codes from a prior "
+    "fitted to them."
+)
+
+
+def _code_box(est, X):
+    """``(left, right, bottom, top)`` spanned by the 2-D codes of X, in CODE_PERCENTILES."""
+    low, high = np.percentile(np.asarray(est.transform(X)), CODE_PERCENTILES, axis=0)
+    return float(low[0]), float(high[0]), float(low[1]), float(high[1])
+
+
+def latent_figures(ae2, vae2, X_test, y_test):
+    """The 2-D codes of both models with the box each grid decodes, and the decoded grids.
+
+    Each model's grid covers the codes its held-out digits take. A fixed square such
+    as [-1.5, 1.5]^2 is where N(0, I) has its mass, but a sliver of a plain
+    autoencoder's codes, and decoded there it shows only blends.
+    """
+    import matplotlib.pyplot as plt
+
+    from .plotting import LatentGridDisplay, LatentSpaceDisplay
+
+    boxes = [_code_box(est, X_test) for est in (ae2, vae2)]
+    codes, axes = plt.subplots(1, 2, figsize=(12, 6.2), layout="constrained")
+    for ax, est, box in zip(axes, (ae2, vae2), boxes):
+        LatentSpaceDisplay.from_estimator(est, X_test, y_test, ax=ax, extent=box)
+    codes.suptitle(LATENT_CODES_CAPTION, fontsize="medium")
+    grids, axes = plt.subplots(1, 2, figsize=(12, 6.6), layout="constrained")
+    for ax, est, box in zip(axes, (ae2, vae2), boxes):
+        LatentGridDisplay.from_estimator(est, extent=box, ax=ax, vmin=0, vmax=16)
+    grids.suptitle(LATENT_GRIDS_CAPTION, fontsize="medium")
+    return codes, grids
+
+
+def outlier_figure(detector, X_shuffled):
+    """The most abnormal row of X_shuffled, its contributions as an image, and the top ones."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import FeatureContributionDisplay
+
+    row = int(np.argmin(detector.score_samples(X_shuffled)))
+    contributions = detector.feature_contributions(X_shuffled[[row]])[0]
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.5), layout="constrained",
+                             gridspec_kw={"width_ratios": [1, 1, 1.6]})
+    axes[0].imshow(X_shuffled[row].reshape(8, 8), cmap="gray_r", vmin=0, vmax=16)
+    axes[0].set_title("the most abnormal held-out row")
+    limit = float(np.abs(contributions).max())
+    image = axes[1].imshow(contributions.reshape(8, 8), cmap="RdBu_r", vmin=-limit, vmax=limit)
+    axes[1].set_title("its feature_contributions")
+    fig.colorbar(image, ax=axes[1], shrink=0.85,
+                 label="contribution to the anomaly score\n(red: makes the row abnormal)")
+    for ax in axes[:2]:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    FeatureContributionDisplay.from_estimator(detector, X_shuffled, row=row, max_features=8,
+                                              ax=axes[2])
+    return fig
+
+
 def write_figures(output, *, X_test, y_test, pca8, ae2, ae8, vae2, vae8, samples, filled,
                   X_missing_test, detector):
     """Draw the demo's figures with :mod:`skgen.plotting`; returns the paths written."""
@@ -312,13 +388,7 @@ def write_figures(output, *, X_test, y_test, pca8, ae2, ae8, vae2, vae8, samples
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .plotting import (
-        FeatureContributionDisplay,
-        ImageGridDisplay,
-        LatentGridDisplay,
-        LatentSpaceDisplay,
-        LossCurveDisplay,
-    )
+    from .plotting import ImageGridDisplay, LossCurveDisplay
 
     output.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -329,16 +399,9 @@ def write_figures(output, *, X_test, y_test, pca8, ae2, ae8, vae2, vae8, samples
         plt.close(fig)
         paths.append(path)
 
-    box = (-1.5, 1.5, -1.5, 1.5)
-    fig, axes = plt.subplots(1, 2, figsize=(12, 5.5), layout="constrained")
-    LatentSpaceDisplay.from_estimator(ae2, X_test, y_test, ax=axes[0], extent=box)
-    LatentSpaceDisplay.from_estimator(vae2, X_test, y_test, ax=axes[1], extent=box)
-    save(fig, "latent_codes.png")
-
-    fig, axes = plt.subplots(1, 2, figsize=(12, 6), layout="constrained")
-    LatentGridDisplay.from_estimator(ae2, extent=box, ax=axes[0], vmin=0, vmax=16)
-    LatentGridDisplay.from_estimator(vae2, extent=box, ax=axes[1], vmin=0, vmax=16)
-    save(fig, "latent_grids.png")
+    codes_figure, grids_figure = latent_figures(ae2, vae2, X_test, y_test)
+    save(codes_figure, "latent_codes.png")
+    save(grids_figure, "latent_grids.png")
 
     rows = [X_test, pca8.inverse_transform(pca8.transform(X_test)),
             ae8.inverse_transform(ae8.transform(X_test))]
@@ -370,22 +433,7 @@ def write_figures(output, *, X_test, y_test, pca8, ae2, ae8, vae2, vae8, samples
         LossCurveDisplay.from_estimator(est, ax=ax)
     save(fig, "loss_curves.png")
 
-    # the most abnormal held-out row of the shuffled-pixel setting, and what flags it
-    row = int(np.argmin(detector.score_samples(X_shuffled)))
-    contributions = detector.feature_contributions(X_shuffled[[row]])[0]
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4.5), layout="constrained",
-                             gridspec_kw={"width_ratios": [1, 1, 1.6]})
-    axes[0].imshow(X_shuffled[row].reshape(8, 8), cmap="gray_r", vmin=0, vmax=16)
-    axes[0].set_title("the most abnormal held-out row")
-    limit = float(np.abs(contributions).max())
-    axes[1].imshow(contributions.reshape(8, 8), cmap="RdBu_r", vmin=-limit, vmax=limit)
-    axes[1].set_title("feature_contributions (red: abnormal)")
-    for ax in axes[:2]:
-        ax.set_xticks([])
-        ax.set_yticks([])
-    FeatureContributionDisplay.from_estimator(detector, X_shuffled, row=row, max_features=8,
-                                              ax=axes[2])
-    save(fig, "outlier_explanation.png")
+    save(outlier_figure(detector, X_shuffled), "outlier_explanation.png")
     return paths
 
 

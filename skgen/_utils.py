@@ -236,8 +236,11 @@ def torch_threads(n_jobs):
 
     None means 1 (unless a :func:`joblib.parallel_backend` context says otherwise), -1
     every core, as ``n_jobs`` means in scikit-learn (:func:`joblib.effective_n_jobs`).
-    Torch keeps the number per thread for its OpenMP and MKL pools, so a fit in one
-    thread does not change another thread's. The BLAS pools (through
+    ``torch.set_num_threads`` (torch's only setter) sets the calling thread's OpenMP
+    and MKL pools and also the process's default, which a thread reads the first time
+    it uses torch and keeps: a thread that already ran torch is unaffected by a fit in
+    another, but one whose first torch operation falls during the fit starts, and
+    stays, at the fit's count (docs/scaling.md says so). The BLAS pools (through
     :mod:`threadpoolctl`, as scikit-learn's KMeans limits them) are the process's: the
     fit's statistics (a mixture prior, robust covariances) are small linear algebra,
     which BLAS threads slow down, and on a busy machine by an order of magnitude.

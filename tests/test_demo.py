@@ -8,10 +8,12 @@ import contextlib
 import io
 import re
 import sys
+import warnings
 
 import numpy as np
 import pytest
 import torch
+from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
 from skgen.__main__ import main
@@ -91,12 +93,78 @@ def test_demo_writes_no_other_figure(demo_run):
     assert sorted(p.name for p in output.iterdir()) == sorted(FIGURES)
 
 
+def test_demo_latent_grids_decode_where_the_codes_are_and_say_so():
+    """Each grid covers its model's codes (1st to 99th percentile), the box drawn on
+    the codes; a fixed [-1.5, 1.5]^2 was a sliver of the autoencoder's codes."""
+    import matplotlib.pyplot as plt
+    from sklearn.datasets import load_digits
+
+    from skgen import AutoencoderTransformer, VAETransformer
+    from skgen._demo import latent_figures
+
+    X, y = load_digits(return_X_y=True)
+    fast = {"hidden_layer_sizes": (16,), "max_iter": 3, "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        models = [AutoencoderTransformer(2, **fast).fit(X[:300]),
+                  VAETransformer(2, n_importance_samples=5, **fast).fit(X[:300])]
+    codes, grids = latent_figures(*models, X[300:500], y[300:500])
+    try:
+        for est, code_ax, grid_ax in zip(models, codes.axes, grids.axes):
+            low, high = np.percentile(est.transform(X[300:500]), [1, 99], axis=0)
+            (box,) = code_ax.patches  # the dashed box
+            assert box.get_xy() == pytest.approx(low)
+            assert (box.get_width(), box.get_height()) == pytest.approx(high - low)
+            left, right, bottom, top = grid_ax.images[0].get_extent()
+            # the grid's first and last images are centred on the box's edges
+            dx, dy = (right - left - (high[0] - low[0])) / 2, (top - bottom - (high[1] - low[1])) / 2
+            assert (left + dx, right - dx, bottom + dy, top - dy) == pytest.approx(
+                (low[0], high[0], low[1], high[1]))
+        for figure in (codes, grids):
+            caption = figure.get_suptitle()
+            assert "dashed box" in caption.lower() and "not made for sampling" in caption
+    finally:
+        plt.close(codes)
+        plt.close(grids)
+
+
+def test_demo_outlier_explanation_has_a_labelled_colour_bar():
+    import matplotlib.pyplot as plt
+    from sklearn.datasets import load_digits
+
+    from skgen import AEOutlierDetector
+    from skgen._demo import outlier_figure
+
+    X, _ = load_digits(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        detector = AEOutlierDetector(hidden_layer_sizes=(16,), max_iter=3,
+                                     random_state=0).fit(X[:300])
+    figure = outlier_figure(detector, X[300:400])
+    try:
+        bars = [image.colorbar for ax in figure.axes for image in ax.images
+                if image.colorbar is not None]
+        assert len(bars) == 1
+        assert "contribution to the anomaly score" in bars[0].ax.get_ylabel()
+    finally:
+        plt.close(figure)
+
+
 def test_demo_command_line_help(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["demo", "--help"])
     assert exc.value.code == 0
     out = capsys.readouterr().out
     assert "--output DIR" in out and "--quick" in out
+
+
+def test_command_line_help_is_plain_text(capsys):
+    for argv in (["--help"], ["demo", "--help"]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 0
+        out = capsys.readouterr().out
+        assert "demo" in out and "``" not in out and ":class:" not in out, out
 
 
 def test_demo_without_matplotlib_prints_tables_and_says_why_no_figures(tmp_path, monkeypatch):

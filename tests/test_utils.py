@@ -133,6 +133,57 @@ def test_torch_threads_restores_the_callers_threads_on_an_exception(caller_threa
     assert torch.get_num_threads() == caller_threads
 
 
+def test_torch_threads_in_one_thread_as_docs_scaling_says_for_the_others():
+    """A thread that already ran torch keeps its count while another is inside
+    torch_threads; one whose first torch use falls inside takes the block's count
+    and keeps it (torch's only setter also sets the process's default). If this
+    changes, docs/scaling.md and torch_threads' docstring must change with it."""
+    import threading
+
+    previous = torch.get_num_threads()
+    ready, inside, read, seen = threading.Event(), threading.Event(), threading.Event(), {}
+
+    def fitting():  # stands for a fit with n_jobs=None in a thread of its own
+        torch.set_num_threads(2)
+        with torch_threads(None):
+            seen["fitting"] = torch.get_num_threads()
+            inside.set()
+            read.wait(30)
+        seen["fitting after"] = torch.get_num_threads()
+
+    def first_use(key):
+        seen[key] = torch.get_num_threads()
+
+    def ran_torch_before():
+        torch.set_num_threads(2)
+        seen["before"] = torch.get_num_threads()
+        ready.set()
+        inside.wait(30)
+        seen["before, during the fit"] = torch.get_num_threads()
+
+    try:
+        early = threading.Thread(target=ran_torch_before)
+        fit = threading.Thread(target=fitting)
+        early.start()
+        ready.wait(30)  # its set_num_threads(2) done before the fit begins
+        fit.start()
+        early.join(30)
+        late = threading.Thread(target=first_use, args=("first use during the fit",))
+        late.start()
+        late.join(30)
+        read.set()
+        fit.join(30)
+        after = threading.Thread(target=first_use, args=("first use after the fit",))
+        after.start()
+        after.join(30)
+    finally:
+        read.set()
+        torch.set_num_threads(previous)
+    assert seen == {"before": 2, "fitting": 1, "before, during the fit": 2,
+                    "first use during the fit": 1, "fitting after": 2,
+                    "first use after the fit": 2}
+
+
 def test_torch_threads_none_follows_a_joblib_backend(caller_threads):
     with parallel_backend("threading", n_jobs=2), torch_threads(None):
         assert torch.get_num_threads() == 2

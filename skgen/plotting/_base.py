@@ -49,9 +49,17 @@ def _name(estimator):
     return type(estimator).__name__
 
 
+def _check_integer(value, name, **bounds):
+    """``value`` as an int: a float such as 2.7 or a bool is a TypeError (Python counts
+    ``True`` as the integer 1; reliability.md refuses booleans where an integer is expected)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an instance of int, not {type(value).__name__}.")
+    return int(check_scalar(value, name, Integral, **bounds))
+
+
 def _check_count(value, name):
     """``value`` as a positive int; a float such as 2.7 is a TypeError, not truncated to 2."""
-    return int(check_scalar(value, name, Integral, min_val=1))
+    return _check_integer(value, name, min_val=1)
 
 
 def _style_kwargs(defaults, user, caller, *, set_by_display=(), why=""):

@@ -2,16 +2,15 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-from numbers import Integral
 
 import numpy as np
-from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._base import (
     _axes,
     _check_count,
     _check_image_shape,
+    _check_integer,
     _check_two_components,
     _mosaic,
     _name,
@@ -63,7 +62,9 @@ class LatentSpaceDisplay:
     >>> from skgen import AutoencoderTransformer
     >>> from skgen.plotting import LatentSpaceDisplay
     >>> X, y = load_digits(return_X_y=True)
-    >>> ae = AutoencoderTransformer(n_components=2, max_iter=5, random_state=0).fit(X)
+    >>> # a quick, coarse fit: stop once 3 epochs gain less than 0.01 of held-out loss
+    >>> ae = AutoencoderTransformer(n_components=2, tol=1e-2, n_iter_no_change=3,
+    ...                             random_state=0).fit(X)
     >>> disp = LatentSpaceDisplay.from_estimator(ae, X, y)
     >>> disp.ax_.get_xlabel(), disp.ax_.get_ylabel()
     ('z1', 'z2')
@@ -202,7 +203,7 @@ class LatentSpaceDisplay:
         if components is not None:
             components = tuple(components)
             for i, c in enumerate(components):
-                check_scalar(c, f"components[{i}]", Integral)
+                _check_integer(c, f"components[{i}]")
             if len(components) != 2 or not all(0 <= c < codes.shape[1] for c in components):
                 raise ValueError(
                     f"{caller}: components must be two indices below {codes.shape[1]}, the "
@@ -252,7 +253,9 @@ class LatentGridDisplay:
     >>> from skgen import VAETransformer
     >>> from skgen.plotting import LatentGridDisplay
     >>> X, _ = load_digits(return_X_y=True)
-    >>> vae = VAETransformer(n_components=2, max_iter=5, random_state=0).fit(X)
+    >>> # a quick, coarse fit: stop once 3 epochs gain less than 0.01 of held-out loss
+    >>> vae = VAETransformer(n_components=2, tol=1e-2, n_iter_no_change=3,
+    ...                      random_state=0).fit(X)
     >>> disp = LatentGridDisplay.from_estimator(vae, image_shape=(8, 8), n_grid=5)
     >>> disp.images.shape
     (5, 5, 8, 8)

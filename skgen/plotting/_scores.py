@@ -328,7 +328,9 @@ class FeatureContributionDisplay:
                              f"feature_contributions; {_name(estimator)} has none.")
         check_is_fitted(estimator)
         n_rows = len(X)
-        if not isinstance(row, (int, np.integer)) or not -n_rows <= row < n_rows:
+        # a bool is an int to Python, and X[[True]] a mask: refuse it as reliability.md says
+        if (isinstance(row, bool) or not isinstance(row, (int, np.integer))
+                or not -n_rows <= row < n_rows):
             raise ValueError(f"{cls.__name__}.from_estimator: row={row!r} is not a position "
                              f"among the {n_rows} rows of X.")
         one = X.iloc[[row]] if hasattr(X, "iloc") else np.asarray(X)[[row]]

@@ -109,6 +109,8 @@ def test_latent_space_rejects_wrong_input(ae3, data):
         LatentSpaceDisplay.from_estimator(ae3, X)
     with pytest.raises(ValueError, match="components must be two indices below 3"):
         LatentSpaceDisplay.from_estimator(ae3, X, components=(0, 3))
+    with pytest.raises(TypeError, match=r"components\[1\] must be an instance of int, not bool"):
+        LatentSpaceDisplay.from_estimator(ae3, X, components=(0, True))
     with pytest.raises(ValueError, match="y has 5 entries"):
         LatentSpaceDisplay(np.zeros((10, 2)), y=np.arange(5)).plot()
     detector = AEOutlierDetector(**FAST).fit(X)
@@ -200,6 +202,8 @@ def test_latent_grid_n_grid_is_not_truncated(ae2):
         LatentGridDisplay.from_estimator(ae2, n_grid=2.7)
     with pytest.raises(ValueError, match="n_grid == 0, must be >= 1"):
         LatentGridDisplay.from_estimator(ae2, n_grid=0)
+    with pytest.raises(TypeError, match="n_grid must be an instance of int, not bool"):
+        LatentGridDisplay.from_estimator(ae2, n_grid=True)  # not a grid of 1
     disp = LatentGridDisplay.from_estimator(ae2, n_grid=np.int64(3))
     assert disp.images.shape == (3, 3, 8, 8)
 
@@ -401,6 +405,10 @@ def test_feature_contributions_reject_wrong_input(data):
         FeatureContributionDisplay.from_estimator(StandardScaler().fit(data[0]), data[0])
     with pytest.raises(ValueError, match="row=5 is not a position among the 3 rows"):
         FeatureContributionDisplay.from_estimator(det, data[0][:3], row=5)
+    # a bool is not a position (reliability.md), though Python counts it an int
+    for flag in [True, False, np.True_]:
+        with pytest.raises(ValueError, match=f"row={flag!r} is not a position among"):
+            FeatureContributionDisplay.from_estimator(det, data[0][:3], row=flag)
     with pytest.raises(ValueError, match="2 feature names for 3 contributions"):
         FeatureContributionDisplay([1.0, 2.0, 3.0], feature_names=["a", "b"]).plot()
     with pytest.raises(ValueError, match="finite numbers"):
