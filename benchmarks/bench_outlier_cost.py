@@ -10,7 +10,10 @@ on one thread too: the BLAS and OpenMP pools NumPy and scikit-learn would otherw
 spread MinCovDet's and KNN's linear algebra over are limited to one (threadpoolctl). Prints the totals and their ratios to IsolationForest's and writes
 them to ``benchmarks/results/outlier_cost.md``.
 
-    python -m benchmarks.bench_outlier_cost [--seeds 0 1 2] [--tables 6_cardio ...]
+Then, on the two large tables 10_cover and 16_http, the fit on 20,000 and on 200,000 rows
+plus the score of 20,000 other rows, for the AE and IsolationForest.
+
+    python -m benchmarks.bench_outlier_cost [--seeds 0 1 2] [--tables 6_cardio ...] [--no-busy]
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -71,21 +74,74 @@ def _total_times(names, seeds):
     return totals
 
 
+#: The large tables of the growth measurement, and the training sizes compared.
+LARGE_TABLES = ("10_cover", "16_http")
+LARGE_SIZES = (20_000, 200_000)
+SCORED_ROWS = 20_000
+
+
+def growth_times(seeds):
+    """Seconds of fit on ``LARGE_SIZES`` rows + score of ``SCORED_ROWS`` other rows, per
+    large table and detector (AE with its defaults, IsolationForest), one thread each."""
+    from sklearn.ensemble import IsolationForest
+    from threadpoolctl import threadpool_limits
+
+    times = {}
+    with threadpool_limits(limits=1):
+        for name in LARGE_TABLES:
+            X, _ = load_adbench(name)
+            for seed in seeds:
+                order = np.random.RandomState(seed).permutation(len(X))
+                X_te = X[order[:SCORED_ROWS]]
+                for n in LARGE_SIZES:
+                    X_tr = X[order[SCORED_ROWS:SCORED_ROWS + n]]
+                    for label, det in (("AE", AEOutlierDetector(random_state=seed)),
+                                       ("IForest", IsolationForest(random_state=seed))):
+                        tic = time.perf_counter()
+                        with warnings.catch_warnings():
+                            warnings.simplefilter("ignore")
+                            det.fit(X_tr).score_samples(X_te)
+                        key = (name, n, label)
+                        times[key] = times.get(key, 0.0) + time.perf_counter() - tic
+            print(name, {k: round(v, 1) for k, v in times.items() if k[0] == name},
+                  file=sys.stderr, flush=True)
+    return times
+
+
+def growth_lines(times, seeds):
+    small, large = LARGE_SIZES
+    lines = ["| table | AE fit on 20,000 + score | AE fit on 200,000 + score | IForest 20,000 "
+             "| IForest 200,000 | AE / IForest at 200,000 | AE 200,000 / AE 20,000 |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for name in LARGE_TABLES:
+        ae_s, ae_l = times[(name, small, "AE")], times[(name, large, "AE")]
+        if_s, if_l = times[(name, small, "IForest")], times[(name, large, "IForest")]
+        lines.append(f"| {name} | {ae_s:.1f} s | {ae_l:.1f} s | {if_s:.1f} s | {if_l:.1f} s | "
+                     f"{ae_l / if_l:.1f}x | {ae_l / ae_s:.1f}x |")
+    lines += ["", f"Fit on 20,000 or 200,000 rows of each large table and score 20,000 other "
+              f"rows, seeds {seeds} summed, one thread each (targets: at most 3x IsolationForest "
+              "at 200,000 rows, at most 3x the AE's own time at 20,000)."]
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
     parser.add_argument("--tables", nargs="*", default=None)
+    parser.add_argument("--no-busy", action="store_true", help="skip the busy-core run")
     args = parser.parse_args()
     names = args.tables or adbench_names()
     # one fit first, so that torch's one-off imports (about 3 s) count in no table
     AEOutlierDetector(max_iter=1).fit(np.random.RandomState(0).normal(size=(20, 3)))
+    growth = growth_lines(growth_times(args.seeds), args.seeds)
     runs = {"quiet": total_times(names, args.seeds)}
-    spinner = multiprocessing.get_context("spawn").Process(target=_spin, daemon=True)
-    spinner.start()
-    try:
-        runs["one core busy"] = total_times(names, args.seeds)
-    finally:
-        spinner.terminate()
+    if not args.no_busy:
+        spinner = multiprocessing.get_context("spawn").Process(target=_spin, daemon=True)
+        spinner.start()
+        try:
+            runs["one core busy"] = total_times(names, args.seeds)
+        finally:
+            spinner.terminate()
     labels = list(runs["quiet"])
     lines = ["| machine | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
     for machine, totals in runs.items():
@@ -96,7 +152,8 @@ def main():
               "(the split of bench_outliers.py), in brackets against IsolationForest's in the "
               f"same run; {os.cpu_count()} cores. 'one core busy': another process spins on a "
               "core throughout. n_jobs=None is the default: one thread; the baselines run on one "
-              "thread (BLAS pools limited to one)."]
+              "thread (BLAS pools limited to one).", "", "## Growth with the table", ""]
+    lines += growth
     publish("bench_outlier_cost.py", "outlier_cost.md", lines,
             title="The cost of AEOutlierDetector, quiet and with a busy core")
 

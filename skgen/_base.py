@@ -159,7 +159,8 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
        first epoch of a fresh module, :meth:`_initialize_module` sees a sample of
        them; each batch (:meth:`_batch_size` rows, :meth:`_auto_batch_size` for
        ``batch_size='auto'``) is a call of :meth:`_loss`, for at most
-       :meth:`_max_epochs` epochs (one for ``partial_fit``).
+       :meth:`_max_epochs` epochs (one for ``partial_fit``), over at most
+       :meth:`_max_training_rows` of the rows (a random subset).
     5. :meth:`_on_fit_end` with the model rows: the fitted state an estimator
        computes from the trained module (the VAE's prior, the detector's score).
 
@@ -275,6 +276,11 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
     def _max_epochs(self, n_train):
         """Epochs of one ``fit`` on ``n_train`` training rows (validation rows held out)."""
         return self.max_iter
+
+    def _max_training_rows(self, n_samples):
+        """How many of the ``n_samples`` model rows a call trains on (a random subset, the
+        first rows of the epoch's shuffle; validation rows come out of it): all of them."""
+        return n_samples
 
     @abstractmethod
     def _loss(self, module, batch, generator):
@@ -529,6 +535,8 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         n_samples = X.shape[0]
         generator = torch.Generator(device=device).manual_seed(seed)
         index = torch.randperm(n_samples, generator=generator, device=device)
+        n_samples = min(n_samples, self._max_training_rows(n_samples))
+        index = index[:n_samples]
         validation = None
         if not partial and self.early_stopping and n_samples >= 2:
             n_val = min(max(1, int(round(self.validation_fraction * n_samples))), n_samples - 1)

@@ -10,12 +10,17 @@ in the tests of what uses it.
 # SPDX-License-Identifier: BSD-3-Clause
 
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    RealNotInt,
+    StrOptions,
+)
 from sklearn.utils._plotting import _validate_style_kwargs
 from sklearn.utils._set_output import ADAPTERS_MANAGER, _get_output_config
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-__all__ = ["Interval", "InvalidParameterError", "StrOptions", "_fit_context",
+__all__ = ["Interval", "InvalidParameterError", "RealNotInt", "StrOptions", "_fit_context",
            "_validate_style_kwargs", "check_is_fitted", "validate_data", "wrap_output"]
 
 

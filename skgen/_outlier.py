@@ -1,8 +1,9 @@
 """AEOutlierDetector: unsupervised anomaly detection with autoencoders.
 
-A row's anomaly score has three parts: its reconstruction error, the robust
-Mahalanobis distance of its code from the training codes, and its distance to its
-nearest training codes.
+A row's anomaly score is the mean surprisal of three experts: the autoencoder (its
+reconstruction error, the robust Mahalanobis distance of its code from the training
+codes and its distance to its nearest training codes), the distance to its nearest
+training rows (local), and the distance to the nearest tenth of them (broad).
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -18,14 +19,16 @@ from sklearn.neighbors import NearestNeighbors
 
 from . import _outlier_shape as shape
 from ._base import BaseTorchEstimator
-from ._compat import Interval, StrOptions, wrap_output
+from ._compat import Interval, RealNotInt, StrOptions, wrap_output
 from ._data import rows_within, torch_float_type
 from ._statistics import (
     block_diagonal,
     distinct,
     every_kth,
+    fit_surprisal,
     robust_gaussian,
     robust_spread,
+    surprisal_ramps,
     typical_size,
 )
 from ._utils import restoring_grad_mode, torch_defaults, torch_threads
@@ -57,24 +60,56 @@ _REFERENCE_ROWS = 10_000
 _BASELINE_ROWS = 500
 _PATH_STEPS = 32
 _EXPLAIN_BATCH = 64
+#: ``max_samples="auto"``: the autoencoders train on at most this many rows (a random
+#: subset), as IsolationForest's trees on 256, so that the cost of a fit stops growing
+#: with the table; the statistics of the score still read up to ``_STATS_ROWS`` rows.
+AUTO_MAX_SAMPLES = 20_000
 #: Working memory (MiB) of one batch's neighbour search, scikit-learn's ``working_memory``.
 _NEIGHBOR_MEMORY_MIB = 64
+#: The local part: mean distance of a scaled row to its ``_LOCAL_NEIGHBORS`` nearest
+#: ``reference_rows_`` (the reference codes' rows, scaled).
+_LOCAL_NEIGHBORS = 5
+#: The broad part: mean distance to the nearest ``_BROAD_SHARE`` of at most ``_BROAD_ROWS``
+#: evenly spaced reference rows, a neighbourhood larger than any plausible cluster of
+#: anomalies, read on a subsample (as isolation does) so that it stays cheap.
+_BROAD_ROWS = 1_000
+_BROAD_SHARE = 0.1
+#: The experts whose surprisals make the score (see :meth:`AEOutlierDetector.score_samples`).
+EXPERTS = ("autoencoder", "local", "broad")
 
 
 class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     """Unsupervised anomaly detection with robust autoencoders.
 
     Rows are scaled and an autoencoder (or a small ensemble, ``n_estimators``)
-    is trained to reconstruct them. A row is scored on three counts: how badly
-    it is reconstructed (rows off the data's manifold, like the SPE statistic
-    of PCA monitoring), how far its code lies from the training codes in the
-    Mahalanobis distance of a robustly fitted Gaussian (like Hotelling's
-    T-squared, or scikit-learn's :class:`~sklearn.covariance.MinCovDet` on
-    the codes) and how far it lies from its nearest training codes (rows in
-    sparse places between clusters of the data). Each count is divided by its
-    typical size over the training rows and the three are averaged, so a
-    typical training row scores about -1; with fewer training rows than
-    columns the last two count less (``part_weights_``).
+    is trained to reconstruct them. A row is then judged by three experts that
+    see different kinds of anomaly:
+
+    - the **autoencoder** sees *global* anomalies: how badly the row is
+      reconstructed (off the data's manifold, like the SPE statistic of PCA
+      monitoring), how far its code lies from the training codes in the
+      Mahalanobis distance of a robustly fitted Gaussian (like Hotelling's
+      T-squared, or :class:`~sklearn.covariance.MinCovDet` on the codes) and
+      how far from its 50 nearest training codes; each count divided by its
+      typical size over the training rows and averaged (with fewer training
+      rows than columns the last two count less, ``part_weights_``);
+    - the **local** expert sees rows far from their own neighbours in a
+      region where the global picture sees nothing wrong: the mean distance
+      of the scaled row to its 5 nearest training rows;
+    - the **broad** expert sees *clustered* anomalies, a tight group that
+      is its own neighbourhood to the local expert: the mean distance to the
+      nearest tenth of at most 1,000 training rows (a neighbourhood wider
+      than any plausible cluster of anomalies, on a subsample as isolation
+      uses).
+
+    Each expert's value is turned into its *surprisal* on the training rows,
+    ``-log`` of the share of them that score at least as high (read off their
+    quantiles and extended past the 99th percentile by an exponential tail;
+    see ``surprisal_knots_``), which puts the three on one scale learned from
+    the training rows alone, and the anomaly score is the mean of the three
+    surprisals: about ``log 2`` for a typical row. No weight is fitted to
+    labelled data (``docs/outliers.md`` says which expert catches which
+    anomaly type on ADBench's synthetic suite).
 
     The training data may hold anomalies, and every statistic is chosen to
     survive them: each autoencoder starts at the PCA solution (when it has
@@ -124,6 +159,15 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         Share of the worst-reconstructed rows of each batch left out of the
         loss (a trimmed mean), which keeps anomalies in the training data from
         being learned. 0 gives the plain mean squared error.
+    max_samples : 'auto', int or float, default='auto'
+        How many training rows the autoencoders train on: a random subset of
+        that many (drawn with ``random_state``; the early-stopping rows come
+        out of it), as :class:`~sklearn.ensemble.IsolationForest`'s trees
+        train on a subsample. An int is a number of rows, a float in (0, 1] a
+        share of them; 'auto' means ``min(n_samples, 20_000)``, so that the
+        cost of a fit stops growing with the table (``AUTO_MAX_SAMPLES``). The
+        statistics of the score read every row up to 100,000 (see
+        ``feature_error_scale_``), whatever this is.
     hidden_layer_sizes : tuple of int, default=(64,)
         Widths of the encoder's hidden layers; the decoder mirrors them.
     activation : str, default='relu'
@@ -212,11 +256,31 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         Neighbours of the density part: 50, or fewer for a small X.
     neighbors_ : sklearn.neighbors.NearestNeighbors
         The neighbour search over ``reference_codes_``.
-    reconstruction_scale_, latent_scale_, density_scale_ : float
-        Typical sizes of the three parts of the score over the distinct
-        training rows, which divide them (see :meth:`score_samples`): medians
-        of the values that do not tie at zero; the reconstruction part's is at
-        least a tenth of its mean over the rows the loss keeps.
+    reference_rows_ : ndarray of shape (n_reference_rows, `n_features_in_`)
+        At most 10,000 evenly spaced training rows (all of them, not only the
+        ones the loss keeps), scaled: the local expert's neighbours.
+    broad_rows_ : ndarray of shape (n_broad_rows, `n_features_in_`)
+        At most 1,000 evenly spaced ``reference_rows_``: the broad expert's.
+    n_local_neighbors_, n_broad_neighbors_ : int
+        Neighbours of the local (5) and broad (a tenth of ``broad_rows_``)
+        experts, fewer for a tiny X.
+    local_neighbors_, broad_neighbors_ : sklearn.neighbors.NearestNeighbors
+        The neighbour searches over ``reference_rows_`` and ``broad_rows_``.
+    reconstruction_scale_, latent_scale_, density_scale_, local_scale_, broad_scale_ : float
+        Typical sizes of the five parts of the score over the training rows,
+        which divide them (see :meth:`score_parts`): medians of the values
+        that do not tie at zero, each neighbour part's with every row leaving
+        itself out; the reconstruction part's is at least a tenth of its mean
+        over the rows the loss keeps.
+    surprisal_knots_ : ndarray of shape (3, 100)
+        Each expert's values on at most 5,000 evenly spaced reference rows
+        (each leaving itself out of its neighbours) at the quantiles 0, 0.01,
+        ..., 0.99: its surprisal is ``-log(1 - q)`` at the ``q`` quantile,
+        linear in between.
+    surprisal_tails_ : ndarray of shape (3,)
+        Past the 0.99 quantile, each expert's surprisal grows by this much per
+        unit: one over the mean excess of its training values above their 0.9
+        quantile (an exponential tail).
     baseline_rows_ : ndarray of shape (n_baselines, `n_features_in_`)
         At most 500 typical training rows (scoring above the median), scaled,
         from which :meth:`feature_contributions` measures each row.
@@ -264,6 +328,8 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         "n_components": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "trim_fraction": [Interval(Real, 0, 0.5, closed="left")],
+        "max_samples": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left"),
+                        Interval(RealNotInt, 0, 1, closed="right")],
         "max_iter": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
     }
 
@@ -274,6 +340,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         n_components="auto",
         n_estimators=1,
         trim_fraction=0.1,
+        max_samples="auto",
         hidden_layer_sizes=(64,),
         activation="relu",
         alpha=1e-5,
@@ -295,6 +362,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         self.n_components = n_components
         self.n_estimators = n_estimators
         self.trim_fraction = trim_fraction
+        self.max_samples = max_samples
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.alpha = alpha
@@ -347,6 +415,13 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     def _auto_batch_size(self, n_samples):
         return shape.auto_batch_size(n_samples)
 
+    def _max_training_rows(self, n_samples):
+        if self.max_samples == "auto":
+            return min(n_samples, AUTO_MAX_SAMPLES)
+        if isinstance(self.max_samples, Integral):
+            return min(n_samples, int(self.max_samples))
+        return max(1, int(self.max_samples * n_samples))
+
     def _max_epochs(self, n_train):
         if self.max_iter != "auto":
             return self.max_iter
@@ -362,20 +437,21 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
 
     def _on_fit_end(self, X):
         """The detector's own fitting, after the autoencoders are trained: the statistics
-        that standardize the score, the neighbour search, each part's scale, the threshold
-        and the baselines of :meth:`feature_contributions`.
+        that standardize the score, the neighbour searches, each part's scale, the experts'
+        surprisal maps, the threshold and the baselines of :meth:`feature_contributions`.
 
-        They come from at most ``_STATS_ROWS`` evenly spaced training rows, the sizes of
-        the parts, the 'auto' threshold and the baselines from at most ``_SIZE_ROWS``
-        evenly spaced distinct ones among them (see :func:`~skgen._statistics.distinct`); a
-        ``contamination`` share is the percentile of the scores of every training row.
+        They come from at most ``_STATS_ROWS`` evenly spaced training rows (see
+        :meth:`_fit_scales_and_maps` for the sizes of the parts and the surprisal maps), the
+        'auto' threshold and the baselines from at most ``_SIZE_ROWS`` evenly spaced distinct
+        ones (see :func:`~skgen._statistics.distinct`); a ``contamination`` share is the
+        percentile of the scores of every training row.
         """
         rows = X[::math.ceil(X.shape[0] / _STATS_ROWS)]
         entry_errors, z, kept = self._fit_error_and_code_statistics(rows)
-        self._fit_reference_codes(z[kept])
+        positions = self._fit_references(rows, z, kept)
         sizing = every_kth(np.flatnonzero(distinct(rows)), _SIZE_ROWS)
-        self._fit_part_scales(entry_errors, z, kept, sizing)
         self.part_weights_ = shape.part_weights(*X.shape)
+        self._fit_scales_and_maps(rows, entry_errors, z, kept, sizing, positions)
         rows = rows[sizing]
         scores = self._score(rows)
         if self.contamination == "auto":  # median anomaly score + AUTO_THRESHOLD robust SDs
@@ -416,16 +492,36 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         self.code_whitening_ = block_diagonal([whitening for _, whitening in members])
         return entry_errors, z, kept
 
-    def _fit_reference_codes(self, kept_codes):
-        """The density part's ``reference_codes_`` (at most ``_REFERENCE_ROWS`` evenly spaced
-        standardized codes of kept rows), ``n_neighbors_`` and the neighbour search."""
-        self.reference_codes_ = every_kth(kept_codes, _REFERENCE_ROWS)
-        self.n_neighbors_ = max(1, min(_N_NEIGHBORS, len(self.reference_codes_) - 1))
-        self._rebuild_derived()
+    def _fit_references(self, rows, z, kept):
+        """The rows the neighbour parts measure against, with their neighbour counts and
+        searches: the standardized codes of at most ``_REFERENCE_ROWS`` evenly spaced kept
+        rows (``reference_codes_``, the density part), at most ``_REFERENCE_ROWS`` evenly
+        spaced rows, scaled (``reference_rows_``, the local part), and at most
+        ``_BROAD_ROWS`` evenly spaced ones among those (``broad_rows_``, the broad part).
 
-    # the neighbour search is not saved (skops would have to trust sklearn's KDTree): it is
-    # rebuilt from reference_codes_, which gives the same search
-    _derived_attributes = ("neighbors_",)
+        The local and broad parts read every row, not only the ones the trimmed loss keeps:
+        normal rows the autoencoder reconstructs badly are still normal neighbours, and the
+        anomalies among the training rows cannot mask a cluster of them from the broad
+        part, whose neighbourhood is wider than any plausible cluster. Returns the
+        positions in ``rows`` of the reference codes, rows and broad rows.
+        """
+        positions = (every_kth(np.flatnonzero(kept), _REFERENCE_ROWS),
+                     every_kth(np.arange(len(rows)), _REFERENCE_ROWS))
+        positions += (every_kth(positions[1], _BROAD_ROWS),)
+        self.reference_codes_ = z[positions[0]]
+        self.reference_rows_ = ((np.asarray(rows[positions[1]], dtype=np.float64) - self.mean_)
+                                / self.scale_)
+        self.broad_rows_ = every_kth(self.reference_rows_, _BROAD_ROWS)
+        n_codes, n_rows, n_broad = (len(p) for p in positions)
+        self.n_neighbors_ = max(1, min(_N_NEIGHBORS, n_codes - 1))
+        self.n_local_neighbors_ = max(1, min(_LOCAL_NEIGHBORS, n_rows - 1))
+        self.n_broad_neighbors_ = max(1, min(math.ceil(_BROAD_SHARE * n_broad), n_broad - 1))
+        self._rebuild_derived()
+        return positions
+
+    # the neighbour searches are not saved (skops would have to trust sklearn's KDTree): they
+    # are rebuilt from the reference rows and codes, which gives the same searches
+    _derived_attributes = ("neighbors_", "local_neighbors_", "broad_neighbors_")
 
     def _rebuild_derived(self):
         # leaves of at least n_neighbors_ codes (scikit-learn's default is 30): a query for
@@ -434,26 +530,65 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         self.neighbors_ = NearestNeighbors(
             n_neighbors=self.n_neighbors_, leaf_size=max(30, self.n_neighbors_)).fit(
             self.reference_codes_)
+        self.local_neighbors_ = NearestNeighbors(n_neighbors=self.n_local_neighbors_).fit(
+            self.reference_rows_)
+        # a tenth of at most 1,000 rows: an exhaustive search is as fast as a tree's
+        self.broad_neighbors_ = NearestNeighbors(
+            n_neighbors=self.n_broad_neighbors_, algorithm="brute").fit(self.broad_rows_)
 
-    def _fit_part_scales(self, entry_errors, z, kept, sizing):
-        """Each part of the score is divided by its typical size
-        (:func:`~skgen._statistics.typical_size`) over the training rows ``sizing``
-        (distinct ones); the density part's comes from at most ``_SIZE_ROWS`` evenly
-        spaced reference rows, each leaving itself out."""
+    def _neighbour_distances(self, at, rows, z, positions):
+        """The density, local and broad parts (before their scales) of the training rows at
+        positions ``at`` of ``rows`` (``z`` their standardized codes), each leaving itself out
+        of the references it is one of (``positions``, from :meth:`_fit_references`)."""
+        def nearest(search, queries, k, member):
+            n_reference = search.n_samples_fit_
+            distances = search.kneighbors(queries, n_neighbors=min(k + 1, n_reference))[0]
+            if distances.shape[1] <= k:  # too few rows to leave one out: all of them
+                return distances
+            # a member's nearest is itself (or a copy of it), at distance 0
+            return np.where(member[:, None], distances[:, 1:], distances[:, :k])
+
+        scaled = (np.asarray(rows[at], dtype=np.float64) - self.mean_) / self.scale_
+        members = [np.isin(at, p) for p in positions]
+        with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):
+            density = nearest(self.neighbors_, z[at], self.n_neighbors_, members[0])
+            local = nearest(self.local_neighbors_, scaled, self.n_local_neighbors_, members[1])
+            broad = nearest(self.broad_neighbors_, scaled, self.n_broad_neighbors_, members[2])
+        return np.mean(density**2, axis=1), np.mean(local, axis=1), np.mean(broad, axis=1)
+
+    def _fit_scales_and_maps(self, rows, entry_errors, z, kept, sizing, positions):
+        """Each part's typical size (:func:`~skgen._statistics.typical_size`), which divides
+        it, and each expert's surprisal map (:func:`~skgen._statistics.fit_surprisal`).
+
+        The reconstruction and latent parts' sizes come from the distinct rows ``sizing``,
+        the density part's from at most ``_SIZE_ROWS`` evenly spaced reference codes, the
+        local and broad parts' and the maps from at most ``_SIZE_ROWS`` evenly spaced
+        reference rows; every row leaves itself out of the references it is one of.
+        """
         reconstruction = np.mean(entry_errors / self.feature_error_scale_, axis=1)
         # at least a tenth of the mean over the rows the loss keeps (which the column scales
         # make at most 1): a tiny X is reconstructed exactly but for the rows held out for
         # early stopping, whose errors would otherwise be magnified without bound
         self.reconstruction_scale_ = max(typical_size(reconstruction[sizing]),
                                          0.1 * float(np.mean(reconstruction[kept])))
-        z = z[sizing]
-        whitened = (z - self.code_location_) @ self.code_whitening_
-        self.latent_scale_ = typical_size(np.mean(whitened**2, axis=1))
-        self.density_scale_ = 1.0
-        if len(self.reference_codes_) > 1:
-            distances, _ = self.neighbors_.kneighbors(
-                every_kth(self.reference_codes_, _SIZE_ROWS), n_neighbors=self.n_neighbors_ + 1)
-            self.density_scale_ = typical_size(np.mean(distances[:, 1:] ** 2, axis=1))
+        latent = np.mean(((z - self.code_location_) @ self.code_whitening_) ** 2, axis=1)
+        self.latent_scale_ = typical_size(latent[sizing])
+        self.density_scale_ = self.local_scale_ = self.broad_scale_ = 1.0
+        if len(positions[0]) > 1:
+            at = every_kth(positions[0], _SIZE_ROWS)
+            density, _, _ = self._neighbour_distances(at, rows, z, positions)
+            self.density_scale_ = typical_size(density)
+        at = every_kth(positions[1], _SIZE_ROWS)
+        density, local, broad = self._neighbour_distances(at, rows, z, positions)
+        if len(positions[1]) > 1:
+            self.local_scale_, self.broad_scale_ = typical_size(local), typical_size(broad)
+        parts = np.stack([reconstruction[at] / self.reconstruction_scale_,
+                          latent[at] / self.latent_scale_, density / self.density_scale_], axis=1)
+        experts = (parts @ self.part_weights_, local / self.local_scale_,
+                   broad / self.broad_scale_)
+        maps = [fit_surprisal(values) for values in experts]
+        self.surprisal_knots_ = np.stack([knots for knots, _ in maps])
+        self.surprisal_tails_ = np.array([tail for _, tail in maps])
 
     def _fit_baseline_rows(self, rows, scores):
         """``baseline_rows_``: at most ``_BASELINE_ROWS`` evenly spaced ``rows`` among those
@@ -466,9 +601,9 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     def score_samples(self, X):
         """Negative anomaly score of each row: lower means more abnormal.
 
-        The anomaly score is the mean of three parts weighted by
-        ``part_weights_``, computed in the estimator's scaled units (the first
-        two averaged over the autoencoders):
+        The anomaly score is the mean of three experts' surprisals, computed
+        in the estimator's scaled units from the five parts of
+        :meth:`score_parts` (the first two averaged over the autoencoders):
 
         - reconstruction: the mean over columns of each column's squared
           reconstruction error divided by ``feature_error_scale_``, divided
@@ -480,10 +615,22 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
           ``latent_scale_``;
         - density: the mean squared distance of the standardized code (all
           members' codes side by side) to its ``n_neighbors_`` nearest
-          ``reference_codes_``, divided by ``density_scale_``.
+          ``reference_codes_``, divided by ``density_scale_``;
+        - local: the mean distance of the scaled row to its
+          ``n_local_neighbors_`` nearest ``reference_rows_``, divided by
+          ``local_scale_``;
+        - broad: the mean distance of the scaled row to its
+          ``n_broad_neighbors_`` nearest ``broad_rows_``, divided by
+          ``broad_scale_``.
 
-        The scales are the parts' typical sizes on the training rows, so a
-        typical training row scores about -1.
+        The autoencoder expert is the first three weighted by
+        ``part_weights_``; the local and broad experts are their parts. Each
+        expert's value ``s`` becomes its surprisal, about ``-log`` of the share
+        of training rows with a value above ``s``: linear between the
+        ``surprisal_knots_`` (the quantiles 0, 0.01, ..., 0.99 of its training
+        values, where it is ``-log(1 - q)``) and growing by
+        ``surprisal_tails_`` per unit past the last. A row like the training
+        rows scores about ``-log 2``.
 
         Parameters
         ----------
@@ -498,19 +645,38 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         return self._score(X)
 
     def _score(self, X):
-        """:meth:`score_samples` of validated rows: minus the weighted mean of their score parts,
-        reduced batch by batch so that a long X costs one number per row."""
-        dtype = torch_float_type(X)
-        parts = self._parts_function(dtype)
-        weights = torch.as_tensor(self.part_weights_, dtype=dtype, device=self.device_)
-        return self._apply_in_batches(X, lambda m, x: -(parts(m, x) @ weights)).astype(
+        """:meth:`score_samples` of validated rows, reduced batch by batch so that a long X
+        costs one number per row."""
+        anomaly = self._anomaly_function(torch_float_type(X))
+        return self._apply_in_batches(X, lambda m, x: -anomaly(m, x)).astype(
             np.float64, copy=False)
 
-    def _parts_function(self, dtype, *, differentiable=False):
-        """``fn(module, x)`` giving a batch's score parts as columns (see :meth:`score_samples`).
+    def _anomaly_function(self, dtype, *, differentiable=False):
+        """``fn(module, x)`` giving a batch's anomaly score: the mean of its experts'
+        surprisals (see :meth:`score_samples`)."""
+        parts = self._parts_function(dtype, differentiable=differentiable)
+        weights = torch.as_tensor(self.part_weights_, dtype=dtype, device=self.device_)
+        knots = torch.as_tensor(self.surprisal_knots_, dtype=dtype, device=self.device_)
+        tails = torch.as_tensor(self.surprisal_tails_, dtype=dtype, device=self.device_)
+        ramps = [tuple(torch.as_tensor(a, dtype=dtype, device=self.device_)
+                       for a in surprisal_ramps(k)) for k in self.surprisal_knots_]
 
-        The density part asks ``neighbors_``; with ``differentiable`` it searches
-        ``reference_codes_`` exhaustively in torch instead, so that the parts have a
+        def anomaly(m, x):
+            p = parts(m, x)
+            experts = (p[:, :3] @ weights, p[:, 3], p[:, 4])
+            surprisals = [
+                torch.clamp((e[:, None] - starts) / widths, 0.0, 1.0) @ rises
+                + tails[i] * torch.clamp(e - knots[i, -1], min=0.0)
+                for i, (e, (starts, widths, rises)) in enumerate(zip(experts, ramps))]
+            return torch.stack(surprisals, dim=1).mean(dim=1)
+
+        return anomaly
+
+    def _parts_function(self, dtype, *, differentiable=False):
+        """``fn(module, x)`` giving a batch's score parts as columns (see :meth:`score_parts`).
+
+        The neighbour parts ask scikit-learn's searches; with ``differentiable`` they search
+        the reference rows and codes exhaustively in torch instead, so that the parts have a
         gradient in ``x`` (:meth:`feature_contributions`).
         """
         def tensor(a):
@@ -519,21 +685,32 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         weight, code_mean, code_scale = (tensor(1.0 / self.feature_error_scale_),
                                          tensor(self.code_mean_), tensor(self.code_scale_))
         location, whitening = tensor(self.code_location_), tensor(self.code_whitening_)
+        searches = ((self.neighbors_, self.reference_codes_, self.n_neighbors_, 2,
+                     self.density_scale_),
+                    (self.local_neighbors_, self.reference_rows_, self.n_local_neighbors_, 1,
+                     self.local_scale_),
+                    (self.broad_neighbors_, self.broad_rows_, self.n_broad_neighbors_, 1,
+                     self.broad_scale_))
         if differentiable:
-            reference = tensor(self.reference_codes_)
+            references = [tensor(reference) for _, reference, *_ in searches]
 
-            def density(z):
-                nearest = torch.topk(torch.cdist(z, reference) ** 2, self.n_neighbors_, dim=1,
-                                     largest=False).values
-                return nearest.mean(dim=1) / self.density_scale_
+            def neighbour_parts(z, x):
+                out = []
+                for q, reference, (_, _, k, power, size) in zip((z, x, x), references, searches):
+                    nearest = torch.topk(torch.cdist(q, reference), k, dim=1,
+                                         largest=False).values
+                    out.append((nearest**power).mean(dim=1) / size)
+                return out
         else:
-            def density(z):
-                # the neighbour search runs batch by batch, so its memory stays bounded
+            def neighbour_parts(z, x):
+                out = []
+                # the neighbour searches run batch by batch, so their memory stays bounded
                 with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):
-                    distances, _ = self.neighbors_.kneighbors(
-                        np.asarray(z.cpu(), dtype=np.float64))
-                return torch.as_tensor(np.mean(distances**2, axis=1) / self.density_scale_,
-                                       dtype=dtype, device=z.device)
+                    for q, (search, _, _, power, size) in zip((z, x, x), searches):
+                        distances, _ = search.kneighbors(np.asarray(q.cpu(), dtype=np.float64))
+                        out.append(torch.as_tensor(np.mean(distances**power, axis=1) / size,
+                                                   dtype=dtype, device=q.device))
+                return out
 
         def parts(m, x):
             errors, codes = m.errors_and_codes(x, self.n_scored_components_)
@@ -541,19 +718,18 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
             z = (codes - code_mean) / code_scale
             latent = (((z - location) @ whitening) ** 2).mean(dim=1)
             return torch.stack([reconstruction / self.reconstruction_scale_,
-                                latent / self.latent_scale_, density(z)], dim=1)
+                                latent / self.latent_scale_, *neighbour_parts(z, x)], dim=1)
 
         return parts
 
     def score_parts(self, X):
-        """The three parts of each row's anomaly score, each divided by its scale.
+        """The five parts of each row's anomaly score, each divided by its typical size.
 
-        The columns are the reconstruction, latent and density parts defined
-        in :meth:`score_samples`, which is minus their mean weighted by
-        ``part_weights_`` (up to rounding).
-        A large part says which count flags a row: badly reconstructed, far
-        from the centre of the training codes, or far from its nearest
-        training codes.
+        The columns are, in this order: the reconstruction, latent and density parts of the
+        autoencoder expert, then the local and broad parts (see :meth:`score_samples`). A
+        large part says which count flags a row: badly reconstructed, far from the centre
+        of the training codes, far from its nearest training codes, far from its nearest
+        training rows, or far from the nearest tenth of them.
 
         Parameters
         ----------
@@ -562,9 +738,8 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
 
         Returns
         -------
-        parts : ndarray of shape (n_samples, 3)
-            Reconstruction, latent and density, in that order; about 1 for a
-            typical training row.
+        parts : ndarray of shape (n_samples, 5)
+            About 1 for a typical training row.
         """
         X = self._validate_for_inference(X)
         return self._apply_in_batches(X, self._parts_function(torch_float_type(X))).astype(
@@ -581,12 +756,15 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         training rows. Column ``j`` gets the difference between the row and
         its baseline in that column times the score's gradient along the path
         (averaged over 32 points), so the contributions of a row add up to its
-        anomaly score minus its baseline's, up to the error of that average.
-        A large positive value names a column whose value makes the row
-        abnormal; a column equal to the baseline's gets 0. The score's parts
-        are written in torch for this, the density part as an exact search of
-        the ``n_neighbors_`` nearest ``reference_codes_``, so the sums match
-        :meth:`score_samples` up to rounding and the path average.
+        anomaly score minus its baseline's, up to the error of that average
+        (a few percent on a typical row: the neighbour parts have kinks where
+        one neighbour takes another's place). A large positive value names a
+        column whose value makes the row abnormal; a column equal to the
+        baseline's gets 0. The score is written in torch for this, the
+        neighbour parts as exact searches of their reference rows and codes,
+        so the sums match :meth:`score_samples` up to rounding and the path
+        average. Rows go in batches sized to scikit-learn's
+        ``working_memory``.
 
         With ``set_output(transform="pandas")`` (or "polars", or the global
         ``transform_output`` setting) the result is a DataFrame whose columns
@@ -611,23 +789,36 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
             dtype = torch_float_type(X)
             module = self._inference_module(dtype)
             module.eval()
-            parts = self._parts_function(dtype, differentiable=True)
-            weights = torch.as_tensor(self.part_weights_, dtype=dtype, device=self.device_)
+            anomaly = self._anomaly_function(dtype, differentiable=True)
             device = self.device_
             mean = torch.as_tensor(self.mean_, dtype=dtype, device=device)
             scale = torch.as_tensor(self.scale_, dtype=dtype, device=device)
             baselines = torch.as_tensor(self.baseline_rows_, dtype=dtype, device=device)
             steps = (torch.arange(_PATH_STEPS, dtype=dtype, device=device) + 0.5) / _PATH_STEPS
-            for start in range(0, X.shape[0], _EXPLAIN_BATCH):
-                x = (torch.as_tensor(np.asarray(X[start:start + _EXPLAIN_BATCH]), dtype=dtype,
+            batch = self._explain_rows(module, X.shape[1], X.dtype.itemsize)
+            for start in range(0, X.shape[0], batch):
+                x = (torch.as_tensor(np.asarray(X[start:start + batch]), dtype=dtype,
                                      device=device) - mean) / scale
                 base = baselines[torch.cdist(x, baselines).argmin(dim=1)]
                 path = (base[:, None, :] + steps[None, :, None] * (x - base)[:, None, :])
                 path = path.reshape(-1, x.shape[1]).requires_grad_(True)
-                (gradient,) = torch.autograd.grad((parts(module, path) @ weights).sum(), path)
+                (gradient,) = torch.autograd.grad(anomaly(module, path).sum(), path)
                 average = gradient.reshape(x.shape[0], _PATH_STEPS, -1).mean(dim=1)
                 out[start:start + x.shape[0]] = ((x - base) * average).detach().cpu().numpy()
         return wrap_output(self, out, X_in, self._feature_names())
+
+    def _explain_rows(self, module, n_features, itemsize):
+        """Rows per batch of :meth:`feature_contributions`: at most ``_EXPLAIN_BATCH``, and as
+        many as keep a batch's path points (``_PATH_STEPS`` a row) within scikit-learn's
+        ``working_memory``. A path point takes the network's values (as an inference row
+        does) and, with its gradient, its distances to every reference row, code and
+        baseline, about four values each."""
+        references = (len(self.reference_rows_) + len(self.reference_codes_)
+                      + len(self.broad_rows_) + len(self.baseline_rows_))
+        points = self._inference_rows(module, n_features, itemsize,
+                                      max_rows=_EXPLAIN_BATCH * _PATH_STEPS,
+                                      row_values=4 * references)
+        return max(1, points // _PATH_STEPS)
 
     def _feature_names(self):
         if hasattr(self, "feature_names_in_"):

@@ -141,3 +141,50 @@ def block_diagonal(blocks):
         out[start:start + len(block), start:start + len(block)] = block
         start += len(block)
     return out
+
+
+#: A surprisal map's knots: the training values' quantiles at these levels; past the last,
+#: an exponential tail fitted to the values above their ``_TAIL_LEVEL`` quantile.
+SURPRISAL_LEVELS = np.linspace(0.0, 0.99, 100)
+_TAIL_LEVEL = 0.9
+#: The parts a surprisal map reads are divided by their typical size (about 1 on a typical
+#: training row), so these absolute floors are small against them: the narrowest gap between
+#: knots, and the smallest mean excess of the tail.
+_KNOT_GAP = 1e-9
+_MIN_EXCESS = 1e-3
+
+
+def fit_surprisal(values):
+    """Fit a monotone map of a part of the score to its *surprisal* on the training rows.
+
+    The surprisal of ``s`` is ``-log`` of the share of training ``values`` at least as high:
+    read off the training quantiles at ``SURPRISAL_LEVELS`` (linear between them) and, past
+    the last (the 99th percentile), extended by the exponential tail of the values above
+    their 90th percentile (``-log P(S > s)`` grows by 1 for every mean excess). Parts measured
+    in different units (a reconstruction error, a distance) so come to one scale, a
+    probability's, learned from the training rows alone; a typical training row is at about
+    ``log 2``, one row in a thousand at about ``log 1000``.
+
+    Returns ``(knots, tail)``: the knots (non-decreasing) and the tail's slope.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    knots = np.quantile(values, SURPRISAL_LEVELS)
+    top = np.quantile(values, _TAIL_LEVEL)
+    excess = float(np.mean(values[values >= top] - top)) if values.size else 0.0
+    return knots, 1.0 / max(excess, _MIN_EXCESS)
+
+
+def surprisal_ramps(knots):
+    """The map of :func:`fit_surprisal` as a sum of ramps: ``(starts, widths, rises)``, with
+    ``surprisal(s) = sum(rises * clip((s - starts) / widths, 0, 1)) + tail * max(s - knots[-1],
+    0)``; the same arithmetic in NumPy, torch and ONNX (where it has no interpolation)."""
+    levels = -np.log1p(-SURPRISAL_LEVELS)
+    return knots[:-1], np.maximum(np.diff(knots), _KNOT_GAP), np.diff(levels)
+
+
+def surprisal(values, knots, tail):
+    """:func:`fit_surprisal`'s map applied to ``values`` (NumPy)."""
+    starts, widths, rises = surprisal_ramps(knots)
+    values = np.asarray(values, dtype=np.float64)
+    ramps = np.clip((values[:, None] - starts) / widths, 0.0, 1.0) @ rises
+    return ramps + tail * np.maximum(values - knots[-1], 0.0)

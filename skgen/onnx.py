@@ -59,6 +59,7 @@ from ._compat import check_is_fitted
 from ._data import LOGIT_SQUEEZE
 from ._denoising import DenoisingAutoencoder
 from ._outlier import AEOutlierDetector
+from ._statistics import surprisal_ramps
 from ._vae import VAETransformer
 
 _EXTRA = ("skgen.onnx needs onnx, onnxruntime, skl2onnx and onnxscript (the PyTorch "
@@ -424,16 +425,16 @@ def _outlier_shape(operator):
         _set_output(operator, index, 1)
 
 
-# The anomaly score is the weighted mean of its parts (AEOutlierDetector.score_samples). Each
-# builder below writes one part as an (n, 1) column from the network's outputs, reading the
-# detector's fitted attributes; a new part is one more builder in _SCORE_PARTS.
+# The anomaly score is the mean of three experts' surprisals (AEOutlierDetector.score_samples):
+# the autoencoder's weighted parts, the local part and the broad part. Each builder below
+# writes one part as an (n, 1) column, reading the detector's fitted attributes.
 
 
 def _row_mean(graph, x):
     return graph.op("ReduceMean", x, graph.axes(1), keepdims=1)
 
 
-def _reconstruction_part(graph, errors, z):
+def _reconstruction_part(graph, x, errors, z):
     """Mean over columns of ``errors / feature_error_scale_``, over ``reconstruction_scale_``."""
     est = graph.estimator
     weighted = graph.op("Mul", errors, graph.const(1.0 / est.feature_error_scale_, "weight"))
@@ -441,7 +442,7 @@ def _reconstruction_part(graph, errors, z):
                     graph.const(est.reconstruction_scale_, "reconstruction_scale"))
 
 
-def _latent_part(graph, errors, z):
+def _latent_part(graph, x, errors, z):
     """Mean of the squared whitened code, ``(z - code_location_) @ code_whitening_``, over
     ``latent_scale_``."""
     est = graph.estimator
@@ -451,31 +452,65 @@ def _latent_part(graph, errors, z):
                     graph.const(est.latent_scale_, "latent_scale"))
 
 
-def _density_part(graph, errors, z):
-    """Mean squared distance to the ``n_neighbors_`` nearest ``reference_codes_``.
+def _nearest(graph, q, reference, k, power, size):
+    """Mean of the ``power``-th powers (1 or 2) of the distances from the rows ``q`` to their
+    ``k`` nearest ``reference`` rows, over ``size``.
 
-    Squared distances are ``|z|^2 - 2 z.r + |r|^2`` (MatMul) and the nearest are
-    found by TopK, in float64 as scikit-learn's neighbour search measures them.
+    Squared distances are ``|q|^2 - 2 q.r + |r|^2`` (MatMul) and the nearest are found
+    by TopK, in float64 as scikit-learn's neighbour search measures them.
     """
-    est, f64 = graph.estimator, np.float64
-    reference = np.asarray(est.reference_codes_, dtype=f64)
-    z64 = graph.to_float64(z)
-    cross = graph.op("MatMul", z64, graph.const(reference.T, "reference_t", f64))
+    f64 = np.float64
+    reference = np.asarray(reference, dtype=f64)
+    q64 = graph.to_float64(q)
+    cross = graph.op("MatMul", q64, graph.const(reference.T, "reference_t", f64))
     squared = graph.op("Add", graph.op("Sub", graph.op(
-        "ReduceSumSquare", z64, graph.axes(1), keepdims=1), graph.op(
+        "ReduceSumSquare", q64, graph.axes(1), keepdims=1), graph.op(
         "Mul", graph.const(2.0, "two", f64), cross)), graph.const(
         np.sum(reference**2, axis=1), "reference_sq", f64))
     squared = graph.op("Max", squared, graph.const(0.0, "zero", f64))  # no rounding below 0
     nearest, index = graph.name("nearest"), graph.name("nearest_index")
     graph.container.add_node(
-        "TopK", [squared, graph.const([est.n_neighbors_], "k", np.int64)], [nearest, index],
+        "TopK", [squared, graph.const([k], "k", np.int64)], [nearest, index],
         name=graph.scope.get_unique_operator_name("TopK"), axis=1, largest=0, sorted=0)
-    density = graph.op("Div", _row_mean(graph, nearest),
-                       graph.const(est.density_scale_, "density_scale", f64))
-    return graph.from_float64(density)
+    if power == 1:
+        nearest = graph.op("Sqrt", nearest)
+    return graph.from_float64(graph.op("Div", _row_mean(graph, nearest),
+                                       graph.const(size, "size", f64)))
 
 
-_SCORE_PARTS = (_reconstruction_part, _latent_part, _density_part)
+def _density_part(graph, x, errors, z):
+    """Mean squared distance to the ``n_neighbors_`` nearest ``reference_codes_``."""
+    est = graph.estimator
+    return _nearest(graph, z, est.reference_codes_, est.n_neighbors_, 2, est.density_scale_)
+
+
+def _local_part(graph, x, errors, z):
+    """Mean distance of the scaled row to its ``n_local_neighbors_`` nearest ``reference_rows_``."""
+    est = graph.estimator
+    return _nearest(graph, x, est.reference_rows_, est.n_local_neighbors_, 1, est.local_scale_)
+
+
+def _broad_part(graph, x, errors, z):
+    """Mean distance of the scaled row to its ``n_broad_neighbors_`` nearest ``broad_rows_``."""
+    est = graph.estimator
+    return _nearest(graph, x, est.broad_rows_, est.n_broad_neighbors_, 1, est.broad_scale_)
+
+
+_SCORE_PARTS = (_reconstruction_part, _latent_part, _density_part, _local_part, _broad_part)
+
+
+def _surprisal(graph, expert, knots, tail):
+    """The expert's surprisal: the ramps of ``skgen._statistics.surprisal_ramps`` summed,
+    plus the exponential tail past the last knot (float64, as the detector's float64 path)."""
+    f64 = np.float64
+    starts, widths, rises = surprisal_ramps(knots)
+    e = graph.to_float64(expert)
+    ramps = graph.op("Clip", graph.op("Div", graph.op("Sub", e, graph.const(
+        starts[None, :], "starts", f64)), graph.const(widths[None, :], "widths", f64)),
+        graph.const(0.0, "zero", f64), graph.const(1.0, "one", f64))
+    total = graph.op("MatMul", ramps, graph.const(rises[:, None], "rises", f64))
+    beyond = graph.op("Relu", graph.op("Sub", e, graph.const(knots[-1], "last", f64)))
+    return graph.op("Add", total, graph.op("Mul", beyond, graph.const(tail, "tail", f64)))
 
 
 def _convert_outlier(scope, operator, container):
@@ -483,15 +518,18 @@ def _convert_outlier(scope, operator, container):
     graph = _Graph(scope, operator, container)
     est, outputs = graph.estimator, [out.full_name for out in operator.outputs]
     n_units = est.n_scored_components_  # the leading code units the score reads
-    errors, codes = graph.network(lambda m, x: m.errors_and_codes(x, n_units),
-                                  graph.standardize(graph.x),
+    x = graph.standardize(graph.x)
+    errors, codes = graph.network(lambda m, v: m.errors_and_codes(v, n_units), x,
                                   est.n_features_in_, n_outputs=2)
     z = graph.op("Div", graph.op("Sub", codes, graph.const(est.code_mean_, "code_mean")),
                  graph.const(est.code_scale_, "code_scale"))
-    parts = [part(graph, errors, z) for part in _SCORE_PARTS]
+    parts = [part(graph, x, errors, z) for part in _SCORE_PARTS]
     weights = graph.const(np.reshape(est.part_weights_, (-1, 1)), "part_weights")
-    score = graph.op("Neg", graph.op("MatMul", graph.op("Concat", *parts, axis=1), weights),
-                     out=outputs[2] if len(outputs) > 2 else None)
+    experts = [graph.op("MatMul", graph.op("Concat", *parts[:3], axis=1), weights), *parts[3:]]
+    surprisals = [_surprisal(graph, e, est.surprisal_knots_[i], est.surprisal_tails_[i])
+                  for i, e in enumerate(experts)]
+    anomaly = graph.from_float64(_row_mean(graph, graph.op("Concat", *surprisals, axis=1)))
+    score = graph.op("Neg", anomaly, out=outputs[2] if len(outputs) > 2 else None)
     decision = graph.op("Sub", score, graph.const(est.offset_, "offset"), out=outputs[1])
     inlier = graph.op("GreaterOrEqual", decision, graph.const(0.0, "zero"))
     graph.op("Where", inlier, graph.const([1], "inlier", np.int64),

@@ -1,0 +1,250 @@
+"""Complementary principles for AEOutlierDetector's score (issue 27), tune then confirm.
+
+The rule, written before any number was seen:
+
+* three principles, one "expert" each: the shipped autoencoder score (global: error
+  and Mahalanobis distance of the code, plus its code-space density), a **local** part
+  (distance to the ``k = 5`` nearest training rows in the detector's scaled input
+  space) and a part that **resists masking** by clustered anomalies (per-column
+  rarity: in each column, the distance from a value to its ``ceil(n / 10)``-th nearest
+  training value, a 1-D neighbourhood of a tenth of the rows, which no plausible
+  anomaly cluster fills; its log over the column's training median, counted where
+  positive and summed over columns);
+* each expert is put on one scale learned on the training rows only: its surprisal,
+  ``-log`` of the share of training rows scoring at least as high, read off the
+  training quantiles and extended past the top decile by an exponential tail (so the
+  order within an expert is kept and a typical training row is near ``log 2``); the
+  combined score is the mean surprisal;
+* a variant is kept only if it raises the mean ROC-AUC of the **tune** half of every
+  suite (adbench, embeddings, digits, synthetic), and then of every **confirm** half.
+
+Variants: the shipped score; ``+ local``; ``+ rarity``; ``+ local + rarity`` (all as
+surprisals, the shipped score one expert), and ``global + local + rarity`` where the
+autoencoder expert drops its code-space density part (the local part replaces it).
+
+    python -m benchmarks.bench_outlier_principles --cache benchmarks/.cache/principles.pkl
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import argparse
+import math
+import pickle
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.metrics import roc_auc_score
+from sklearn.neighbors import NearestNeighbors
+
+from benchmarks._datasets import SUITES, adbench_split, suite_half
+from benchmarks._report import publish
+from skgen import AEOutlierDetector
+
+REFERENCE_ROWS = 10_000
+SIZE_ROWS = 5_000
+K_LOCAL = 5
+
+
+def surprisal_map(train):
+    """A monotone map of a part's values to ``-log`` of their training tail share."""
+    train = np.sort(np.asarray(train, dtype=np.float64))
+    levels = np.linspace(0.0, 0.99, 100)
+    knots = np.quantile(train, levels)
+    values = -np.log1p(-levels)
+    top = train[train >= np.quantile(train, 0.9)]
+    excess = max(float(np.mean(top - np.quantile(train, 0.9))), 1e-12)
+    knots, idx = np.unique(knots, return_index=True)
+    values = values[idx]
+
+    def apply(s):
+        s = np.asarray(s, dtype=np.float64)
+        out = np.interp(s, knots, values)
+        above = s > knots[-1]
+        out[above] = values[-1] + (s[above] - knots[-1]) / excess
+        return out
+
+    return apply
+
+
+def local_part(Z_ref, Z_train, Z_test):
+    search = NearestNeighbors(n_neighbors=K_LOCAL + 1).fit(Z_ref)
+    train = search.kneighbors(Z_train)[0][:, 1:].mean(axis=1)  # the row itself is first
+    test = search.kneighbors(Z_test, n_neighbors=K_LOCAL)[0].mean(axis=1)
+    return train, test
+
+
+BROAD_ROWS = 1_000
+
+
+def broad_part(Z_ref, Z_train, Z_test):
+    """Mean distance to the nearest tenth of at most ``BROAD_ROWS`` evenly spaced reference
+    rows: a neighbourhood wider than any plausible anomaly cluster, on a subsample (as
+    isolation's), so that it stays cheap."""
+    sub = Z_ref[:: math.ceil(len(Z_ref) / BROAD_ROWS)]
+    k = max(1, math.ceil(len(sub) / 10))
+    search = NearestNeighbors(n_neighbors=min(k + 1, len(sub))).fit(sub)
+    return (search.kneighbors(Z_train)[0].mean(axis=1),
+            search.kneighbors(Z_test, n_neighbors=k)[0].mean(axis=1))
+
+
+def kth_distances(ordered, Z, k):
+    """Per column, the distance from each value of ``Z`` to its ``k``-th nearest among the
+    sorted columns of ``ordered``: the k nearest values of a point on a line are a run of
+    k consecutive sorted values, the run that minimizes its farther end's distance."""
+    n = len(ordered)
+    k = min(k, n)
+    out = np.empty(Z.shape)
+    for j in range(Z.shape[1]):
+        col, x = ordered[:, j], Z[:, j]
+        pos = np.searchsorted(col, x)
+        lo, hi = np.clip(pos - k, 0, n - k), np.clip(pos, 0, n - k)  # candidate run starts
+        # smallest start whose right end is at least as far as its left end (bisection)
+        while np.any(lo < hi):
+            mid = (lo + hi) // 2
+            right_farther = col[mid + k - 1] - x >= x - col[mid]
+            open_ = lo < hi
+            hi = np.where(open_ & right_farther, mid, hi)
+            lo = np.where(open_ & ~right_farther, mid + 1, lo)
+        best = np.maximum(x - col[lo], col[lo + k - 1] - x)
+        prev = np.maximum(lo - 1, 0)
+        best = np.minimum(best, np.maximum(x - col[prev], col[prev + k - 1] - x))
+        out[:, j] = best
+    return out
+
+
+def rarity_part(Z_ref, Z_train, Z_test):
+    """Per column, the distance to the ceil(n/10)-th nearest reference value, its log
+    over the column's training median, positive parts summed over columns."""
+    k = max(1, math.ceil(len(Z_ref) / 10))
+    ordered = np.sort(Z_ref, axis=0)
+    floor = 1e-3 * np.maximum(ordered[-1] - ordered[0], 1e-12)
+    d_train, d_test = kth_distances(ordered, Z_train, k + 1), kth_distances(ordered, Z_test, k)
+    median = np.median(d_train, axis=0) + floor
+    train = np.maximum(np.log((d_train + floor) / median), 0).sum(axis=1)
+    test = np.maximum(np.log((d_test + floor) / median), 0).sum(axis=1)
+    return train, test
+
+
+def _standardized_codes(det, X):
+    """The code units the latent and density parts read, standardized as
+    ``reference_codes_`` are (the detector's private batch function: no public method
+    returns them)."""
+    X = det._validate_for_inference(X)
+    codes = det._apply_in_batches(
+        X, lambda m, x: m.errors_and_codes(x, det.n_scored_components_)[1])
+    return (codes.astype(np.float64) - det.code_mean_) / det.code_scale_
+
+
+def parts_of_split(load, name, seed):
+    X, y = load(name)
+    X_tr, X_te, _, y_te = adbench_split(X, y, seed)
+    tic = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        det = AEOutlierDetector(random_state=seed).fit(X_tr)
+    fit_time = time.perf_counter() - tic
+    # the reference: evenly spaced rows the trimmed loss keeps; the training side of each
+    # part comes from at most SIZE_ROWS of them, each leaving itself out
+    rows = X_tr[:: math.ceil(len(X_tr) / (2 * REFERENCE_ROWS))]
+    recon = det.score_parts(rows)[:, 0]
+    kept = rows[recon <= np.quantile(recon, 1 - det.trim_fraction)]
+    kept = kept[:: math.ceil(len(kept) / REFERENCE_ROWS)]
+    sizing = kept[:: math.ceil(len(kept) / SIZE_ROWS)]
+    out = {"y": y_te, "w": det.part_weights_, "fit_time": fit_time}
+    out["ae_train"], out["ae_test"] = det.score_parts(sizing), det.score_parts(X_te)
+
+    def scaled(A):
+        return (A - det.mean_) / det.scale_
+
+    Z_ref, Z_tr, Z_te = scaled(kept), scaled(sizing), scaled(X_te)
+    tic = time.perf_counter()
+    out["local_train"], out["local_test"] = local_part(Z_ref, Z_tr, Z_te)
+    out["local_time"] = time.perf_counter() - tic
+    tic = time.perf_counter()
+    out["rarity_train"], out["rarity_test"] = rarity_part(Z_ref, Z_tr, Z_te)
+    out["rarity_time"] = time.perf_counter() - tic
+    tic = time.perf_counter()
+    out["broad_train"], out["broad_test"] = broad_part(Z_ref, Z_tr, Z_te)
+    out["broad_time"] = time.perf_counter() - tic
+    # the same two parts in the space of the density part: the standardized codes
+    C_ref, C_tr, C_te = (_standardized_codes(det, A) for A in (kept, sizing, X_te))
+    out["local_code_train"], out["local_code_test"] = local_part(C_ref, C_tr, C_te)
+    out["broad_code_train"], out["broad_code_test"] = broad_part(C_ref, C_tr, C_te)
+    return out
+
+
+VARIANTS = ("shipped", "+ local", "+ rarity", "+ local + rarity", "global + local + rarity")
+
+
+def variant_scores(p):
+    w = p["w"]
+    shipped_tr, shipped_te = p["ae_train"] @ w, p["ae_test"] @ w
+    w2 = w[:2] / w[:2].sum()
+    global_tr, global_te = p["ae_train"][:, :2] @ w2, p["ae_test"][:, :2] @ w2
+
+    def s(train, test):
+        return surprisal_map(train)(test)
+
+    ae, glob = s(shipped_tr, shipped_te), s(global_tr, global_te)
+    local, rarity = s(p["local_train"], p["local_test"]), s(p["rarity_train"], p["rarity_test"])
+    return {"shipped": shipped_te, "+ local": (ae + local) / 2, "+ rarity": (ae + rarity) / 2,
+            "+ local + rarity": (ae + local + rarity) / 3,
+            "global + local + rarity": (glob + local + rarity) / 3,
+            "local alone": local, "rarity alone": rarity}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suites", nargs="*", default=list(SUITES), choices=list(SUITES))
+    parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
+    parser.add_argument("--half", default="all", choices=["tune", "confirm", "all"])
+    parser.add_argument("--cache", default=None, help="pickle keeping each split's parts")
+    parser.add_argument("--datasets", nargs="*", default=None,
+                        help="only these data sets (of the chosen suites and half)")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    cache_path = Path(args.cache) if args.cache else None
+    cache = pickle.loads(cache_path.read_bytes()) if cache_path and cache_path.exists() else {}
+    names_shown = VARIANTS + ("local alone", "rarity alone")
+    lines = ["| suite | half | sets | " + " | ".join(names_shown) + " |",
+             "|---|---|---:|" + "---:|" * len(names_shown)]
+    for suite in args.suites:
+        names_of, load = SUITES[suite]
+        for half in ("confirm", "tune") if args.half == "all" else (args.half,):
+            per_set = []
+            for name in suite_half(names_of(), half):
+                if args.datasets and name not in args.datasets:
+                    continue
+                aucs = []
+                for seed in args.seeds:
+                    key = (suite, name, seed)
+                    if key not in cache:
+                        cache[key] = parts_of_split(load, name, seed)
+                        if cache_path:
+                            cache_path.parent.mkdir(parents=True, exist_ok=True)
+                            cache_path.write_bytes(pickle.dumps(cache))
+                    p = cache[key]
+                    if p["y"].sum() == 0 or p["y"].sum() == len(p["y"]):
+                        continue
+                    scores = variant_scores(p)
+                    aucs.append([roc_auc_score(p["y"], scores[v]) for v in names_shown])
+                if aucs:
+                    per_set.append(np.mean(aucs, axis=0))
+                    print(suite, name, np.round(per_set[-1], 3), file=sys.stderr, flush=True)
+            means = np.mean(per_set, axis=0)
+            cells = [f"{m:.4f}" if i == 0 else f"{m:.4f} ({m - means[0]:+.4f})"
+                     for i, m in enumerate(means)]
+            lines.append(f"| {suite} | {half} | {len(per_set)} | " + " | ".join(cells) + " |")
+            print(lines[-1], file=sys.stderr, flush=True)
+    lines += ["", f"Mean ROC-AUC per suite half, seeds {args.seeds}; in brackets the change "
+              "against the shipped score."]
+    publish("bench_outlier_principles.py", "outlier_principles.md", lines,
+            title="Complementary principles for AEOutlierDetector's score")
+
+
+if __name__ == "__main__":
+    main()
