@@ -42,9 +42,10 @@ LossFn = Callable[[nn.Module, torch.Tensor, torch.Generator], torch.Tensor]
 #: and adds them to its total every this many batches, so that it holds a bounded
 #: number of them whatever the rows. Each small tensor kept alive across the steps
 #: that follow pins some of the allocator's heap among their freed buffers (10 to
-#: 50 KiB a batch under glibc): an epoch that kept them all grew by about a quarter
-#: of a 1,000,000 x 100 float32 X (``benchmarks/results/scale.md``).
+#: 50 KiB a batch under glibc): keeping them all raised the peak of a default fit on
+#: 1,000,000 x 100 float32 from 0.18x to 0.37x the data (``docs/scaling.md``).
 _LOSSES_PER_SUM = 64
+
 
 @dataclass
 class History:

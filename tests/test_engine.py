@@ -272,8 +272,8 @@ def test_an_epoch_holds_a_bounded_number_of_batch_losses_whatever_the_rows(monke
     """Each small tensor an epoch keeps alive pins allocator memory around the steps'
     freed buffers (tens of KiB under glibc): the batch losses are added to the total every
     ``_LOSSES_PER_SUM`` batches, so that an epoch holds at most that many (and the last
-    step's loss) whatever its rows; keeping them all took a quarter of a 1,000,000 x 100
-    float32 X. The epoch loss is still the float64 running total of the batch losses."""
+    step's loss) whatever its rows; keeping them all doubled a fit's peak on 1,000,000 x
+    100 float32. The epoch loss is still the float64 running total of the batch losses."""
     import skgen._engine
 
     monkeypatch.setattr(skgen._engine, "_LOSSES_PER_SUM", 8)
