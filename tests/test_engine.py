@@ -1,5 +1,7 @@
 """The training engine on its own: plain torch, no scikit-learn."""
 
+import weakref
+
 import numpy as np
 import pytest
 import torch
@@ -235,7 +237,7 @@ def test_rows_per_read_is_bounded_by_the_chunk_size_too(monkeypatch):
 
 
 def test_epoch_loss_is_the_float64_running_total_of_the_batch_losses():
-    from skgen._engine import _weighted_mean
+    from skgen._engine import _add_weighted
 
     gen = torch.Generator().manual_seed(0)
     losses = list(torch.rand(50, generator=gen) * 1e3)
@@ -243,5 +245,53 @@ def test_epoch_loss_is_the_float64_running_total_of_the_batch_losses():
     total = torch.zeros((), dtype=torch.float64)
     for loss, size in zip(losses, sizes):
         total += loss * size  # the product in float32, the sum in float64
-    assert _weighted_mean(losses, sizes) == float(total) / sum(sizes)
-    assert _weighted_mean([], []) == 0.0
+    in_parts = 0.0
+    for start in range(0, 50, 8):  # added a few batches at a time, as the epoch does
+        in_parts = _add_weighted(in_parts, losses[start:start + 8], sizes[start:start + 8])
+    assert in_parts == float(total)
+    assert _add_weighted(1.5, [], []) == 1.5
+
+
+class _CountedLoss(torch.Tensor):
+    """A loss whose tensors derived from it (its detached copy among them) are counted while
+    they live."""
+
+    alive = weakref.WeakSet()
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        out = super().__torch_function__(func, types, args, kwargs or {})
+        if isinstance(out, cls):
+            cls.alive.add(out)
+        return out
+
+
+@pytest.mark.parametrize("n_batches", [40, 200])
+def test_an_epoch_holds_a_bounded_number_of_batch_losses_whatever_the_rows(monkeypatch,
+                                                                          n_batches):
+    """Each small tensor an epoch keeps alive pins allocator memory around the steps'
+    freed buffers (tens of KiB under glibc): the batch losses are added to the total every
+    ``_LOSSES_PER_SUM`` batches, so that an epoch holds at most that many (and the last
+    step's loss) whatever its rows; keeping them all doubled a fit's peak on 1,000,000 x
+    100 float32. The epoch loss is still the float64 running total of the batch losses."""
+    import skgen._engine
+
+    monkeypatch.setattr(skgen._engine, "_LOSSES_PER_SUM", 8)
+    held, values, sizes = [], [], []
+
+    def loss(module, batch, generator):
+        held.append(len(_CountedLoss.alive))
+        value = _mse(module, batch, generator)
+        values.append(value.detach().clone())
+        sizes.append(batch.shape[0])
+        return value.as_subclass(_CountedLoss)
+
+    X = torch.randn(10 * n_batches - 3, 4, generator=torch.Generator().manual_seed(1))
+    trainer = _trainer(nn.Linear(4, 4), loss, batch_size=10)
+    mean = trainer.train_epoch(X, torch.arange(X.shape[0]))
+    assert len(held) == n_batches
+    assert max(held) <= 8 + 1
+    total = torch.zeros((), dtype=torch.float64)
+    for value, size in zip(values, sizes):
+        total += value * size
+    assert mean == float(total) / X.shape[0]
