@@ -353,8 +353,168 @@ def unseen_rows(X, types, levels, coded):
     bad = np.zeros(X.shape[0], dtype=bool)
     for j, kind in enumerate(types):
         if kind in ("binary", "discrete") and not coded[j]:
-            bad |= ~np.isin(X[:, j], levels[j])
+            bad |= match_levels(X[:, j], levels[j]) < 0
     return bad
+
+
+def match_levels(values, levels):
+    """The index of each number among the sorted numeric ``levels``, ``-1`` for none.
+
+    Floats are compared in the precision of the coarser of the two: a float32
+    value matches the float64 level it rounds from (float32(0.1) is the level
+    0.1), and levels that a float32 column gave match float64 copies of its values.
+    """
+    values = np.asarray(values)
+    levels = np.asarray(levels, dtype=np.float64)
+    if not levels.size:
+        return np.full(values.shape, -1, dtype=np.int64)
+    position = np.clip(np.searchsorted(levels, values), 1, max(len(levels) - 1, 1))
+    below, above = levels[position - 1], levels[np.minimum(position, len(levels) - 1)]
+    position = np.where(np.abs(values - below) <= np.abs(above - values), position - 1, position)
+    position = np.minimum(position, len(levels) - 1)
+    nearest = levels[position]
+    # levels a float32 column gave (not integers, which both hold exactly)
+    single = values.dtype == np.float32 or (
+        np.array_equal(levels.astype(np.float32).astype(np.float64), levels)
+        and not np.array_equal(levels, np.round(levels)))
+    same = nearest == values
+    if single:
+        same |= nearest.astype(np.float32) == values.astype(np.float32)
+    return np.where(same, position, -1).astype(np.int64)
+
+
+#: A value within this many lattice steps of a lattice point is on it (float rounding).
+LATTICE_TOLERANCE = 1e-3
+
+#: A numeric column's levels span at most this many lattice steps to be read as a lattice
+#: (a finer common step is float noise, not the data's grid).
+MAX_LATTICE_POINTS = 10_000
+
+#: The mass that a binary or discrete numeric column keeps for values that are not
+#: its levels is at most this.
+MAX_SMOOTHING_MASS = 0.5
+
+
+def _lattice_step(levels):
+    """The largest step that puts every level on one lattice (``levels[0] + k step``), or NaN.
+
+    Integer levels have the integers' greatest common divisor of their
+    differences (1 for a single level); float levels a greatest common divisor
+    up to rounding, which must give at most ``MAX_LATTICE_POINTS`` points
+    between the first level and the last.
+    """
+    if np.all(levels == np.round(levels)) and np.all(np.abs(levels) < 2.0**53):
+        return float(np.gcd.reduce(np.diff(levels).astype(np.int64))) if len(levels) > 1 else 1.0
+    if len(levels) < 2:
+        return np.nan
+    diffs = np.diff(levels)
+    tol = LATTICE_TOLERANCE * diffs.min()
+    step = diffs.min()
+    for d in diffs:
+        a, b = max(step, d), min(step, d)
+        while b > tol:
+            r = a % b
+            a, b = b, (0.0 if min(r, b - r) <= tol else r)
+        step = a
+    span = (levels[-1] - levels[0]) / step
+    return float(step) if span <= MAX_LATTICE_POINTS else np.nan
+
+
+def fit_smoothing(X, types, levels, coded):
+    """What each binary or discrete numeric column gives values that are not its levels.
+
+    A count or a pixel level is a point on a lattice, not a closed list of
+    labels: a value between or beyond the seen ones is unusual, not impossible.
+    Such a column keeps ``1 - eps`` of its mass for its seen levels, in the
+    proportions of the model's categorical head, and gives ``eps`` to every
+    other value, where ``eps = (n1 + 1) / (n + 1)`` is the Good-Turing
+    estimate ``n1 / n`` of the chance that a new row holds a value never seen
+    (``n1`` levels seen once among ``n`` rows), kept positive (the rule of
+    succession's ``1 / (n + 1)`` when no level was seen once) and at most
+    ``MAX_SMOOTHING_MASS``. See :func:`smoothing_log_mass` for how ``eps`` is spread.
+
+    Returns
+    -------
+    ndarray of shape (4, n_features)
+        Per column ``eps``, the lattice's origin (the first level) and step (NaN
+        when the levels are on no lattice), and the length of the tails beyond
+        the seen range; NaN columns for the continuous and coded columns.
+    """
+    out = np.full((4, X.shape[1]), np.nan)
+    for j, kind in enumerate(types):
+        if kind not in ("binary", "discrete") or coded[j]:
+            continue
+        lv = np.asarray(levels[j], dtype=np.float64)
+        _, counts = np.unique(X[:, j], return_counts=True)
+        n = X.shape[0]
+        eps = min((np.sum(counts == 1) + 1) / (n + 1), MAX_SMOOTHING_MASS)
+        step = _lattice_step(lv)
+        std = float(np.std(X[:, j]))
+        if np.isfinite(step):
+            length = max(std, step)
+        else:
+            length = std if std > 0 else max(abs(lv[0]), 1.0)
+        out[:, j] = eps, lv[0], step, length
+    return out
+
+
+def smoothing_log_mass(X, types, levels, coded, smoothing):
+    """Which values the categorical heads score, and the log-mass of the others.
+
+    With ``eps``, the origin, step and tail length of :func:`fit_smoothing`,
+    a binary or discrete numeric column's value that is one of its levels
+    (:func:`match_levels`) has probability ``(1 - eps) p(level | z)``; any
+    other value has a probability (or density) that does not depend on ``z``:
+
+    - on the lattice (``origin + k step``), ``eps / 2`` spread over the
+      lattice's unseen points: the same weight for each point between the
+      first and the last level, and a weight decaying geometrically with the
+      distance beyond them (by ``exp(-step / length)`` a step), so that the
+      unseen points' probabilities sum to ``eps / 2``;
+    - off the lattice (or when the levels are on none, with all of ``eps``),
+      ``eps / 2`` times a density that is uniform between the first and the
+      last level and decays exponentially beyond them (over ``length``), as a
+      continuous column's values beside its point masses get a density.
+
+    Returns
+    -------
+    observed : ndarray of bool of shape (n_samples, n_features)
+        False where a column's value is not one of its levels: the model's
+        head must not score it.
+    log_mass : ndarray of shape (n_samples,)
+        The sum over the smoothed columns of ``log(1 - eps)`` (a level) or of
+        the value's log-probability (or log-density) above.
+    """
+    observed = np.ones(X.shape, dtype=bool)
+    log_mass = np.zeros(X.shape[0])
+    for j in np.flatnonzero(np.isfinite(smoothing[0])):
+        eps, origin, step, length = smoothing[:, j]
+        x = X[:, j].astype(np.float64)
+        seen = match_levels(X[:, j], levels[j]) >= 0
+        if np.isfinite(step):  # a level up to rounding: on the lattice, at a level's point
+            k = (x - origin) / step
+            on = np.abs(k - np.round(k)) <= LATTICE_TOLERANCE
+            seen |= on & np.isin(np.round(k), np.round((levels[j] - origin) / step))
+        observed[:, j] = seen
+        log_mass[seen] += np.log1p(-eps)
+        if seen.all():
+            continue
+        low, high = float(levels[j][0]), float(levels[j][-1])
+        beyond = np.maximum(np.maximum(low - x, x - high), 0.0)
+        off = ~seen
+        if np.isfinite(step):
+            on &= off
+            gaps = round((high - low) / step) + 1 - len(levels[j])
+            rho = np.exp(-step / length)
+            total = gaps + 2 * rho / -np.expm1(-step / length)
+            steps = np.round(beyond / step)
+            log_mass[on] += np.log(eps / 2) - steps[on] * step / length - np.log(total)
+            off &= ~on
+            share = eps / 2
+        else:
+            share = eps
+        log_mass[off] += np.log(share) - beyond[off] / length - np.log(high - low + 2 * length)
+    return observed, log_mass
 
 
 def level_values(types, levels, coded):

@@ -86,7 +86,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         - 'continuous': a Gaussian density (``likelihood``);
         - 'binary': two levels, a Bernoulli;
         - 'discrete': a number that takes one of a few levels, a categorical
-          over the levels seen in training (the encoder reads the number);
+          over the levels seen in training (the encoder reads the number),
+          with a small mass kept for the other values (:meth:`score_samples`);
         - 'categorical': any values, a categorical over the levels seen in
           training (the encoder reads them one-hot);
         - 'auto': detected from the training data. A DataFrame's non-numeric
@@ -243,11 +244,14 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         The sorted levels seen in training of each binary, discrete and
         categorical column (numbers, or a DataFrame column's values such as
         strings); the point masses of a continuous column, or None when it has
-        none. :meth:`sample` draws only these levels; a row holding another
-        value in a binary, discrete or categorical column has probability 0
-        (:meth:`score_samples` gives ``-inf``), a categorical column's value
-        that is not a level cannot be encoded (an error), and ``partial_fit``
-        refuses any.
+        none. :meth:`sample` draws only these levels. Another value of a
+        numeric binary or discrete column is unusual, not impossible: it gets
+        a share of the small mass the column keeps for values never seen (a
+        point of the levels' lattice a probability, any other value a
+        density; :meth:`score_samples`). A categorical column's value, or a
+        non-numeric binary one's, that is not a level has probability 0
+        (:meth:`score_samples` gives ``-inf``) and cannot be encoded (an
+        error); ``partial_fit`` refuses any value that is not a level.
     module_ : skgen.nn.VAE
         The trained torch module (float32, in eval mode).
     prior_ : sklearn.mixture.GaussianMixture or None
@@ -449,7 +453,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
             names=getattr(self, "feature_names_in_", None),
             point_masses_too=self.likelihood == "gaussian")
         self._coded = columns.is_coded(self.column_types_, frame_levels)
-        return self._numeric_values(X, self.likelihood)[0]
+        X = self._numeric_values(X, self.likelihood)[0]
+        self._smoothing = columns.fit_smoothing(X, self.column_types_, self.levels_, self._coded)
+        return X
 
     def _numeric_values(self, X, likelihood, unknown="error"):
         """The values the model reads from validated X, read with the fitted columns: level
@@ -840,10 +846,19 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         its log-Jacobian, ``-sum(log(scale_))`` over the continuous columns
         (plus that of the logit map of ``bounds``), so scores compare with
         those of PCA or GaussianMixture fitted on the same X when every column
-        is continuous (see the user guide for typed columns). A row holding a
-        value that is not one of its column's ``levels_`` has probability 0
-        and scores ``-inf``, as does, with ``bounds``, a row outside the
-        model's support.
+        is continuous (see the user guide for typed columns).
+
+        A numeric binary or discrete column keeps ``1 - eps`` of its mass for
+        its ``levels_`` and gives ``eps`` to every other value, where ``eps``
+        is the Good-Turing estimate ``(n1 + 1) / (n + 1)`` of the chance of a
+        value never seen (``n1`` levels seen once among ``n`` training rows,
+        at most 1/2): half of it to the unseen points of the lattice its levels
+        lie on (``first level + k * step``, the same weight between the first
+        and the last level, decaying geometrically beyond them), half as a
+        density to the values off the lattice. So every finite row scores
+        finitely, except one holding a level never seen in a categorical
+        column, or a non-numeric binary one (probability 0, ``-inf``), or,
+        with ``bounds``, a row outside the model's support (``-inf``).
 
         Parameters
         ----------
@@ -856,14 +871,17 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         """
         check_is_fitted(self)
         X, unknown = self._validate_rows(X, unknown="mark")
-        unknown |= columns.unseen_rows(X, self.column_types_, self.levels_, self._coded)
+        # a value that is not a level of its binary or discrete numeric column: its
+        # smoothing mass, and the other columns' likelihood from the model
+        observed, log_mass = columns.smoothing_log_mass(
+            X, self.column_types_, self.levels_, self._coded, self._smoothing)
         continuous = self._continuous()
         log_jacobian = (np.zeros(X.shape[0]) if self.bounds_ is None
                         else logit_log_jacobian(X[:, continuous], self.bounds_[:, continuous]))
         log_jacobian -= np.sum(np.log(self.scale_[continuous]))
         # a value at a point mass has a probability, with no density and so no Jacobian
         for j in np.flatnonzero(self._point_masses()):
-            at = np.isin(X[:, j], self.levels_[j])
+            at = columns.match_levels(X[:, j], self.levels_[j]) >= 0
             log_jacobian[at] += np.log(self.scale_[j])
             if self.bounds_ is not None:
                 log_jacobian[at] -= logit_log_jacobian(X[at][:, [j]], self.bounds_[:, [j]])
@@ -875,11 +893,24 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
                                                                          self.device_)
         budget = _SCORE_BYTES // X.dtype.itemsize
         rows = max(1, budget // self.module_.decoded_width())
-        scores = self._apply_in_batches(
-            X, lambda m, x: m.iwae_log_likelihood(x, eps, max_elements=budget,
-                                                  log_prior=log_prior),
-            batch_size=rows).astype(np.float64, copy=False)
-        scores = scores + log_jacobian
+        if observed.all():
+            scores = self._apply_in_batches(
+                X, lambda m, x: m.iwae_log_likelihood(x, eps, max_elements=budget,
+                                                      log_prior=log_prior),
+                batch_size=rows)
+        else:  # the mask travels beside the rows, batched with them
+            n_features = X.shape[1]
+            mean, scale = (torch.as_tensor(a, dtype=eps.dtype, device=self.device_)
+                           for a in (self.mean_, self.scale_))
+
+            def masked(m, xo):
+                x, seen = (xo[:, :n_features] - mean) / scale, xo[:, n_features:] > 0
+                return m.iwae_log_likelihood(x, eps, max_elements=budget,
+                                             log_prior=log_prior, observed=seen)
+
+            scores = self._apply_in_batches(np.hstack([X, observed.astype(X.dtype)]), masked,
+                                            standardize=False, batch_size=rows)
+        scores = scores.astype(np.float64, copy=False) + log_jacobian + log_mass
         scores[unknown] = -np.inf
         return scores
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 from scipy.stats import multivariate_normal
+from sklearn.base import clone
 from sklearn.decomposition import PCA
 from sklearn.exceptions import NotFittedError
 from sklearn.mixture import GaussianMixture
@@ -138,6 +139,25 @@ def test_grid_search_picks_the_best_density_model_by_held_out_likelihood(curve):
     folds = np.array_split(np.arange(len(curve)), 3)
     pca = [PCA(1).fit(np.delete(curve, te, 0)).score(curve[te]) for te in folds]
     assert scores[0] == pytest.approx(np.mean(pca))
+
+
+def test_grid_search_chooses_between_a_mixture_and_typed_vae_on_pixels(digits):
+    """Digits in [0, 1]: held-out rows hold pixel levels their column never took in the
+    training folds; they are points of the column's lattice, unusual and not impossible,
+    so every fold's score is finite and the search can compare the two models."""
+    X = digits[0] / 16
+    grid = [
+        {"model": [GaussianMixture(n_components=1, covariance_type="diag", reg_covar=1e-2)]},
+        {"model": [VAETransformer(n_components=4, hidden_layer_sizes=(16,), max_iter=2,
+                                  n_importance_samples=4, device="cpu", random_state=0)]},
+    ]
+    search = GridSearchCV(Pipeline([("model", PCA())]), grid, cv=3).fit(X)
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    # the premise: rows holding a level their column lacked in training score finitely
+    vae = clone(grid[1]["model"][0]).fit(X[:600])
+    unseen = ~np.all([np.isin(X[600:, j], vae.levels_[j]) for j in range(X.shape[1])], axis=0)
+    assert unseen.sum() > 10
+    assert np.all(np.isfinite(vae.score_samples(X[600:][unseen])))
 
 
 # ------------------------------------------------------------------- sampling
@@ -584,17 +604,29 @@ def test_typed_score_samples_is_a_probability_mass():
     assert p.sum() == pytest.approx(1.0, abs=0.03)
     counts = np.array([np.mean((X == row).all(1)) for row in grid])
     np.testing.assert_allclose(p, counts, atol=0.05)  # it learned the frequencies
+    # the integers never seen get the little mass the seen levels leave: the sum over
+    # the lattice stays about 1, and the unseen ones weigh less than 1/n each
+    lattice = np.arange(-30, 33, dtype=float)
+    wide = np.array([[i, j] for i in lattice for j in lattice])
+    scores = vae.score_samples(wide)
+    assert np.all(np.isfinite(scores))
+    p_wide = np.exp(scores)
+    assert p_wide.sum() == pytest.approx(p.sum(), abs=0.005) and p_wide.sum() < 1.03
+    unseen = ~np.isin(wide, [0, 1, 2]).all(1)
+    assert p_wide[unseen].max() < 1 / len(X)
 
 
 def test_values_never_seen_at_fit(mixed, frame):
     vae = _vae().fit(mixed)
     new = mixed[:3].copy()
-    new[0, 2] = 2.5  # not a level of the discrete column
+    new[0, 2] = 2.5  # not a level of the discrete column, nor on its lattice
+    new[1, 1] = 2.0  # not a level of the binary column, on its lattice
     scores = vae.score_samples(new)
-    assert scores[0] == -np.inf and np.all(np.isfinite(scores[1:]))
+    assert np.all(np.isfinite(scores))  # unusual, not impossible
+    assert np.all(scores[:2] < vae.score_samples(mixed[:2]) - 2)
     assert np.all(np.isfinite(vae.transform(new)))  # the encoder reads numbers
-    with pytest.raises(ValueError, match=r"Column 2 holds 1 value\(s\) never seen at fit"):
-        vae.partial_fit(new)
+    with pytest.raises(ValueError, match=r"Column 1 holds 1 value\(s\) never seen at fit"):
+        vae.partial_fit(new)  # a level the model has no head for cannot be trained on
     typed = _vae().fit(frame)
     odd = frame.iloc[:3].copy()
     odd["kind"] = ["a", "zzz", "b"]
