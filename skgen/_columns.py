@@ -57,12 +57,100 @@ def frame_dtypes(X):
         return None, None
     import pandas as pd
 
-    dtypes = [str(dtype) for dtype in X.dtypes]
+    dtypes = [dtype_name(dtype) for dtype in X.dtypes]
     numeric = np.array([
         is_numeric_dtype(dtype) or (pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(
             X.iloc[:, j], skipna=False) in ("floating", "integer", "mixed-integer-float"))
         for j, dtype in enumerate(X.dtypes)], dtype=bool)
     return dtypes, numeric
+
+
+def dtype_name(dtype):
+    """A dtype as a string that gives it back (``str`` of ``string[pyarrow]`` is ``'string'``)."""
+    import pandas as pd
+
+    name = str(dtype)
+    if name == "string" and isinstance(dtype, pd.StringDtype):
+        return f"string[{dtype.storage}]"
+    return name
+
+
+def frame_integers(X):
+    """Mask of a DataFrame's object columns that hold Python integers (numbers to the model).
+
+    Their samples and reconstructions are integers again, not floats.
+    """
+    import pandas as pd
+
+    return np.array([pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(
+        X.iloc[:, j], skipna=False) == "integer" for j, dtype in enumerate(X.dtypes)], dtype=bool)
+
+
+#: The largest integer that float64, in which the model reads numbers, holds exactly
+#: together with its neighbours.
+MAX_EXACT_INTEGER = 2**53
+
+
+def check_exact_integers(X, names=None):
+    """An integer column holding a value beyond ``2**53`` is an error naming the column.
+
+    The model reads numbers in float64, which merges such integers (64-bit
+    codes, snowflake IDs, hashes): their levels and samples would be values no
+    row holds. Checks NumPy integer arrays and a DataFrame's integer columns
+    (NumPy, nullable and arrow dtypes, and object columns of Python integers).
+    """
+    import pandas as pd
+
+    if is_pandas_frame(X):
+        candidates = [
+            (j, X.iloc[:, j]) for j, dtype in enumerate(X.dtypes)
+            if _integer_range(dtype) is not None and _integer_range(dtype)[1] > MAX_EXACT_INTEGER
+            or (pd.api.types.is_object_dtype(dtype)
+                and pd.api.types.infer_dtype(X.iloc[:, j], skipna=True) == "integer")]
+        for j, column in candidates:
+            low, high = column.min(), column.max()
+            if pd.isna(low) or (-MAX_EXACT_INTEGER <= int(low) and int(high) <= MAX_EXACT_INTEGER):
+                continue
+            _refuse_inexact(repr(X.columns[j]), int(high if abs(int(high)) > abs(int(low))
+                                                     else low))
+        return
+    if isinstance(X, np.ndarray) and X.dtype.kind in "iu" and X.dtype.itemsize == 8 and X.size:
+        outside = (X > MAX_EXACT_INTEGER) | (X < -MAX_EXACT_INTEGER) if X.dtype.kind == "i" \
+            else X > MAX_EXACT_INTEGER
+        if outside.any():
+            j = int(np.flatnonzero(outside.any(axis=0))[0]) if X.ndim == 2 else 0
+            name = f"{j}" if names is None else f"{j} ({names[j]!r})"
+            _refuse_inexact(name, int(X[outside][0]))
+
+
+def _refuse_inexact(name, value):
+    raise ValueError(
+        f"Column {name} holds integers beyond 2**53 (such as {value}), which the model's "
+        "float64 numbers cannot hold exactly: distinct codes would merge. Pass it as strings "
+        "(for a DataFrame, X[column].astype(str)) to model it as categorical, or drop it.")
+
+
+def _integer_range(dtype):
+    """``(min, max)`` of an integer dtype (NumPy, nullable or arrow), None for any other."""
+    import pandas as pd
+
+    try:
+        dtype = pd.api.types.pandas_dtype(dtype)
+    except TypeError:
+        return None
+    numpy_dtype = getattr(dtype, "numpy_dtype", dtype)
+    if not isinstance(numpy_dtype, np.dtype) or numpy_dtype.kind not in "iu":
+        return None
+    info = np.iinfo(numpy_dtype)
+    return int(info.min), int(info.max)
+
+
+def _clip_to_integer_range(values, bounds):
+    """Float values clipped to an integer dtype's range, so that a cast never wraps."""
+    low, high = float(bounds[0]), float(bounds[1])
+    if int(high) > bounds[1]:  # 2**63 - 1 and 2**64 - 1 round up in float64
+        high = np.nextafter(high, 0.0)
+    return np.clip(values, low, high)
 
 
 def frame_categories(X):
@@ -337,8 +425,7 @@ def numeric_codes(X, types, levels, coded, frame_levels, *, unknown="error", nam
 
 def _float_codes(values, levels, name, unknown):
     """Codes of float values among float levels, -1 or an error for the others."""
-    position = np.clip(np.searchsorted(levels, values), 0, len(levels) - 1)
-    codes = np.where(levels[position] == values, position, -1)
+    codes = match_levels(values, levels)
     if unknown == "error" and (codes < 0).any():
         bad = np.unique(values[codes < 0])
         raise ValueError(
@@ -549,8 +636,14 @@ def decode_rows(R, types, levels, coded, frame=None):
             values = np.asarray(levels[j], dtype=object)[R[:, j].astype(np.int64)]
         else:
             values = R[:, j]
-            if types[j] == "continuous" and dtype.lower().startswith(("int", "uint")):
+            bounds = _integer_range(dtype)
+            integers = bool(frame.get("integers", [False] * len(frame["dtypes"]))[j])
+            if types[j] == "continuous" and (bounds is not None or integers):
                 values = np.round(values)  # an integer column modelled as continuous
+            if bounds is not None:  # a draw beyond the dtype's range is its bound, not a wrap
+                values = _clip_to_integer_range(values, bounds)
+            elif integers:  # an object column of Python integers: integers again
+                values = values.astype(np.int64).astype(object)
         if dtype == "category":
             series = pd.Series(pd.Categorical(values, categories=frame["categories"][j],
                                               ordered=frame["ordered"][j]))

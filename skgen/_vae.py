@@ -435,13 +435,15 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         """Learn the column types (``column_types_``, ``levels_``, ``_coded``) and a
         DataFrame's dtypes (``_frame``) from the training X; return its validated values
         (:meth:`_numeric_values`)."""
+        columns.check_exact_integers(X)
         dtypes, numeric = columns.frame_dtypes(X)
         frame_levels = None
         self._frame = None
         if dtypes is not None:
             categories, ordered = columns.frame_categories(X)
             self._frame = {"columns": list(X.columns), "dtypes": dtypes, "numeric": numeric,
-                           "categories": categories, "ordered": ordered}
+                           "categories": categories, "ordered": ordered,
+                           "integers": columns.frame_integers(X)}
             if not numeric.all():
                 frame_levels = columns.frame_levels(X, numeric)
             if not all(map(columns.is_numeric_dtype, X.dtypes)):
@@ -548,6 +550,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         A level never seen at fit in a coded column is an error, or with
         ``unknown='mark'`` a row marked in the returned mask.
         """
+        columns.check_exact_integers(X, getattr(self, "feature_names_in_", None))
         unknown_rows = np.zeros(0, dtype=bool)
         frame = self._frame
         if frame is not None and (not frame["numeric"].all() or (

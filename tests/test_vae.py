@@ -714,3 +714,84 @@ def test_an_object_column_of_numbers_is_numeric(frame):
     vae = _vae().fit(as_object)
     assert vae.column_types_[1] == "continuous"
     np.testing.assert_array_equal(vae.transform(as_object), _vae().fit(frame).transform(frame))
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16", "uint8", "uint16", "UInt8", "Int16"])
+def test_integer_columns_are_clipped_to_their_dtype_never_wrapped(dtype):
+    """An integer column modelled as continuous: draws beyond the dtype's range are its
+    bounds (as numpy.clip), not values wrapped around (130 as int8 is -126) or a crash."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    numpy_dtype = pd.api.types.pandas_dtype(dtype)
+    info = np.iinfo(getattr(numpy_dtype, "numpy_dtype", numpy_dtype))
+    top = rng.randint(0, 126, size=500) + info.max - 125  # the range's top
+    wide = pd.DataFrame({"x": rng.normal(size=500), "v": top.astype(np.int64)})
+    narrow = wide.astype({"v": dtype})
+    a, b = _vae().fit(wide), _vae().fit(narrow)
+    assert a.column_types_[1] == "continuous"
+    codes = a.transform(wide) * 20  # far out: the decoder's means leave the range too
+    beyond = 0
+    for method, args in (("sample", (400,)), ("inverse_transform", (codes,))):
+        kw = {"random_state": 0} if method == "sample" else {}
+        unclipped = getattr(a, method)(*args, **kw)["v"]
+        beyond += (unclipped > info.max).sum()
+        got = getattr(b, method)(*args, **kw)["v"]
+        assert got.dtype == narrow["v"].dtype
+        np.testing.assert_array_equal(got.to_numpy(np.int64),
+                                      unclipped.clip(info.min, info.max).to_numpy(np.int64))
+    assert beyond > 0  # the premise: values beyond the dtype's range to clip
+
+
+def test_integers_beyond_2_53_are_refused_not_merged():
+    """float64 merges 64-bit codes above 2**53: three codes would become two, and samples
+    codes no row holds. An error naming the column, at fit and at inference."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    codes = np.array([9007199254740993, 9007199254740995, 9007199254740997])
+    df = pd.DataFrame({"x": rng.normal(size=300), "code": rng.choice(codes, size=300)})
+    with pytest.raises(ValueError, match=r"Column 'code' holds integers beyond 2\*\*53"):
+        _vae().fit(df)
+    with pytest.raises(ValueError, match=r"Column 1 holds integers beyond 2\*\*53"):
+        _vae().fit(df.to_numpy(np.int64))
+    small = df.assign(code=rng.choice(3, size=300))
+    vae = _vae().fit(small)
+    with pytest.raises(ValueError, match=r"Column 'code' holds integers beyond 2\*\*53"):
+        vae.score_samples(df)
+    as_strings = _vae().fit(df.astype({"code": str}))  # the way out the message gives
+    assert as_strings.column_types_[1] == "categorical"
+
+
+def test_object_integers_and_arrow_strings_keep_their_types():
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    rng = np.random.RandomState(0)
+    df = pd.DataFrame({
+        "x": rng.normal(size=300),
+        "o": pd.Series(rng.randint(1, 4, size=300).tolist(), dtype=object),
+        "big": pd.Series((rng.randint(0, 300, size=300) * 7).tolist(), dtype=object),
+        "s": pd.Series(rng.choice(list("abc"), size=300), dtype="string[pyarrow]")})
+    vae = _vae().fit(df)
+    assert list(vae.column_types_) == ["continuous", "discrete", "continuous", "categorical"]
+    for out in (vae.sample(20, random_state=0), vae.inverse_transform(vae.transform(df[:20]))):
+        assert out.dtypes.equals(df.dtypes)
+        assert repr(out.dtypes["s"]) == "string[pyarrow]"
+        for name in ("o", "big"):
+            assert all(type(v) is int for v in out[name])
+        assert set(out["o"]) <= {1, 2, 3}
+
+
+def test_float32_rows_read_the_levels_of_a_float64_fit():
+    """float32(0.1) is the level 0.1: same scores to float32 precision, same codes."""
+    rng = np.random.RandomState(0)
+    X = np.c_[rng.normal(size=400), rng.choice([0.1, 0.2, 0.3, 0.7], size=400)]
+    vae = _vae().fit(X)
+    assert vae.column_types_[1] == "discrete"
+    np.testing.assert_allclose(vae.score_samples(X[:20].astype(np.float32)),
+                               vae.score_samples(X[:20]), rtol=1e-5)
+    cat = _vae(column_types={1: "categorical"}).fit(X)
+    np.testing.assert_allclose(cat.transform(X[:20].astype(np.float32)), cat.transform(X[:20]),
+                               rtol=1e-4, atol=1e-5)
+    # and the other way round: a float32 fit scores float64 copies of its rows
+    fit32 = _vae().fit(X.astype(np.float32))
+    np.testing.assert_allclose(fit32.score_samples(X[:20].astype(np.float32).astype(np.float64)),
+                               fit32.score_samples(X[:20].astype(np.float32)), rtol=1e-5)
