@@ -15,9 +15,12 @@ column that is not numeric.
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import warnings
 from numbers import Integral
 
 import numpy as np
+
+from ._compat import validate_data
 
 #: The column types, in the order of :attr:`VAETransformer.column_types_`'s documentation.
 COLUMN_TYPES = ("continuous", "binary", "discrete", "categorical")
@@ -38,6 +41,21 @@ MAX_UNSEEN_SHARE = 0.01
 
 def is_pandas_frame(X):
     return type(X).__module__.split(".")[0] == "pandas" and hasattr(X, "dtypes")
+
+
+def as_pandas(X):
+    """A polars DataFrame with a non-numeric column as a pandas one; anything else as it is.
+
+    The column types are read from pandas dtypes; a polars frame of numbers
+    keeps the numeric path that scikit-learn's validation takes.
+    """
+    if type(X).__module__.split(".")[0] != "polars" or not hasattr(X, "schema"):
+        return X
+    import polars as pl
+
+    if all(dtype.is_numeric() or dtype == pl.Boolean for dtype in X.schema.values()):
+        return X
+    return X.to_pandas()
 
 
 def is_numeric_dtype(dtype):
@@ -160,9 +178,11 @@ def frame_categories(X):
     rebuilt by :func:`decode_rows` has the same dtype.
     """
     categories, ordered = [], []
-    for dtype in X.dtypes:
+    for name, dtype in zip(X.columns, X.dtypes):
         is_category = str(dtype) == "category"
         categories.append(np.asarray(dtype.categories, dtype=object) if is_category else None)
+        if is_category:
+            _check_level_types(categories[-1], name)
         ordered.append(bool(is_category and dtype.ordered))
     return categories, ordered
 
@@ -193,8 +213,27 @@ def frame_levels(X, numeric):
             raise ValueError(
                 f"Input X contains NaN: column {name!r} has {int(column.isna().sum())} missing "
                 "value(s). VAETransformer does not accept missing values; drop or impute them.")
-        levels.append(_sorted_levels(column.to_numpy(dtype=object)))
+        found = _sorted_levels(column.to_numpy(dtype=object))
+        _check_level_types(found, name)
+        levels.append(found)
     return levels
+
+
+def _check_level_types(values, name):
+    """Levels must be strings, numbers or booleans, which a saved model holds as they are.
+
+    Other objects (``pd.cut``'s intervals, timestamps, dates, ``Decimal``) would
+    need their types trusted to load the model with skops; a ValueError names
+    the column instead.
+    """
+    for value in values:
+        if type(value) in (str, bool, int, float) or (
+                isinstance(value, np.generic) and value.dtype.kind in "biufU"):
+            continue
+        raise ValueError(
+            f"Column {name!r} holds values of type {type(value).__name__} ({value!r}), which "
+            "a saved model could load only by trusting that type (skops.io). Convert the "
+            f"column to strings (X[{name!r}].astype(str)) or to numbers before fitting.")
 
 
 def codes_of(values, levels, column, *, unknown="error"):
@@ -242,8 +281,12 @@ def encode_frame(X, numeric, levels, *, unknown="error"):
     return frame, unknown_rows
 
 
-def check_frame_columns(X, numeric):
-    """At inference, a column that was numeric at fit must be numeric, and the other way round."""
+def check_frame_columns(estimator, X, numeric):
+    """At inference, the columns of the fit: the same names in the same order (checked
+    first, with scikit-learn's messages), and a column that was numeric at fit must be
+    numeric, and the other way round."""
+    if is_pandas_frame(X):
+        validate_data(estimator, X, reset=False, skip_check_array=True)
     _, now = frame_dtypes(X)
     if now is None:
         if not all(numeric):
@@ -252,7 +295,8 @@ def check_frame_columns(X, numeric):
                 f"a pandas DataFrame with those columns, got {type(X).__name__}.")
         return
     if len(now) != len(numeric):
-        return  # validate_data names the wrong number of columns
+        raise ValueError(f"X has {len(now)} features, but {type(estimator).__name__} is "
+                         f"expecting {len(numeric)} features as input.")
     for j, (was, is_) in enumerate(zip(numeric, now)):
         if was != is_:
             kind = ("numeric", "non-numeric")
@@ -362,6 +406,7 @@ def detect_column_types(X, column_types, *, frame_levels=None, boolean=None, nam
         name = f"{j}" if names is None else f"{j} ({names[j]!r})"
         if frame_levels[j] is not None:  # non-numeric: codes 0..L-1 in X
             found = frame_levels[j]
+            _warn_if_identifier(X[:, j], len(found), name)
             if kind == "auto" or (isinstance(column_types, str) and kind != "categorical"):
                 # one type for all columns applies to the numeric ones
                 kind = "binary" if len(found) == 2 else "categorical"
@@ -393,6 +438,26 @@ def detect_column_types(X, column_types, *, frame_levels=None, boolean=None, nam
         types.append(kind)
         levels.append(found)
     return np.array(types, dtype=object), levels
+
+
+def _warn_if_identifier(codes, n_levels, name):
+    """Warn when a non-numeric column's rows mostly hold a level seen once (an ID, a timestamp).
+
+    The rule that keeps a numeric column from being 'discrete': the share of
+    rows holding a value seen once is the Good-Turing estimate of the chance
+    that a new row holds one never seen, which a categorical column cannot
+    encode.
+    """
+    _, counts = np.unique(codes, return_counts=True)
+    share = np.sum(counts == 1) / len(codes)
+    if share > MAX_UNSEEN_SHARE and n_levels > 2:
+        warnings.warn(
+            f"Column {name} has {n_levels} levels for {len(codes)} rows, and {share:.0%} of "
+            "the rows hold a level seen once: by the Good-Turing estimate about as many new "
+            "rows will hold a level never seen, which transform refuses and score_samples "
+            "gives -inf, and its categorical head grows with the rows. If it identifies rows "
+            "(an ID, a timestamp), drop it; if it holds numbers, pass them as numbers.",
+            UserWarning, stacklevel=4)
 
 
 def is_coded(types, frame_levels):
@@ -614,14 +679,16 @@ def level_values(types, levels, coded):
             for j, kind in enumerate(types)]
 
 
-def decode_rows(R, types, levels, coded, frame=None):
+def decode_rows(R, types, levels, coded, frame=None, index=None):
     """Rows of validated values back in the data's values, and dtypes.
 
     ``R`` holds numbers for numeric columns and codes for coded ones. ``frame``
     describes the DataFrame the model was fitted on (a dict of ``columns``,
     ``dtypes``, ``categories`` and ``ordered``); a DataFrame with those columns
-    and dtypes is returned. Without it the coded columns of a numeric X become
-    their numeric levels and an ndarray of R's dtype is returned.
+    and dtypes is returned, with ``index`` (a pandas index, such as that of the
+    latent codes given to ``inverse_transform``) if not None. Without ``frame``
+    the coded columns of a numeric X become their numeric levels and an ndarray
+    of R's dtype is returned.
     """
     if frame is None:
         R = R.copy()
@@ -654,4 +721,21 @@ def decode_rows(R, types, levels, coded, frame=None):
         data[j] = series
     out = pd.concat(data, axis=1)
     out.columns = list(frame["columns"])
+    if index is not None:
+        out.index = index
     return out
+
+
+def decoded_as_is(types, levels, frame=None):
+    """Mask of the columns that :func:`decode_rows` returns as the model's numbers.
+
+    Continuous columns without point masses, whose DataFrame dtype (if any) is
+    not an integer one (rounded and clipped).
+    """
+    plain = np.array([kind == "continuous" and lv is None for kind, lv in zip(types, levels)],
+                     dtype=bool)
+    if frame is not None:
+        integers = frame.get("integers", np.zeros(len(plain), dtype=bool))
+        plain &= [_integer_range(dtype) is None and not is_int
+                  for dtype, is_int in zip(frame["dtypes"], integers)]
+    return plain

@@ -435,6 +435,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         """Learn the column types (``column_types_``, ``levels_``, ``_coded``) and a
         DataFrame's dtypes (``_frame``) from the training X; return its validated values
         (:meth:`_numeric_values`)."""
+        X = columns.as_pandas(X)
         columns.check_exact_integers(X)
         dtypes, numeric = columns.frame_dtypes(X)
         frame_levels = None
@@ -467,7 +468,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         X, unknown_codes = columns.numeric_codes(
             X, self.column_types_, self.levels_, self._coded, self._frame_levels(),
             unknown=unknown, names=getattr(self, "feature_names_in_", None))
-        plain = X[:, ~self._coded] if self._coded.any() else X
+        # the Bernoulli head of the continuous columns; the others have heads of their own
+        continuous = self._continuous()
+        plain = X if continuous.all() else X[:, continuous]
         if likelihood == "bernoulli" and plain.size and (plain.min() < 0 or plain.max() > 1):
             raise ValueError(
                 "likelihood='bernoulli' needs X in [0, 1], but X ranges from "
@@ -550,13 +553,14 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         A level never seen at fit in a coded column is an error, or with
         ``unknown='mark'`` a row marked in the returned mask.
         """
+        X = columns.as_pandas(X)
         columns.check_exact_integers(X, getattr(self, "feature_names_in_", None))
         unknown_rows = np.zeros(0, dtype=bool)
         frame = self._frame
         if frame is not None and (not frame["numeric"].all() or (
                 columns.is_pandas_frame(X)
                 and not all(map(columns.is_numeric_dtype, X.dtypes)))):
-            columns.check_frame_columns(X, frame["numeric"])
+            columns.check_frame_columns(self, X, frame["numeric"])
             X, unknown_rows = columns.encode_frame(
                 X, frame["numeric"], [None if is_numeric else lv for is_numeric, lv in
                                       zip(frame["numeric"], self.levels_)],
@@ -703,6 +707,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
             A pandas DataFrame with the training columns and dtypes when the
             model was fitted on one, else an ndarray in the codes' dtype.
         """
+        index = X.index if columns.is_pandas_frame(X) else None  # rows labelled like Z
         Z = self._validate_codes(X, self.module_.n_components)
         if not self.module_.typed and self._frame is None:
             X_mean = self._apply_in_batches(Z, lambda m, z: m.mean(m.decode(z)),
@@ -710,9 +715,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
             return X_mean if self.bounds_ is None else logistic_map(X_mean, self.bounds_)
         rows = self._apply_in_batches(Z, lambda m, z: m.reconstruct(m.decode(z)),
                                       standardize=False)
-        return self._output_rows(rows)
+        return self._output_rows(rows, index=index)
 
-    def _output_rows(self, rows):
+    def _output_rows(self, rows, index=None):
         """Rows from the module (standardized continuous values, level indices) in X's values."""
         continuous = self._continuous()
         values = rows.copy()
@@ -732,7 +737,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
                                                                         self.scale_[j])
             values[close, j] = nearest[close]
         return columns.decode_rows(values, self.column_types_, self.levels_, self._coded,
-                                   frame=self._frame)
+                                   frame=self._frame, index=index)
 
     def sample(self, n_samples=1, random_state=None):
         """Draw rows from the model: ``z ~ p(z)``, then ``x ~ p(x|z)``.

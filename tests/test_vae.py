@@ -415,9 +415,10 @@ def test_bernoulli_likelihood_on_binary_pixels(pixels):
 
 
 def test_bernoulli_errors(pixels):
+    # the range of the continuous columns (binary ones have their own head)
     with pytest.raises(ValueError, match=r"needs X in \[0, 1\]"):
-        _vae(likelihood="bernoulli").fit(pixels * 2)
-    vae = _vae(likelihood="bernoulli").fit(pixels)
+        _vae(likelihood="bernoulli", column_types="continuous").fit(pixels * 2)
+    vae = _vae(likelihood="bernoulli", column_types="continuous").fit(pixels)
     with pytest.raises(ValueError, match=r"needs X in \[0, 1\]"):
         vae.score_samples(pixels - 0.5)
     with pytest.raises(ValueError, match="scaling must be 'auto' or None"):
@@ -795,3 +796,71 @@ def test_float32_rows_read_the_levels_of_a_float64_fit():
     fit32 = _vae().fit(X.astype(np.float32))
     np.testing.assert_allclose(fit32.score_samples(X[:20].astype(np.float32).astype(np.float64)),
                                fit32.score_samples(X[:20].astype(np.float32)), rtol=1e-5)
+
+
+def test_inverse_transform_of_a_dataframe_keeps_its_index(frame):
+    """Reconstructions line up with their rows under pandas' alignment."""
+    vae = _vae().set_output(transform="pandas").fit(frame)
+    held_out = frame.iloc[::-3]
+    Z = vae.transform(held_out)
+    rebuilt = vae.inverse_transform(Z)
+    assert rebuilt.index.equals(held_out.index)
+    pd = pytest.importorskip("pandas")
+    pd.testing.assert_frame_equal(rebuilt.reset_index(drop=True),
+                                  vae.inverse_transform(Z.to_numpy()))
+
+
+@pytest.mark.parametrize("columns, match", [
+    (["kind", "size", "grade", "flag", "count", "extra"], "Feature names unseen at fit time"),
+    (["size", "kind", "grade", "flag", "count"], "must be in the same order"),
+    (["kind", "grade", "flag", "count"], "seen at fit time, yet now missing"),
+])
+def test_inference_checks_names_and_order_first(frame, columns, match):
+    """scikit-learn's messages about names, before the columns' types or levels are read."""
+    vae = _vae().fit(frame)
+    X = frame.assign(extra=1.0)[columns]
+    for method in ("transform", "score_samples"):
+        with pytest.raises(ValueError, match=match):
+            getattr(vae, method)(X)
+    numeric = _vae().fit(frame[["size", "count"]])
+    with pytest.raises(ValueError, match="Feature names unseen at fit time"):
+        numeric.transform(frame[["size", "count", "kind"]])
+
+
+def test_bernoulli_checks_the_range_of_the_continuous_columns_only():
+    """Pixels in [0, 1] beside a count: the count has its own categorical head."""
+    rng = np.random.RandomState(0)
+    X = np.c_[rng.random_sample((300, 2)), rng.randint(0, 5, size=300)]
+    vae = _vae(likelihood="bernoulli", column_types={2: "discrete"}).fit(X)
+    assert list(vae.column_types_) == ["continuous", "continuous", "discrete"]
+    assert set(np.unique(vae.sample(200, random_state=0)[:, 2])) <= set(range(5))
+    with pytest.raises(ValueError, match="needs X in \\[0, 1\\]"):
+        vae.transform(X * [2, 1, 1])
+
+
+def test_an_identifier_column_is_named_in_a_warning():
+    """Most rows hold a level seen once: the Good-Turing rule of numeric columns."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    df = pd.DataFrame({"x": rng.normal(size=300), "id": [f"c{i:05d}" for i in range(300)],
+                       "kind": rng.choice(list("abc"), size=300)})
+    with pytest.warns(UserWarning, match=r"Column 1 \('id'\) has 300 levels.*100% of the rows"):
+        _vae(max_iter=1).fit(df)
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        _vae(max_iter=1).fit(df.drop(columns="id"))
+
+
+def test_a_polars_frame_with_string_columns_is_read_as_pandas(frame):
+    pl = pytest.importorskip("polars")
+    pytest.importorskip("pyarrow")
+    plain = frame.assign(grade=frame["grade"].astype(str))
+    vae = _vae().fit(pl.from_pandas(plain))
+    assert list(vae.column_types_) == list(_vae().fit(plain).column_types_)
+    np.testing.assert_array_equal(vae.transform(pl.from_pandas(plain)),
+                                  _vae().fit(plain).transform(plain))
