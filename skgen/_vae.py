@@ -115,8 +115,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         The head of the continuous columns. 'gaussian': mean from the decoder
         and a learned per-feature variance, floored at 1e-3 times the column's
         variance (in the model's units) so that near-constant columns cannot
-        make the likelihood blow up. 'bernoulli': for data in [0, 1]; X outside
-        [0, 1] is an error. For grey levels rather than binary data its
+        make the likelihood blow up. 'bernoulli': for data in [0, 1]; a
+        continuous column outside [0, 1] is an error (binary, discrete and
+        categorical columns have heads of their own). For grey levels rather than binary data its
         likelihood is the usual cross-entropy, not a normalized density (give
         the levels of such data their own head with 'auto' and the Gaussian
         likelihood instead).
