@@ -639,34 +639,44 @@ def smoothing_log_mass(X, types, levels, coded, smoothing):
     """
     observed = np.ones(X.shape, dtype=bool)
     log_mass = np.zeros(X.shape[0])
-    for j in np.flatnonzero(np.isfinite(smoothing[0])):
-        eps, origin, step, length = smoothing[:, j]
-        x = X[:, j].astype(np.float64)
-        seen = match_levels(X[:, j], levels[j]) >= 0
-        if np.isfinite(step):  # a level up to rounding: on the lattice, at a level's point
-            k = (x - origin) / step
-            on = np.abs(k - np.round(k)) <= LATTICE_TOLERANCE
-            seen |= on & np.isin(np.round(k), np.round((levels[j] - origin) / step))
-        observed[:, j] = seen
-        log_mass[seen] += np.log1p(-eps)
-        if seen.all():
-            continue
-        low, high = float(levels[j][0]), float(levels[j][-1])
-        beyond = np.maximum(np.maximum(low - x, x - high), 0.0)
-        off = ~seen
-        if np.isfinite(step):
-            on &= off
-            gaps = round((high - low) / step) + 1 - len(levels[j])
-            rho = np.exp(-step / length)
-            total = gaps + 2 * rho / -np.expm1(-step / length)
-            steps = np.round(beyond / step)
-            log_mass[on] += np.log(eps / 2) - steps[on] * step / length - np.log(total)
-            off &= ~on
-            share = eps / 2
-        else:
-            share = eps
-        log_mass[off] += np.log(share) - beyond[off] / length - np.log(high - low + 2 * length)
-    return observed, log_mass
+    if smoothing is None:  # a model saved before the smoothing: unseen values have mass 0
+        unseen = unseen_rows(X, types, levels, coded)
+        log_mass[unseen] = -np.inf
+        return observed, log_mass
+    with np.errstate(over="ignore", invalid="ignore"):  # values near float64's limits
+        for j in np.flatnonzero(np.isfinite(smoothing[0])):
+            _add_smoothing(X[:, j], levels[j], smoothing[:, j], observed[:, j], log_mass)
+    # a value as far out as float64 reaches: the least finite log-mass, not -inf
+    return observed, np.maximum(log_mass, np.finfo(np.float64).min)
+
+
+def _add_smoothing(values, levels, smoothing, observed, log_mass):
+    """:func:`smoothing_log_mass` of one column: fills its ``observed``, adds to ``log_mass``."""
+    eps, origin, step, length = smoothing
+    x = values.astype(np.float64)
+    seen = match_levels(values, levels) >= 0
+    if np.isfinite(step):  # a level up to rounding: on the lattice, at a level's point
+        k = (x - origin) / step
+        on = np.abs(k - np.round(k)) <= LATTICE_TOLERANCE
+        seen |= on & np.isin(np.round(k), np.round((levels - origin) / step))
+    observed[:] = seen
+    log_mass[seen] += np.log1p(-eps)
+    if seen.all():
+        return
+    low, high = float(levels[0]), float(levels[-1])
+    beyond = np.maximum(np.maximum(low - x, x - high), 0.0)
+    off = ~seen
+    share = eps
+    if np.isfinite(step):
+        on &= off
+        gaps = round((high - low) / step) + 1 - len(levels)
+        rho = np.exp(-step / length)
+        total = gaps + 2 * rho / -np.expm1(-step / length)
+        steps = np.round(beyond / step)
+        log_mass[on] += np.log(eps / 2) - steps[on] * step / length - np.log(total)
+        off &= ~on
+        share = eps / 2
+    log_mass[off] += np.log(share) - beyond[off] / length - np.log(high - low + 2 * length)
 
 
 def level_values(types, levels, coded):

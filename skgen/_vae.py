@@ -883,7 +883,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         # a value that is not a level of its binary or discrete numeric column: its
         # smoothing mass, and the other columns' likelihood from the model
         observed, log_mass = columns.smoothing_log_mass(
-            X, self.column_types_, self.levels_, self._coded, self._smoothing)
+            X, self.column_types_, self.levels_, self._coded, getattr(self, "_smoothing", None))
         continuous = self._continuous()
         log_jacobian = (np.zeros(X.shape[0]) if self.bounds_ is None
                         else logit_log_jacobian(X[:, continuous], self.bounds_[:, continuous]))
@@ -920,6 +920,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
             scores = self._apply_in_batches(np.hstack([X, observed.astype(X.dtype)]), masked,
                                             standardize=False, batch_size=rows)
         scores = scores.astype(np.float64, copy=False) + log_jacobian + log_mass
+        # a value so far off its levels that the network's arithmetic overflows (inf - inf):
+        # probability 0 in float64, as such rows scored before they had a mass
+        unknown |= np.isnan(scores) & ~observed.all(axis=1)
         scores[unknown] = -np.inf
         return scores
 
