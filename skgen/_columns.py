@@ -520,18 +520,21 @@ def match_levels(values, levels):
     levels = np.asarray(levels, dtype=np.float64)
     if not levels.size:
         return np.full(values.shape, -1, dtype=np.int64)
-    position = np.clip(np.searchsorted(levels, values), 1, max(len(levels) - 1, 1))
-    below, above = levels[position - 1], levels[np.minimum(position, len(levels) - 1)]
-    position = np.where(np.abs(values - below) <= np.abs(above - values), position - 1, position)
-    position = np.minimum(position, len(levels) - 1)
-    nearest = levels[position]
-    # levels a float32 column gave (not integers, which both hold exactly)
-    single = values.dtype == np.float32 or (
-        np.array_equal(levels.astype(np.float32).astype(np.float64), levels)
-        and not np.array_equal(levels, np.round(levels)))
-    same = nearest == values
-    if single:
-        same |= nearest.astype(np.float32) == values.astype(np.float32)
+    # values near float64's limits overflow to inf, which is never a level
+    with np.errstate(over="ignore", invalid="ignore"):
+        position = np.clip(np.searchsorted(levels, values), 1, max(len(levels) - 1, 1))
+        below, above = levels[position - 1], levels[np.minimum(position, len(levels) - 1)]
+        position = np.where(np.abs(values - below) <= np.abs(above - values), position - 1,
+                            position)
+        position = np.minimum(position, len(levels) - 1)
+        nearest = levels[position]
+        # levels a float32 column gave (not integers, which both hold exactly)
+        single = values.dtype == np.float32 or (
+            np.array_equal(levels.astype(np.float32).astype(np.float64), levels)
+            and not np.array_equal(levels, np.round(levels)))
+        same = nearest == values
+        if single:
+            same |= nearest.astype(np.float32) == values.astype(np.float32)
     return np.where(same, position, -1).astype(np.int64)
 
 
@@ -560,6 +563,8 @@ def _lattice_step(levels):
     if len(levels) < 2:
         return np.nan
     diffs = np.diff(levels)
+    if not np.all(np.isfinite(diffs)):  # levels spread beyond float64
+        return np.nan
     tol = LATTICE_TOLERANCE * diffs.min()
     step = diffs.min()
     for d in diffs:
@@ -600,8 +605,10 @@ def fit_smoothing(X, types, levels, coded):
         _, counts = np.unique(X[:, j], return_counts=True)
         n = X.shape[0]
         eps = min((np.sum(counts == 1) + 1) / (n + 1), MAX_SMOOTHING_MASS)
-        step = _lattice_step(lv)
-        std = float(np.std(X[:, j]))
+        with np.errstate(over="ignore", invalid="ignore"):  # values near float64's limits
+            step = _lattice_step(lv)
+            std = float(np.std(X[:, j]))
+        std = min(std, np.finfo(np.float64).max) if np.isfinite(std) or std > 0 else 0.0
         if np.isfinite(step):
             length = max(std, step)
         else:

@@ -448,9 +448,12 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
                            "integers": columns.frame_integers(X)}
             if not numeric.all():
                 frame_levels = columns.frame_levels(X, numeric)
-            if not all(map(columns.is_numeric_dtype, X.dtypes)):
+            encoded = not all(map(columns.is_numeric_dtype, X.dtypes))
+            if encoded:
                 X, _ = columns.encode_frame(X, numeric, frame_levels or [None] * len(numeric))
         X = self._check_X(X, reset=True)
+        if dtypes is not None and encoded:  # row-major, as a float frame of the same numbers
+            X = np.ascontiguousarray(X)  # gives it: the same sums, bit for bit
         boolean = None if dtypes is None else np.isin(dtypes, ("bool", "boolean"))
         self.column_types_, self.levels_ = columns.detect_column_types(
             X, self.column_types, frame_levels=frame_levels, boolean=boolean,
