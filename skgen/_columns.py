@@ -15,9 +15,12 @@ column that is not numeric.
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import warnings
 from numbers import Integral
 
 import numpy as np
+
+from ._compat import validate_data
 
 #: The column types, in the order of :attr:`VAETransformer.column_types_`'s documentation.
 COLUMN_TYPES = ("continuous", "binary", "discrete", "categorical")
@@ -40,6 +43,21 @@ def is_pandas_frame(X):
     return type(X).__module__.split(".")[0] == "pandas" and hasattr(X, "dtypes")
 
 
+def as_pandas(X):
+    """A polars DataFrame with a non-numeric column as a pandas one; anything else as it is.
+
+    The column types are read from pandas dtypes; a polars frame of numbers
+    keeps the numeric path that scikit-learn's validation takes.
+    """
+    if type(X).__module__.split(".")[0] != "polars" or not hasattr(X, "schema"):
+        return X
+    import polars as pl
+
+    if all(dtype.is_numeric() or dtype == pl.Boolean for dtype in X.schema.values()):
+        return X
+    return X.to_pandas()
+
+
 def is_numeric_dtype(dtype):
     import pandas as pd
 
@@ -57,12 +75,100 @@ def frame_dtypes(X):
         return None, None
     import pandas as pd
 
-    dtypes = [str(dtype) for dtype in X.dtypes]
+    dtypes = [dtype_name(dtype) for dtype in X.dtypes]
     numeric = np.array([
         is_numeric_dtype(dtype) or (pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(
             X.iloc[:, j], skipna=False) in ("floating", "integer", "mixed-integer-float"))
         for j, dtype in enumerate(X.dtypes)], dtype=bool)
     return dtypes, numeric
+
+
+def dtype_name(dtype):
+    """A dtype as a string that gives it back (``str`` of ``string[pyarrow]`` is ``'string'``)."""
+    import pandas as pd
+
+    name = str(dtype)
+    if name == "string" and isinstance(dtype, pd.StringDtype):
+        return f"string[{dtype.storage}]"
+    return name
+
+
+def frame_integers(X):
+    """Mask of a DataFrame's object columns that hold Python integers (numbers to the model).
+
+    Their samples and reconstructions are integers again, not floats.
+    """
+    import pandas as pd
+
+    return np.array([pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(
+        X.iloc[:, j], skipna=False) == "integer" for j, dtype in enumerate(X.dtypes)], dtype=bool)
+
+
+#: The largest integer that float64, in which the model reads numbers, holds exactly
+#: together with its neighbours.
+MAX_EXACT_INTEGER = 2**53
+
+
+def check_exact_integers(X, names=None):
+    """An integer column holding a value beyond ``2**53`` is an error naming the column.
+
+    The model reads numbers in float64, which merges such integers (64-bit
+    codes, snowflake IDs, hashes): their levels and samples would be values no
+    row holds. Checks NumPy integer arrays and a DataFrame's integer columns
+    (NumPy, nullable and arrow dtypes, and object columns of Python integers).
+    """
+    import pandas as pd
+
+    if is_pandas_frame(X):
+        candidates = [
+            (j, X.iloc[:, j]) for j, dtype in enumerate(X.dtypes)
+            if _integer_range(dtype) is not None and _integer_range(dtype)[1] > MAX_EXACT_INTEGER
+            or (pd.api.types.is_object_dtype(dtype)
+                and pd.api.types.infer_dtype(X.iloc[:, j], skipna=True) == "integer")]
+        for j, column in candidates:
+            low, high = column.min(), column.max()
+            if pd.isna(low) or (-MAX_EXACT_INTEGER <= int(low) and int(high) <= MAX_EXACT_INTEGER):
+                continue
+            _refuse_inexact(repr(X.columns[j]), int(high if abs(int(high)) > abs(int(low))
+                                                     else low))
+        return
+    if isinstance(X, np.ndarray) and X.dtype.kind in "iu" and X.dtype.itemsize == 8 and X.size:
+        outside = (X > MAX_EXACT_INTEGER) | (X < -MAX_EXACT_INTEGER) if X.dtype.kind == "i" \
+            else X > MAX_EXACT_INTEGER
+        if outside.any():
+            j = int(np.flatnonzero(outside.any(axis=0))[0]) if X.ndim == 2 else 0
+            name = f"{j}" if names is None else f"{j} ({names[j]!r})"
+            _refuse_inexact(name, int(X[outside][0]))
+
+
+def _refuse_inexact(name, value):
+    raise ValueError(
+        f"Column {name} holds integers beyond 2**53 (such as {value}), which the model's "
+        "float64 numbers cannot hold exactly: distinct codes would merge. Pass it as strings "
+        "(for a DataFrame, X[column].astype(str)) to model it as categorical, or drop it.")
+
+
+def _integer_range(dtype):
+    """``(min, max)`` of an integer dtype (NumPy, nullable or arrow), None for any other."""
+    import pandas as pd
+
+    try:
+        dtype = pd.api.types.pandas_dtype(dtype)
+    except TypeError:
+        return None
+    numpy_dtype = getattr(dtype, "numpy_dtype", dtype)
+    if not isinstance(numpy_dtype, np.dtype) or numpy_dtype.kind not in "iu":
+        return None
+    info = np.iinfo(numpy_dtype)
+    return int(info.min), int(info.max)
+
+
+def _clip_to_integer_range(values, bounds):
+    """Float values clipped to an integer dtype's range, so that a cast never wraps."""
+    low, high = float(bounds[0]), float(bounds[1])
+    if int(high) > bounds[1]:  # 2**63 - 1 and 2**64 - 1 round up in float64
+        high = np.nextafter(high, 0.0)
+    return np.clip(values, low, high)
 
 
 def frame_categories(X):
@@ -72,9 +178,11 @@ def frame_categories(X):
     rebuilt by :func:`decode_rows` has the same dtype.
     """
     categories, ordered = [], []
-    for dtype in X.dtypes:
+    for name, dtype in zip(X.columns, X.dtypes):
         is_category = str(dtype) == "category"
         categories.append(np.asarray(dtype.categories, dtype=object) if is_category else None)
+        if is_category:
+            _check_level_types(categories[-1], name)
         ordered.append(bool(is_category and dtype.ordered))
     return categories, ordered
 
@@ -105,8 +213,27 @@ def frame_levels(X, numeric):
             raise ValueError(
                 f"Input X contains NaN: column {name!r} has {int(column.isna().sum())} missing "
                 "value(s). VAETransformer does not accept missing values; drop or impute them.")
-        levels.append(_sorted_levels(column.to_numpy(dtype=object)))
+        found = _sorted_levels(column.to_numpy(dtype=object))
+        _check_level_types(found, name)
+        levels.append(found)
     return levels
+
+
+def _check_level_types(values, name):
+    """Levels must be strings, numbers or booleans, which a saved model holds as they are.
+
+    Other objects (``pd.cut``'s intervals, timestamps, dates, ``Decimal``) would
+    need their types trusted to load the model with skops; a ValueError names
+    the column instead.
+    """
+    for value in values:
+        if type(value) in (str, bool, int, float) or (
+                isinstance(value, np.generic) and value.dtype.kind in "biufU"):
+            continue
+        raise ValueError(
+            f"Column {name!r} holds values of type {type(value).__name__} ({value!r}), which "
+            "a saved model could load only by trusting that type (skops.io). Convert the "
+            f"column to strings (X[{name!r}].astype(str)) or to numbers before fitting.")
 
 
 def codes_of(values, levels, column, *, unknown="error"):
@@ -154,8 +281,12 @@ def encode_frame(X, numeric, levels, *, unknown="error"):
     return frame, unknown_rows
 
 
-def check_frame_columns(X, numeric):
-    """At inference, a column that was numeric at fit must be numeric, and the other way round."""
+def check_frame_columns(estimator, X, numeric):
+    """At inference, the columns of the fit: the same names in the same order (checked
+    first, with scikit-learn's messages), and a column that was numeric at fit must be
+    numeric, and the other way round."""
+    if is_pandas_frame(X):
+        validate_data(estimator, X, reset=False, skip_check_array=True)
     _, now = frame_dtypes(X)
     if now is None:
         if not all(numeric):
@@ -164,7 +295,8 @@ def check_frame_columns(X, numeric):
                 f"a pandas DataFrame with those columns, got {type(X).__name__}.")
         return
     if len(now) != len(numeric):
-        return  # validate_data names the wrong number of columns
+        raise ValueError(f"X has {len(now)} features, but {type(estimator).__name__} is "
+                         f"expecting {len(numeric)} features as input.")
     for j, (was, is_) in enumerate(zip(numeric, now)):
         if was != is_:
             kind = ("numeric", "non-numeric")
@@ -274,6 +406,7 @@ def detect_column_types(X, column_types, *, frame_levels=None, boolean=None, nam
         name = f"{j}" if names is None else f"{j} ({names[j]!r})"
         if frame_levels[j] is not None:  # non-numeric: codes 0..L-1 in X
             found = frame_levels[j]
+            _warn_if_identifier(X[:, j], len(found), name)
             if kind == "auto" or (isinstance(column_types, str) and kind != "categorical"):
                 # one type for all columns applies to the numeric ones
                 kind = "binary" if len(found) == 2 else "categorical"
@@ -307,6 +440,26 @@ def detect_column_types(X, column_types, *, frame_levels=None, boolean=None, nam
     return np.array(types, dtype=object), levels
 
 
+def _warn_if_identifier(codes, n_levels, name):
+    """Warn when a non-numeric column's rows mostly hold a level seen once (an ID, a timestamp).
+
+    The rule that keeps a numeric column from being 'discrete': the share of
+    rows holding a value seen once is the Good-Turing estimate of the chance
+    that a new row holds one never seen, which a categorical column cannot
+    encode.
+    """
+    _, counts = np.unique(codes, return_counts=True)
+    share = np.sum(counts == 1) / len(codes)
+    if share > MAX_UNSEEN_SHARE and n_levels > 2:
+        warnings.warn(
+            f"Column {name} has {n_levels} levels for {len(codes)} rows, and {share:.0%} of "
+            "the rows hold a level seen once: by the Good-Turing estimate about as many new "
+            "rows will hold a level never seen, which transform refuses and score_samples "
+            "gives -inf, and its categorical head grows with the rows. If it identifies rows "
+            "(an ID, a timestamp), drop it; if it holds numbers, pass them as numbers.",
+            UserWarning, stacklevel=4)
+
+
 def is_coded(types, frame_levels):
     """Columns whose validated values are level codes: categorical ones, and non-numeric ones."""
     coded = np.array([kind == "categorical" for kind in types], dtype=bool)
@@ -337,8 +490,7 @@ def numeric_codes(X, types, levels, coded, frame_levels, *, unknown="error", nam
 
 def _float_codes(values, levels, name, unknown):
     """Codes of float values among float levels, -1 or an error for the others."""
-    position = np.clip(np.searchsorted(levels, values), 0, len(levels) - 1)
-    codes = np.where(levels[position] == values, position, -1)
+    codes = match_levels(values, levels)
     if unknown == "error" and (codes < 0).any():
         bad = np.unique(values[codes < 0])
         raise ValueError(
@@ -353,8 +505,185 @@ def unseen_rows(X, types, levels, coded):
     bad = np.zeros(X.shape[0], dtype=bool)
     for j, kind in enumerate(types):
         if kind in ("binary", "discrete") and not coded[j]:
-            bad |= ~np.isin(X[:, j], levels[j])
+            bad |= match_levels(X[:, j], levels[j]) < 0
     return bad
+
+
+def match_levels(values, levels):
+    """The index of each number among the sorted numeric ``levels``, ``-1`` for none.
+
+    Floats are compared in the precision of the coarser of the two: a float32
+    value matches the float64 level it rounds from (float32(0.1) is the level
+    0.1), and levels that a float32 column gave match float64 copies of its values.
+    """
+    values = np.asarray(values)
+    levels = np.asarray(levels, dtype=np.float64)
+    if not levels.size:
+        return np.full(values.shape, -1, dtype=np.int64)
+    # values near float64's limits overflow to inf, which is never a level
+    with np.errstate(over="ignore", invalid="ignore"):
+        position = np.clip(np.searchsorted(levels, values), 1, max(len(levels) - 1, 1))
+        below, above = levels[position - 1], levels[np.minimum(position, len(levels) - 1)]
+        position = np.where(np.abs(values - below) <= np.abs(above - values), position - 1,
+                            position)
+        position = np.minimum(position, len(levels) - 1)
+        nearest = levels[position]
+        # levels a float32 column gave (not integers, which both hold exactly)
+        single = values.dtype == np.float32 or (
+            np.array_equal(levels.astype(np.float32).astype(np.float64), levels)
+            and not np.array_equal(levels, np.round(levels)))
+        same = nearest == values
+        if single:
+            same |= nearest.astype(np.float32) == values.astype(np.float32)
+    return np.where(same, position, -1).astype(np.int64)
+
+
+#: A value within this many lattice steps of a lattice point is on it (float rounding).
+LATTICE_TOLERANCE = 1e-3
+
+#: A numeric column's levels span at most this many lattice steps to be read as a lattice
+#: (a finer common step is float noise, not the data's grid).
+MAX_LATTICE_POINTS = 10_000
+
+#: The mass that a binary or discrete numeric column keeps for values that are not
+#: its levels is at most this.
+MAX_SMOOTHING_MASS = 0.5
+
+
+def _lattice_step(levels):
+    """The largest step that puts every level on one lattice (``levels[0] + k step``), or NaN.
+
+    Integer levels have the integers' greatest common divisor of their
+    differences (1 for a single level); float levels a greatest common divisor
+    up to rounding, which must give at most ``MAX_LATTICE_POINTS`` points
+    between the first level and the last.
+    """
+    if np.all(levels == np.round(levels)) and np.all(np.abs(levels) < 2.0**53):
+        return float(np.gcd.reduce(np.diff(levels).astype(np.int64))) if len(levels) > 1 else 1.0
+    if len(levels) < 2:
+        return np.nan
+    diffs = np.diff(levels)
+    if not np.all(np.isfinite(diffs)):  # levels spread beyond float64
+        return np.nan
+    tol = LATTICE_TOLERANCE * diffs.min()
+    step = diffs.min()
+    for d in diffs:
+        a, b = max(step, d), min(step, d)
+        while b > tol:
+            r = a % b
+            a, b = b, (0.0 if min(r, b - r) <= tol else r)
+        step = a
+    span = (levels[-1] - levels[0]) / step
+    return float(step) if span <= MAX_LATTICE_POINTS else np.nan
+
+
+def fit_smoothing(X, types, levels, coded):
+    """What each binary or discrete numeric column gives values that are not its levels.
+
+    A count or a pixel level is a point on a lattice, not a closed list of
+    labels: a value between or beyond the seen ones is unusual, not impossible.
+    Such a column keeps ``1 - eps`` of its mass for its seen levels, in the
+    proportions of the model's categorical head, and gives ``eps`` to every
+    other value, where ``eps = (n1 + 1) / (n + 1)`` is the Good-Turing
+    estimate ``n1 / n`` of the chance that a new row holds a value never seen
+    (``n1`` levels seen once among ``n`` rows), kept positive (the rule of
+    succession's ``1 / (n + 1)`` when no level was seen once) and at most
+    ``MAX_SMOOTHING_MASS``. See :func:`smoothing_log_mass` for how ``eps`` is spread.
+
+    Returns
+    -------
+    ndarray of shape (4, n_features)
+        Per column ``eps``, the lattice's origin (the first level) and step (NaN
+        when the levels are on no lattice), and the length of the tails beyond
+        the seen range; NaN columns for the continuous and coded columns.
+    """
+    out = np.full((4, X.shape[1]), np.nan)
+    for j, kind in enumerate(types):
+        if kind not in ("binary", "discrete") or coded[j]:
+            continue
+        lv = np.asarray(levels[j], dtype=np.float64)
+        _, counts = np.unique(X[:, j], return_counts=True)
+        n = X.shape[0]
+        eps = min((np.sum(counts == 1) + 1) / (n + 1), MAX_SMOOTHING_MASS)
+        with np.errstate(over="ignore", invalid="ignore"):  # values near float64's limits
+            step = _lattice_step(lv)
+            std = float(np.std(X[:, j]))
+        std = min(std, np.finfo(np.float64).max) if np.isfinite(std) or std > 0 else 0.0
+        if np.isfinite(step):
+            length = max(std, step)
+        else:
+            length = std if std > 0 else max(abs(lv[0]), 1.0)
+        out[:, j] = eps, lv[0], step, length
+    return out
+
+
+def smoothing_log_mass(X, types, levels, coded, smoothing):
+    """Which values the categorical heads score, and the log-mass of the others.
+
+    With ``eps``, the origin, step and tail length of :func:`fit_smoothing`,
+    a binary or discrete numeric column's value that is one of its levels
+    (:func:`match_levels`) has probability ``(1 - eps) p(level | z)``; any
+    other value has a probability (or density) that does not depend on ``z``:
+
+    - on the lattice (``origin + k step``), ``eps / 2`` spread over the
+      lattice's unseen points: the same weight for each point between the
+      first and the last level, and a weight decaying geometrically with the
+      distance beyond them (by ``exp(-step / length)`` a step), so that the
+      unseen points' probabilities sum to ``eps / 2``;
+    - off the lattice (or when the levels are on none, with all of ``eps``),
+      ``eps / 2`` times a density that is uniform between the first and the
+      last level and decays exponentially beyond them (over ``length``), as a
+      continuous column's values beside its point masses get a density.
+
+    Returns
+    -------
+    observed : ndarray of bool of shape (n_samples, n_features)
+        False where a column's value is not one of its levels: the model's
+        head must not score it.
+    log_mass : ndarray of shape (n_samples,)
+        The sum over the smoothed columns of ``log(1 - eps)`` (a level) or of
+        the value's log-probability (or log-density) above.
+    """
+    observed = np.ones(X.shape, dtype=bool)
+    log_mass = np.zeros(X.shape[0])
+    if smoothing is None:  # a model saved before the smoothing: unseen values have mass 0
+        unseen = unseen_rows(X, types, levels, coded)
+        log_mass[unseen] = -np.inf
+        return observed, log_mass
+    with np.errstate(over="ignore", invalid="ignore"):  # values near float64's limits
+        for j in np.flatnonzero(np.isfinite(smoothing[0])):
+            _add_smoothing(X[:, j], levels[j], smoothing[:, j], observed[:, j], log_mass)
+    # a value as far out as float64 reaches: the least finite log-mass, not -inf
+    return observed, np.maximum(log_mass, np.finfo(np.float64).min)
+
+
+def _add_smoothing(values, levels, smoothing, observed, log_mass):
+    """:func:`smoothing_log_mass` of one column: fills its ``observed``, adds to ``log_mass``."""
+    eps, origin, step, length = smoothing
+    x = values.astype(np.float64)
+    seen = match_levels(values, levels) >= 0
+    if np.isfinite(step):  # a level up to rounding: on the lattice, at a level's point
+        k = (x - origin) / step
+        on = np.abs(k - np.round(k)) <= LATTICE_TOLERANCE
+        seen |= on & np.isin(np.round(k), np.round((levels - origin) / step))
+    observed[:] = seen
+    log_mass[seen] += np.log1p(-eps)
+    if seen.all():
+        return
+    low, high = float(levels[0]), float(levels[-1])
+    beyond = np.maximum(np.maximum(low - x, x - high), 0.0)
+    off = ~seen
+    share = eps
+    if np.isfinite(step):
+        on &= off
+        gaps = round((high - low) / step) + 1 - len(levels)
+        rho = np.exp(-step / length)
+        total = gaps + 2 * rho / -np.expm1(-step / length)
+        steps = np.round(beyond / step)
+        log_mass[on] += np.log(eps / 2) - steps[on] * step / length - np.log(total)
+        off &= ~on
+        share = eps / 2
+    log_mass[off] += np.log(share) - beyond[off] / length - np.log(high - low + 2 * length)
 
 
 def level_values(types, levels, coded):
@@ -367,14 +696,16 @@ def level_values(types, levels, coded):
             for j, kind in enumerate(types)]
 
 
-def decode_rows(R, types, levels, coded, frame=None):
+def decode_rows(R, types, levels, coded, frame=None, index=None):
     """Rows of validated values back in the data's values, and dtypes.
 
     ``R`` holds numbers for numeric columns and codes for coded ones. ``frame``
     describes the DataFrame the model was fitted on (a dict of ``columns``,
     ``dtypes``, ``categories`` and ``ordered``); a DataFrame with those columns
-    and dtypes is returned. Without it the coded columns of a numeric X become
-    their numeric levels and an ndarray of R's dtype is returned.
+    and dtypes is returned, with ``index`` (a pandas index, such as that of the
+    latent codes given to ``inverse_transform``) if not None. Without ``frame``
+    the coded columns of a numeric X become their numeric levels and an ndarray
+    of R's dtype is returned.
     """
     if frame is None:
         R = R.copy()
@@ -389,8 +720,14 @@ def decode_rows(R, types, levels, coded, frame=None):
             values = np.asarray(levels[j], dtype=object)[R[:, j].astype(np.int64)]
         else:
             values = R[:, j]
-            if types[j] == "continuous" and dtype.lower().startswith(("int", "uint")):
+            bounds = _integer_range(dtype)
+            integers = bool(frame.get("integers", [False] * len(frame["dtypes"]))[j])
+            if types[j] == "continuous" and (bounds is not None or integers):
                 values = np.round(values)  # an integer column modelled as continuous
+            if bounds is not None:  # a draw beyond the dtype's range is its bound, not a wrap
+                values = _clip_to_integer_range(values, bounds)
+            elif integers:  # an object column of Python integers: integers again
+                values = values.astype(np.int64).astype(object)
         if dtype == "category":
             series = pd.Series(pd.Categorical(values, categories=frame["categories"][j],
                                               ordered=frame["ordered"][j]))
@@ -401,4 +738,21 @@ def decode_rows(R, types, levels, coded, frame=None):
         data[j] = series
     out = pd.concat(data, axis=1)
     out.columns = list(frame["columns"])
+    if index is not None:
+        out.index = index
     return out
+
+
+def decoded_as_is(types, levels, frame=None):
+    """Mask of the columns that :func:`decode_rows` returns as the model's numbers.
+
+    Continuous columns without point masses, whose DataFrame dtype (if any) is
+    not an integer one (rounded and clipped).
+    """
+    plain = np.array([kind == "continuous" and lv is None for kind, lv in zip(types, levels)],
+                     dtype=bool)
+    if frame is not None:
+        integers = frame.get("integers", np.zeros(len(plain), dtype=bool))
+        plain &= [_integer_range(dtype) is None and not is_int
+                  for dtype, is_int in zip(frame["dtypes"], integers)]
+    return plain

@@ -86,7 +86,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         - 'continuous': a Gaussian density (``likelihood``);
         - 'binary': two levels, a Bernoulli;
         - 'discrete': a number that takes one of a few levels, a categorical
-          over the levels seen in training (the encoder reads the number);
+          over the levels seen in training (the encoder reads the number),
+          with a small mass kept for the other values (:meth:`score_samples`);
         - 'categorical': any values, a categorical over the levels seen in
           training (the encoder reads them one-hot);
         - 'auto': detected from the training data. A DataFrame's non-numeric
@@ -114,8 +115,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         The head of the continuous columns. 'gaussian': mean from the decoder
         and a learned per-feature variance, floored at 1e-3 times the column's
         variance (in the model's units) so that near-constant columns cannot
-        make the likelihood blow up. 'bernoulli': for data in [0, 1]; X outside
-        [0, 1] is an error. For grey levels rather than binary data its
+        make the likelihood blow up. 'bernoulli': for data in [0, 1]; a
+        continuous column outside [0, 1] is an error (binary, discrete and
+        categorical columns have heads of their own). For grey levels rather than binary data its
         likelihood is the usual cross-entropy, not a normalized density (give
         the levels of such data their own head with 'auto' and the Gaussian
         likelihood instead).
@@ -243,11 +245,14 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         The sorted levels seen in training of each binary, discrete and
         categorical column (numbers, or a DataFrame column's values such as
         strings); the point masses of a continuous column, or None when it has
-        none. :meth:`sample` draws only these levels; a row holding another
-        value in a binary, discrete or categorical column has probability 0
-        (:meth:`score_samples` gives ``-inf``), a categorical column's value
-        that is not a level cannot be encoded (an error), and ``partial_fit``
-        refuses any.
+        none. :meth:`sample` draws only these levels. Another value of a
+        numeric binary or discrete column is unusual, not impossible: it gets
+        a share of the small mass the column keeps for values never seen (a
+        point of the levels' lattice a probability, any other value a
+        density; :meth:`score_samples`). A categorical column's value, or a
+        non-numeric binary one's, that is not a level has probability 0
+        (:meth:`score_samples` gives ``-inf``) and cannot be encoded (an
+        error); ``partial_fit`` refuses any value that is not a level.
     module_ : skgen.nn.VAE
         The trained torch module (float32, in eval mode).
     prior_ : sklearn.mixture.GaussianMixture or None
@@ -431,25 +436,33 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         """Learn the column types (``column_types_``, ``levels_``, ``_coded``) and a
         DataFrame's dtypes (``_frame``) from the training X; return its validated values
         (:meth:`_numeric_values`)."""
+        X = columns.as_pandas(X)
+        columns.check_exact_integers(X)
         dtypes, numeric = columns.frame_dtypes(X)
         frame_levels = None
         self._frame = None
         if dtypes is not None:
             categories, ordered = columns.frame_categories(X)
             self._frame = {"columns": list(X.columns), "dtypes": dtypes, "numeric": numeric,
-                           "categories": categories, "ordered": ordered}
+                           "categories": categories, "ordered": ordered,
+                           "integers": columns.frame_integers(X)}
             if not numeric.all():
                 frame_levels = columns.frame_levels(X, numeric)
-            if not all(map(columns.is_numeric_dtype, X.dtypes)):
+            encoded = not all(map(columns.is_numeric_dtype, X.dtypes))
+            if encoded:
                 X, _ = columns.encode_frame(X, numeric, frame_levels or [None] * len(numeric))
         X = self._check_X(X, reset=True)
+        if dtypes is not None and encoded:  # row-major, as a float frame of the same numbers
+            X = np.ascontiguousarray(X)  # gives it: the same sums, bit for bit
         boolean = None if dtypes is None else np.isin(dtypes, ("bool", "boolean"))
         self.column_types_, self.levels_ = columns.detect_column_types(
             X, self.column_types, frame_levels=frame_levels, boolean=boolean,
             names=getattr(self, "feature_names_in_", None),
             point_masses_too=self.likelihood == "gaussian")
         self._coded = columns.is_coded(self.column_types_, frame_levels)
-        return self._numeric_values(X, self.likelihood)[0]
+        X = self._numeric_values(X, self.likelihood)[0]
+        self._smoothing = columns.fit_smoothing(X, self.column_types_, self.levels_, self._coded)
+        return X
 
     def _numeric_values(self, X, likelihood, unknown="error"):
         """The values the model reads from validated X, read with the fitted columns: level
@@ -459,7 +472,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         X, unknown_codes = columns.numeric_codes(
             X, self.column_types_, self.levels_, self._coded, self._frame_levels(),
             unknown=unknown, names=getattr(self, "feature_names_in_", None))
-        plain = X[:, ~self._coded] if self._coded.any() else X
+        # the Bernoulli head of the continuous columns; the others have heads of their own
+        continuous = self._continuous()
+        plain = X if continuous.all() else X[:, continuous]
         if likelihood == "bernoulli" and plain.size and (plain.min() < 0 or plain.max() > 1):
             raise ValueError(
                 "likelihood='bernoulli' needs X in [0, 1], but X ranges from "
@@ -542,12 +557,14 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         A level never seen at fit in a coded column is an error, or with
         ``unknown='mark'`` a row marked in the returned mask.
         """
+        X = columns.as_pandas(X)
+        columns.check_exact_integers(X, getattr(self, "feature_names_in_", None))
         unknown_rows = np.zeros(0, dtype=bool)
         frame = self._frame
         if frame is not None and (not frame["numeric"].all() or (
                 columns.is_pandas_frame(X)
                 and not all(map(columns.is_numeric_dtype, X.dtypes)))):
-            columns.check_frame_columns(X, frame["numeric"])
+            columns.check_frame_columns(self, X, frame["numeric"])
             X, unknown_rows = columns.encode_frame(
                 X, frame["numeric"], [None if is_numeric else lv for is_numeric, lv in
                                       zip(frame["numeric"], self.levels_)],
@@ -694,6 +711,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
             A pandas DataFrame with the training columns and dtypes when the
             model was fitted on one, else an ndarray in the codes' dtype.
         """
+        index = X.index if columns.is_pandas_frame(X) else None  # rows labelled like Z
         Z = self._validate_codes(X, self.module_.n_components)
         if not self.module_.typed and self._frame is None:
             X_mean = self._apply_in_batches(Z, lambda m, z: m.mean(m.decode(z)),
@@ -701,9 +719,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
             return X_mean if self.bounds_ is None else logistic_map(X_mean, self.bounds_)
         rows = self._apply_in_batches(Z, lambda m, z: m.reconstruct(m.decode(z)),
                                       standardize=False)
-        return self._output_rows(rows)
+        return self._output_rows(rows, index=index)
 
-    def _output_rows(self, rows):
+    def _output_rows(self, rows, index=None):
         """Rows from the module (standardized continuous values, level indices) in X's values."""
         continuous = self._continuous()
         values = rows.copy()
@@ -723,7 +741,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
                                                                         self.scale_[j])
             values[close, j] = nearest[close]
         return columns.decode_rows(values, self.column_types_, self.levels_, self._coded,
-                                   frame=self._frame)
+                                   frame=self._frame, index=index)
 
     def sample(self, n_samples=1, random_state=None):
         """Draw rows from the model: ``z ~ p(z)``, then ``x ~ p(x|z)``.
@@ -840,10 +858,19 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         its log-Jacobian, ``-sum(log(scale_))`` over the continuous columns
         (plus that of the logit map of ``bounds``), so scores compare with
         those of PCA or GaussianMixture fitted on the same X when every column
-        is continuous (see the user guide for typed columns). A row holding a
-        value that is not one of its column's ``levels_`` has probability 0
-        and scores ``-inf``, as does, with ``bounds``, a row outside the
-        model's support.
+        is continuous (see the user guide for typed columns).
+
+        A numeric binary or discrete column keeps ``1 - eps`` of its mass for
+        its ``levels_`` and gives ``eps`` to every other value, where ``eps``
+        is the Good-Turing estimate ``(n1 + 1) / (n + 1)`` of the chance of a
+        value never seen (``n1`` levels seen once among ``n`` training rows,
+        at most 1/2): half of it to the unseen points of the lattice its levels
+        lie on (``first level + k * step``, the same weight between the first
+        and the last level, decaying geometrically beyond them), half as a
+        density to the values off the lattice. So every finite row scores
+        finitely, except one holding a level never seen in a categorical
+        column, or a non-numeric binary one (probability 0, ``-inf``), or,
+        with ``bounds``, a row outside the model's support (``-inf``).
 
         Parameters
         ----------
@@ -856,14 +883,17 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         """
         check_is_fitted(self)
         X, unknown = self._validate_rows(X, unknown="mark")
-        unknown |= columns.unseen_rows(X, self.column_types_, self.levels_, self._coded)
+        # a value that is not a level of its binary or discrete numeric column: its
+        # smoothing mass, and the other columns' likelihood from the model
+        observed, log_mass = columns.smoothing_log_mass(
+            X, self.column_types_, self.levels_, self._coded, getattr(self, "_smoothing", None))
         continuous = self._continuous()
         log_jacobian = (np.zeros(X.shape[0]) if self.bounds_ is None
                         else logit_log_jacobian(X[:, continuous], self.bounds_[:, continuous]))
         log_jacobian -= np.sum(np.log(self.scale_[continuous]))
         # a value at a point mass has a probability, with no density and so no Jacobian
         for j in np.flatnonzero(self._point_masses()):
-            at = np.isin(X[:, j], self.levels_[j])
+            at = columns.match_levels(X[:, j], self.levels_[j]) >= 0
             log_jacobian[at] += np.log(self.scale_[j])
             if self.bounds_ is not None:
                 log_jacobian[at] -= logit_log_jacobian(X[at][:, [j]], self.bounds_[:, [j]])
@@ -875,11 +905,27 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
                                                                          self.device_)
         budget = _SCORE_BYTES // X.dtype.itemsize
         rows = max(1, budget // self.module_.decoded_width())
-        scores = self._apply_in_batches(
-            X, lambda m, x: m.iwae_log_likelihood(x, eps, max_elements=budget,
-                                                  log_prior=log_prior),
-            batch_size=rows).astype(np.float64, copy=False)
-        scores = scores + log_jacobian
+        if observed.all():
+            scores = self._apply_in_batches(
+                X, lambda m, x: m.iwae_log_likelihood(x, eps, max_elements=budget,
+                                                      log_prior=log_prior),
+                batch_size=rows)
+        else:  # the mask travels beside the rows, batched with them
+            n_features = X.shape[1]
+            mean, scale = (torch.as_tensor(a, dtype=eps.dtype, device=self.device_)
+                           for a in (self.mean_, self.scale_))
+
+            def masked(m, xo):
+                x, seen = (xo[:, :n_features] - mean) / scale, xo[:, n_features:] > 0
+                return m.iwae_log_likelihood(x, eps, max_elements=budget,
+                                             log_prior=log_prior, observed=seen)
+
+            scores = self._apply_in_batches(np.hstack([X, observed.astype(X.dtype)]), masked,
+                                            standardize=False, batch_size=rows)
+        scores = scores.astype(np.float64, copy=False) + log_jacobian + log_mass
+        # a value so far off its levels that the network's arithmetic overflows (inf - inf):
+        # probability 0 in float64, as such rows scored before they had a mass
+        unknown |= np.isnan(scores) & ~observed.all(axis=1)
         scores[unknown] = -np.inf
         return scores
 

@@ -35,10 +35,12 @@ random numbers cannot be exported (``VAETransformer.sample`` and
 raises :class:`NotImplementedError` naming the method. So does a
 ``VAETransformer`` with typed columns (``column_types_``) where the graph would
 need them: ``inverse_transform`` of any model with a binary, discrete or
-categorical column (its most likely level), and ``transform`` of one with a
-categorical column (read one-hot) or with ``bounds`` beside typed columns;
-``transform`` of binary and discrete numeric columns is exported, as the
-encoder reads them as numbers. The graph needs ONNX
+categorical column (its most likely level), with point masses in a continuous
+column, or fitted on a DataFrame with integer columns (rounded and clipped),
+and ``transform`` of one with a categorical or non-numeric column (read as
+level codes, one-hot) or with ``bounds`` beside typed columns; ``transform`` of
+binary and discrete numeric columns is exported, as the encoder reads them as
+numbers. The error names the columns. The graph needs ONNX
 opset 18 or later (skl2onnx's default is later).
 
 This module needs the ``onnx`` extra: ``pip install skgen[onnx]``.
@@ -54,6 +56,7 @@ import warnings
 import numpy as np
 import torch
 
+from . import _columns as columns
 from ._autoencoder import AutoencoderTransformer
 from ._compat import check_is_fitted
 from ._data import LOGIT_SQUEEZE
@@ -311,17 +314,33 @@ def _latent_shape(operator):
 def _refuse_typed_columns(est, inverse):
     """A VAETransformer's typed columns where the graph would need them (see the module doc)."""
     types = est.column_types_
-    typed = [f"{j} ({kind})" for j, kind in enumerate(types) if kind != "continuous"]
-    if inverse and typed:
-        _refuse(est, "inverse_transform", "the model has binary, discrete or categorical "
-                f"columns ({', '.join(typed[:5])}{' ...' if len(typed) > 5 else ''}), whose "
-                "most likely level is not exported; fit with column_types='continuous' to "
-                "export it.")
-    categorical = [f"{j}" for j, kind in enumerate(types) if kind == "categorical"]
-    if not inverse and categorical:
-        _refuse(est, "transform", f"the model has categorical columns ({', '.join(categorical[:5])}"
-                "), which the encoder reads one-hot; that encoding is not exported.")
-    if not inverse and typed and est.bounds_ is not None:
+    names = getattr(est, "feature_names_in_", None)
+
+    def listed(mask):
+        found = [f"{j}" if names is None else f"{j} ({names[j]!r})" for j in np.flatnonzero(mask)]
+        return ", ".join(found[:5]) + (" ..." if len(found) > 5 else "")
+
+    frame = getattr(est, "_frame", None)
+    if inverse:
+        typed = np.asarray(types) != "continuous"
+        if typed.any():
+            _refuse(est, "inverse_transform", "the model has binary, discrete or categorical "
+                    f"columns ({listed(typed)}), whose most likely level is not exported; fit "
+                    "with column_types='continuous' to export it.")
+        # point masses, and integer dtypes (rounded and clipped), are not the decoder's mean
+        changed = ~columns.decoded_as_is(types, est.levels_, frame)
+        if changed.any():
+            _refuse(est, "inverse_transform", f"the model's columns {listed(changed)} come back "
+                    "as a point mass when it is the most likely value, or rounded and clipped "
+                    "to their integer dtype, which is not exported; fit with "
+                    "column_types='continuous' on float columns to export it.")
+    # the encoder reads categorical columns one-hot, non-numeric ones as level codes
+    coded = np.asarray(est._coded, dtype=bool)
+    if not inverse and coded.any():
+        _refuse(est, "transform", f"the model has categorical or non-numeric columns "
+                f"({listed(coded)}), which the encoder reads as level codes (one-hot for "
+                "categorical ones); that encoding is not exported.")
+    if not inverse and (np.asarray(types) != "continuous").any() and est.bounds_ is not None:
         _refuse(est, "transform", "bounds maps only the continuous columns of a model with "
                 "typed columns, which is not exported; fit with column_types='continuous'.")
 

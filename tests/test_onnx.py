@@ -262,6 +262,35 @@ def test_vae_typed_columns_export_transform_and_refuse_the_rest():
         to_onnx(bounded, X[:1])
 
 
+def test_vae_columns_the_graph_cannot_reproduce_are_refused_by_name():
+    """A string binary column (a level code, not the string's number), a continuous
+    column's point mass and an integer dtype's rounding: NotImplementedError naming them."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"x": rng.normal(size=300), "y": rng.normal(size=300),
+                          "g": rng.choice(["10", "20"], size=300)})
+    binary = VAETransformer(n_components=2, **SMALL).fit(frame)
+    assert binary.column_types_[2] == "binary"
+    with pytest.raises(NotImplementedError, match=r"transform cannot be exported.*2 \('g'\)"):
+        to_onnx(binary, frame[:1])
+    a = rng.normal(size=400)
+    spiky = np.c_[a, np.where(a < 0, 0.0, a + 0.1 * rng.normal(size=400)), rng.normal(size=400)]
+    vae = VAETransformer(n_components=2, **SMALL).fit(spiky)
+    assert vae.levels_[1] is not None  # a point mass at 0
+    codes = vae.transform(spiky[:1])
+    with pytest.raises(NotImplementedError, match=r"inverse_transform cannot be exported.*"
+                                                  r"columns 1 come back as a point mass"):
+        to_onnx(vae, codes, options={id(vae): {"inverse_transform": True}})
+    counts = pd.DataFrame({"x": rng.normal(size=400), "n": rng.randint(0, 1000, size=400)})
+    vae = VAETransformer(n_components=2, **SMALL).fit(counts)
+    assert list(vae.column_types_) == ["continuous", "continuous"]
+    with pytest.raises(NotImplementedError, match=r"inverse_transform cannot be exported.*"
+                                                  r"1 \('n'\).*rounded and clipped"):
+        to_onnx(vae, vae.transform(counts[:1]), options={id(vae): {"inverse_transform": True}})
+    # a float frame's continuous columns still export both ways
+    floats = VAETransformer(n_components=2, column_types="continuous", **SMALL).fit(spiky)
+    to_onnx(floats, floats.transform(spiky[:1]), options={id(floats): {"inverse_transform": True}})
+
+
 @pytest.fixture(scope="module")
 def fitted_vae():
     return VAETransformer(n_components=2, **SMALL).fit(_digits())

@@ -179,6 +179,32 @@ def test_typed_dataframe_model_round_trips(tmp_path):
     _assert_same_typed_outputs(est, from_skops, X)
 
 
+@pytest.mark.parametrize("column", ["interval", "timestamp", "date", "decimal"])
+def test_levels_a_skops_file_cannot_hold_are_refused_at_fit(column):
+    """Levels that are pandas or Python objects would need their types trusted to load
+    the model: the fit refuses them naming the column, and strings of them fit."""
+    import datetime
+    import decimal
+
+    rng = np.random.RandomState(0)
+    n = 300
+    k = rng.randint(0, 3, size=n)
+    values = {
+        "interval": lambda: pd.cut(18 + 20 * k + 5, [0, 30, 50, 70, 100]),
+        "timestamp": lambda: pd.Timestamp("2020-01-01") + pd.to_timedelta(k, unit="D"),
+        "date": lambda: [datetime.date(2020, 1, 1 + int(i)) for i in k],
+        "decimal": lambda: pd.Series([decimal.Decimal(int(i)) / 4 for i in k], dtype=object),
+    }[column]()
+    X = pd.DataFrame({"x": rng.normal(size=n), "band": values})
+    with pytest.raises(ValueError, match=r"Column 'band' holds values of type .*astype\(str\)"):
+        make_fast(skgen.VAETransformer, random_state=0).fit(X)
+    as_text = make_fast(skgen.VAETransformer, random_state=0).fit(X.astype({"band": str}))
+    sio = pytest.importorskip("skops.io", reason=SKOPS_REASON)
+    loaded = sio.loads(sio.dumps(as_text), trusted=trusted_types())
+    assert_array_equal(loaded.transform(X.astype({"band": str})),
+                       as_text.transform(X.astype({"band": str})))
+
+
 def _edit_skops_state(path, edited, edit):
     """Copy the skops file ``path`` to ``edited`` with ``edit(state)`` applied to the saved
     state's nodes (``schema.json`` in the zip)."""

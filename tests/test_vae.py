@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 from scipy.stats import multivariate_normal
+from sklearn.base import clone
 from sklearn.decomposition import PCA
 from sklearn.exceptions import NotFittedError
 from sklearn.mixture import GaussianMixture
@@ -138,6 +139,25 @@ def test_grid_search_picks_the_best_density_model_by_held_out_likelihood(curve):
     folds = np.array_split(np.arange(len(curve)), 3)
     pca = [PCA(1).fit(np.delete(curve, te, 0)).score(curve[te]) for te in folds]
     assert scores[0] == pytest.approx(np.mean(pca))
+
+
+def test_grid_search_chooses_between_a_mixture_and_typed_vae_on_pixels(digits):
+    """Digits in [0, 1]: held-out rows hold pixel levels their column never took in the
+    training folds; they are points of the column's lattice, unusual and not impossible,
+    so every fold's score is finite and the search can compare the two models."""
+    X = digits[0] / 16
+    grid = [
+        {"model": [GaussianMixture(n_components=1, covariance_type="diag", reg_covar=1e-2)]},
+        {"model": [VAETransformer(n_components=4, hidden_layer_sizes=(16,), max_iter=2,
+                                  n_importance_samples=4, device="cpu", random_state=0)]},
+    ]
+    search = GridSearchCV(Pipeline([("model", PCA())]), grid, cv=3).fit(X)
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    # the premise: rows holding a level their column lacked in training score finitely
+    vae = clone(grid[1]["model"][0]).fit(X[:600])
+    unseen = ~np.all([np.isin(X[600:, j], vae.levels_[j]) for j in range(X.shape[1])], axis=0)
+    assert unseen.sum() > 10
+    assert np.all(np.isfinite(vae.score_samples(X[600:][unseen])))
 
 
 # ------------------------------------------------------------------- sampling
@@ -395,9 +415,10 @@ def test_bernoulli_likelihood_on_binary_pixels(pixels):
 
 
 def test_bernoulli_errors(pixels):
+    # the range of the continuous columns (binary ones have their own head)
     with pytest.raises(ValueError, match=r"needs X in \[0, 1\]"):
-        _vae(likelihood="bernoulli").fit(pixels * 2)
-    vae = _vae(likelihood="bernoulli").fit(pixels)
+        _vae(likelihood="bernoulli", column_types="continuous").fit(pixels * 2)
+    vae = _vae(likelihood="bernoulli", column_types="continuous").fit(pixels)
     with pytest.raises(ValueError, match=r"needs X in \[0, 1\]"):
         vae.score_samples(pixels - 0.5)
     with pytest.raises(ValueError, match="scaling must be 'auto' or None"):
@@ -584,17 +605,29 @@ def test_typed_score_samples_is_a_probability_mass():
     assert p.sum() == pytest.approx(1.0, abs=0.03)
     counts = np.array([np.mean((X == row).all(1)) for row in grid])
     np.testing.assert_allclose(p, counts, atol=0.05)  # it learned the frequencies
+    # the integers never seen get the little mass the seen levels leave: the sum over
+    # the lattice stays about 1, and the unseen ones weigh less than 1/n each
+    lattice = np.arange(-30, 33, dtype=float)
+    wide = np.array([[i, j] for i in lattice for j in lattice])
+    scores = vae.score_samples(wide)
+    assert np.all(np.isfinite(scores))
+    p_wide = np.exp(scores)
+    assert p_wide.sum() == pytest.approx(p.sum(), abs=0.005) and p_wide.sum() < 1.03
+    unseen = ~np.isin(wide, [0, 1, 2]).all(1)
+    assert p_wide[unseen].max() < 1 / len(X)
 
 
 def test_values_never_seen_at_fit(mixed, frame):
     vae = _vae().fit(mixed)
     new = mixed[:3].copy()
-    new[0, 2] = 2.5  # not a level of the discrete column
+    new[0, 2] = 2.5  # not a level of the discrete column, nor on its lattice
+    new[1, 1] = 2.0  # not a level of the binary column, on its lattice
     scores = vae.score_samples(new)
-    assert scores[0] == -np.inf and np.all(np.isfinite(scores[1:]))
+    assert np.all(np.isfinite(scores))  # unusual, not impossible
+    assert np.all(scores[:2] < vae.score_samples(mixed[:2]) - 2)
     assert np.all(np.isfinite(vae.transform(new)))  # the encoder reads numbers
-    with pytest.raises(ValueError, match=r"Column 2 holds 1 value\(s\) never seen at fit"):
-        vae.partial_fit(new)
+    with pytest.raises(ValueError, match=r"Column 1 holds 1 value\(s\) never seen at fit"):
+        vae.partial_fit(new)  # a level the model has no head for cannot be trained on
     typed = _vae().fit(frame)
     odd = frame.iloc[:3].copy()
     odd["kind"] = ["a", "zzz", "b"]
@@ -682,3 +715,152 @@ def test_an_object_column_of_numbers_is_numeric(frame):
     vae = _vae().fit(as_object)
     assert vae.column_types_[1] == "continuous"
     np.testing.assert_array_equal(vae.transform(as_object), _vae().fit(frame).transform(frame))
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16", "uint8", "uint16", "UInt8", "Int16"])
+def test_integer_columns_are_clipped_to_their_dtype_never_wrapped(dtype):
+    """An integer column modelled as continuous: draws beyond the dtype's range are its
+    bounds (as numpy.clip), not values wrapped around (130 as int8 is -126) or a crash."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    numpy_dtype = pd.api.types.pandas_dtype(dtype)
+    info = np.iinfo(getattr(numpy_dtype, "numpy_dtype", numpy_dtype))
+    top = rng.randint(0, 126, size=500) + info.max - 125  # the range's top
+    wide = pd.DataFrame({"x": rng.normal(size=500), "v": top.astype(np.int64)})
+    narrow = wide.astype({"v": dtype})
+    a, b = _vae().fit(wide), _vae().fit(narrow)
+    assert a.column_types_[1] == "continuous"
+    codes = a.transform(wide) * 20  # far out: the decoder's means leave the range too
+    beyond = 0
+    for method, args in (("sample", (400,)), ("inverse_transform", (codes,))):
+        kw = {"random_state": 0} if method == "sample" else {}
+        unclipped = getattr(a, method)(*args, **kw)["v"]
+        beyond += (unclipped > info.max).sum()
+        got = getattr(b, method)(*args, **kw)["v"]
+        assert got.dtype == narrow["v"].dtype
+        np.testing.assert_array_equal(got.to_numpy(np.int64),
+                                      unclipped.clip(info.min, info.max).to_numpy(np.int64))
+    assert beyond > 0  # the premise: values beyond the dtype's range to clip
+
+
+def test_integers_beyond_2_53_are_refused_not_merged():
+    """float64 merges 64-bit codes above 2**53: three codes would become two, and samples
+    codes no row holds. An error naming the column, at fit and at inference."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    codes = np.array([9007199254740993, 9007199254740995, 9007199254740997])
+    df = pd.DataFrame({"x": rng.normal(size=300), "code": rng.choice(codes, size=300)})
+    with pytest.raises(ValueError, match=r"Column 'code' holds integers beyond 2\*\*53"):
+        _vae().fit(df)
+    with pytest.raises(ValueError, match=r"Column 1 holds integers beyond 2\*\*53"):
+        _vae().fit(df.to_numpy(np.int64))
+    small = df.assign(code=rng.choice(3, size=300))
+    vae = _vae().fit(small)
+    with pytest.raises(ValueError, match=r"Column 'code' holds integers beyond 2\*\*53"):
+        vae.score_samples(df)
+    as_strings = _vae().fit(df.astype({"code": str}))  # the way out the message gives
+    assert as_strings.column_types_[1] == "categorical"
+
+
+def test_object_integers_and_arrow_strings_keep_their_types():
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    rng = np.random.RandomState(0)
+    df = pd.DataFrame({
+        "x": rng.normal(size=300),
+        "o": pd.Series(rng.randint(1, 4, size=300).tolist(), dtype=object),
+        "big": pd.Series((rng.randint(0, 300, size=300) * 7).tolist(), dtype=object),
+        "s": pd.Series(rng.choice(list("abc"), size=300), dtype="string[pyarrow]")})
+    vae = _vae().fit(df)
+    assert list(vae.column_types_) == ["continuous", "discrete", "continuous", "categorical"]
+    for out in (vae.sample(20, random_state=0), vae.inverse_transform(vae.transform(df[:20]))):
+        assert out.dtypes.equals(df.dtypes)
+        assert repr(out.dtypes["s"]) == "string[pyarrow]"
+        for name in ("o", "big"):
+            assert all(type(v) is int for v in out[name])
+        assert set(out["o"]) <= {1, 2, 3}
+
+
+def test_float32_rows_read_the_levels_of_a_float64_fit():
+    """float32(0.1) is the level 0.1: same scores to float32 precision, same codes."""
+    rng = np.random.RandomState(0)
+    X = np.c_[rng.normal(size=400), rng.choice([0.1, 0.2, 0.3, 0.7], size=400)]
+    vae = _vae().fit(X)
+    assert vae.column_types_[1] == "discrete"
+    np.testing.assert_allclose(vae.score_samples(X[:20].astype(np.float32)),
+                               vae.score_samples(X[:20]), rtol=1e-5)
+    cat = _vae(column_types={1: "categorical"}).fit(X)
+    np.testing.assert_allclose(cat.transform(X[:20].astype(np.float32)), cat.transform(X[:20]),
+                               rtol=1e-4, atol=1e-5)
+    # and the other way round: a float32 fit scores float64 copies of its rows
+    fit32 = _vae().fit(X.astype(np.float32))
+    np.testing.assert_allclose(fit32.score_samples(X[:20].astype(np.float32).astype(np.float64)),
+                               fit32.score_samples(X[:20].astype(np.float32)), rtol=1e-5)
+
+
+def test_inverse_transform_of_a_dataframe_keeps_its_index(frame):
+    """Reconstructions line up with their rows under pandas' alignment."""
+    vae = _vae().set_output(transform="pandas").fit(frame)
+    held_out = frame.iloc[::-3]
+    Z = vae.transform(held_out)
+    rebuilt = vae.inverse_transform(Z)
+    assert rebuilt.index.equals(held_out.index)
+    pd = pytest.importorskip("pandas")
+    pd.testing.assert_frame_equal(rebuilt.reset_index(drop=True),
+                                  vae.inverse_transform(Z.to_numpy()))
+
+
+@pytest.mark.parametrize("columns, match", [
+    (["kind", "size", "grade", "flag", "count", "extra"], "Feature names unseen at fit time"),
+    (["size", "kind", "grade", "flag", "count"], "must be in the same order"),
+    (["kind", "grade", "flag", "count"], "seen at fit time, yet now missing"),
+])
+def test_inference_checks_names_and_order_first(frame, columns, match):
+    """scikit-learn's messages about names, before the columns' types or levels are read."""
+    vae = _vae().fit(frame)
+    X = frame.assign(extra=1.0)[columns]
+    for method in ("transform", "score_samples"):
+        with pytest.raises(ValueError, match=match):
+            getattr(vae, method)(X)
+    numeric = _vae().fit(frame[["size", "count"]])
+    with pytest.raises(ValueError, match="Feature names unseen at fit time"):
+        numeric.transform(frame[["size", "count", "kind"]])
+
+
+def test_bernoulli_checks_the_range_of_the_continuous_columns_only():
+    """Pixels in [0, 1] beside a count: the count has its own categorical head."""
+    rng = np.random.RandomState(0)
+    X = np.c_[rng.random_sample((300, 2)), rng.randint(0, 5, size=300)]
+    vae = _vae(likelihood="bernoulli", column_types={2: "discrete"}).fit(X)
+    assert list(vae.column_types_) == ["continuous", "continuous", "discrete"]
+    assert set(np.unique(vae.sample(200, random_state=0)[:, 2])) <= set(range(5))
+    with pytest.raises(ValueError, match="needs X in \\[0, 1\\]"):
+        vae.transform(X * [2, 1, 1])
+
+
+def test_an_identifier_column_is_named_in_a_warning():
+    """Most rows hold a level seen once: the Good-Turing rule of numeric columns."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    df = pd.DataFrame({"x": rng.normal(size=300), "id": [f"c{i:05d}" for i in range(300)],
+                       "kind": rng.choice(list("abc"), size=300)})
+    with pytest.warns(UserWarning, match=r"Column 1 \('id'\) has 300 levels.*100% of the rows"):
+        _vae(max_iter=1).fit(df)
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        _vae(max_iter=1).fit(df.drop(columns="id"))
+
+
+def test_a_polars_frame_with_string_columns_is_read_as_pandas(frame):
+    pl = pytest.importorskip("polars")
+    pytest.importorskip("pyarrow")
+    plain = frame.assign(grade=frame["grade"].astype(str))
+    vae = _vae().fit(pl.from_pandas(plain))
+    assert list(vae.column_types_) == list(_vae().fit(plain).column_types_)
+    np.testing.assert_array_equal(vae.transform(pl.from_pandas(plain)),
+                                  _vae().fit(plain).transform(plain))

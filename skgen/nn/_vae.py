@@ -232,6 +232,7 @@ class VAE(nn.Module):
                         + [pad] * (self.max_levels - n_levels))
             first += n_levels
         buffer("softmax_index", rows if rows else np.zeros((0, 0), dtype=np.int64))
+        buffer("softmax_columns", softmax)
 
     # ----------------------------------------------------------- distributions
 
@@ -353,19 +354,24 @@ class VAE(nn.Module):
             rows[..., levelled] = self.softmax_logits(out)[..., among, :].argmax(-1).to(out.dtype)
         return rows
 
-    def log_likelihood(self, x, out):
+    def log_likelihood(self, x, out, observed=None):
         """``log p(x|z)`` summed over features, from the decoder output ``out``.
 
         A probability density for continuous columns (Gaussian head) and a
-        probability mass for the others.
+        probability mass for the others. ``observed`` (a bool tensor shaped like
+        ``x``, or None for all) leaves out the terms of the values it marks False:
+        the likelihood of the other columns, the marked ones marginalized out.
         """
+        def kept(terms, index):  # the terms of the observed values, zeros elsewhere
+            return terms if observed is None else torch.where(observed[..., index], terms, 0.0)
+
         log_lik = 0.0
         if self.n_continuous:
             xc = x if not self.typed else x[..., self.continuous_index]
             head = out[..., : self.n_continuous]
             if self.likelihood == "bernoulli":
-                log_lik = -torch.sum(F.binary_cross_entropy_with_logits(
-                    head, xc.expand_as(head), reduction="none"), dim=-1)
+                log_lik = -torch.sum(kept(F.binary_cross_entropy_with_logits(
+                    head, xc.expand_as(head), reduction="none"), self.continuous_index), dim=-1)
             else:
                 log_var = self.decoder_log_var(out)
                 residual = xc - head
@@ -374,18 +380,20 @@ class VAE(nn.Module):
                     at_spike = x.new_zeros(xc.shape, dtype=torch.bool)
                     at_spike[..., self.spiky_among_continuous] = self._spikes(x) >= 0
                     terms = torch.where(at_spike, 0.0, terms)
-                log_lik = torch.sum(terms, dim=-1)
+                log_lik = torch.sum(kept(terms, self.continuous_index), dim=-1)
         if not self.typed:
             return log_lik
         bits, codes = self.targets(x)
         if self.n_binary:
             logits = self.binary_logits(out)
-            log_lik = log_lik - torch.sum(F.binary_cross_entropy_with_logits(
-                logits, bits.expand_as(logits), reduction="none"), dim=-1)
+            log_lik = log_lik - torch.sum(kept(F.binary_cross_entropy_with_logits(
+                logits, bits.expand_as(logits), reduction="none"),
+                self.thresholded_index[self.binary_among_thresholded]), dim=-1)
         if codes.shape[-1]:
             log_p = torch.log_softmax(self.softmax_logits(out), dim=-1)
             codes = codes.expand(*log_p.shape[:-1])
-            log_lik = log_lik + log_p.gather(-1, codes[..., None])[..., 0].sum(-1)
+            log_lik = log_lik + kept(log_p.gather(-1, codes[..., None])[..., 0],
+                                     self.softmax_columns).sum(-1)
         return log_lik
 
     def forward(self, x, eps):
@@ -415,7 +423,7 @@ class VAE(nn.Module):
                   + (self.n_continuous if self.variance_decoder is not None else 0))
         return max([scored, *hidden])
 
-    def iwae_log_likelihood(self, x, eps, max_elements=2**22, log_prior=None):
+    def iwae_log_likelihood(self, x, eps, max_elements=2**22, log_prior=None, observed=None):
         """Importance-weighted estimate of ``log p(x)`` per row.
 
         ``log (1/K) sum_k p(x|z_k) p(z_k) / q(z_k|x)`` with ``z_k = mu + sigma * eps[k]``:
@@ -426,6 +434,8 @@ class VAE(nn.Module):
         standard normal prior the model is trained with. The draws are decoded
         in chunks of at most ``max_elements`` numbers (``draws * rows *``
         :meth:`decoded_width`, at least one draw), so memory is bounded.
+        ``observed`` (bool, shaped like ``x``) leaves the values it marks False
+        out of ``p(x|z)`` (:meth:`log_likelihood`).
 
         Returns
         -------
@@ -443,7 +453,9 @@ class VAE(nn.Module):
             e = eps[start:start + chunk]
             z = mu[None] + sigma[None] * e[:, None, :]  # (c, n, k)
             out = self.decode(z.reshape(-1, k)).reshape(e.shape[0], n, -1)
-            log_w.append(self.log_likelihood(x[None], out) + log_prior(z))
+            log_lik = (self.log_likelihood(x[None], out) if observed is None
+                       else self.log_likelihood(x[None], out, observed[None]))
+            log_w.append(log_lik + log_prior(z))
         log_w = torch.cat(log_w) - log_q
         return torch.logsumexp(log_w, dim=0) - math.log(eps.shape[0])
 
