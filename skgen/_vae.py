@@ -307,7 +307,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
     >>> from sklearn.datasets import load_digits
     >>> from skgen import VAETransformer
     >>> X, _ = load_digits(return_X_y=True)
-    >>> vae = VAETransformer(n_components=8, max_iter=5, random_state=0)
+    >>> # a quick, coarse fit: stop once 3 epochs gain less than 0.01 of held-out loss
+    >>> vae = VAETransformer(n_components=8, tol=1e-2, n_iter_no_change=3, random_state=0)
     >>> Z = vae.fit_transform(X)
     >>> Z.shape
     (1797, 8)
@@ -327,7 +328,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
     >>> import pandas as pd
     >>> df = pd.DataFrame({"size": X[:, 20] + X[:, 21] / 17,
     ...                    "ink": pd.Series(X[:, 36] > 8).map({True: "dark", False: "light"})})
-    >>> vae = VAETransformer(max_iter=5, random_state=0).fit(df)
+    >>> vae = VAETransformer(tol=1e-2, n_iter_no_change=3, random_state=0).fit(df)
     >>> list(vae.column_types_)
     ['continuous', 'binary']
     >>> vae.sample(3, random_state=0).dtypes.equals(df.dtypes)
