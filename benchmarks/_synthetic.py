@@ -29,28 +29,29 @@ Where this port deviates from ADBench, and why:
 
 * **At most 3,000 normal rows** (``MAX_NORMAL_ROWS``) in each synthetic set, and the
   model is fitted on a seeded subsample of at most 3,000 of the table's normal rows
-  (ADBench: up to 10,000 rows). The suite has 104 sets and three seeds for every
-  detector, the autoencoder included; 3,000 rows keep a run of the suite to minutes
-  while leaving the test part (30%) 900 normal rows. The rows are drawn from a fitted
-  model, so drawing more of them adds no new structure.
+  (ADBench: up to 10,000 rows), so that the suite stays cheap to run: 104 sets, three
+  seeds, every detector, the autoencoder included. The test part (30%) still holds up
+  to 900 normal rows, and as the rows are drawn from a fitted model, drawing more of
+  them adds no new structure.
 * **At least 20 anomalies** (``MIN_ANOMALIES``): with the table's share and 3,000
   normal rows 34_smtp would get 1 anomaly and 16_http 12, too few for a 30% test part.
 * **A Gaussian copula instead of a C-vine** for the dependency type's normal rows.
-  ADBench uses copulas' ``VineCopula('center')``; its sampler runs row by row in Python:
-  on this machine 1,000 rows of 6_cardio (21 columns) took 392 s to draw, so the 26
-  tables at 3,000 rows and up to 50 columns would take days. copulas'
-  ``GaussianMultivariate`` with ``GaussianKDE`` marginals (the vine's marginals too) is
-  fitted instead; it keeps every pairwise rank dependence, not the vine's asymmetric and
-  tail dependences. Its own sampler inverts each KDE's CDF by root finding for every
-  drawn value (121 s for 1,655 rows of 6_cardio), so the CDF is tabulated once on a grid
-  that holds every data point, the midpoints between them and the points one bandwidth
-  either side, and inverted by linear interpolation; the draws are the copula's up to
-  that interpolation.
+  ADBench uses copulas' ``VineCopula('center')``, whose sampler runs row by row in
+  Python: drawing 1,000 rows of 6_cardio (21 columns) took 392 s on the two shared
+  cores this suite was built on, so the 26 tables at up to 3,000 rows and 50 columns
+  would take many hours. copulas' ``GaussianMultivariate`` with ``GaussianKDE``
+  marginals (the vine's marginals too) is fitted instead; it keeps the pairwise
+  correlations of the columns' normal scores, not the vine's asymmetric and tail
+  dependences. Its own sampler inverts each KDE's CDF by root finding for every drawn
+  value (121 s for 1,655 rows of 6_cardio, same machine), so the CDF is tabulated once
+  on a grid that holds every data point, the midpoints between them and the points one
+  bandwidth either side, and inverted by linear interpolation; the draws are the
+  copula's up to that interpolation.
 * **Fresh random draws for the anomalies.** ADBench's ``GaussianMixture.sample`` calls
   restart the mixture's integer seed, so its anomalies reuse the random numbers of its
   normal rows; here normal rows and anomalies come from separate seeded streams. The
-  mixture is fitted on the distinct normal rows (ADBench fits on its resampled table,
-  with duplicates when the table has fewer than 1,000 rows).
+  models are fitted on the table's normal rows, each once (ADBench fits on its
+  resampled table, with duplicates when the table has fewer than 1,000 rows).
 
 Everything is seeded (by the table's and the type's name in the suite), so the same
 call gives the same rows; ``benchmarks/_datasets.load_synthetic`` caches them on disk.
