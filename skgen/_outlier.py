@@ -22,6 +22,7 @@ from ._base import BaseTorchEstimator
 from ._compat import Interval, RealNotInt, StrOptions, wrap_output
 from ._data import rows_within, torch_float_type
 from ._statistics import (
+    ExhaustiveNeighbors,
     block_diagonal,
     distinct,
     every_kth,
@@ -264,8 +265,9 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     n_local_neighbors_, n_broad_neighbors_ : int
         Neighbours of the local (5) and broad (a tenth of ``broad_rows_``)
         experts, fewer for a tiny X.
-    local_neighbors_, broad_neighbors_ : sklearn.neighbors.NearestNeighbors
-        The neighbour searches over ``reference_rows_`` and ``broad_rows_``.
+    local_neighbors_ : sklearn.neighbors.NearestNeighbors
+        The neighbour search over ``reference_rows_`` (``broad_rows_`` are few,
+        and searched exhaustively).
     reconstruction_scale_, latent_scale_, density_scale_, local_scale_, broad_scale_ : float
         Typical sizes of the five parts of the score over the training rows,
         which divide them (see :meth:`score_parts`): medians of the values
@@ -532,14 +534,14 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
             self.reference_codes_)
         self.local_neighbors_ = NearestNeighbors(n_neighbors=self.n_local_neighbors_).fit(
             self.reference_rows_)
-        # a tenth of at most 1,000 rows: an exhaustive search is as fast as a tree's
-        self.broad_neighbors_ = NearestNeighbors(
-            n_neighbors=self.n_broad_neighbors_, algorithm="brute").fit(self.broad_rows_)
+        # a tenth of at most 1,000 rows: a matrix product and a partial sort
+        self.broad_neighbors_ = ExhaustiveNeighbors(self.n_broad_neighbors_).fit(self.broad_rows_)
 
-    def _neighbour_distances(self, at, rows, z, positions):
+    def _neighbour_distances(self, at, rows, z, positions, *, parts=3):
         """The density, local and broad parts (before their scales) of the training rows at
         positions ``at`` of ``rows`` (``z`` their standardized codes), each leaving itself out
-        of the references it is one of (``positions``, from :meth:`_fit_references`)."""
+        of the references it is one of (``positions``, from :meth:`_fit_references`); the
+        first ``parts`` of them only."""
         def nearest(search, queries, k, member):
             n_reference = search.n_samples_fit_
             distances = search.kneighbors(queries, n_neighbors=min(k + 1, n_reference))[0]
@@ -549,12 +551,12 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
             return np.where(member[:, None], distances[:, 1:], distances[:, :k])
 
         scaled = (np.asarray(rows[at], dtype=np.float64) - self.mean_) / self.scale_
-        members = [np.isin(at, p) for p in positions]
+        searches = ((self.neighbors_, z[at], self.n_neighbors_, 2),
+                    (self.local_neighbors_, scaled, self.n_local_neighbors_, 1),
+                    (self.broad_neighbors_, scaled, self.n_broad_neighbors_, 1))
         with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):
-            density = nearest(self.neighbors_, z[at], self.n_neighbors_, members[0])
-            local = nearest(self.local_neighbors_, scaled, self.n_local_neighbors_, members[1])
-            broad = nearest(self.broad_neighbors_, scaled, self.n_broad_neighbors_, members[2])
-        return np.mean(density**2, axis=1), np.mean(local, axis=1), np.mean(broad, axis=1)
+            return [np.mean(nearest(search, queries, k, np.isin(at, where)) ** power, axis=1)
+                    for (search, queries, k, power), where in zip(searches[:parts], positions)]
 
     def _fit_scales_and_maps(self, rows, entry_errors, z, kept, sizing, positions):
         """Each part's typical size (:func:`~skgen._statistics.typical_size`), which divides
@@ -576,7 +578,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         self.density_scale_ = self.local_scale_ = self.broad_scale_ = 1.0
         if len(positions[0]) > 1:
             at = every_kth(positions[0], _SIZE_ROWS)
-            density, _, _ = self._neighbour_distances(at, rows, z, positions)
+            (density,) = self._neighbour_distances(at, rows, z, positions, parts=1)
             self.density_scale_ = typical_size(density)
         at = every_kth(positions[1], _SIZE_ROWS)
         density, local, broad = self._neighbour_distances(at, rows, z, positions)

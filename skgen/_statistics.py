@@ -188,3 +188,42 @@ def surprisal(values, knots, tail):
     values = np.asarray(values, dtype=np.float64)
     ramps = np.clip((values[:, None] - starts) / widths, 0.0, 1.0) @ rises
     return ramps + tail * np.maximum(values - knots[-1], 0.0)
+
+
+class ExhaustiveNeighbors:
+    """The ``k`` nearest of a few reference rows by exhaustive search: one matrix product
+    and a partial sort per chunk of queries.
+
+    For many neighbours among few rows (the detector's broad part: a tenth of at most
+    1,000 rows) this is 2-3 times faster than scikit-learn's exhaustive search, which
+    keeps a heap per query. Squared distances are ``|q|^2 - 2 q.r + |r|^2`` (clipped at 0),
+    as the ONNX export computes them. Only ``kneighbors``'s distances are given.
+    """
+
+    #: Bytes of one chunk's distance matrix.
+    _CHUNK_BYTES = 64 * 2**20
+
+    def __init__(self, n_neighbors):
+        self.n_neighbors = n_neighbors
+
+    def fit(self, reference):
+        self.reference_ = np.asarray(reference, dtype=np.float64)
+        self.reference_sq_ = np.sum(self.reference_**2, axis=1)
+        self.n_samples_fit_ = len(self.reference_)
+        return self
+
+    def kneighbors(self, X, n_neighbors=None):
+        """``(distances, None)``: each row's distances to its nearest reference rows,
+        ascending."""
+        k = min(n_neighbors or self.n_neighbors, self.n_samples_fit_)
+        X = np.asarray(X, dtype=np.float64)
+        out = np.empty((len(X), k))
+        step = max(1, self._CHUNK_BYTES // (8 * self.n_samples_fit_))
+        for start in range(0, len(X), step):
+            q = X[start:start + step]
+            squared = np.sum(q**2, axis=1)[:, None] - 2.0 * (q @ self.reference_.T)
+            squared += self.reference_sq_
+            if k < self.n_samples_fit_:
+                squared = np.partition(squared, k - 1, axis=1)[:, :k]
+            out[start:start + len(q)] = np.sqrt(np.maximum(np.sort(squared, axis=1), 0.0))
+        return out, None
