@@ -780,15 +780,17 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         Returns
         -------
         contributions : ndarray or DataFrame of shape (n_samples, n_features)
-            In X's floating dtype; rank a row's columns by it to see what
-            flags it.
+            In X's floating dtype (computed in float64, so that a float32 row
+            holding a huge finite value, a fill value such as netCDF's 9.97e36,
+            gets finite contributions; one beyond float32's range is clipped
+            to it); rank a row's columns by it to see what flags it.
         """
         X_in = X
         X = self._validate_for_inference(X)
-        out = np.empty(X.shape, dtype=X.dtype)
+        out = np.empty(X.shape, dtype=np.float64)
         with (torch.inference_mode(False), torch.enable_grad(), torch_defaults(),
               torch_threads(self.n_jobs)):
-            dtype = torch_float_type(X)
+            dtype = torch.float64
             module = self._inference_module(dtype)
             module.eval()
             anomaly = self._anomaly_function(dtype, differentiable=True)
@@ -797,7 +799,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
             scale = torch.as_tensor(self.scale_, dtype=dtype, device=device)
             baselines = torch.as_tensor(self.baseline_rows_, dtype=dtype, device=device)
             steps = (torch.arange(_PATH_STEPS, dtype=dtype, device=device) + 0.5) / _PATH_STEPS
-            batch = self._explain_rows(module, X.shape[1], X.dtype.itemsize)
+            batch = self._explain_rows(module, X.shape[1], 8)
             for start in range(0, X.shape[0], batch):
                 x = (torch.as_tensor(np.asarray(X[start:start + batch]), dtype=dtype,
                                      device=device) - mean) / scale
@@ -807,6 +809,9 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
                 (gradient,) = torch.autograd.grad(anomaly(module, path).sum(), path)
                 average = gradient.reshape(x.shape[0], _PATH_STEPS, -1).mean(dim=1)
                 out[start:start + x.shape[0]] = ((x - base) * average).detach().cpu().numpy()
+        if X.dtype != np.float64:
+            largest = np.finfo(X.dtype).max
+            out = np.clip(out, -largest, largest).astype(X.dtype)
         return wrap_output(self, out, X_in, self._feature_names())
 
     def _explain_rows(self, module, n_features, itemsize):

@@ -424,3 +424,29 @@ def test_max_samples_is_a_row_count_or_a_share():
     for bad in (0, -1, 1.5, 0.0, "all", True):
         with pytest.raises(ValueError, match="max_samples"):
             AEOutlierDetector(max_samples=bad).fit(X)
+
+
+def test_feature_contributions_of_a_huge_float32_value_name_its_column():
+    """A float32 row holding a fill value (netCDF's 9.97e36): the contributions are finite
+    and name that column (they were all NaN: the squares overflowed float32)."""
+    rng = np.random.default_rng(0)
+    X = (rng.normal(size=(400, 6)) @ rng.normal(size=(6, 6))).astype(np.float32)
+    det = AEOutlierDetector(random_state=0, max_iter=5).fit(X)
+    row = X[:1].copy()
+    row[0, 4] = np.float32(9.96921e36)
+    contributions = det.feature_contributions(row)
+    assert contributions.dtype == np.float32 and np.all(np.isfinite(contributions))
+    assert np.argmax(contributions[0]) == 4
+
+
+def test_feature_contributions_in_batches_of_working_memory_are_the_same(fitted, planted):
+    """``feature_contributions`` sizes its batches to scikit-learn's ``working_memory``
+    (each path point measures its distances to every reference row): a budget that
+    allows a row or two at a time gives the same contributions."""
+    from sklearn import config_context
+
+    rows = planted[0][:5]
+    expected = fitted.feature_contributions(rows)
+    with config_context(working_memory=1):
+        np.testing.assert_allclose(fitted.feature_contributions(rows), expected,
+                                   rtol=1e-10, atol=1e-12)
