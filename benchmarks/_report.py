@@ -105,3 +105,10 @@ def publish(script, name, lines, *, title=None, results_dir=RESULTS_DIR):
     results_dir.mkdir(exist_ok=True)
     heading = f"# {title}\n\n" if title else ""
     (results_dir / name).write_text(f"{heading}{header(script)}\n\n{text}\n")
+
+
+def against_first(means):
+    """Table cells of ``means``: the first as it is, the others with their change against
+    it in brackets (``0.8123 (+0.0045)``)."""
+    return [f"{m:.4f}" if i == 0 else f"{m:.4f} ({m - means[0]:+.4f})"
+            for i, m in enumerate(means)]

@@ -45,7 +45,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.neighbors import NearestNeighbors
 
 from benchmarks._datasets import SUITES, suite_half
-from benchmarks._report import publish
+from benchmarks._report import against_first, publish
 from benchmarks.bench_outlier_score import fitted_split, suite_arguments
 from benchmarks.bench_outliers import SUITE_TITLES
 from skgen._mixture import fit_code_mixture
@@ -152,8 +152,7 @@ def main():
         aucs = [np.mean([candidate_aucs(load, name, seed) for seed in args.seeds], axis=0)
                 for name in suite_half(names_of(), "tune")]
         means = np.mean(aucs, axis=0)
-        cells = [f"{m:.4f}" if i == 0 else f"{m:.4f} ({m - means[0]:+.4f})"
-                 for i, m in enumerate(means)]
+        cells = against_first(means)
         lines.append(f"| {SUITE_TITLES[suite]} | " + " | ".join(cells) + " |")
         print(lines[-1], file=sys.stderr, flush=True)
     lines += ["", f"Mean ROC-AUC over the tune half of each suite, seeds {args.seeds}; in "
