@@ -112,7 +112,7 @@ def gmm_part(codes_ref, codes_te, seed):
 
 def candidate_aucs(load, name, seed):
     det, X_tr, X_te, y_te = fitted_split(load, name, seed)
-    parts = det.score_parts(X_te)
+    parts = det.score_parts(X_te)[:, :3]  # the autoencoder expert's parts (issue 27)
     reference = X_tr[::math.ceil(len(X_tr) / REFERENCE_ROWS)]
     Z_ref = (reference - det.mean_) / det.scale_
     Z_te = (X_te - det.mean_) / det.scale_
