@@ -801,8 +801,9 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
             steps = (torch.arange(_PATH_STEPS, dtype=dtype, device=device) + 0.5) / _PATH_STEPS
             batch = self._explain_rows(module, X.shape[1], 8)
             for start in range(0, X.shape[0], batch):
-                x = (torch.as_tensor(np.asarray(X[start:start + batch]), dtype=dtype,
-                                     device=device) - mean) / scale
+                # a writable copy: pandas 3 hands out read-only views, which torch warns of
+                block = np.require(X[start:start + batch], dtype=np.float64, requirements=["W"])
+                x = (torch.as_tensor(block, device=device) - mean) / scale
                 base = baselines[torch.cdist(x, baselines).argmin(dim=1)]
                 path = (base[:, None, :] + steps[None, :, None] * (x - base)[:, None, :])
                 path = path.reshape(-1, x.shape[1]).requires_grad_(True)

@@ -450,3 +450,16 @@ def test_feature_contributions_in_batches_of_working_memory_are_the_same(fitted,
     with config_context(working_memory=1):
         np.testing.assert_allclose(fitted.feature_contributions(rows), expected,
                                    rtol=1e-10, atol=1e-12)
+
+
+def test_feature_contributions_of_read_only_rows_warn_nothing():
+    """pandas 3 hands out read-only arrays; torch warned that they are not writable."""
+    import warnings
+
+    X = np.random.RandomState(0).normal(size=(300, 4))
+    det = AEOutlierDetector(**FAST).fit(X)
+    X.setflags(write=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        contributions = det.feature_contributions(X[:3])
+    assert contributions.shape == (3, 4) and np.all(np.isfinite(contributions))
