@@ -149,8 +149,11 @@ SURPRISAL_LEVELS = np.linspace(0.0, 0.99, 100)
 _TAIL_LEVEL = 0.9
 #: The parts a surprisal map reads are divided by their typical size (about 1 on a typical
 #: training row), so these absolute floors are small against them: the narrowest gap between
-#: knots, and the smallest mean excess of the tail.
-_KNOT_GAP = 1e-9
+#: knots, and the smallest mean excess of the tail. Knots tie where training values do
+#: (repeated rows, a part at 0); the gap keeps the map's slope below about 1e6 there, so
+#: that rounding (float32 inference, ONNX's distance arithmetic) moves a surprisal by
+#: at most about 1e6 times its size.
+_KNOT_GAP = 1e-6
 _MIN_EXCESS = 1e-3
 
 
@@ -221,7 +224,9 @@ class ExhaustiveNeighbors:
         step = max(1, self._CHUNK_BYTES // (8 * self.n_samples_fit_))
         for start in range(0, len(X), step):
             q = X[start:start + step]
-            squared = np.sum(q**2, axis=1)[:, None] - 2.0 * (q @ self.reference_.T)
+            squared = q @ self.reference_.T  # one chunk-sized matrix, updated in place
+            squared *= -2.0
+            squared += np.sum(q**2, axis=1)[:, None]
             squared += self.reference_sq_
             if k < self.n_samples_fit_:
                 squared = np.partition(squared, k - 1, axis=1)[:, :k]

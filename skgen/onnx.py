@@ -482,11 +482,16 @@ def _nearest(graph, q, reference, k, power, size):
     reference = np.asarray(reference, dtype=f64)
     q64 = graph.to_float64(q)
     cross = graph.op("MatMul", q64, graph.const(reference.T, "reference_t", f64))
-    squared = graph.op("Add", graph.op("Sub", graph.op(
-        "ReduceSumSquare", q64, graph.axes(1), keepdims=1), graph.op(
-        "Mul", graph.const(2.0, "two", f64), cross)), graph.const(
-        np.sum(reference**2, axis=1), "reference_sq", f64))
+    norms = graph.op("Add", graph.op("ReduceSumSquare", q64, graph.axes(1), keepdims=1),
+                     graph.const(np.sum(reference**2, axis=1), "reference_sq", f64))
+    squared = graph.op("Sub", norms, graph.op("Mul", graph.const(2.0, "two", f64), cross))
     squared = graph.op("Max", squared, graph.const(0.0, "zero", f64))  # no rounding below 0
+    if power == 1:
+        # a row that is a reference row is at distance 0, which the sum above misses by
+        # its rounding (about 1e-16 of the norms), and a square root magnifies that
+        # (to 1e-8 of the norms): a squared distance below 1e-12 of the norms is 0
+        tiny = graph.op("Less", squared, graph.op("Mul", norms, graph.const(1e-12, "tiny", f64)))
+        squared = graph.op("Where", tiny, graph.const(0.0, "zero", f64), squared)
     nearest, index = graph.name("nearest"), graph.name("nearest_index")
     graph.container.add_node(
         "TopK", [squared, graph.const([k], "k", np.int64)], [nearest, index],

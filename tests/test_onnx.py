@@ -224,12 +224,15 @@ def test_outlier_detector_outputs(data):
 
 
 def test_float64_graph_computes_in_float64():
-    """A float64 input gives a float64 graph and skgen's float64 outputs (two members here)."""
+    """A float64 input gives a float64 graph and skgen's float64 outputs (two members here),
+    to 1e-7: the graph's neighbour distances come from ``|q|^2 - 2 q.r + |r|^2`` where
+    scikit-learn sums squared differences, and the square roots of the local and broad
+    parts magnify that rounding (float32 arithmetic would be 1e-4 away)."""
     X = _digits().astype(np.float64)
     det = AEOutlierDetector(n_estimators=2, **SMALL).fit(X)
     label, decision = run_onnx(to_onnx(det, X[:1]), X)
     assert decision.dtype == np.float64
-    assert_parity(decision, det.decision_function(X), rtol=1e-9)
+    assert_parity(decision, det.decision_function(X), rtol=1e-7)
 
 
 def test_unequal_part_weights_are_exported():

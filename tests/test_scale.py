@@ -24,6 +24,7 @@ from sklearn.model_selection import GridSearchCV
 import skgen._base
 import skgen._data
 import skgen._outlier
+import skgen._statistics
 import skgen._vae
 from skgen import AutoencoderTransformer
 
@@ -134,6 +135,8 @@ def test_fit_copies_nothing_proportional_to_X(cls, tmp_path, monkeypatch):
     monkeypatch.setattr(skgen._outlier, "_SPECTRUM_ROWS", 250)  # the rows of the code size rule
     monkeypatch.setattr(skgen._vae, "_PRIOR_CODES", 250)  # the codes of the VAE's prior
     monkeypatch.setattr(skgen._outlier, "_N_NEIGHBORS", 5)  # each batch's neighbour lists
+    # the neighbour parts' distance matrices: a chunk of queries by the reference rows
+    monkeypatch.setattr(skgen._statistics.ExhaustiveNeighbors, "_CHUNK_BYTES", 25 * 250 * 8)
     monkeypatch.setattr(skgen._base, "_INFERENCE_BATCH", 250)
     X = _table(n_samples=10_000, n_features=100)
     mm = _memmap(tmp_path / "X.f32", X)
@@ -151,9 +154,11 @@ def test_fit_copies_nothing_proportional_to_X(cls, tmp_path, monkeypatch):
         finally:
             tracemalloc.stop()
 
-    # buffers of a few hundred rows (measured 0.19-0.22x), and a few numbers per row
+    # buffers of a few hundred rows (measured 0.19-0.22x), and a few numbers per row; the
+    # detector also keeps its reference rows (here the 250 rows of its statistics) and
+    # searches them in chunks (0.17-0.18x of a float64 X), far below a copy's 0.5-1x
     assert peak(X) < 0.3
-    assert peak(X.astype(np.float64)) < 0.15  # the same buffers, next to twice the bytes
+    assert peak(X.astype(np.float64)) < 0.25  # the same buffers, next to twice the bytes
     assert peak(mm) < 0.3
 
 
