@@ -50,21 +50,24 @@ def detectors(seed):
     }
 
 
-def total_times(names, seeds):
-    """Seconds of fit + score per detector, summed over the tables and seeds."""
+def total_times(names, seeds, labels=None):
+    """Seconds of fit + score per detector (those of ``labels``, or all), summed over the
+    tables and seeds."""
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):  # the AE's n_jobs sets its own during its calls
-        return _total_times(names, seeds)
+        return _total_times(names, seeds, labels)
 
 
-def _total_times(names, seeds):
+def _total_times(names, seeds, labels):
     totals = {}
     for name in names:
         X, y = load_adbench(name)
         for seed in seeds:
             X_tr, X_te, _, _ = adbench_split(X, y, seed)
             for label, det in detectors(seed).items():
+                if labels is not None and label not in labels:
+                    continue
                 tic = time.perf_counter()
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
@@ -129,17 +132,20 @@ def main():
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
     parser.add_argument("--tables", nargs="*", default=None)
     parser.add_argument("--no-busy", action="store_true", help="skip the busy-core run")
+    parser.add_argument("--detectors", nargs="*", default=None,
+                        help="only these detectors (labels as in the table; IForest always)")
     args = parser.parse_args()
     names = args.tables or adbench_names()
     # one fit first, so that torch's one-off imports (about 3 s) count in no table
     AEOutlierDetector(max_iter=1).fit(np.random.RandomState(0).normal(size=(20, 3)))
     growth = growth_lines(growth_times(args.seeds), args.seeds)
-    runs = {"quiet": total_times(names, args.seeds)}
+    labels = None if args.detectors is None else set(args.detectors) | {"IForest"}
+    runs = {"quiet": total_times(names, args.seeds, labels)}
     if not args.no_busy:
         spinner = multiprocessing.get_context("spawn").Process(target=_spin, daemon=True)
         spinner.start()
         try:
-            runs["one core busy"] = total_times(names, args.seeds)
+            runs["one core busy"] = total_times(names, args.seeds, labels)
         finally:
             spinner.terminate()
     labels = list(runs["quiet"])
