@@ -199,8 +199,9 @@ class ExhaustiveNeighbors:
 
     For many neighbours among few rows (the detector's broad part: a tenth of at most
     1,000 rows) this is 2-3 times faster than scikit-learn's exhaustive search, which
-    keeps a heap per query. Squared distances are ``|q|^2 - 2 q.r + |r|^2`` (clipped at 0),
-    as the ONNX export computes them. Only ``kneighbors``'s distances are given.
+    keeps a heap per query. Squared distances are ``|q|^2 - 2 q.r + |r|^2``, and 0 below
+    1e-12 of ``|q|^2 + max |r|^2`` (the ONNX export: of ``|q|^2 + |r|^2``). Only ``kneighbors``'s
+    distances are given.
     """
 
     #: Bytes of one chunk's distance matrix.
@@ -224,10 +225,16 @@ class ExhaustiveNeighbors:
         step = max(1, self._CHUNK_BYTES // (8 * self.n_samples_fit_))
         for start in range(0, len(X), step):
             q = X[start:start + step]
+            q_sq = np.sum(q**2, axis=1)[:, None]
             squared = q @ self.reference_.T  # one chunk-sized matrix, updated in place
             squared *= -2.0
-            squared += np.sum(q**2, axis=1)[:, None]
+            squared += q_sq
             squared += self.reference_sq_
+            # a query that is a reference row is at distance 0, which the sum above misses
+            # by its rounding (about 1e-16 of the norms, depending on the chunk's shape),
+            # and a square root magnifies that: a squared distance below 1e-12 of the
+            # norms (bounded by the largest reference norm) is 0, as in the ONNX export
+            squared[squared < 1e-12 * (q_sq + self.reference_sq_.max(initial=0.0))] = 0.0
             if k < self.n_samples_fit_:
                 squared = np.partition(squared, k - 1, axis=1)[:, :k]
             out[start:start + len(q)] = np.sqrt(np.maximum(np.sort(squared, axis=1), 0.0))
