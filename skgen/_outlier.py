@@ -330,6 +330,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         "n_components": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "trim_fraction": [Interval(Real, 0, 0.5, closed="left")],
+        "experts": [StrOptions({"autoencoder", "all"})],
         "max_samples": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left"),
                         Interval(RealNotInt, 0, 1, closed="right")],
         "max_iter": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -342,6 +343,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         n_components="auto",
         n_estimators=1,
         trim_fraction=0.1,
+        experts="autoencoder",
         max_samples="auto",
         hidden_layer_sizes=(64,),
         activation="relu",
@@ -364,6 +366,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         self.n_components = n_components
         self.n_estimators = n_estimators
         self.trim_fraction = trim_fraction
+        self.experts = experts
         self.max_samples = max_samples
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -450,6 +453,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         """
         rows = X[::math.ceil(X.shape[0] / _STATS_ROWS)]
         entry_errors, z, kept = self._fit_error_and_code_statistics(rows)
+        self.experts_ = EXPERTS if self.experts == "all" else EXPERTS[:1]
         positions = self._fit_references(rows, z, kept)
         sizing = every_kth(np.flatnonzero(distinct(rows)), _SIZE_ROWS)
         self.part_weights_ = shape.part_weights(*X.shape)
@@ -507,17 +511,19 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         part, whose neighbourhood is wider than any plausible cluster. Returns the
         positions in ``rows`` of the reference codes, rows and broad rows.
         """
-        positions = (every_kth(np.flatnonzero(kept), _REFERENCE_ROWS),
-                     every_kth(np.arange(len(rows)), _REFERENCE_ROWS))
-        positions += (every_kth(positions[1], _BROAD_ROWS),)
+        positions = (every_kth(np.flatnonzero(kept), _REFERENCE_ROWS),)
         self.reference_codes_ = z[positions[0]]
-        self.reference_rows_ = ((np.asarray(rows[positions[1]], dtype=np.float64) - self.mean_)
-                                / self.scale_)
-        self.broad_rows_ = every_kth(self.reference_rows_, _BROAD_ROWS)
-        n_codes, n_rows, n_broad = (len(p) for p in positions)
-        self.n_neighbors_ = max(1, min(_N_NEIGHBORS, n_codes - 1))
-        self.n_local_neighbors_ = max(1, min(_LOCAL_NEIGHBORS, n_rows - 1))
-        self.n_broad_neighbors_ = max(1, min(math.ceil(_BROAD_SHARE * n_broad), n_broad - 1))
+        self.n_neighbors_ = max(1, min(_N_NEIGHBORS, len(positions[0]) - 1))
+        if len(self.experts_) > 1:  # the local and broad experts
+            positions += (every_kth(np.arange(len(rows)), _REFERENCE_ROWS),)
+            positions += (every_kth(positions[1], _BROAD_ROWS),)
+            self.reference_rows_ = ((np.asarray(rows[positions[1]], dtype=np.float64)
+                                     - self.mean_) / self.scale_)
+            self.broad_rows_ = every_kth(self.reference_rows_, _BROAD_ROWS)
+            n_rows, n_broad = len(positions[1]), len(positions[2])
+            self.n_local_neighbors_ = max(1, min(_LOCAL_NEIGHBORS, n_rows - 1))
+            self.n_broad_neighbors_ = max(1, min(math.ceil(_BROAD_SHARE * n_broad),
+                                                 n_broad - 1))
         self._rebuild_derived()
         return positions
 
@@ -532,10 +538,12 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         self.neighbors_ = NearestNeighbors(
             n_neighbors=self.n_neighbors_, leaf_size=max(30, self.n_neighbors_)).fit(
             self.reference_codes_)
-        self.local_neighbors_ = NearestNeighbors(n_neighbors=self.n_local_neighbors_).fit(
-            self.reference_rows_)
-        # a tenth of at most 1,000 rows: a matrix product and a partial sort
-        self.broad_neighbors_ = ExhaustiveNeighbors(self.n_broad_neighbors_).fit(self.broad_rows_)
+        if len(self.experts_) > 1:
+            self.local_neighbors_ = NearestNeighbors(n_neighbors=self.n_local_neighbors_).fit(
+                self.reference_rows_)
+            # a tenth of at most 1,000 rows: a matrix product and a partial sort
+            self.broad_neighbors_ = ExhaustiveNeighbors(self.n_broad_neighbors_).fit(
+                self.broad_rows_)
 
     def _neighbour_distances(self, at, rows, z, positions, *, parts=3):
         """The density, local and broad parts (before their scales) of the training rows at
@@ -550,10 +558,11 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
             # a member's nearest is itself (or a copy of it), at distance 0
             return np.where(member[:, None], distances[:, 1:], distances[:, :k])
 
-        scaled = (np.asarray(rows[at], dtype=np.float64) - self.mean_) / self.scale_
-        searches = ((self.neighbors_, z[at], self.n_neighbors_, 2),
-                    (self.local_neighbors_, scaled, self.n_local_neighbors_, 1),
-                    (self.broad_neighbors_, scaled, self.n_broad_neighbors_, 1))
+        searches = ((self.neighbors_, z[at], self.n_neighbors_, 2),)
+        if parts > 1:
+            scaled = (np.asarray(rows[at], dtype=np.float64) - self.mean_) / self.scale_
+            searches += ((self.local_neighbors_, scaled, self.n_local_neighbors_, 1),
+                         (self.broad_neighbors_, scaled, self.n_broad_neighbors_, 1))
         with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):
             return [np.mean(nearest(search, queries, k, np.isin(at, where)) ** power, axis=1)
                     for (search, queries, k, power), where in zip(searches[:parts], positions)]
@@ -580,6 +589,8 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
             at = every_kth(positions[0], _SIZE_ROWS)
             (density,) = self._neighbour_distances(at, rows, z, positions, parts=1)
             self.density_scale_ = typical_size(density)
+        if len(self.experts_) == 1:  # the autoencoder's score is the score
+            return
         at = every_kth(positions[1], _SIZE_ROWS)
         density, local, broad = self._neighbour_distances(at, rows, z, positions)
         if len(positions[1]) > 1:
@@ -658,6 +669,8 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         surprisals (see :meth:`score_samples`)."""
         parts = self._parts_function(dtype, differentiable=differentiable)
         weights = torch.as_tensor(self.part_weights_, dtype=dtype, device=self.device_)
+        if len(self.experts_) == 1:  # the autoencoder's weighted parts
+            return lambda m, x: parts(m, x) @ weights
         knots = torch.as_tensor(self.surprisal_knots_, dtype=dtype, device=self.device_)
         tails = torch.as_tensor(self.surprisal_tails_, dtype=dtype, device=self.device_)
         ramps = [tuple(torch.as_tensor(a, dtype=dtype, device=self.device_)
@@ -688,17 +701,19 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
                                          tensor(self.code_mean_), tensor(self.code_scale_))
         location, whitening = tensor(self.code_location_), tensor(self.code_whitening_)
         searches = ((self.neighbors_, self.reference_codes_, self.n_neighbors_, 2,
-                     self.density_scale_),
-                    (self.local_neighbors_, self.reference_rows_, self.n_local_neighbors_, 1,
-                     self.local_scale_),
-                    (self.broad_neighbors_, self.broad_rows_, self.n_broad_neighbors_, 1,
-                     self.broad_scale_))
+                     self.density_scale_),)
+        if len(self.experts_) > 1:
+            searches += ((self.local_neighbors_, self.reference_rows_, self.n_local_neighbors_,
+                          1, self.local_scale_),
+                         (self.broad_neighbors_, self.broad_rows_, self.n_broad_neighbors_, 1,
+                          self.broad_scale_))
         if differentiable:
             references = [tensor(reference) for _, reference, *_ in searches]
 
             def neighbour_parts(z, x):
                 out = []
-                for q, reference, (_, _, k, power, size) in zip((z, x, x), references, searches):
+                for q, reference, (_, _, k, power, size) in zip((z, x, x), references,
+                                                                 searches):
                     nearest = torch.topk(torch.cdist(q, reference), k, dim=1,
                                          largest=False).values
                     out.append((nearest**power).mean(dim=1) / size)
@@ -821,8 +836,8 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         ``working_memory``. A path point takes the network's values (as an inference row
         does) and, with its gradient, its distances to every reference row, code and
         baseline, about four values each."""
-        references = (len(self.reference_rows_) + len(self.reference_codes_)
-                      + len(self.broad_rows_) + len(self.baseline_rows_))
+        references = sum(len(getattr(self, name, ())) for name in (
+            "reference_codes_", "reference_rows_", "broad_rows_", "baseline_rows_"))
         points = self._inference_rows(module, n_features, itemsize,
                                       max_rows=_EXPLAIN_BATCH * _PATH_STEPS,
                                       row_values=4 * references)

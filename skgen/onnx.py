@@ -444,9 +444,10 @@ def _outlier_shape(operator):
         _set_output(operator, index, 1)
 
 
-# The anomaly score is the mean of three experts' surprisals (AEOutlierDetector.score_samples):
-# the autoencoder's weighted parts, the local part and the broad part. Each builder below
-# writes one part as an (n, 1) column, reading the detector's fitted attributes.
+# The anomaly score is the autoencoder's weighted parts, or with experts='all' the mean of
+# three experts' surprisals (AEOutlierDetector.score_samples): the autoencoder's weighted
+# parts, the local part and the broad part. Each builder below writes one part as an (n, 1)
+# column, reading the detector's fitted attributes.
 
 
 def _row_mean(graph, x):
@@ -547,12 +548,15 @@ def _convert_outlier(scope, operator, container):
                                   est.n_features_in_, n_outputs=2)
     z = graph.op("Div", graph.op("Sub", codes, graph.const(est.code_mean_, "code_mean")),
                  graph.const(est.code_scale_, "code_scale"))
-    parts = [part(graph, x, errors, z) for part in _SCORE_PARTS]
+    parts = [part(graph, x, errors, z) for part in _SCORE_PARTS[:len(est.experts_) + 2]]
     weights = graph.const(np.reshape(est.part_weights_, (-1, 1)), "part_weights")
     experts = [graph.op("MatMul", graph.op("Concat", *parts[:3], axis=1), weights), *parts[3:]]
-    surprisals = [_surprisal(graph, e, est.surprisal_knots_[i], est.surprisal_tails_[i])
-                  for i, e in enumerate(experts)]
-    anomaly = graph.from_float64(_row_mean(graph, graph.op("Concat", *surprisals, axis=1)))
+    if len(experts) == 1:  # experts='autoencoder': its weighted parts are the score
+        anomaly = experts[0]
+    else:
+        surprisals = [_surprisal(graph, e, est.surprisal_knots_[i], est.surprisal_tails_[i])
+                      for i, e in enumerate(experts)]
+        anomaly = graph.from_float64(_row_mean(graph, graph.op("Concat", *surprisals, axis=1)))
     score = graph.op("Neg", anomaly, out=outputs[2] if len(outputs) > 2 else None)
     decision = graph.op("Sub", score, graph.const(est.offset_, "offset"), out=outputs[1])
     inlier = graph.op("GreaterOrEqual", decision, graph.const(0.0, "zero"))

@@ -708,7 +708,7 @@ OTHER_VALUES = {
     "random_state": 7, "device": "auto", "scaling": "global",
     "noise": "mask", "noise_level": 0.5, "mask_level": 0.1, "keep_observed": True,
     "contamination": 0.3, "n_estimators": 2, "trim_fraction": 0.3,
-    "max_samples": 0.5,
+    "max_samples": 0.5, "experts": "all",
 }
 
 

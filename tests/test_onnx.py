@@ -205,12 +205,16 @@ def test_vae_bounds_logit_map():
     assert_parity(rows, expected)
 
 
-def test_outlier_detector_outputs(data):
-    """label, decision_function and score_samples, the neighbour-based part included."""
+@pytest.mark.parametrize("experts", ["autoencoder", "all"])
+def test_outlier_detector_outputs(data, experts):
+    """label, decision_function and score_samples, the neighbour-based parts included (with
+    ``experts='all'`` the local and broad parts and the surprisal maps too)."""
     name, X, X_score = data
     before = StandardScaler().fit(X)
-    det = AEOutlierDetector(**SMALL).fit(before.transform(X))
+    det = AEOutlierDetector(**SMALL, experts=experts).fit(before.transform(X))
     assert det.n_neighbors_ > 1 and det.density_scale_ != 1.0  # the density part is live
+    if experts == "all":
+        assert det.local_scale_ != 1.0 and det.broad_scale_ != 1.0
     onx = to_onnx(Pipeline([("before", before), ("det", det)]), X_score[:1],
                   options={AEOutlierDetector: {"score_samples": True}})
     label, decision, scores = run_onnx(onx, X_score)
@@ -223,16 +227,17 @@ def test_outlier_detector_outputs(data):
     assert (label[-20:] == -1).mean() > 0.5  # the far rows are flagged
 
 
-def test_float64_graph_computes_in_float64():
-    """A float64 input gives a float64 graph and skgen's float64 outputs (two members here),
-    to 1e-7: the graph's neighbour distances come from ``|q|^2 - 2 q.r + |r|^2`` where
-    scikit-learn sums squared differences, and the square roots of the local and broad
-    parts magnify that rounding (float32 arithmetic would be 1e-4 away)."""
+@pytest.mark.parametrize("experts, rtol", [("autoencoder", 1e-9), ("all", 1e-7)])
+def test_float64_graph_computes_in_float64(experts, rtol):
+    """A float64 input gives a float64 graph and skgen's float64 outputs (two members here);
+    with ``experts='all'`` to 1e-7: the graph's neighbour distances come from
+    ``|q|^2 - 2 q.r + |r|^2`` where scikit-learn sums squared differences, and the square
+    roots of the local and broad parts magnify that rounding (float32 would be 1e-4 away)."""
     X = _digits().astype(np.float64)
-    det = AEOutlierDetector(n_estimators=2, **SMALL).fit(X)
+    det = AEOutlierDetector(n_estimators=2, **SMALL, experts=experts).fit(X)
     label, decision = run_onnx(to_onnx(det, X[:1]), X)
     assert decision.dtype == np.float64
-    assert_parity(decision, det.decision_function(X), rtol=1e-7)
+    assert_parity(decision, det.decision_function(X), rtol=rtol)
 
 
 def test_unequal_part_weights_are_exported():

@@ -249,6 +249,22 @@ def test_the_convergence_warning_names_the_epochs_that_max_iter_auto_ran():
     assert "max_iter='auto'" in message
 
 
+def test_score_parts_are_the_three_counts_that_score_samples_averages():
+    """By default (``experts='autoencoder'``) the score is the autoencoder's three parts,
+    weighted by ``part_weights_``."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 3)) @ rng.normal(size=(3, 8)) + 0.1 * rng.normal(size=(300, 8))
+    det = AEOutlierDetector(max_iter=20, random_state=0).fit(X)
+    parts = det.score_parts(X)
+    assert det.experts_ == ("autoencoder",)
+    assert parts.shape == (300, 3) and parts.dtype == np.float64 and np.all(parts >= 0)
+    np.testing.assert_array_equal(det.part_weights_, np.full(3, 1 / 3))  # more rows than columns
+    np.testing.assert_allclose(-parts.mean(axis=1), det.score_samples(X), rtol=1e-6)
+    assert np.all((0.5 < np.median(parts, axis=0)) & (np.median(parts, axis=0) < 2))  # scaled
+    off_manifold = X[:5] + 10 * rng.normal(size=(5, 8))  # leaves the 3-dimensional subspace
+    assert np.all(det.score_parts(off_manifold)[:, 0] > np.quantile(parts[:, 0], 0.99))
+
+
 def _experts(det, parts):
     """The three experts of the score from its five parts: the autoencoder's weighted
     parts, the local part and the broad part."""
@@ -256,14 +272,16 @@ def _experts(det, parts):
 
 
 def test_score_is_the_mean_surprisal_of_three_experts():
-    """``score_samples`` is minus the mean of the experts' surprisals, each read off the
+    """With ``experts='all'``, ``score_samples`` is minus the mean of the experts' surprisals,
+    each read off the
     expert's training values (each training row leaving itself out of its neighbours): a
     new row like the training rows is near ``log 2`` on each, a row beyond every training
     row far above ``log 100``."""
     rng = np.random.RandomState(0)
     mixing = rng.normal(size=(3, 8))
     X = rng.normal(size=(600, 3)) @ mixing + 0.1 * rng.normal(size=(600, 8))
-    det = AEOutlierDetector(max_iter=20, random_state=0).fit(X[:300])
+    det = AEOutlierDetector(max_iter=20, random_state=0, experts="all").fit(X[:300])
+    assert det.experts_ == ("autoencoder", "local", "broad")
     X = X[300:]  # new rows from the same distribution
     parts = det.score_parts(X)
     assert parts.shape == (300, 5) and parts.dtype == np.float64 and np.all(parts >= 0)
@@ -291,7 +309,7 @@ def test_local_anomalies_between_clusters_are_found():
     centres = np.array([[-4.0, 0, 0, 0], [4.0, 0, 0, 0]])
     X = _clusters(rng, 1000, centres, 0.5)
     between = np.c_[rng.uniform(-1.5, 1.5, 40), 0.5 * rng.normal(size=(40, 3))]
-    det = AEOutlierDetector(random_state=0).fit(X)
+    det = AEOutlierDetector(random_state=0, experts="all").fit(X)
     normal = _clusters(np.random.RandomState(1), 400, centres, 0.5)
     y = np.r_[np.zeros(400), np.ones(40)]
     rows = np.vstack([normal, between])
@@ -309,7 +327,7 @@ def test_a_cluster_of_anomalies_in_training_does_not_mask_itself():
     rng = np.random.RandomState(0)
     normal = rng.normal(size=(950, 6)) @ rng.normal(size=(6, 6))
     cluster = 4 * normal.std(axis=0) + 0.05 * rng.normal(size=(50, 6))
-    det = AEOutlierDetector(random_state=0).fit(np.vstack([normal, cluster]))
+    det = AEOutlierDetector(random_state=0, experts="all").fit(np.vstack([normal, cluster]))
     new_normal = normal[:200] + 0.1 * rng.normal(size=(200, 6))
     new_cluster = 4 * normal.std(axis=0) + 0.05 * rng.normal(size=(20, 6))
     rows, y = np.vstack([new_normal, new_cluster]), np.r_[np.zeros(200), np.ones(20)]
@@ -322,8 +340,8 @@ def test_a_cluster_of_anomalies_in_training_does_not_mask_itself():
 @pytest.mark.parametrize("n_samples", [30, 59, 60, 200])
 def test_code_parts_weigh_less_with_fewer_rows_than_columns(n_samples):
     """``part_weights_``: equal from as many rows as columns, and the latent and density
-    parts shrink with the rows per column below that; the autoencoder expert is their
-    weighted mean."""
+    parts shrink with the rows per column below that; the score (and with
+    ``experts='all'`` the autoencoder expert) is their weighted mean."""
     rng = np.random.RandomState(0)
     X = rng.normal(size=(n_samples, 4)) @ rng.normal(size=(4, 60))
     X += 0.1 * rng.normal(size=X.shape)
@@ -332,9 +350,25 @@ def test_code_parts_weigh_less_with_fewer_rows_than_columns(n_samples):
     np.testing.assert_array_equal(det.part_weights_, part_weights(n_samples, 60))
     equal = n_samples >= 60
     assert (det.part_weights_[0] > det.part_weights_[1]) != equal
+    np.testing.assert_allclose(-det.score_parts(X) @ det.part_weights_, det.score_samples(X),
+                               rtol=1e-6)
+    det = AEOutlierDetector(max_iter=5, random_state=0, experts="all").fit(X)
+    np.testing.assert_array_equal(det.part_weights_, part_weights(n_samples, 60))
     surprisals = [surprisal(e, det.surprisal_knots_[i], det.surprisal_tails_[i])
                   for i, e in enumerate(_experts(det, det.score_parts(X)))]
     np.testing.assert_allclose(-np.mean(surprisals, axis=0), det.score_samples(X), rtol=1e-6)
+
+
+def test_experts_all_is_saved_and_loaded_with_its_neighbour_searches(planted):
+    """The local and broad searches are rebuilt from the saved reference rows."""
+    import pickle
+
+    X, _ = planted
+    det = AEOutlierDetector(**FAST, experts="all").fit(X)
+    loaded = pickle.loads(pickle.dumps(det))
+    np.testing.assert_array_equal(loaded.score_samples(X), det.score_samples(X))
+    np.testing.assert_array_equal(loaded.feature_contributions(X[:3]),
+                                  det.feature_contributions(X[:3]))
 
 
 def _real_table(name):
@@ -415,7 +449,7 @@ def test_max_samples_trains_on_a_random_subset_of_the_rows(planted):
     assert weight_bytes(half) != weight_bytes(default)
     assert half.loss_curve_ != default.loss_curve_
     # the reference rows come from all the training rows the loss keeps, not the subset
-    assert len(half.reference_rows_) == len(default.reference_rows_)
+    assert len(half.reference_codes_) == len(default.reference_codes_)
     assert roc_auc_score(y, -half.score_samples(X)) > 0.9
 
 
