@@ -1,9 +1,10 @@
 """AEOutlierDetector: unsupervised anomaly detection with autoencoders.
 
-A row's anomaly score is the mean surprisal of three experts: the autoencoder (its
-reconstruction error, the robust Mahalanobis distance of its code from the training
-codes and its distance to its nearest training codes), the distance to its nearest
-training rows (local), and the distance to the nearest tenth of them (broad).
+A row's anomaly score has three parts: its reconstruction error, the robust
+Mahalanobis distance of its code from the training codes, and its distance to its
+nearest training codes; with ``experts='all'`` it is the mean surprisal of three experts,
+those three parts, the distance to its nearest training rows (local) and to the nearest
+tenth of them (broad).
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -83,34 +84,31 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     """Unsupervised anomaly detection with robust autoencoders.
 
     Rows are scaled and an autoencoder (or a small ensemble, ``n_estimators``)
-    is trained to reconstruct them. A row is then judged by three experts that
-    see different kinds of anomaly:
+    is trained to reconstruct them. A row is scored on three counts: how badly
+    it is reconstructed (rows off the data's manifold, like the SPE statistic
+    of PCA monitoring), how far its code lies from the training codes in the
+    Mahalanobis distance of a robustly fitted Gaussian (like Hotelling's
+    T-squared, or scikit-learn's :class:`~sklearn.covariance.MinCovDet` on
+    the codes) and how far it lies from its 50 nearest training codes. Each
+    count is divided by its typical size over the training rows and the three
+    are averaged, so a typical training row scores about -1; with fewer
+    training rows than columns the last two count less (``part_weights_``).
+    These counts see *global* anomalies.
 
-    - the **autoencoder** sees *global* anomalies: how badly the row is
-      reconstructed (off the data's manifold, like the SPE statistic of PCA
-      monitoring), how far its code lies from the training codes in the
-      Mahalanobis distance of a robustly fitted Gaussian (like Hotelling's
-      T-squared, or :class:`~sklearn.covariance.MinCovDet` on the codes) and
-      how far from its 50 nearest training codes; each count divided by its
-      typical size over the training rows and averaged (with fewer training
-      rows than columns the last two count less, ``part_weights_``);
-    - the **local** expert sees rows far from their own neighbours in a
-      region where the global picture sees nothing wrong: the mean distance
-      of the scaled row to its 5 nearest training rows;
-    - the **broad** expert sees *clustered* anomalies, a tight group that
-      is its own neighbourhood to the local expert: the mean distance to the
-      nearest tenth of at most 1,000 training rows (a neighbourhood wider
-      than any plausible cluster of anomalies, on a subsample as isolation
-      uses).
-
-    Each expert's value is turned into its *surprisal* on the training rows,
-    ``-log`` of the share of them that score at least as high (read off their
-    quantiles and extended past the 99th percentile by an exponential tail;
-    see ``surprisal_knots_``), which puts the three on one scale learned from
-    the training rows alone, and the anomaly score is the mean of the three
-    surprisals: about ``log 2`` for a typical row. No weight is fitted to
-    labelled data (``docs/outliers.md`` says which expert catches which
-    anomaly type on ADBench's synthetic suite).
+    With ``experts='all'`` the autoencoder is one of three experts of
+    different principles: a **local** expert (the mean distance of the scaled
+    row to its 5 nearest training rows: rows far from their own neighbours in
+    a region where the global picture sees nothing wrong) and a **broad**
+    expert (the mean distance to the nearest tenth of at most 1,000 training
+    rows: a neighbourhood wider than a plausible cluster of anomalies, which a
+    tight cluster cannot mask). Each expert's value becomes its *surprisal*
+    on the training rows, ``-log`` of the share of them that score at least as
+    high (their quantiles, extended past the 99th percentile by an
+    exponential tail), and the score is minus the mean of the three; no
+    weight is fitted to labelled data. On ADBench's synthetic local and
+    dependency anomalies and on the digits it ranks better, on the ADBench
+    tables and embedding sets worse (``docs/outliers.md``), which is why it
+    is not the default.
 
     The training data may hold anomalies, and every statistic is chosen to
     survive them: each autoencoder starts at the PCA solution (when it has
@@ -160,6 +158,10 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         Share of the worst-reconstructed rows of each batch left out of the
         loss (a trimmed mean), which keeps anomalies in the training data from
         being learned. 0 gives the plain mean squared error.
+    experts : {'autoencoder', 'all'}, default='autoencoder'
+        'autoencoder': the score is the autoencoder's three counts.
+        'all': the mean surprisal of the autoencoder, local and broad experts
+        (see above; ``experts_``, ``surprisal_knots_``).
     max_samples : 'auto', int or float, default='auto'
         How many training rows the autoencoders train on: a random subset of
         that many (drawn with ``random_state``; the early-stopping rows come
@@ -257,6 +259,11 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         Neighbours of the density part: 50, or fewer for a small X.
     neighbors_ : sklearn.neighbors.NearestNeighbors
         The neighbour search over ``reference_codes_``.
+    experts_ : tuple of str
+        The experts of the score: ``('autoencoder',)``, or with
+        ``experts='all'`` ``('autoencoder', 'local', 'broad')``; the
+        attributes below down to ``surprisal_tails_`` (but for the density
+        part's) exist with 'all' only.
     reference_rows_ : ndarray of shape (n_reference_rows, `n_features_in_`)
         At most 10,000 evenly spaced training rows (all of them, not only the
         ones the loss keeps), scaled: the local expert's neighbours.
@@ -614,9 +621,9 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     def score_samples(self, X):
         """Negative anomaly score of each row: lower means more abnormal.
 
-        The anomaly score is the mean of three experts' surprisals, computed
-        in the estimator's scaled units from the five parts of
-        :meth:`score_parts` (the first two averaged over the autoencoders):
+        The anomaly score is computed in the estimator's scaled units from the
+        parts of :meth:`score_parts` (the first two averaged over the
+        autoencoders), the last two with ``experts='all'`` only:
 
         - reconstruction: the mean over columns of each column's squared
           reconstruction error divided by ``feature_error_scale_``, divided
@@ -636,14 +643,18 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
           ``n_broad_neighbors_`` nearest ``broad_rows_``, divided by
           ``broad_scale_``.
 
-        The autoencoder expert is the first three weighted by
-        ``part_weights_``; the local and broad experts are their parts. Each
-        expert's value ``s`` becomes its surprisal, about ``-log`` of the share
-        of training rows with a value above ``s``: linear between the
-        ``surprisal_knots_`` (the quantiles 0, 0.01, ..., 0.99 of its training
-        values, where it is ``-log(1 - q)``) and growing by
-        ``surprisal_tails_`` per unit past the last. A row like the training
-        rows scores about ``-log 2``.
+        By default the anomaly score is the first three weighted by
+        ``part_weights_``; the scales are the parts' typical sizes on the
+        training rows, so a typical training row scores about -1.
+
+        With ``experts='all'`` that weighted mean is the autoencoder expert and
+        the local and broad experts are their parts. Each expert's value ``s``
+        becomes its surprisal, about ``-log`` of the share of training rows
+        with a value above ``s``: linear between the ``surprisal_knots_`` (the
+        quantiles 0, 0.01, ..., 0.99 of its training values, where it is
+        ``-log(1 - q)``) and growing by ``surprisal_tails_`` per unit past the
+        last; the anomaly score is the mean of the three surprisals, so a row
+        like the training rows scores about ``-log 2``.
 
         Parameters
         ----------
@@ -740,10 +751,11 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         return parts
 
     def score_parts(self, X):
-        """The five parts of each row's anomaly score, each divided by its typical size.
+        """The parts of each row's anomaly score, each divided by its typical size.
 
         The columns are, in this order: the reconstruction, latent and density parts of the
-        autoencoder expert, then the local and broad parts (see :meth:`score_samples`). A
+        autoencoder, then with ``experts='all'`` the local and broad parts (see
+        :meth:`score_samples`). A
         large part says which count flags a row: badly reconstructed, far from the centre
         of the training codes, far from its nearest training codes, far from its nearest
         training rows, or far from the nearest tenth of them.
@@ -755,7 +767,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
 
         Returns
         -------
-        parts : ndarray of shape (n_samples, 5)
+        parts : ndarray of shape (n_samples, 3) or (n_samples, 5)
             About 1 for a typical training row.
         """
         X = self._validate_for_inference(X)
