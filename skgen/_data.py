@@ -251,7 +251,9 @@ def column_stats(X, *, allow_nan=False, names=None):
     lo = np.full(n_features, np.nan)
     hi = np.full(n_features, np.nan)
     for rows in _row_chunks(X):
-        block = np.asarray(X[rows], dtype=np.float64)
+        # row-major whatever X's layout: the sums below then add in the same order for
+        # the same numbers (a pandas frame may hand out a column-major array)
+        block = np.ascontiguousarray(X[rows], dtype=np.float64)
         block_lo = np.fmin.reduce(block, axis=0)  # fmin/fmax skip NaN silently
         block_hi = np.fmax.reduce(block, axis=0)
         lo, hi = np.fmin(lo, block_lo), np.fmax(hi, block_hi)
@@ -273,7 +275,7 @@ def column_stats(X, *, allow_nan=False, names=None):
     spread = np.where(varying, spread, 1.0)
     sq = np.zeros(n_features)
     for rows in _row_chunks(X):
-        dev = np.subtract(X[rows], mean, dtype=np.float64)
+        dev = np.subtract(np.ascontiguousarray(X[rows]), mean, dtype=np.float64)
         dev /= spread
         sq += np.nansum(dev * dev, axis=0) if allow_nan else np.einsum("ij,ij->j", dev, dev)
     std = spread * np.sqrt(np.divide(sq, count, out=np.zeros(n_features), where=count > 0))
