@@ -775,7 +775,7 @@ def test_object_integers_and_arrow_strings_keep_their_types():
     assert list(vae.column_types_) == ["continuous", "discrete", "continuous", "categorical"]
     for out in (vae.sample(20, random_state=0), vae.inverse_transform(vae.transform(df[:20]))):
         assert out.dtypes.equals(df.dtypes)
-        assert repr(out.dtypes["s"]) == "string[pyarrow]"
+        assert out.dtypes["s"].storage == "pyarrow"  # (its repr differs in pandas 2 and 3)
         for name in ("o", "big"):
             assert all(type(v) is int for v in out[name])
         assert set(out["o"]) <= {1, 2, 3}
