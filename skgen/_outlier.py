@@ -589,8 +589,11 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         # early stopping, whose errors would otherwise be magnified without bound
         self.reconstruction_scale_ = max(typical_size(reconstruction[sizing]),
                                          0.1 * float(np.mean(reconstruction[kept])))
-        latent = np.mean(((z - self.code_location_) @ self.code_whitening_) ** 2, axis=1)
-        self.latent_scale_ = typical_size(latent[sizing])
+        def latent(rows_at):  # of the rows asked for only (z holds up to _STATS_ROWS rows)
+            return np.mean(((z[rows_at] - self.code_location_) @ self.code_whitening_) ** 2,
+                           axis=1)
+
+        self.latent_scale_ = typical_size(latent(sizing))
         self.density_scale_ = self.local_scale_ = self.broad_scale_ = 1.0
         if len(positions[0]) > 1:
             at = every_kth(positions[0], _SIZE_ROWS)
@@ -603,7 +606,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         if len(positions[1]) > 1:
             self.local_scale_, self.broad_scale_ = typical_size(local), typical_size(broad)
         parts = np.stack([reconstruction[at] / self.reconstruction_scale_,
-                          latent[at] / self.latent_scale_, density / self.density_scale_], axis=1)
+                          latent(at) / self.latent_scale_, density / self.density_scale_], axis=1)
         experts = (parts @ self.part_weights_, local / self.local_scale_,
                    broad / self.broad_scale_)
         maps = [fit_surprisal(values) for values in experts]
