@@ -91,10 +91,8 @@ def surprisal_map(train):
 
 
 def local_part(Z_ref, Z_train, Z_test):
-    search = NearestNeighbors(n_neighbors=K_LOCAL + 1).fit(Z_ref)
-    train = search.kneighbors(Z_train)[0][:, 1:].mean(axis=1)  # the row itself is first
-    test = search.kneighbors(Z_test, n_neighbors=K_LOCAL)[0].mean(axis=1)
-    return train, test
+    """Stage 1's local part: the training rows (among ``Z_ref``) leave themselves out."""
+    return _nearest_mean(Z_ref, Z_train, K_LOCAL, 1), _nearest_mean(Z_ref, Z_test, K_LOCAL, 0)
 
 
 BROAD_ROWS = 1_000
