@@ -148,9 +148,10 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
        module (:meth:`_check_resumable`, which calls :meth:`_module_spec`).
     2. The rows the model sees. Fresh: the fitted state is cleared and
        :meth:`_fit_input` learns the *input-side* state from X (``n_features_in_``,
-       ``feature_names_in_``, ``scaling_``, ``mean_``, ``scale_``, and an
-       estimator's own, such as the VAE's column types and ``bounds_``), returning
-       the model rows. Resumed: X is read with that state as inference reads it,
+       ``feature_names_in_``, the column types of :meth:`_fit_columns`,
+       ``scaling_``, ``mean_``, ``scale_``, and an estimator's own, such as the
+       VAE's ``bounds_``), returning the model rows (with typed columns, level
+       columns one-hot: :meth:`_one_hot`). Resumed: X is read with that state as inference reads it,
        ``_model_rows(_validate_X(X))``.
     3. Fresh only, :meth:`_initialize`: ``device_`` and the estimator's random
        generator; :meth:`_inspect_data` with the model rows (what sizes the module
