@@ -280,7 +280,8 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             categories, ordered = columns.frame_categories(X)
             self._frame = {"columns": list(X.columns), "dtypes": dtypes, "numeric": numeric,
                            "categories": categories, "ordered": ordered,
-                           "integers": columns.frame_integers(X)}
+                           "integers": columns.frame_integers(X),
+                           "booleans": columns.frame_booleans(X)}
             if not numeric.all():
                 frame_levels = columns.frame_levels(X, numeric, allow_missing=self._allow_nan,
                                                     estimator=type(self).__name__)
@@ -291,7 +292,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         X = self._check_X(X, reset=True)
         if encoded:  # row-major, as a float frame of the same numbers gives it: the same
             X = np.ascontiguousarray(X)  # sums, bit for bit
-        boolean = None if dtypes is None else np.isin(dtypes, ("bool", "boolean"))
+        boolean = None if dtypes is None else self._frame["booleans"]
         self.column_types_, self.levels_ = columns.detect_column_types(
             X, self.column_types, frame_levels=frame_levels, boolean=boolean,
             names=getattr(self, "feature_names_in_", None), point_masses_too=point_masses_too,

@@ -77,11 +77,25 @@ def frame_dtypes(X, *, skipna=False):
     import pandas as pd
 
     dtypes = [dtype_name(dtype) for dtype in X.dtypes]
+    # with skipna, an object column of booleans and missing values (a bool column with a
+    # hole) is numeric too: 0, 1 and NaN
+    kinds = ("floating", "integer", "mixed-integer-float", *(("boolean",) if skipna else ()))
     numeric = np.array([
         is_numeric_dtype(dtype) or (pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(
-            X.iloc[:, j], skipna=skipna) in ("floating", "integer", "mixed-integer-float"))
+            X.iloc[:, j], skipna=skipna) in kinds)
         for j, dtype in enumerate(X.dtypes)], dtype=bool)
     return dtypes, numeric
+
+
+def frame_booleans(X):
+    """Mask of a DataFrame's boolean columns: ``bool`` and ``boolean`` dtypes, and object
+    columns of booleans and missing values."""
+    import pandas as pd
+
+    return np.array([
+        dtype_name(dtype) in ("bool", "boolean") or (pd.api.types.is_object_dtype(dtype) and (
+            pd.api.types.infer_dtype(X.iloc[:, j], skipna=True) == "boolean"))
+        for j, dtype in enumerate(X.dtypes)], dtype=bool)
 
 
 def dtype_name(dtype):
@@ -754,7 +768,7 @@ def decode_rows(R, types, levels, coded, frame=None, index=None):
         if dtype == "category":
             series = pd.Series(pd.Categorical(values, categories=frame["categories"][j],
                                               ordered=frame["ordered"][j]))
-        elif dtype in ("bool", "boolean"):
+        elif dtype in ("bool", "boolean") or frame.get("booleans", [False] * len(frame["dtypes"]))[j]:
             series = pd.Series(values.astype(bool)).astype(dtype)
         else:
             series = pd.Series(values).astype(dtype)

@@ -226,6 +226,34 @@ def test_detector_reads_an_unseen_level_as_abnormal(penguins, experts):
     assert det.score_parts(unseen).shape == (20, 3 if experts == "autoencoder" else 5)
 
 
+def test_contribution_display_shows_levels(penguins):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from skgen.plotting import FeatureContributionDisplay
+
+    det = make_fast(AEOutlierDetector, random_state=0).fit(penguins)
+    rows = penguins[:2].assign(island="Atlantis")
+    disp = FeatureContributionDisplay.from_estimator(det, rows, max_features=8)
+    labels = [t.get_text() for t in disp.ax_.get_yticklabels()]
+    assert "island = Atlantis" in labels and "bill_length_mm = 39.1" in labels
+    assert len(disp.features_) == 8
+
+
+def test_bool_column_with_holes_stays_boolean():
+    """A bool column with a missing value is an object column of booleans in pandas: the
+    denoiser reads it as the bool column it was, and gives booleans back."""
+    df = _mixed_frame()[["x", "flag", "city"]]
+    holes = df.astype({"flag": object})
+    holes.loc[holes.index[:5], "flag"] = None
+    dae = make_fast(DenoisingAutoencoder, random_state=0).fit(holes)
+    assert list(dae.column_types_) == ["continuous", "binary", "categorical"]
+    out = dae.transform(holes)
+    assert set(out["flag"]) <= {True, False} and out["flag"].dtype == object
+    assert dae.transform(df)["flag"].dtype == object  # the fitted dtype, from a bool column
+
+
 def test_unseen_levels_never_crash(penguins):
     ae = make_fast(AutoencoderTransformer, random_state=0).fit(penguins)
     unseen = penguins[:4].assign(species="Dodo")
