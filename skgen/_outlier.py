@@ -129,9 +129,10 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     over its levels seen in training and reconstruct it with a softmax over
     them, whose cross-entropy is that column's reconstruction error (the
     squared error's place); the neighbour parts measure the one-hot rows. A
-    level never seen in training has the error of a level of probability
-    ``1 / (n_samples + 1)``, ``log(n_samples + 1)`` nats, at least that of
-    most seen ones, so that the row reads as abnormal, never typical.
+    level never seen in training has the error ``log(n_samples + 1)`` nats,
+    the cross-entropy of a level of probability ``1 / (n_samples + 1)``
+    (rarer than one training row), so that the row reads as abnormal, never
+    typical.
     :meth:`feature_contributions` gives one value per original column. A
     numeric table is modelled exactly as without column types.
 
