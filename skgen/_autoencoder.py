@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
+from . import _columns as columns
 from ._base import BaseTorchEstimator, MeanScoreMixin
 from ._compat import Interval
 from .nn import MLPAutoencoder, Residual, init_pca
@@ -23,10 +24,29 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     raw tables with columns on very different scales need no scaler, and
     :meth:`inverse_transform` returns rows in the units of X.
 
+    A pandas (or polars) DataFrame's string, ``category`` and ``bool`` columns
+    are read as they are (``column_types``): the network reads each one-hot
+    over its levels seen in training and reconstructs it with a softmax over
+    them, whose cross-entropy replaces the squared error in that column's
+    loss (divided by the entropy of its levels, so that no type drowns the
+    others); :meth:`inverse_transform` then returns a DataFrame with the
+    training columns and dtypes, each such column holding its most likely
+    level. A numeric table is modelled exactly as without column types.
+
     Parameters
     ----------
     n_components : int, default=2
         Number of latent units (the width of the bottleneck).
+    column_types : 'auto', str, dict or list, default='auto'
+        The type of each column: 'continuous' (squared error), or 'binary',
+        'discrete' or 'categorical' (one-hot inputs, a softmax over the levels
+        seen in training). 'auto' types a DataFrame's string, ``category`` and
+        ``bool`` columns ('binary' with two levels, else 'categorical') and
+        leaves numeric columns continuous. A dict maps column positions or
+        feature names to types (the others 'auto'), a list gives one per
+        column; one type for all applies to the numeric columns. A level
+        never seen in training reads as no level (its one-hot inputs all
+        zero, as ``OneHotEncoder(handle_unknown='ignore')`` gives it).
     hidden_layer_sizes : tuple of int, default=(256, 128)
         Widths of the encoder's hidden layers, outermost first; the decoder
         mirrors them.
@@ -89,10 +109,18 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 
     Attributes
     ----------
+    column_types_ : ndarray of str of shape (`n_features_in_`,)
+        The type of each column (``column_types`` with 'auto' resolved).
+    levels_ : list of (ndarray or None) of length `n_features_in_`
+        The sorted levels seen in training of each binary, discrete and
+        categorical column (numbers, or a DataFrame column's values such as
+        strings); None for a continuous column.
     module_ : skgen.nn.MLPAutoencoder
         The trained torch module (float32, in eval mode).
     mean_ : ndarray of shape (`n_features_in_`,)
-        Per-column mean subtracted from X (zeros with ``scaling=None``).
+        Per-column mean subtracted from X (zeros with ``scaling=None``). With
+        typed columns, one entry per input of the module: a continuous
+        column's, then 0 for each one-hot input (and ``scale_`` 1).
     scaling_ : {'standard', 'global'} or None
         The scaling used, ``scaling`` with 'auto' resolved.
     scale_ : ndarray of shape (`n_features_in_`,)
@@ -136,6 +164,17 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     (1797, 8)
     >>> ae.inverse_transform(Z).shape
     (1797, 64)
+
+    A DataFrame's string columns are typed, and come back as strings:
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"size": X[:, 20], "ink": pd.Series(X[:, 36] > 8).map(
+    ...     {True: "dark", False: "light"})})
+    >>> ae = AutoencoderTransformer(n_components=1, tol=1e-2, random_state=0).fit(df)
+    >>> list(ae.column_types_)
+    ['continuous', 'binary']
+    >>> ae.inverse_transform(ae.transform(df[:3])).dtypes.equals(df.dtypes)
+    True
     """
 
     _parameter_constraints: dict = {
@@ -147,6 +186,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self,
         n_components=2,
         *,
+        column_types="auto",
         hidden_layer_sizes=(256, 128),
         activation="relu",
         alpha=1e-5,
@@ -165,6 +205,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         scaling="auto",
     ):
         self.n_components = n_components
+        self.column_types = column_types
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.alpha = alpha
@@ -198,6 +239,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             init_pca(module.encoder, module.decoder, X_train)
 
     def _loss(self, module, batch, generator):
+        if self._typed is not None:  # each column's loss of its type
+            return torch.mean(self._typed_columns().loss(module(batch), batch))
         return torch.mean((module(batch) - batch) ** 2)
 
     # ---------------------------------------------------------------- public API
@@ -233,11 +276,20 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, `n_features_in_`)
+        X_original : ndarray or DataFrame of shape (n_samples, `n_features_in_`)
+            With typed columns, each one holds its most likely level, and a
+            model fitted on a DataFrame gives a DataFrame with the training
+            columns and dtypes (indexed like X when X is a DataFrame).
         """
+        index = X.index if columns.is_pandas_frame(X) else None  # rows labelled like Z
         Z = self._validate_codes(X, self._n_features_out)
-        return self._apply_in_batches(Z, lambda m, z: m.decoder(z), standardize=False,
-                                      unstandardize=True)
+        if self._typed is None:
+            return self._apply_in_batches(Z, lambda m, z: m.decoder(z), standardize=False,
+                                          unstandardize=True)
+        typed = self._typed_columns()
+        rows = self._apply_in_batches(Z, lambda m, z: typed.reconstruct(m.decoder(z)),
+                                      standardize=False, unstandardize=True)
+        return self._typed_rows(rows, index=index)
 
     def score_samples(self, X):
         """Negative mean squared reconstruction error of each row (higher is better).
@@ -245,7 +297,10 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         The error is measured in the estimator's scaled units (see
         ``scaling_``): with 'standard' scaling every column counts equally
         whatever its units, with 'global' it is the squared error in the units
-        of X divided by one shared scale.
+        of X divided by one shared scale. With typed columns it is the mean of
+        the columns' weighted losses, the training loss (a level never seen in
+        training has the loss of probability ``1 / (n_samples + 1)``, where
+        ``n_samples`` were the training rows).
 
         Parameters
         ----------
@@ -257,6 +312,10 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         scores : ndarray of shape (n_samples,)
         """
         X = self._validate_for_inference(X)
+        if self._typed is not None:
+            typed = self._typed_columns()
+            return self._apply_in_batches(X, lambda m, x: -typed.loss(m(x), x)).astype(
+                np.float64, copy=False)
         return self._apply_in_batches(X, lambda m, x: -torch.mean((m(x) - x) ** 2, dim=1)).astype(
             np.float64, copy=False
         )

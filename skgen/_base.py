@@ -28,6 +28,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array
 
+from . import _columns as columns
 from . import nn
 from ._compat import (
     Interval,
@@ -147,9 +148,10 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
        module (:meth:`_check_resumable`, which calls :meth:`_module_spec`).
     2. The rows the model sees. Fresh: the fitted state is cleared and
        :meth:`_fit_input` learns the *input-side* state from X (``n_features_in_``,
-       ``feature_names_in_``, ``scaling_``, ``mean_``, ``scale_``, and an
-       estimator's own, such as the VAE's column types and ``bounds_``), returning
-       the model rows. Resumed: X is read with that state as inference reads it,
+       ``feature_names_in_``, the column types of :meth:`_fit_columns`,
+       ``scaling_``, ``mean_``, ``scale_``, and an estimator's own, such as the
+       VAE's ``bounds_``), returning the model rows (with typed columns, level
+       columns one-hot: :meth:`_one_hot`). Resumed: X is read with that state as inference reads it,
        ``_model_rows(_validate_X(X))``.
     3. Fresh only, :meth:`_initialize`: ``device_`` and the estimator's random
        generator; :meth:`_inspect_data` with the model rows (what sizes the module
@@ -197,10 +199,15 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         "device": [str, torch.device],
         "n_jobs": [Integral, None],
         "scaling": [StrOptions({"auto", "standard", "global"}), None],
+        "column_types": [StrOptions({"auto", *columns.COLUMN_TYPES}), dict, list, tuple],
     }
 
     #: Whether NaN marks a missing entry this estimator accepts (in fit and inference).
     _allow_nan = False
+
+    #: What the one-hot inputs of a level never seen in training hold: all zeros, or NaN
+    #: ('missing', for an estimator that fills missing entries).
+    _unseen_inputs = "zeros"
 
     # ------------------------------------------------- hooks, in the order they run
 
@@ -222,17 +229,135 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         ``scale_``, see :func:`skgen._data.fit_scaling`). A resumed fit and
         inference read X with this state instead (:meth:`_validate_X`), so an
         estimator that learns more from X (column types, bounds) learns it here.
+
+        With typed columns (:meth:`_fit_columns`), the model rows are
+        :meth:`_one_hot`'s (``_typed`` holds their layout, the loss weight of each
+        column and the loss of an unseen level; None when every column is
+        continuous: the model then reads X as it is, as before columns had
+        types): the continuous columns are scaled, the one-hot inputs are not
+        (``mean_`` 0, ``scale_`` 1), and ``mean_`` and ``scale_`` have one entry
+        per input.
         """
-        X = self._model_rows(self._check_X(X, reset=True))
-        self.scaling_, self.mean_, self.scale_ = fit_scaling(
-            X, self.scaling, allow_nan=self._allow_nan,
-            names=getattr(self, "feature_names_in_", None))
+        X = self._model_rows(self._fit_columns(X))
+        names = getattr(self, "feature_names_in_", None)
+        n_levels = columns.input_levels(self.column_types_, self.levels_)
+        self._typed = {"n_levels": n_levels} if any(n_levels) else None
+        if self._typed is None:
+            self.scaling_, self.mean_, self.scale_ = fit_scaling(
+                X, self.scaling, allow_nan=self._allow_nan, names=names)
+            return X
+        X = self._one_hot(X)
+        continuous = np.flatnonzero(np.asarray(n_levels) == 0)
+        inputs = np.flatnonzero(np.isin(columns.input_columns(n_levels), continuous))
+        self.mean_, self.scale_ = np.zeros(X.shape[1]), np.ones(X.shape[1])
+        self.scaling_ = "standard" if self.scaling == "auto" else self.scaling
+        if inputs.size:
+            self.scaling_, self.mean_[inputs], self.scale_[inputs] = fit_scaling(
+                X[:, inputs], self.scaling, allow_nan=self._allow_nan,
+                names=None if names is None else names[continuous])
+        self._typed["weights"] = columns.level_weights(X, n_levels)
+        self._typed["unseen_loss"] = float(np.log(X.shape[0] + 1.0))
         return X
+
+    def _fit_columns(self, X, *, auto_numeric=False, point_masses_too=False):
+        """Learn the column types of the training X and return its validated values.
+
+        Sets ``column_types_`` and ``levels_`` (``column_types`` resolved, see
+        :func:`skgen._columns.detect_column_types`), ``_coded`` (the columns whose
+        level codes a model reads) and ``_frame`` (a DataFrame's columns and dtypes,
+        which outputs are rebuilt in). A DataFrame's
+        non-numeric columns become level codes (NaN for a missing value where
+        ``_allow_nan``), then X is validated (:meth:`_check_X` with ``reset=True``).
+        'auto' types string, ``category`` and ``bool`` columns; numeric ones too
+        with ``auto_numeric`` (the VAE's heads), else they stay continuous.
+        """
+        X = columns.as_pandas(X)
+        columns.check_exact_integers(X)
+        dtypes, numeric = columns.frame_dtypes(X, skipna=self._allow_nan)
+        frame_levels, encoded = None, False
+        self._frame = None
+        if dtypes is not None:
+            categories, ordered = columns.frame_categories(X)
+            self._frame = {"columns": list(X.columns), "dtypes": dtypes, "numeric": numeric,
+                           "categories": categories, "ordered": ordered,
+                           "integers": columns.frame_integers(X),
+                           "booleans": columns.frame_booleans(X)}
+            if not numeric.all():
+                frame_levels = columns.frame_levels(X, numeric, allow_missing=self._allow_nan,
+                                                    estimator=type(self).__name__)
+            encoded = not all(map(columns.is_numeric_dtype, X.dtypes))
+            if encoded:
+                X, _ = columns.encode_frame(X, numeric, frame_levels or [None] * len(numeric),
+                                            allow_missing=self._allow_nan)
+        X = self._check_X(X, reset=True)
+        if encoded:  # row-major, as a float frame of the same numbers gives it: the same
+            X = np.ascontiguousarray(X)  # sums, bit for bit
+        boolean = None if dtypes is None else self._frame["booleans"]
+        self.column_types_, self.levels_ = columns.detect_column_types(
+            X, self.column_types, frame_levels=frame_levels, boolean=boolean,
+            names=getattr(self, "feature_names_in_", None), point_masses_too=point_masses_too,
+            auto_numeric=auto_numeric)
+        self._coded = columns.is_coded(self.column_types_, frame_levels)
+        return X
+
+    def _read_columns(self, X, *, unknown="error"):
+        """X validated with the fitted columns (:meth:`_check_X` with ``reset=False``): level
+        codes in a DataFrame's non-numeric columns, numbers elsewhere; and the mask of rows
+        holding a level never seen at fit. Such a level is an error, or with ``unknown='mark'``
+        code 0 and a marked row, or with ``unknown='keep'`` code -1."""
+        X = columns.as_pandas(X)
+        columns.check_exact_integers(X, getattr(self, "feature_names_in_", None))
+        unknown_rows = np.zeros(0, dtype=bool)
+        frame = getattr(self, "_frame", None)
+        if frame is not None and (not frame["numeric"].all() or (
+                columns.is_pandas_frame(X)
+                and not all(map(columns.is_numeric_dtype, X.dtypes)))):
+            columns.check_frame_columns(self, X, frame["numeric"])
+            X, unknown_rows = columns.encode_frame(
+                X, frame["numeric"], [None if is_numeric else lv for is_numeric, lv in
+                                      zip(frame["numeric"], self.levels_)],
+                unknown=unknown, allow_missing=self._allow_nan)
+        X = self._check_X(X, reset=False)
+        if not unknown_rows.size:
+            unknown_rows = np.zeros(X.shape[0], dtype=bool)
+        return X, unknown_rows
 
     def _validate_X(self, X):
         """X as a resumed fit and inference read it: validated against the fitted input
-        state (:meth:`_check_X` with ``reset=False``), in the values the model reads."""
-        return self._check_X(X, reset=False)
+        state (:meth:`_read_columns`), in the values the model reads (:meth:`_one_hot`'s
+        inputs with typed columns)."""
+        if getattr(self, "_typed", None) is None:
+            return self._read_columns(X)[0]
+        return self._one_hot(self._read_columns(X, unknown="keep")[0])
+
+    def _one_hot(self, X):
+        """Validated values as the model's inputs with typed columns (see
+        :func:`skgen._columns.one_hot_rows`; a level never seen reads as ``_unseen_inputs``)."""
+        frame = self._frame
+        coded = (np.zeros(X.shape[1], dtype=bool) if frame is None
+                 else ~np.asarray(frame["numeric"], dtype=bool))
+        return columns.one_hot_rows(X, self.column_types_, self.levels_, coded,
+                                    unseen=self._unseen_inputs)
+
+    def _typed_columns(self):
+        """The :class:`skgen.nn.TypedColumns` of the fitted one-hot layout, on ``device_``
+        (built once, not saved)."""
+        typed = self.__dict__.get("_typed_module")
+        if typed is None or typed.device_key != str(self.device_):
+            typed = nn.TypedColumns(self._typed["n_levels"], self._typed["unseen_loss"],
+                                    self._typed["weights"]).to(self.device_)
+            typed.device_key = str(self.device_)
+            self._typed_module = typed
+        return typed
+
+    def _typed_rows(self, rows, index=None):
+        """The model's outputs in X's units (continuous values, level probabilities) as rows
+        of the data: a DataFrame with the training columns and dtypes when fitted on one
+        (each level column holding its most likely level), else an ndarray."""
+        values = columns.most_likely_values(rows, self.column_types_, self.levels_, self._coded)
+        out = columns.decode_rows(values, self.column_types_, self.levels_, self._coded,
+                                  frame=self._frame, index=index)
+        return out if self._frame is not None else out.astype(rows.dtype, copy=False)
 
     def _model_rows(self, X):
         """The rows the model sees, before scaling, from validated values: X itself here.
@@ -612,7 +737,8 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
     def _clear_fitted_state(self):
         for name in list(vars(self)):
             if (name.endswith("_") and not name.startswith("__")) or name in (
-                "_rng", "_module_class", "_module_kwargs", "_history", "_needs_init"
+                "_rng", "_module_class", "_module_kwargs", "_history", "_needs_init",
+                "_typed_module"
             ):
                 delattr(self, name)
 
@@ -717,7 +843,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             state["_module_class"] = cls.__name__
         if isinstance(state.get("_history"), History):
             state["_history"] = dataclasses.asdict(state["_history"])
-        for name in self._derived_attributes:
+        for name in (*self._derived_attributes, "_typed_module"):
             state.pop(name, None)
         return state
 

@@ -64,23 +64,38 @@ def is_numeric_dtype(dtype):
     return bool(pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
 
 
-def frame_dtypes(X):
+def frame_dtypes(X, *, skipna=False):
     """``(dtypes, numeric)`` of a pandas DataFrame's columns: dtype names and a numeric mask.
 
     ``dtypes`` holds plain strings (``'float64'``, ``'int64'``, ``'bool'``,
     ``'category'``, ``'object'``, ``'str'``...), so that a fitted model stays
-    loadable with skops; None for anything else than a pandas DataFrame.
+    loadable with skops; None for anything else than a pandas DataFrame. With
+    ``skipna`` an object column of numbers and missing values is numeric.
     """
     if not is_pandas_frame(X):
         return None, None
     import pandas as pd
 
     dtypes = [dtype_name(dtype) for dtype in X.dtypes]
+    # with skipna, an object column of booleans and missing values (a bool column with a
+    # hole) is numeric too: 0, 1 and NaN
+    kinds = ("floating", "integer", "mixed-integer-float", *(("boolean",) if skipna else ()))
     numeric = np.array([
         is_numeric_dtype(dtype) or (pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(
-            X.iloc[:, j], skipna=False) in ("floating", "integer", "mixed-integer-float"))
+            X.iloc[:, j], skipna=skipna) in kinds)
         for j, dtype in enumerate(X.dtypes)], dtype=bool)
     return dtypes, numeric
+
+
+def frame_booleans(X):
+    """Mask of a DataFrame's boolean columns: ``bool`` and ``boolean`` dtypes, and object
+    columns of booleans and missing values."""
+    import pandas as pd
+
+    return np.array([
+        dtype_name(dtype) in ("bool", "boolean") or (pd.api.types.is_object_dtype(dtype) and (
+            pd.api.types.infer_dtype(X.iloc[:, j], skipna=True) == "boolean"))
+        for j, dtype in enumerate(X.dtypes)], dtype=bool)
 
 
 def dtype_name(dtype):
@@ -198,10 +213,11 @@ def _sorted_levels(values):
         return np.array(list(unique), dtype=object)
 
 
-def frame_levels(X, numeric):
+def frame_levels(X, numeric, *, allow_missing=False, estimator="VAETransformer"):
     """The levels of a DataFrame's non-numeric columns (None for numeric ones).
 
-    A missing value (None, NaN, ``pd.NA``) is an error naming the column.
+    A missing value (None, NaN, ``pd.NA``) is an error naming the column, unless
+    ``allow_missing`` (it is then no level).
     """
     levels = []
     for j, (name, is_numeric) in enumerate(zip(X.columns, numeric)):
@@ -209,11 +225,12 @@ def frame_levels(X, numeric):
             levels.append(None)
             continue
         column = X.iloc[:, j]
-        if column.isna().any():
+        missing = column.isna()
+        if missing.any() and not allow_missing:
             raise ValueError(
-                f"Input X contains NaN: column {name!r} has {int(column.isna().sum())} missing "
-                "value(s). VAETransformer does not accept missing values; drop or impute them.")
-        found = _sorted_levels(column.to_numpy(dtype=object))
+                f"Input X contains NaN: column {name!r} has {int(missing.sum())} missing "
+                f"value(s). {estimator} does not accept missing values; drop or impute them.")
+        found = _sorted_levels(column[~missing].to_numpy(dtype=object))
         _check_level_types(found, name)
         levels.append(found)
     return levels
@@ -255,12 +272,13 @@ def codes_of(values, levels, column, *, unknown="error"):
     return codes
 
 
-def encode_frame(X, numeric, levels, *, unknown="error"):
+def encode_frame(X, numeric, levels, *, unknown="error", allow_missing=False):
     """A DataFrame whose non-numeric columns hold level codes (float64), other columns as they are.
 
     ``numeric`` and ``levels`` describe the columns as at fit (:func:`frame_dtypes`,
     :func:`frame_levels`). Returns the new DataFrame and a mask of the rows that hold
-    an unknown level (only with ``unknown='mark'``; their code is 0).
+    an unknown level (with ``unknown='mark'``, their code is 0; with ``unknown='keep'``
+    it is -1). With ``allow_missing`` a missing value's code is NaN, else an error.
     """
     import pandas as pd
 
@@ -271,11 +289,19 @@ def encode_frame(X, numeric, levels, *, unknown="error"):
         if numeric[j]:  # an object column of numbers becomes float64
             columns[j] = column if is_numeric_dtype(column.dtype) else column.astype(np.float64)
             continue
-        if column.isna().any():
+        missing = column.isna().to_numpy()
+        if missing.any() and not allow_missing:
             raise ValueError(f"Input X contains NaN: column {name!r} has missing value(s).")
-        codes = codes_of(column.to_numpy(dtype=object), levels[j], repr(name), unknown=unknown)
-        unknown_rows |= codes < 0
-        columns[j] = pd.Series(np.maximum(codes, 0).astype(np.float64), index=X.index)
+        codes = codes_of(column.to_numpy(dtype=object), levels[j], repr(name),
+                         unknown="mark" if allow_missing and unknown == "error" else unknown)
+        if unknown == "error" and (codes[~missing] < 0).any():  # names the unseen values
+            codes_of(column[~missing].to_numpy(dtype=object), levels[j], repr(name))
+        codes = codes.astype(np.float64)
+        unknown_rows |= (codes < 0) & ~missing
+        if unknown != "keep":
+            codes = np.maximum(codes, 0)
+        codes[missing] = np.nan
+        columns[j] = pd.Series(codes, index=X.index)
     frame = pd.concat(columns, axis=1)
     frame.columns = X.columns
     return frame, unknown_rows
@@ -287,11 +313,12 @@ def check_frame_columns(estimator, X, numeric):
     numeric, and the other way round."""
     if is_pandas_frame(X):
         validate_data(estimator, X, reset=False, skip_check_array=True)
-    _, now = frame_dtypes(X)
+    _, now = frame_dtypes(X, skipna=getattr(estimator, "_allow_nan", False))
     if now is None:
         if not all(numeric):
             raise ValueError(
-                "VAETransformer was fitted on a DataFrame with non-numeric columns, so it needs "
+                f"{type(estimator).__name__} was fitted on a DataFrame with non-numeric columns, "
+                "so it needs "
                 f"a pandas DataFrame with those columns, got {type(X).__name__}.")
         return
     if len(now) != len(numeric):
@@ -370,7 +397,7 @@ def auto_type(values):
 
 
 def detect_column_types(X, column_types, *, frame_levels=None, boolean=None, names=None,
-                        point_masses_too=True):
+                        point_masses_too=True, auto_numeric=True):
     """Each column's type and levels.
 
     Parameters
@@ -387,6 +414,10 @@ def detect_column_types(X, column_types, *, frame_levels=None, boolean=None, nam
     point_masses_too : bool, default=True
         Give the continuous columns that 'auto' found their point masses
         (:func:`point_masses`); a column asked to be 'continuous' gets none.
+    auto_numeric : bool, default=True
+        Whether 'auto' types numeric columns by their values (:func:`auto_type`).
+        If False it leaves them continuous, but for the bool columns ('binary',
+        or 'discrete' with one value); their missing values (NaN) are no level.
     names : array of str or None
         Feature names, for the keys of a dict and for messages.
 
@@ -425,13 +456,19 @@ def detect_column_types(X, column_types, *, frame_levels=None, boolean=None, nam
                 raise ValueError(f"Column {name} is boolean, so it cannot be 'continuous'.")
             kind = "auto"  # one type for all columns applies to the other ones
         detected = kind == "auto"
-        if detected:
+        if detected and not auto_numeric:
+            kind = "continuous"
+            if boolean is not None and boolean[j]:
+                kind = "binary" if len(np.unique(column[~np.isnan(column)])) == 2 else "discrete"
+            detected = False
+        elif detected:
             kind = auto_type(column)
         if kind == "continuous":  # asked for by name: a density alone
             types.append(kind)
             levels.append(point_masses(column) if point_masses_too and detected else None)
             continue
-        found = np.unique(column).astype(np.float64)
+        found = np.unique(column[~np.isnan(column)] if not auto_numeric else column).astype(
+            np.float64)
         if kind == "binary" and len(found) > 2:
             raise ValueError(f"Column {name} has {len(found)} distinct values, so it cannot be "
                              "'binary'; use 'discrete' or 'categorical'.")
@@ -731,7 +768,7 @@ def decode_rows(R, types, levels, coded, frame=None, index=None):
         if dtype == "category":
             series = pd.Series(pd.Categorical(values, categories=frame["categories"][j],
                                               ordered=frame["ordered"][j]))
-        elif dtype in ("bool", "boolean"):
+        elif dtype in ("bool", "boolean") or frame.get("booleans", [False] * len(frame["dtypes"]))[j]:
             series = pd.Series(values.astype(bool)).astype(dtype)
         else:
             series = pd.Series(values).astype(dtype)
@@ -756,3 +793,95 @@ def decoded_as_is(types, levels, frame=None):
         plain &= [_integer_range(dtype) is None and not is_int
                   for dtype, is_int in zip(frame["dtypes"], integers)]
     return plain
+
+
+# ------------------------------------------------------------ one-hot model inputs
+#
+# AutoencoderTransformer, DenoisingAutoencoder and AEOutlierDetector read a typed
+# table as numbers: a continuous column as it is, any other one-hot over its levels
+# (a binary one too: two inputs, whose softmax is the Bernoulli). Their losses read
+# the inputs back per column (skgen.nn.TypedColumns).
+
+#: A level column's loss is divided by the entropy of its levels in training (the
+#: loss of predicting their frequencies, as a standardized column's squared error is
+#: 1 when predicting its mean), at least this many nats: no type drowns the others.
+MIN_LEVEL_ENTROPY = 0.1
+
+
+def input_levels(types, levels):
+    """Per column, the number of one-hot inputs (its levels), 0 for a continuous column."""
+    return tuple(0 if kind == "continuous" else len(lv) for kind, lv in zip(types, levels))
+
+
+def input_columns(n_levels):
+    """The original column of each model input (a one-hot column's inputs share it)."""
+    return np.repeat(np.arange(len(n_levels)), [max(n, 1) for n in n_levels])
+
+
+def level_indices(values, levels, coded):
+    """The index of each value among ``levels`` (float): -1 for a value that is none of
+    them, NaN for a missing one. ``coded`` values are such indices already."""
+    values = np.asarray(values, dtype=np.float64)
+    if coded:
+        return values
+    missing = np.isnan(values)
+    index = match_levels(np.where(missing, levels[0], values), levels).astype(np.float64)
+    index[missing] = np.nan
+    return index
+
+
+def one_hot_rows(X, types, levels, coded, *, unseen="zeros"):
+    """Validated values X as the model's inputs: a continuous column as it is, another one
+    one-hot over its levels, all zeros for a value that is none of them (an unseen level;
+    NaN with ``unseen='missing'``), NaN for a missing one. ``coded`` marks the columns
+    that hold level indices already (a DataFrame's non-numeric columns). In X's floating
+    dtype."""
+    n_levels = input_levels(types, levels)
+    dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+    out = np.zeros((X.shape[0], sum(max(n, 1) for n in n_levels)), dtype=dtype)
+    start = 0
+    for j, n in enumerate(n_levels):
+        if n == 0:
+            out[:, start] = X[:, j]
+            start += 1
+            continue
+        index = level_indices(X[:, j], levels[j], coded[j])
+        missing = np.isnan(index)
+        if unseen == "missing":
+            missing |= index < 0
+        rows = np.flatnonzero(~missing & (index >= 0))
+        out[rows, start + index[rows].astype(np.int64)] = 1.0
+        out[missing, start:start + n] = np.nan
+        start += n
+    return out
+
+
+def level_weights(rows, n_levels):
+    """Each column's loss weight: 1 for a continuous column, one over the entropy of its
+    levels in the one-hot ``rows`` (at least ``MIN_LEVEL_ENTROPY``) for another."""
+    weights = np.ones(len(n_levels))
+    start = 0
+    for j, n in enumerate(n_levels):
+        if n:
+            p = np.nan_to_num(np.nanmean(np.asarray(rows[:, start:start + n], dtype=np.float64),
+                                         axis=0))
+            p = p[p > 0] / max(p.sum(), 1e-12)
+            weights[j] = 1.0 / max(float(-np.sum(p * np.log(p))), MIN_LEVEL_ENTROPY)
+        start += max(n, 1)
+    return weights
+
+
+def most_likely_values(probabilities, types, levels, coded):
+    """Rows of the model's outputs (continuous values, per-level probabilities) as validated
+    values: numbers, and each other column's most likely level (its index where ``coded``)."""
+    n_levels = input_levels(types, levels)
+    out = np.empty((probabilities.shape[0], len(n_levels)), dtype=np.float64)
+    start = 0
+    for j, n in enumerate(n_levels):
+        if n == 0:
+            out[:, j] = probabilities[:, start]
+        else:
+            index = np.argmax(probabilities[:, start:start + n], axis=1)
+            out[:, j] = index if coded[j] else np.asarray(levels[j], dtype=np.float64)[index]
+        start += max(n, 1)
+    return out

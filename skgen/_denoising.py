@@ -8,9 +8,10 @@ import numpy as np
 import torch
 from sklearn.base import OneToOneFeatureMixin, TransformerMixin
 
+from . import _columns as columns
 from ._base import BaseTorchEstimator, MeanScoreMixin
 from ._compat import Interval, StrOptions
-from .nn._denoising import NOISES, DenoisingMLP, corrupt, masked_mse
+from .nn._denoising import NOISES, DenoisingMLP, corrupt, corrupt_columns, masked_mse
 
 # Validation batches are corrupted the same way at every epoch, so that early
 # stopping compares like with like; this fixed seed makes that corruption.
@@ -33,8 +34,28 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, MeanScoreMixi
     estimator drops into a :class:`~sklearn.pipeline.Pipeline` in front of a
     model that rejects NaN. Infinite values are an error.
 
+    A pandas (or polars) DataFrame's string, ``category`` and ``bool`` columns
+    are read as they are (``column_types``), with None, NaN or ``pd.NA`` for a
+    missing entry: the network reads each one-hot over its levels seen in
+    training and predicts it with a softmax over them (cross-entropy loss,
+    divided by the entropy of its levels so that no type drowns the others),
+    and :meth:`transform` returns a DataFrame with the training columns and
+    dtypes, each such column holding its most likely level. The corruption
+    hides or swaps whole columns (a level for a level); Gaussian noise goes
+    to the continuous columns only. A level never seen in training is read as
+    a missing entry, and filled. A numeric table is modelled exactly as
+    without column types.
+
     Parameters
     ----------
+    column_types : 'auto', str, dict or list, default='auto'
+        The type of each column: 'continuous' (squared error), or 'binary',
+        'discrete' or 'categorical' (one-hot inputs, a softmax over the levels
+        seen in training). 'auto' types a DataFrame's string, ``category`` and
+        ``bool`` columns ('binary' with two levels, else 'categorical') and
+        leaves numeric columns continuous. A dict maps column positions or
+        feature names to types (the others 'auto'), a list gives one per
+        column; one type for all applies to the numeric columns.
     noise : {'gaussian', 'mask', 'swap'}, default='gaussian'
         The corruption applied to the (standardized) training rows.
 
@@ -120,8 +141,17 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, MeanScoreMixi
 
     Attributes
     ----------
+    column_types_ : ndarray of str of shape (`n_features_in_`,)
+        The type of each column (``column_types`` with 'auto' resolved).
+    levels_ : list of (ndarray or None) of length `n_features_in_`
+        The sorted levels seen in training of each binary, discrete and
+        categorical column (numbers, or a DataFrame column's values such as
+        strings); None for a continuous column.
     module_ : skgen.nn.DenoisingMLP
-        The trained torch module (float32, in eval mode).
+        The trained torch module (float32, in eval mode). With typed columns
+        it reads and gives one value per input (one per level of a level
+        column), and ``mean_`` and ``scale_`` have one entry per input (0 and
+        1 for the one-hot ones).
     mean_ : ndarray of shape (`n_features_in_`,)
         Per-column mean of the observed entries, subtracted from X (zeros
         with ``scaling=None``).
@@ -194,10 +224,12 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, MeanScoreMixi
     }
 
     _allow_nan = True
+    _unseen_inputs = "missing"  # a level never seen is filled as a missing entry
 
     def __init__(
         self,
         *,
+        column_types="auto",
         noise="gaussian",
         noise_level=0.2,
         mask_level=0.4,
@@ -219,6 +251,7 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, MeanScoreMixi
         n_jobs=None,
         scaling="auto",
     ):
+        self.column_types = column_types
         self.noise = noise
         self.noise_level = noise_level
         self.mask_level = mask_level
@@ -260,15 +293,39 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, MeanScoreMixi
     def _loss(self, module, batch, generator):
         if not module.training:  # validation: the same corruption at every epoch
             generator = torch.Generator(device=batch.device).manual_seed(_VALIDATION_SEED)
+        if self._typed is not None:
+            typed = self._typed_columns()
+            return self._typed_loss(typed, module(self._corrupt(batch, generator, typed)), batch)
         observed = ~torch.isnan(batch)
         return masked_mse(module(self._corrupt(batch, generator)), batch, observed)
 
-    def _corrupt(self, batch, generator):
-        """The training corruption of a standardized batch: ``noise``, then ``mask_level``."""
-        noisy = corrupt(batch, self.noise, self.noise_level, generator)
+    def _corrupt(self, batch, generator, typed=None):
+        """The training corruption of a standardized batch: ``noise``, then ``mask_level``;
+        per column with typed columns (:func:`~skgen.nn._denoising.corrupt_columns`)."""
+        if typed is None:
+            def hit(x, noise, level):
+                return corrupt(x, noise, level, generator)
+        else:
+            def hit(x, noise, level):
+                return corrupt_columns(x, noise, level, generator, typed.input_columns,
+                                       typed.continuous_mask)
+        noisy = hit(batch, self.noise, self.noise_level)
         if self.mask_level > 0:
-            noisy = corrupt(noisy, "mask", self.mask_level, generator)
+            noisy = hit(noisy, "mask", self.mask_level)
         return noisy
+
+    @staticmethod
+    def _typed_loss(typed, prediction, target, *, rows=False, hidden=None):
+        """Mean weighted loss of the observed columns of ``target`` (NaN: missing), or with
+        ``rows`` each row's, over its ``hidden`` columns only if given."""
+        observed = ~torch.isnan(target[:, typed.first_inputs])
+        errors = typed.column_errors(prediction, torch.nan_to_num(target, nan=0.0))
+        errors = torch.where(observed, errors * typed.weights.to(errors.dtype),
+                             torch.zeros((), dtype=errors.dtype, device=errors.device))
+        if not rows:
+            return errors.sum() / observed.sum().clamp_min(1)
+        counted = observed if hidden is None else observed & hidden
+        return (errors * counted).sum(dim=1), observed.sum(dim=1)
 
     def _on_fit_end(self, X):
         self.keep_observed_ = bool(self.keep_observed)
@@ -285,15 +342,25 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, MeanScoreMixi
 
         Returns
         -------
-        X_denoised : ndarray of shape (n_samples, n_features)
+        X_denoised : ndarray or DataFrame of shape (n_samples, n_features)
             X in its own units and dtype, with no NaN. Observed entries are
             denoised, or kept as they are when ``keep_observed_`` is True.
+            With typed columns each level column holds its most likely level
+            (a level never seen in training is filled as a missing entry), and
+            a model fitted on a DataFrame gives a DataFrame with its columns
+            and dtypes, indexed like X.
         """
+        index = X.index if columns.is_pandas_frame(X) else None
         X = self._validate_for_inference(X)
-        out = self._apply_in_batches(X, lambda m, x: m(x), unstandardize=True)
+        if self._typed is None:
+            out = self._apply_in_batches(X, lambda m, x: m(x), unstandardize=True)
+        else:
+            typed = self._typed_columns()
+            out = self._apply_in_batches(X, lambda m, x: typed.reconstruct(m(x)),
+                                         unstandardize=True)
         if self.keep_observed_:
             out = np.where(np.isnan(X), out, X)
-        return out
+        return out if self._typed is None else self._typed_rows(out, index=index)
 
     def score_samples(self, X):
         """How well each row's observed entries are predicted from the others.
@@ -318,6 +385,8 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, MeanScoreMixi
         scores : ndarray of shape (n_samples,)
         """
         X = self._validate_for_inference(X)
+        if self._typed is not None:
+            return self._typed_scores(X)
         groups = torch.arange(X.shape[1], device=self.device_) % _SCORE_GROUPS
 
         def fn(module, x):
@@ -333,5 +402,25 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, MeanScoreMixi
             return -sq.sum(dim=1) / observed.sum(dim=1).clamp_min(1)
 
         # the groups' masked copies, predictions and errors: a few more values per entry
+        return self._apply_in_batches(X, fn, row_values=8 * X.shape[1]).astype(
+            np.float64, copy=False)
+
+    def _typed_scores(self, X):
+        """:meth:`score_samples` with typed columns: whole columns hidden by group (a column's
+        inputs together), each scored with its weighted loss."""
+        typed = self._typed_columns()
+        groups = typed.input_columns % _SCORE_GROUPS
+        column_groups = torch.arange(typed.n_columns, device=self.device_) % _SCORE_GROUPS
+
+        def fn(module, x):
+            nan = torch.full((), float("nan"), dtype=x.dtype, device=x.device)
+            total = torch.zeros(x.shape[0], dtype=x.dtype, device=x.device)
+            for g in range(min(_SCORE_GROUPS, typed.n_columns)):
+                pred = module(torch.where(groups == g, nan, x))
+                loss, count = self._typed_loss(typed, pred, x, rows=True,
+                                               hidden=column_groups == g)
+                total = total + loss
+            return -total / count.clamp_min(1)
+
         return self._apply_in_batches(X, fn, row_values=8 * X.shape[1]).astype(
             np.float64, copy=False)

@@ -124,6 +124,18 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
     for more normal rows, ``decision_function = score_samples - offset_`` and
     :meth:`predict` returns +1 for inliers and -1 for outliers.
 
+    A pandas (or polars) DataFrame's string, ``category`` and ``bool`` columns
+    are read as they are (``column_types``): the autoencoders read each one-hot
+    over its levels seen in training and reconstruct it with a softmax over
+    them, whose cross-entropy is that column's reconstruction error (the
+    squared error's place); the neighbour parts measure the one-hot rows. A
+    level never seen in training has the error ``log(n_samples + 1)`` nats,
+    the cross-entropy of a level of probability ``1 / (n_samples + 1)``
+    (rarer than one training row), so that the row reads as abnormal, never
+    typical.
+    :meth:`feature_contributions` gives one value per original column. A
+    numeric table is modelled exactly as without column types.
+
     Parameters
     ----------
     contamination : 'auto' or float, default='auto'
@@ -139,6 +151,15 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         right tail, so the share flagged depends on the data: the ``AE auto
         %`` column of ``benchmarks/results/outliers.md`` gives it for each
         ADBench set.
+    column_types : 'auto', str, dict or list, default='auto'
+        The type of each column: 'continuous' (squared error), or 'binary',
+        'discrete' or 'categorical' (one-hot inputs, a softmax over the levels
+        seen in training, the cross-entropy as error). 'auto' types a
+        DataFrame's string, ``category`` and ``bool`` columns ('binary' with
+        two levels, else 'categorical') and leaves numeric columns
+        continuous. A dict maps column positions or feature names to types
+        (the others 'auto'), a list gives one per column; one type for all
+        applies to the numeric columns.
     n_components : int or 'auto', default='auto'
         Bottleneck width of each autoencoder. 'auto' reads it from the
         spectrum of the scaled X (at most 2,000 evenly spaced rows): the
@@ -225,6 +246,15 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
 
     Attributes
     ----------
+    column_types_ : ndarray of str of shape (`n_features_in_`,)
+        The type of each column (``column_types`` with 'auto' resolved).
+    levels_ : list of (ndarray or None) of length `n_features_in_`
+        The sorted levels seen in training of each binary, discrete and
+        categorical column (numbers, or a DataFrame column's values such as
+        strings); None for a continuous column. With typed columns the
+        module, ``mean_``, ``scale_`` and the reference and baseline rows have
+        one entry per input (one per level of a level column, which is not
+        scaled).
     offset_ : float
         Threshold on :meth:`score_samples`; ``decision_function`` is the score
         minus ``offset_``.
@@ -347,6 +377,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         self,
         *,
         contamination="auto",
+        column_types="auto",
         n_components="auto",
         n_estimators=1,
         trim_fraction=0.1,
@@ -370,6 +401,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         scaling="auto",
     ):
         self.contamination = contamination
+        self.column_types = column_types
         self.n_components = n_components
         self.n_estimators = n_estimators
         self.trim_fraction = trim_fraction
@@ -440,7 +472,10 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         return shape.auto_max_epochs(n_train, self._batch_size(n_train))
 
     def _loss(self, module, batch, generator):
-        errors = module.squared_errors(batch).mean(dim=-1)  # (n_estimators, n_rows)
+        if self._typed is None:
+            errors = module.squared_errors(batch).mean(dim=-1)  # (n_estimators, n_rows)
+        else:  # each column's loss of its type
+            errors = self._typed_columns().loss(module(batch), batch)
         n_rows = errors.shape[1]
         keep = n_rows - int(self.trim_fraction * n_rows)
         if keep < n_rows:
@@ -483,9 +518,11 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         errors, its standardized code, and the mask of kept rows: as many as the loss keeps
         (all of fewer than ``1 / trim_fraction`` rows), not the worst ones.
         """
-        n_features, n_units = rows.shape[1], self.n_scored_components_
+        n_units = self.n_scored_components_
+        column_errors = self._column_errors()
+        n_features = self.n_features_in_  # one error per column, typed or not
         errors_and_codes = self._apply_in_batches(rows, lambda m, x: torch.cat(
-            m.errors_and_codes(x, n_units), dim=1))  # one pass of the ensemble
+            m.errors_and_codes(x, n_units, column_errors), dim=1))  # one pass of the ensemble
         errors_and_codes = errors_and_codes.astype(np.float64, copy=False)
         entry_errors, codes = errors_and_codes[:, :n_features], errors_and_codes[:, n_features:]
         row_errors = entry_errors.mean(axis=1)
@@ -613,6 +650,11 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         self.surprisal_knots_ = np.stack([knots for knots, _ in maps])
         self.surprisal_tails_ = np.array([tail for _, tail in maps])
 
+    def _column_errors(self):
+        """Each column's reconstruction error of its type with typed columns (the losses of
+        :class:`~skgen.nn.TypedColumns`), else None: the squared error of each entry."""
+        return None if self._typed is None else self._typed_columns().column_errors
+
     def _fit_baseline_rows(self, rows, scores):
         """``baseline_rows_``: at most ``_BASELINE_ROWS`` evenly spaced ``rows`` among those
         scoring above the median (the more typical half), scaled."""
@@ -714,6 +756,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         weight, code_mean, code_scale = (tensor(1.0 / self.feature_error_scale_),
                                          tensor(self.code_mean_), tensor(self.code_scale_))
         location, whitening = tensor(self.code_location_), tensor(self.code_whitening_)
+        column_errors = self._column_errors()
         searches = ((self.neighbors_, self.reference_codes_, self.n_neighbors_, 2,
                      self.density_scale_),)
         if len(self.experts_) > 1:
@@ -744,7 +787,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
                 return out
 
         def parts(m, x):
-            errors, codes = m.errors_and_codes(x, self.n_scored_components_)
+            errors, codes = m.errors_and_codes(x, self.n_scored_components_, column_errors)
             reconstruction = (errors * weight).mean(dim=1)
             z = (codes - code_mean) / code_scale
             latent = (((z - location) @ whitening) ** 2).mean(dim=1)
@@ -807,6 +850,10 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         X : array-like of shape (n_samples, n_features)
             Rows to explain, with the columns of the training data.
 
+        With typed columns the path runs between one-hot rows, and a column's
+        contribution is the sum of its one-hot inputs': one value per original
+        column, named after it.
+
         Returns
         -------
         contributions : ndarray or DataFrame of shape (n_samples, n_features)
@@ -840,6 +887,9 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
                 (gradient,) = torch.autograd.grad(anomaly(module, path).sum(), path)
                 average = gradient.reshape(x.shape[0], _PATH_STEPS, -1).mean(dim=1)
                 out[start:start + x.shape[0]] = ((x - base) * average).detach().cpu().numpy()
+        if self._typed is not None:  # a column's one-hot inputs add up
+            starts = np.r_[0, np.cumsum([max(n, 1) for n in self._typed["n_levels"]])[:-1]]
+            out = np.add.reduceat(out, starts, axis=1)
         if X.dtype != np.float64:
             largest = np.finfo(X.dtype).max
             out = np.clip(out, -largest, largest).astype(X.dtype)

@@ -435,32 +435,10 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
 
     def _fit_columns(self, X):
         """Learn the column types (``column_types_``, ``levels_``, ``_coded``) and a
-        DataFrame's dtypes (``_frame``) from the training X; return its validated values
-        (:meth:`_numeric_values`)."""
-        X = columns.as_pandas(X)
-        columns.check_exact_integers(X)
-        dtypes, numeric = columns.frame_dtypes(X)
-        frame_levels = None
-        self._frame = None
-        if dtypes is not None:
-            categories, ordered = columns.frame_categories(X)
-            self._frame = {"columns": list(X.columns), "dtypes": dtypes, "numeric": numeric,
-                           "categories": categories, "ordered": ordered,
-                           "integers": columns.frame_integers(X)}
-            if not numeric.all():
-                frame_levels = columns.frame_levels(X, numeric)
-            encoded = not all(map(columns.is_numeric_dtype, X.dtypes))
-            if encoded:
-                X, _ = columns.encode_frame(X, numeric, frame_levels or [None] * len(numeric))
-        X = self._check_X(X, reset=True)
-        if dtypes is not None and encoded:  # row-major, as a float frame of the same numbers
-            X = np.ascontiguousarray(X)  # gives it: the same sums, bit for bit
-        boolean = None if dtypes is None else np.isin(dtypes, ("bool", "boolean"))
-        self.column_types_, self.levels_ = columns.detect_column_types(
-            X, self.column_types, frame_levels=frame_levels, boolean=boolean,
-            names=getattr(self, "feature_names_in_", None),
-            point_masses_too=self.likelihood == "gaussian")
-        self._coded = columns.is_coded(self.column_types_, frame_levels)
+        DataFrame's dtypes (``_frame``) from the training X, numeric columns typed by their
+        values too; return its validated values (:meth:`_numeric_values`)."""
+        X = super()._fit_columns(X, auto_numeric=True,
+                                 point_masses_too=self.likelihood == "gaussian")
         X = self._numeric_values(X, self.likelihood)[0]
         self._smoothing = columns.fit_smoothing(X, self.column_types_, self.levels_, self._coded)
         return X
@@ -558,21 +536,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         A level never seen at fit in a coded column is an error, or with
         ``unknown='mark'`` a row marked in the returned mask.
         """
-        X = columns.as_pandas(X)
-        columns.check_exact_integers(X, getattr(self, "feature_names_in_", None))
-        unknown_rows = np.zeros(0, dtype=bool)
-        frame = self._frame
-        if frame is not None and (not frame["numeric"].all() or (
-                columns.is_pandas_frame(X)
-                and not all(map(columns.is_numeric_dtype, X.dtypes)))):
-            columns.check_frame_columns(self, X, frame["numeric"])
-            X, unknown_rows = columns.encode_frame(
-                X, frame["numeric"], [None if is_numeric else lv for is_numeric, lv in
-                                      zip(frame["numeric"], self.levels_)],
-                unknown=unknown)
-        X = self._check_X(X, reset=False)
-        if not unknown_rows.size:
-            unknown_rows = np.zeros(X.shape[0], dtype=bool)
+        X, unknown_rows = self._read_columns(X, unknown=unknown)
         X, unknown_codes = self._numeric_values(X, self.module_.likelihood, unknown=unknown)
         return X, unknown_rows | unknown_codes
 

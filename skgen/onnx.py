@@ -40,7 +40,9 @@ column, or fitted on a DataFrame with integer columns (rounded and clipped),
 and ``transform`` of one with a categorical or non-numeric column (read as
 level codes, one-hot) or with ``bounds`` beside typed columns; ``transform`` of
 binary and discrete numeric columns is exported, as the encoder reads them as
-numbers. The error names the columns. The graph needs ONNX
+numbers; and any method of an ``AutoencoderTransformer``, ``DenoisingAutoencoder``
+or ``AEOutlierDetector`` with a binary, discrete or categorical column (read
+one-hot, reconstructed with a softmax). The error names the columns. The graph needs ONNX
 opset 18 or later (skl2onnx's default is later).
 
 This module needs the ``onnx`` extra: ``pip install skgen[onnx]``.
@@ -287,10 +289,27 @@ def _set_output(operator, index, width, tensor_type=None):
     out.type = cls([n_rows, width])
 
 
+def _refuse_one_hot_columns(est, method):
+    """An AutoencoderTransformer, DenoisingAutoencoder or AEOutlierDetector whose typed
+    columns its network reads one-hot: that encoding (and the softmax heads) is not exported."""
+    if getattr(est, "_typed", None) is None:
+        return
+    names = getattr(est, "feature_names_in_", None)
+    typed = np.flatnonzero(np.asarray(est.column_types_) != "continuous")
+    found = [f"{j}" if names is None else f"{j} ({names[j]!r})" for j in typed]
+    _refuse(est, method, f"the model has binary, discrete or categorical columns "
+            f"({', '.join(found[:5])}{' ...' if len(found) > 5 else ''}), which its network "
+            "reads one-hot and reconstructs with a softmax over their levels; that encoding "
+            "is not exported. Fit on numeric columns (column_types='continuous') to export it.")
+
+
 def _latent_shape(operator):
     """AutoencoderTransformer and VAETransformer: codes, or rows with ``inverse_transform``."""
     est = operator.raw_operator
     check_is_fitted(est)
+    if not isinstance(est, VAETransformer):
+        _refuse_one_hot_columns(est, "inverse_transform" if _options(
+            operator, inverse_transform=False)["inverse_transform"] else "transform")
     if isinstance(est, VAETransformer):
         options = _options(operator, score_samples=False, sample=False)
         if options["sample"]:
@@ -408,6 +427,7 @@ def _convert_vae(scope, operator, container):
 def _denoising_shape(operator):
     est = operator.raw_operator
     check_is_fitted(est)
+    _refuse_one_hot_columns(est, "transform")
     _check_width(operator, est.n_features_in_, "n_features_in_")
     _set_output(operator, 0, est.n_features_in_)
 
@@ -438,6 +458,7 @@ def _outlier_parser(scope, model, inputs, custom_parsers=None):
 
 def _outlier_shape(operator):
     check_is_fitted(operator.raw_operator)
+    _refuse_one_hot_columns(operator.raw_operator, "predict")
     _check_width(operator, operator.raw_operator.n_features_in_, "n_features_in_")
     _set_output(operator, 0, 1, Int64TensorType)
     for index in range(1, len(operator.outputs)):

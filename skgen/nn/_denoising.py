@@ -146,3 +146,38 @@ def masked_mse(pred, target, observed):
     """
     target = torch.where(observed, target, pred.detach())  # error 0 and no gradient there
     return ((pred - target) ** 2).sum() / observed.sum().clamp_min(1)
+
+
+def corrupt_columns(x, noise, level, generator, columns, continuous):
+    """:func:`corrupt` for rows whose columns span several inputs (one-hot levels).
+
+    'mask' and 'swap' hit whole columns: all the inputs of a column are hidden
+    together, or all come from the same other row (a level for a level);
+    'gaussian' adds noise to the continuous inputs only.
+
+    Parameters
+    ----------
+    x : Tensor of shape (n_samples, n_inputs)
+    noise : {'gaussian', 'mask', 'swap'}
+    level : float
+    generator : torch.Generator
+    columns : Tensor of int of shape (n_inputs,)
+        The column of each input (``0 .. n_columns - 1``).
+    continuous : Tensor of bool of shape (n_inputs,)
+        The inputs of continuous columns.
+    """
+    if level == 0:
+        return x.clone()
+    n_rows, n_columns, device = x.shape[0], int(columns.max()) + 1, x.device
+    if noise == "gaussian":
+        return x + level * torch.randn(x.shape, generator=generator, device=device,
+                                       dtype=x.dtype) * continuous.to(x.dtype)
+    hit = (torch.rand((n_rows, n_columns), generator=generator, device=device, dtype=x.dtype)
+           < level)[:, columns]
+    if noise == "mask":
+        return torch.where(hit, torch.full((), float("nan"), dtype=x.dtype, device=device), x)
+    if noise == "swap":
+        rows = torch.randint(0, n_rows, (n_rows, n_columns), generator=generator,
+                             device=device)[:, columns]
+        return torch.where(hit, torch.gather(x, 0, rows), x)
+    raise ValueError(f"noise must be one of {NOISES}, got {noise!r}.")

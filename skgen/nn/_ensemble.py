@@ -65,19 +65,24 @@ class AutoencoderEnsemble(nn.Module):
         """Every member's code of ``x``: shape ``(n_estimators, n_rows, n_components)``."""
         return torch.stack([member.encoder(x) for member in self.members])
 
-    def codes_and_squared_errors(self, x):
-        """:meth:`codes` and :meth:`squared_errors` from one pass of each encoder."""
+    def codes_and_squared_errors(self, x, errors=None):
+        """:meth:`codes` and :meth:`squared_errors` from one pass of each encoder; ``errors``,
+        a function of a reconstruction and ``x``, replaces the squared errors if given (the
+        per-column losses of :class:`~skgen.nn.TypedColumns`)."""
         codes = self.codes(x)
-        errors = torch.stack([(member.decoder(code) - x) ** 2
+        if errors is None:
+            def errors(reconstruction, target):
+                return (reconstruction - target) ** 2
+        errors = torch.stack([errors(member.decoder(code), x)
                               for member, code in zip(self.members, codes)])
         return codes, errors
 
-    def errors_and_codes(self, x, n_units):
+    def errors_and_codes(self, x, n_units, errors=None):
         """What an anomaly score reads of ``x``, from one pass of each member: the per-entry
-        squared errors averaged over the members, shape ``(n_rows, n_features)``, and the
-        leading ``n_units`` code units of every member side by side, shape
-        ``(n_rows, n_estimators * n_units)``."""
-        codes, errors = self.codes_and_squared_errors(x)
+        squared errors (or ``errors``, see :meth:`codes_and_squared_errors`) averaged over
+        the members, shape ``(n_rows, n_features)``, and the leading ``n_units`` code units
+        of every member side by side, shape ``(n_rows, n_estimators * n_units)``."""
+        codes, errors = self.codes_and_squared_errors(x, errors)
         return errors.mean(dim=0), codes[..., :n_units].transpose(0, 1).flatten(1)
 
     @torch.no_grad()

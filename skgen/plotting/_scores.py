@@ -278,7 +278,8 @@ class FeatureContributionDisplay:
             raise ValueError(f"{caller}: {values.size} values for {n} contributions.")
         top = np.argsort(-contributions, kind="stable")[:_check_count(self.max_features,
                                                                      "max_features")]
-        labels = [names[i] if values is None else f"{names[i]} = {values[i]:.4g}" for i in top]
+        labels = [names[i] if values is None else f"{names[i]} = {_shown(values[i])}"
+                  for i in top]
         ax, fig = _axes(ax, caller)
         colours = ["C3" if contributions[i] > 0 else "C0" for i in top]
         positions = np.arange(len(top))[::-1]  # the largest on top
@@ -337,7 +338,17 @@ class FeatureContributionDisplay:
         contributions = np.asarray(estimator.feature_contributions(one), dtype=np.float64)[0]
         names = (np.asarray(X.columns, dtype=str) if hasattr(X, "columns")
                  else getattr(estimator, "feature_names_in_", None))
-        values = np.asarray(one, dtype=np.float64)[0]
+        values = np.asarray(one, dtype=object)[0]  # a typed row's strings as they are
         disp = cls(contributions, feature_names=names, values=values,
                    max_features=max_features, name=_name(estimator) if name is None else name)
         return disp.plot(ax=ax)
+
+
+def _shown(value):
+    """A row's value beside its column's name: a number to 4 digits, a level as it is."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(value)
+    try:
+        return f"{value:.4g}"
+    except (TypeError, ValueError):
+        return str(value)
