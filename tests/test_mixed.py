@@ -17,6 +17,8 @@ from skgen.utils import trusted_types
 
 from .conftest import make_fast
 
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 TYPED = [AutoencoderTransformer, DenoisingAutoencoder, AEOutlierDetector]
 per_estimator = pytest.mark.parametrize("cls", TYPED, ids=lambda c: c.__name__)
 LEVEL_COLUMNS = ["species", "island", "sex"]
