@@ -58,6 +58,13 @@ from ._utils import (
 from ._version import __version__
 from .exceptions import InconsistentVersionWarning
 from .nn import ACTIVATIONS
+from .nn._custom import (
+    as_spec,
+    check_custom_blocks,
+    check_saveable,
+    has_custom_blocks,
+    seeded_global_generator,
+)
 
 #: Inference runs in batches of at most this many rows, and fewer when the rows are
 #: wide: a batch's working memory stays within scikit-learn's ``working_memory``
@@ -197,6 +204,9 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         "device": [str, torch.device],
         "n_jobs": [Integral, None],
         "scaling": [StrOptions({"auto", "standard", "global"}), None],
+        "encoder": [None, callable, torch.nn.Module, nn.ModuleSpec],
+        "decoder": [None, callable, torch.nn.Module, nn.ModuleSpec],
+        "input_shape": ["array-like", None],
     }
 
     #: Whether NaN marks a missing entry this estimator accepts (in fit and inference).
@@ -347,6 +357,15 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             )
         return tuple(int(s) for s in sizes)
 
+    def _custom_modules(self):
+        """The ``encoder``, ``decoder`` and ``input_shape`` entries of :meth:`_module_spec`'s
+        kwargs: a copy of each spec (see :func:`skgen.nn._custom.as_spec`), so that a
+        ``set_params`` after fit changes no fitted module."""
+        shape = self.input_shape
+        return {"encoder": as_spec(self.encoder, "encoder"),
+                "decoder": as_spec(self.decoder, "decoder"),
+                "input_shape": None if shape is None else tuple(np.asarray(shape).tolist())}
+
     def _batch_size(self, n_samples):
         size = self._auto_batch_size(n_samples) if self.batch_size == "auto" else self.batch_size
         return max(1, min(size, n_samples))
@@ -494,6 +513,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         # built on the CPU, where the generator is, then moved
         with drawing_from(generator), torch_defaults(always=True):
             module = cls(**kwargs)
+        check_custom_blocks(module)  # a user's module: one pass on a small batch, before training
         self._module_class, self._module_kwargs = cls, kwargs
         self.module_ = module.to(self.device_)
         self.optimizer_ = make_optimizer(self.module_, self.learning_rate_init, self.alpha)
@@ -518,7 +538,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             return
         params = self.get_params(deep=False)
         sizes = ", ".join(f"{name}={value!r}" for name, value in kwargs.items()
-                          if name in params and name != "activation")
+                          if name in params and name != "activation" and value is not None)
         raise ValueError(
             f"{sizes} on {kwargs.get('n_features', self.n_features_in_)} features ask "
             f"{type(self).__name__} for a module of {more}{n_params:,} parameters: training "
@@ -559,10 +579,11 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             self._initialize_module(self.module_, as_rows(data)(index[:n_init]))
             self._needs_init = False
         max_epochs = 1 if partial else self._max_epochs(index.numel())
-        stop = trainer.fit(
-            data, index, validation, max_epochs=max_epochs,
-            tol=self.tol, n_iter_no_change=self.n_iter_no_change, stop_early=not partial,
-        )
+        with seeded_global_generator(seed if has_custom_blocks(self.module_) else None):
+            stop = trainer.fit(
+                data, index, validation, max_epochs=max_epochs,
+                tol=self.tol, n_iter_no_change=self.n_iter_no_change, stop_early=not partial,
+            )
         # copies, so that a later call training the same history cannot change them
         self.n_iter_ = history.n_iter
         self.loss_curve_ = list(history.loss_curve)
@@ -707,6 +728,9 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         (:func:`skgen.utils.trusted_types`).
         """
         state = dict(super().__getstate__())
+        for name in ("encoder", "decoder"):  # stored by reference: a clear error if it has none
+            check_saveable(state.get(name), name)
+            check_saveable(state.get("_module_kwargs", {}).get(name), name)
         state["_skgen_version"] = __version__
         if "module_" in state:
             state["module_"] = state_to_numpy(state["module_"].state_dict())
