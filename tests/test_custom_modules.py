@@ -25,11 +25,11 @@ from skgen.nn import CustomBlock, ModuleSpec
 from skgen.utils import trusted_types
 
 from .nn.custom_modules import (
+    Broken,
     ConvDecoder,
     ConvEncoder,
     DropoutEncoder,
     TupleEncoder,
-    WrongWidth,
     linear_decoder,
 )
 
@@ -158,8 +158,8 @@ def test_default_mlp_keeps_pca_start_and_custom_does_not(digits):
 
 @pytest.mark.parametrize("cls", ESTIMATORS[:3], ids=lambda c: c.__name__)
 def test_wrong_output_shape_is_a_value_error_and_changes_nothing(cls, digits):
-    est = cls(encoder=WrongWidth, **FAST)
-    with pytest.raises(ValueError, match=r"The encoder WrongWidth returned shape \(2, \d+\) "
+    est = cls(encoder=Broken, **FAST)
+    with pytest.raises(ValueError, match=r"The encoder Broken returned shape \(2, \d+\) "
                                          r"for input of shape \(2, 64\); expected \(2, \d+\)"):
         est.fit(digits)
     assert not hasattr(est, "module_")

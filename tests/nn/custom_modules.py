@@ -59,37 +59,20 @@ def linear_decoder(n_components, n_outputs):
     return nn.Linear(n_components, n_outputs)
 
 
-class WrongWidth(nn.Module):
-    """Returns one value too many."""
+class Broken(nn.Module):
+    """A linear encoder whose output is wrong in one way: ``how`` is 'width' (one value too
+    many), 'dtype' (float64) or 'nan'."""
 
-    def __init__(self, n_features, n_outputs):
+    def __init__(self, n_features, n_outputs, how="width"):
         super().__init__()
-        self.linear = nn.Linear(n_features, n_outputs + 1)
+        self.how = how
+        self.linear = nn.Linear(n_features, n_outputs + (how == "width"))
 
     def forward(self, x):
-        return self.linear(x)
-
-
-class Doubles(nn.Module):
-    """Returns float64."""
-
-    def __init__(self, n_features, n_outputs):
-        super().__init__()
-        self.linear = nn.Linear(n_features, n_outputs)
-
-    def forward(self, x):
-        return self.linear(x).double()
-
-
-class NotFinite(nn.Module):
-    """Returns NaN."""
-
-    def __init__(self, n_features, n_outputs):
-        super().__init__()
-        self.linear = nn.Linear(n_features, n_outputs)
-
-    def forward(self, x):
-        return self.linear(x) * float("nan")
+        out = self.linear(x)
+        if self.how == "dtype":
+            return out.double()
+        return out * float("nan") if self.how == "nan" else out
 
 
 def hidden_code(n_features, width=8):

@@ -15,15 +15,7 @@ from skgen.nn._custom import (
     has_custom_blocks,
 )
 
-from .custom_modules import (
-    ConvDecoder,
-    ConvEncoder,
-    Doubles,
-    NotFinite,
-    TupleEncoder,
-    WrongWidth,
-    linear_decoder,
-)
+from .custom_modules import Broken, ConvDecoder, ConvEncoder, TupleEncoder, linear_decoder
 
 
 def test_module_spec_params_like_a_kernel():
@@ -139,14 +131,14 @@ def test_input_shape_must_hold_the_columns(shape):
         MLPAutoencoder(64, 3, encoder=ConvEncoder, input_shape=shape)
 
 
-@pytest.mark.parametrize("net, message", [
-    (WrongWidth, r"returned shape \(2, 4\) for input of shape \(2, 6\); expected \(2, 3\) "
-                 r"\(n_components=3\)"),
-    (Doubles, "returned torch.float64"),
-    (NotFinite, "non-finite"),
+@pytest.mark.parametrize("how, message", [
+    ("width", r"The encoder Broken returned shape \(2, 4\) for input of shape \(2, 6\); "
+              r"expected \(2, 3\) \(n_components=3\)"),
+    ("dtype", "returned torch.float64"),
+    ("nan", "non-finite"),
 ])
-def test_check_names_what_is_wrong(net, message):
-    ae = MLPAutoencoder(6, 3, encoder=net)
+def test_check_names_what_is_wrong(how, message):
+    ae = MLPAutoencoder(6, 3, encoder=ModuleSpec(Broken, how=how))
     with pytest.raises(ValueError, match=message):
         check_custom_blocks(ae)
 
