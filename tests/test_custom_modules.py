@@ -30,6 +30,7 @@ from .nn.custom_modules import (
     ConvEncoder,
     DropoutEncoder,
     TupleEncoder,
+    conv_code,
     linear_decoder,
 )
 
@@ -55,11 +56,6 @@ def conv(cls, **params):
         params.setdefault("column_types", "continuous")
     return cls(encoder=encoder, decoder=ConvDecoder, input_shape=(1, 8, 8),
                **{**FAST, **params})
-
-
-def conv_code(channels=2):
-    """A conv encoder to a 6-wide code, for the denoising autoencoder."""
-    return ConvEncoder(6, channels)
 
 
 def outputs(est, X):
@@ -206,7 +202,7 @@ def test_skops_round_trip_trusting_the_users_classes(cls, digits):
     est = conv(cls).fit(digits)
     blob = sio.dumps(est)
     mine = {"tests.nn.custom_modules.ConvEncoder", "tests.nn.custom_modules.ConvDecoder",
-            "tests.test_custom_modules.conv_code"}
+            "tests.nn.custom_modules.conv_code"}
     untrusted = set(sio.get_untrusted_types(data=blob))
     assert untrusted - set(trusted_types()) <= mine
     loaded = sio.loads(blob, trusted=trusted_types() + sorted(mine))

@@ -349,10 +349,14 @@ def test_dataframe_columns_become_one_input_each():
 def _conv(Estimator, **params):
     from skgen.nn import ModuleSpec
 
-    from .nn.custom_modules import ConvDecoder, ConvEncoder
+    from .nn.custom_modules import ConvDecoder, ConvEncoder, conv_code
 
-    return Estimator(n_components=4, encoder=ModuleSpec(ConvEncoder, channels=2),
-                     decoder=ConvDecoder, input_shape=(1, 8, 8), **SMALL, **params)
+    if Estimator is DenoisingAutoencoder:  # no n_components: the encoder's width is its own
+        encoder = ModuleSpec(conv_code)
+    else:
+        encoder, params = ModuleSpec(ConvEncoder, channels=2), {"n_components": 4, **params}
+    return Estimator(encoder=encoder, decoder=ConvDecoder, input_shape=(1, 8, 8), **SMALL,
+                     **params)
 
 
 def test_pipeline_with_a_convolutional_autoencoder_within_1e4():
@@ -372,13 +376,16 @@ def test_pipeline_with_a_convolutional_autoencoder_within_1e4():
     np.testing.assert_allclose(rows, expected, atol=1e-4)
 
 
-@pytest.mark.parametrize("Estimator", [VAETransformer, AEOutlierDetector])
-def test_convolutional_vae_and_detector_export(Estimator):
+@pytest.mark.parametrize("Estimator", [VAETransformer, AEOutlierDetector,
+                                       DenoisingAutoencoder])
+def test_convolutional_vae_detector_and_denoiser_export(Estimator):
     X = _digits()
     params = {"column_types": "continuous"} if Estimator is VAETransformer else {}
     est = _conv(Estimator, **params).fit(X)
+    if Estimator is DenoisingAutoencoder:
+        X = _with_nan(X, 0.1)
     out = run_onnx(to_onnx(est, X[:1]), X)
-    if Estimator is VAETransformer:
-        np.testing.assert_allclose(out[0], est.transform(X), atol=1e-4)
-    else:
+    if Estimator is AEOutlierDetector:
         np.testing.assert_allclose(out[1].ravel(), est.decision_function(X), atol=1e-4)
+    else:
+        np.testing.assert_allclose(out[0], est.transform(X), atol=1e-4)

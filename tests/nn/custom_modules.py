@@ -17,6 +17,11 @@ class ConvEncoder(nn.Module):
         return self.head(torch.relu(self.conv(x)).flatten(1))
 
 
+def conv_code(channels=2):
+    """A conv encoder to a 6-wide code, for the denoising autoencoder (no n_components)."""
+    return ConvEncoder(6, channels)
+
+
 class ConvDecoder(nn.Module):
     """Codes to ``(batch, 1, 8, 8)`` images, which the estimator flattens."""
 
