@@ -725,7 +725,10 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         :mod:`skgen.nn`, the training history as a dict, and
         ``_derived_attributes`` are left out, so that ``skops.io`` loads the
         state trusting only the estimator classes
-        (:func:`skgen.utils.trusted_types`).
+        (:func:`skgen.utils.trusted_types`). A user's ``encoder`` or ``decoder``
+        stays its class or factory, which pickle and skops store by reference (the
+        user trusts it), never as code; one without an import path is a
+        :class:`pickle.PicklingError` here.
         """
         state = dict(super().__getstate__())
         for name in ("encoder", "decoder"):  # stored by reference: a clear error if it has none

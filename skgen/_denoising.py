@@ -127,12 +127,15 @@ default=None
         holding the factory's own parameters, which are then nested parameters
         (``encoder__channels``) for ``set_params`` and ``GridSearchCV``. It
         receives ``(batch, *input_shape)`` (``(batch, n_features)`` without
-        ``input_shape``) and returns a code of the width it chooses; it reads the corrupted row with its missing entries at zero, and the model's per-column linear path still sees which are missing. None is the MLP of
+        ``input_shape``) and returns a code of the width it chooses; it reads
+        the corrupted row with its missing entries at zero, and the model's
+        per-column linear path still sees which are missing. None is the MLP of
         ``hidden_layer_sizes``. See ``docs/custom_modules.md``.
     decoder : same as encoder, default=None
         A network of your own in place of the MLP's decoder: it receives
-        ``(batch, code width)`` and returns anything that reshapes to
-        ``(batch, n_outputs)``, with ``n_outputs`` the number of columns; without a decoder, an MLP of ``hidden_layer_sizes`` decodes the code.
+        ``(batch, code width)`` and returns anything that reshapes to ``(batch,
+        n_outputs)``, with ``n_outputs`` the number of columns; without a
+        decoder, an MLP of ``hidden_layer_sizes`` decodes the code.
     input_shape : tuple of int or None, default=None
         The shape of a row as your encoder reads it, such as ``(1, 8, 8)`` for
         8x8 images: X stays a 2-D table and each row is reshaped inside. Its

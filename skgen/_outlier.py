@@ -232,8 +232,10 @@ default=None
         holding the factory's own parameters, which are then nested parameters
         (``encoder__channels``) for ``set_params`` and ``GridSearchCV``. It
         receives ``(batch, *input_shape)`` (``(batch, n_features)`` without
-        ``input_shape``) and returns ``(batch, n_components)``; each of the ``n_estimators`` autoencoders builds its own. None is the MLP of
-        ``hidden_layer_sizes``, which starts at PCA. See ``docs/custom_modules.md``.
+        ``input_shape``) and returns ``(batch, n_components)``; each of the
+        ``n_estimators`` autoencoders builds its own. None is the MLP of
+        ``hidden_layer_sizes``, which starts at PCA. See
+        ``docs/custom_modules.md``.
     decoder : same as encoder, default=None
         A network of your own in place of the MLP's decoder: it receives
         ``(batch, n_components)`` and returns anything that reshapes to

@@ -246,12 +246,16 @@ default=None
         holding the factory's own parameters, which are then nested parameters
         (``encoder__channels``) for ``set_params`` and ``GridSearchCV``. It
         receives ``(batch, *input_shape)`` (``(batch, n_features)`` without
-        ``input_shape``) and returns ``(batch, 2 * n_components)``, the means then the log-variances of ``q(z|x)``, or a ``(mean, log_var)`` tuple. None is the MLP of
-        ``hidden_layer_sizes``, which starts at probabilistic PCA. See ``docs/custom_modules.md``.
+        ``input_shape``) and returns ``(batch, 2 * n_components)``, the means
+        then the log-variances of ``q(z|x)``, or a ``(mean, log_var)`` tuple.
+        None is the MLP of ``hidden_layer_sizes``, which starts at probabilistic
+        PCA. See ``docs/custom_modules.md``.
     decoder : same as encoder, default=None
         A network of your own in place of the MLP's decoder: it receives
         ``(batch, n_components)`` and returns anything that reshapes to
-        ``(batch, n_outputs)``, the parameters of the heads of ``p(x|z)`` (``n_outputs``: one per continuous column, more for typed ones, see :class:`skgen.nn.VAE`).
+        ``(batch, n_outputs)``, the parameters of the heads of ``p(x|z)``
+        (``n_outputs``: one per continuous column, more for typed ones, see
+        :class:`skgen.nn.VAE`).
     input_shape : tuple of int or None, default=None
         The shape of a row as your encoder reads it, such as ``(1, 8, 8)`` for
         8x8 images: X stays a 2-D table and each row is reshaped inside. Its
