@@ -7,6 +7,7 @@ importable, so that fitted models can be saved.
 """
 
 import pickle
+import signal
 import warnings
 
 import numpy as np
@@ -259,3 +260,36 @@ def test_convergence_warning_still_raised(digits):
         warnings.simplefilter("always")
         conv(AutoencoderTransformer, early_stopping=False).fit(digits)
     assert any(issubclass(w.category, ConvergenceWarning) for w in caught)
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="SIGALRM timers are POSIX-only")
+def test_interrupt_finishes_the_fit_and_puts_the_global_generator_back(digits):
+    """Ctrl-C during training finishes the fit with the weights reached, and the seeded
+    global generator a dropout module trains with is put back."""
+    est = AutoencoderTransformer(n_components=3, encoder=DropoutEncoder, max_iter=100_000,
+                                 tol=0.0, n_iter_no_change=100_000, random_state=0,
+                                 device="cpu")
+    est.set_params(max_iter=1).fit(digits).set_params(max_iter=100_000)  # torch's lazy imports
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    torch.manual_seed(5)
+    state = torch.random.get_rng_state()
+    try:
+        for _ in range(3):  # an interrupt before training (a loaded machine) undoes the call
+            signal.setitimer(signal.ITIMER_REAL, 1.0)
+            try:
+                with pytest.warns(UserWarning, match="interrupted"):
+                    est.fit(digits)
+                break
+            except KeyboardInterrupt:
+                assert est.n_iter_ == 1  # undone: the fit before it
+        else:
+            pytest.fail("the interrupt never landed in training")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert torch.equal(torch.random.get_rng_state(), state)
+    assert 1 <= est.n_iter_ < 100_000 and np.isfinite(est.transform(digits)).all()
