@@ -59,6 +59,7 @@ from ._version import __version__
 from .exceptions import InconsistentVersionWarning
 from .nn import ACTIVATIONS
 from .nn._custom import (
+    activation_values,
     as_spec,
     check_custom_blocks,
     check_saveable,
@@ -651,12 +652,15 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
 
         A row is taken to need ``_WORKING_VALUES_PER_WIDTH`` values for each of
         its ``n_columns`` inputs and for each layer's width (the larger side of
-        each weight matrix: its input or its output), plus ``row_values`` values
-        that the caller's own arithmetic needs, each ``itemsize`` bytes. So the
-        memory of a batch grows with the columns, never with their square, and
-        wide rows go in fewer at a time.
+        each weight matrix: its input or its output; for a user's encoder or
+        decoder, also the outputs of its layers for one row, which for a
+        convolution outgrow its weights), plus ``row_values`` values that the
+        caller's own arithmetic needs, each ``itemsize`` bytes. So the memory of
+        a batch grows with the columns, never with their square, and wide rows
+        go in fewer at a time.
         """
-        widths = n_columns + sum(max(p.shape) for p in module.parameters() if p.ndim >= 2)
+        widths = (n_columns + sum(max(p.shape) for p in module.parameters() if p.ndim >= 2)
+                  + activation_values(module))  # a user's convolutions: their feature maps
         row_bytes = itemsize * (_WORKING_VALUES_PER_WIDTH * widths + row_values)
         budget = get_config()["working_memory"] * 2**20
         return int(max(1, min(max_rows or _INFERENCE_BATCH, budget // row_bytes)))

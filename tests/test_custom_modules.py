@@ -170,6 +170,19 @@ def test_input_shape_not_the_columns(cls, digits):
         est.fit(digits)
 
 
+def test_inference_batches_budget_the_feature_maps(digits):
+    from sklearn import config_context
+
+    est = AutoencoderTransformer(n_components=2, encoder=ModuleSpec(ConvEncoder, channels=64),
+                                 input_shape=(1, 8, 8), **FAST).fit(digits)
+    with config_context(working_memory=1):  # MiB
+        rows = est._inference_rows(est.module_, 64, 4)
+        # each row's 64 feature maps of 8x8 alone take 16 KiB, twice over in the budget
+        assert rows <= 2**20 // (2 * 4 * 64 * 64)
+        Z = est.transform(digits)  # in batches of that many rows
+    np.testing.assert_allclose(Z, est.transform(digits), rtol=1e-5, atol=1e-5)
+
+
 def test_bad_encoder_value_is_rejected(digits):
     with pytest.raises(ValueError, match="'encoder' parameter"):
         AutoencoderTransformer(encoder=3).fit(digits)

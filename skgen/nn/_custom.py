@@ -302,12 +302,40 @@ class CustomBlock(nn.Module):
         self.net = net
         self.in_shape = tuple(in_shape)
         self.role, self.expected = role, expected
-        if n_outputs is None:
-            device = next((p.device for p in net.parameters()), None)
-            with torch.no_grad():
-                out = self._flat(net(torch.zeros((1, *self.in_shape), device=device)))
-            n_outputs = out.shape[1]
+        #: Values one row's pass holds in the outputs of the net's layers, for the memory
+        #: budget of inference (a convolution's feature maps outgrow its weights).
+        self.row_values = 0
+        device = next((p.device for p in net.parameters()), None)
+        if n_outputs is None or (device is not None and device.type != "meta"):
+            out, self.row_values = self._probe(device)
+            n_outputs = out.shape[1] if n_outputs is None else n_outputs
         self.n_outputs = int(n_outputs)
+
+    def _probe(self, device):
+        """The flat output for one row of zeros, and the values its layers' outputs hold."""
+        sizes = []
+
+        def count(module, args, out):
+            for part in out if isinstance(out, (tuple, list)) else (out,):
+                if isinstance(part, torch.Tensor):
+                    sizes.append(part.numel())
+
+        leaves = [m for m in self.net.modules() if next(m.children(), None) is None]
+        hooks = [m.register_forward_hook(count) for m in leaves]
+        training = self.net.training
+        self.net.eval()
+        batch = (1, *self.in_shape)
+        try:
+            with torch.no_grad():
+                out = self._flat(self.net(torch.zeros(batch, device=device)))
+        except Exception as exc:
+            raise ValueError(f"The {self.role} {_factory_name(type(self.net))} failed on a "
+                             f"batch of shape {batch}: {type(exc).__name__}: {exc}") from exc
+        finally:
+            for hook in hooks:
+                hook.remove()
+            self.net.train(training)
+        return out, sum(sizes)
 
     @staticmethod
     def _flat(out):
@@ -412,6 +440,11 @@ def custom_pair(encoder, decoder, *, n_features, n_components, n_outputs, input_
                            n_components=n_components, n_outputs=n_outputs[1],
                            input_shape=shape, in_shape=(n_components,), expected=expected[1])
     return enc, dec
+
+
+def activation_values(module):
+    """Values one row's pass holds in the layers of the user's modules in ``module``."""
+    return sum(block.row_values for block in module.modules() if isinstance(block, CustomBlock))
 
 
 def has_custom_blocks(module):

@@ -437,7 +437,7 @@ class VAE(nn.Module):
         softmax logits and the row itself.
         """
         hidden = [layer.out_features for layer in self.decoder.modules()
-                  if isinstance(layer, nn.Linear)]
+                  if isinstance(layer, nn.Linear)] + [getattr(self.decoder, "row_values", 0)]
         scored = (self.n_outputs + self.softmax_index.numel() * 2 + self.n_features
                   + (self.n_continuous if self.variance_decoder is not None else 0))
         return max([scored, *hidden])

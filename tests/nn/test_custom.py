@@ -8,6 +8,7 @@ from torch import nn
 
 from skgen.nn import VAE, CustomBlock, DenoisingMLP, MLPAutoencoder, ModuleSpec
 from skgen.nn._custom import (
+    activation_values,
     as_spec,
     check_custom_blocks,
     check_saveable,
@@ -143,11 +144,18 @@ def test_check_names_what_is_wrong(how, message):
         check_custom_blocks(ae)
 
 
-def test_check_wraps_the_modules_own_failure():
-    ae = MLPAutoencoder(64, 3, encoder=ConvEncoder)  # no input_shape: conv gets 2-D rows
+def test_a_module_that_fails_on_a_row_is_a_value_error_when_built():
     with pytest.raises(ValueError, match=r"The encoder ConvEncoder failed on a batch of "
-                                         r"shape \(2, 64\)"):
-        check_custom_blocks(ae)
+                                         r"shape \(1, 64\): RuntimeError"):
+        MLPAutoencoder(64, 3, encoder=ConvEncoder)  # no input_shape: conv gets 2-D rows
+
+
+def test_feature_maps_count_in_the_values_a_row_holds():
+    ae = MLPAutoencoder(64, 3, encoder=ModuleSpec(ConvEncoder, channels=16),
+                        input_shape=(1, 8, 8))
+    # the conv's 16 maps of 8x8 and the code, far more than its weights' widths
+    assert activation_values(ae) == 16 * 64 + 3
+    assert activation_values(MLPAutoencoder(64, 3, (16,))) == 0
 
 
 def test_check_keeps_training_mode_and_batchnorm_statistics():
