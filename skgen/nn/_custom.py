@@ -322,20 +322,27 @@ class CustomBlock(nn.Module):
 
         leaves = [m for m in self.net.modules() if next(m.children(), None) is None]
         hooks = [m.register_forward_hook(count) for m in leaves]
-        training = self.net.training
-        self.net.eval()
-        batch = (1, *self.in_shape)
         try:
-            with torch.no_grad():
-                out = self._flat(self.net(torch.zeros(batch, device=device)))
-        except Exception as exc:
-            raise ValueError(f"The {self.role} {_factory_name(type(self.net))} failed on a "
-                             f"batch of shape {batch}: {type(exc).__name__}: {exc}") from exc
+            out = self._run(torch.zeros((1, *self.in_shape), device=device))
         finally:
             for hook in hooks:
                 hook.remove()
+        return self._flat(out), sum(sizes)
+
+    def _run(self, x):
+        """``net(x)`` in eval mode and without gradients (batch normalization keeps its
+        statistics, dropout draws nothing); its failure a ValueError naming it and the shape."""
+        training = self.net.training
+        self.net.eval()
+        try:
+            with torch.no_grad():
+                return self.net(x)
+        except Exception as exc:
+            raise ValueError(f"The {self.role} {_factory_name(type(self.net))} failed on a "
+                             f"batch of shape {tuple(x.shape)}: {type(exc).__name__}: "
+                             f"{exc}") from exc
+        finally:
             self.net.train(training)
-        return out, sum(sizes)
 
     @staticmethod
     def _flat(out):
@@ -353,26 +360,14 @@ class CustomBlock(nn.Module):
     def check(self):
         """Run the module once on a batch of 2 random rows; ValueError on a wrong output.
 
-        The module runs in eval mode and without gradients (batch
-        normalization keeps its statistics, dropout draws nothing), from a
-        generator of its own.
+        The rows come from a generator of its own; see :meth:`_run`.
         """
         name = _factory_name(type(self.net))
         device = next((p.device for p in self.net.parameters()), torch.device("cpu"))
         batch = (2, *self.in_shape)
-        x = torch.randn(batch, generator=torch.Generator().manual_seed(0)).to(device)
+        out = self._run(torch.randn(batch, generator=torch.Generator().manual_seed(0)).to(device))
         expected = (2, self.n_outputs)
         what = f" ({self.expected})" if self.expected else ""
-        training = self.net.training
-        self.net.eval()
-        try:
-            with torch.no_grad():
-                out = self.net(x)
-        except Exception as exc:
-            raise ValueError(f"The {self.role} {name} failed on a batch of shape "
-                             f"{batch}: {type(exc).__name__}: {exc}") from exc
-        finally:
-            self.net.train(training)
         parts = out if isinstance(out, (tuple, list)) else (out,)
         if not all(isinstance(part, torch.Tensor) for part in parts):
             raise ValueError(f"The {self.role} {name} returned {type(out).__name__}; it must "
