@@ -106,6 +106,27 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         picks 'global' when at least half of the varying columns span exactly
         the same ``[min, max]`` (image-like data) and 'standard' otherwise;
         the choice is stored in ``scaling_``. None leaves X as it is.
+    encoder : nn.Module subclass, function, nn.Module instance, ModuleSpec or None, \
+default=None
+        A network of your own in place of the MLP's encoder: a class or a
+        module-level function returning a module, called with whichever of
+        ``n_features``, ``n_components``, ``n_outputs`` and ``input_shape`` its
+        signature names; an instance (a template, copied and re-initialised on
+        every fit, never trained itself); or a :class:`skgen.nn.ModuleSpec`
+        holding the factory's own parameters, which are then nested parameters
+        (``encoder__channels``) for ``set_params`` and ``GridSearchCV``. It
+        receives ``(batch, *input_shape)`` (``(batch, n_features)`` without
+        ``input_shape``) and returns ``(batch, n_components)``. None is the MLP
+        of ``hidden_layer_sizes``, which starts at PCA. See
+        ``docs/custom_modules.md``.
+    decoder : same as encoder, default=None
+        A network of your own in place of the MLP's decoder: it receives
+        ``(batch, n_components)`` and returns anything that reshapes to
+        ``(batch, n_outputs)``, with ``n_outputs`` the number of columns.
+    input_shape : tuple of int or None, default=None
+        The shape of a row as your encoder reads it, such as ``(1, 8, 8)`` for
+        8x8 images: X stays a 2-D table and each row is reshaped inside. Its
+        product must be the number of columns.
 
     Attributes
     ----------
@@ -203,6 +224,9 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         device="auto",
         n_jobs=None,
         scaling="auto",
+        encoder=None,
+        decoder=None,
+        input_shape=None,
     ):
         self.n_components = n_components
         self.column_types = column_types
@@ -222,6 +246,9 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self.device = device
         self.n_jobs = n_jobs
         self.scaling = scaling
+        self.encoder = encoder
+        self.decoder = decoder
+        self.input_shape = input_shape
 
     # ------------------------------------------------------------------ hooks
 
@@ -232,10 +259,12 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             "hidden_layer_sizes": self._check_hidden_layer_sizes(),
             "activation": self.activation,
             "residual": True,
+            **self._custom_modules(),
         }
 
     def _initialize_module(self, module, X_train):
-        if isinstance(module.encoder, Residual):
+        # the MLP starts at PCA; a user's encoder or decoder from its own initialisation
+        if isinstance(module.encoder, Residual) and isinstance(module.decoder, Residual):
             init_pca(module.encoder, module.decoder, X_train)
 
     def _loss(self, module, batch, generator):

@@ -59,6 +59,14 @@ from ._utils import (
 from ._version import __version__
 from .exceptions import InconsistentVersionWarning
 from .nn import ACTIVATIONS
+from .nn._custom import (
+    activation_values,
+    as_spec,
+    check_custom_blocks,
+    check_saveable,
+    has_custom_blocks,
+    seeded_global_generator,
+)
 
 #: Inference runs in batches of at most this many rows, and fewer when the rows are
 #: wide: a batch's working memory stays within scikit-learn's ``working_memory``
@@ -200,6 +208,9 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         "n_jobs": [Integral, None],
         "scaling": [StrOptions({"auto", "standard", "global"}), None],
         "column_types": [StrOptions({"auto", *columns.COLUMN_TYPES}), dict, list, tuple],
+        "encoder": [None, callable, torch.nn.Module, nn.ModuleSpec],
+        "decoder": [None, callable, torch.nn.Module, nn.ModuleSpec],
+        "input_shape": ["array-like", None],
     }
 
     #: Whether NaN marks a missing entry this estimator accepts (in fit and inference).
@@ -472,6 +483,15 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             )
         return tuple(int(s) for s in sizes)
 
+    def _custom_modules(self):
+        """The ``encoder``, ``decoder`` and ``input_shape`` entries of :meth:`_module_spec`'s
+        kwargs: a copy of each spec (see :func:`skgen.nn._custom.as_spec`), so that a
+        ``set_params`` after fit changes no fitted module."""
+        shape = self.input_shape
+        return {"encoder": as_spec(self.encoder, "encoder"),
+                "decoder": as_spec(self.decoder, "decoder"),
+                "input_shape": None if shape is None else tuple(np.asarray(shape).tolist())}
+
     def _batch_size(self, n_samples):
         size = self._auto_batch_size(n_samples) if self.batch_size == "auto" else self.batch_size
         return max(1, min(size, n_samples))
@@ -619,6 +639,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         # built on the CPU, where the generator is, then moved
         with drawing_from(generator), torch_defaults(always=True):
             module = cls(**kwargs)
+        check_custom_blocks(module)  # a user's module: one pass on a small batch, before training
         self._module_class, self._module_kwargs = cls, kwargs
         self.module_ = module.to(self.device_)
         self.optimizer_ = make_optimizer(self.module_, self.learning_rate_init, self.alpha)
@@ -643,7 +664,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             return
         params = self.get_params(deep=False)
         sizes = ", ".join(f"{name}={value!r}" for name, value in kwargs.items()
-                          if name in params and name != "activation")
+                          if name in params and name != "activation" and value is not None)
         raise ValueError(
             f"{sizes} on {kwargs.get('n_features', self.n_features_in_)} features ask "
             f"{type(self).__name__} for a module of {more}{n_params:,} parameters: training "
@@ -684,10 +705,11 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             self._initialize_module(self.module_, as_rows(data)(index[:n_init]))
             self._needs_init = False
         max_epochs = 1 if partial else self._max_epochs(index.numel())
-        stop = trainer.fit(
-            data, index, validation, max_epochs=max_epochs,
-            tol=self.tol, n_iter_no_change=self.n_iter_no_change, stop_early=not partial,
-        )
+        with seeded_global_generator(seed if has_custom_blocks(self.module_) else None):
+            stop = trainer.fit(
+                data, index, validation, max_epochs=max_epochs,
+                tol=self.tol, n_iter_no_change=self.n_iter_no_change, stop_early=not partial,
+            )
         # copies, so that a later call training the same history cannot change them
         self.n_iter_ = history.n_iter
         self.loss_curve_ = list(history.loss_curve)
@@ -756,12 +778,15 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
 
         A row is taken to need ``_WORKING_VALUES_PER_WIDTH`` values for each of
         its ``n_columns`` inputs and for each layer's width (the larger side of
-        each weight matrix: its input or its output), plus ``row_values`` values
-        that the caller's own arithmetic needs, each ``itemsize`` bytes. So the
-        memory of a batch grows with the columns, never with their square, and
-        wide rows go in fewer at a time.
+        each weight matrix: its input or its output; for a user's encoder or
+        decoder, also the outputs of its layers for one row, which for a
+        convolution outgrow its weights), plus ``row_values`` values that the
+        caller's own arithmetic needs, each ``itemsize`` bytes. So the memory of
+        a batch grows with the columns, never with their square, and wide rows
+        go in fewer at a time.
         """
-        widths = n_columns + sum(max(p.shape) for p in module.parameters() if p.ndim >= 2)
+        widths = (n_columns + sum(max(p.shape) for p in module.parameters() if p.ndim >= 2)
+                  + activation_values(module))  # a user's convolutions: their feature maps
         row_bytes = itemsize * (_WORKING_VALUES_PER_WIDTH * widths + row_values)
         budget = get_config()["working_memory"] * 2**20
         return int(max(1, min(max_rows or _INFERENCE_BATCH, budget // row_bytes)))
@@ -830,9 +855,15 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         :mod:`skgen.nn`, the training history as a dict, and
         ``_derived_attributes`` are left out, so that ``skops.io`` loads the
         state trusting only the estimator classes
-        (:func:`skgen.utils.trusted_types`).
+        (:func:`skgen.utils.trusted_types`). A user's ``encoder`` or ``decoder``
+        stays its class or factory, which pickle and skops store by reference (the
+        user trusts it), never as code; one without an import path is a
+        :class:`pickle.PicklingError` here.
         """
         state = dict(super().__getstate__())
+        for name in ("encoder", "decoder"):  # stored by reference: a clear error if it has none
+            check_saveable(state.get(name), name)
+            check_saveable(state.get("_module_kwargs", {}).get(name), name)
         state["_skgen_version"] = __version__
         if "module_" in state:
             state["module_"] = state_to_numpy(state["module_"].state_dict())

@@ -138,6 +138,29 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, MeanScoreMixi
         columns span exactly the same ``[min, max]`` (image-like data) and
         'standard' otherwise, stored in ``scaling_``; None leaves X as it is. ``noise_level`` for Gaussian noise is
         in these units. Missing entries are ignored by the column statistics.
+    encoder : nn.Module subclass, function, nn.Module instance, ModuleSpec or None, \
+default=None
+        A network of your own in place of the MLP's encoder: a class or a
+        module-level function returning a module, called with whichever of
+        ``n_features``, ``n_components``, ``n_outputs`` and ``input_shape`` its
+        signature names; an instance (a template, copied and re-initialised on
+        every fit, never trained itself); or a :class:`skgen.nn.ModuleSpec`
+        holding the factory's own parameters, which are then nested parameters
+        (``encoder__channels``) for ``set_params`` and ``GridSearchCV``. It
+        receives ``(batch, *input_shape)`` (``(batch, n_features)`` without
+        ``input_shape``) and returns a code of the width it chooses; it reads
+        the corrupted row with its missing entries at zero, and the model's
+        per-column linear path still sees which are missing. None is the MLP of
+        ``hidden_layer_sizes``. See ``docs/custom_modules.md``.
+    decoder : same as encoder, default=None
+        A network of your own in place of the MLP's decoder: it receives
+        ``(batch, code width)`` and returns anything that reshapes to ``(batch,
+        n_outputs)``, with ``n_outputs`` the number of columns; without a
+        decoder, an MLP of ``hidden_layer_sizes`` decodes the code.
+    input_shape : tuple of int or None, default=None
+        The shape of a row as your encoder reads it, such as ``(1, 8, 8)`` for
+        8x8 images: X stays a 2-D table and each row is reshaped inside. Its
+        product must be the number of columns.
 
     Attributes
     ----------
@@ -250,6 +273,9 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, MeanScoreMixi
         device="auto",
         n_jobs=None,
         scaling="auto",
+        encoder=None,
+        decoder=None,
+        input_shape=None,
     ):
         self.column_types = column_types
         self.noise = noise
@@ -272,6 +298,9 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, MeanScoreMixi
         self.device = device
         self.n_jobs = n_jobs
         self.scaling = scaling
+        self.encoder = encoder
+        self.decoder = decoder
+        self.input_shape = input_shape
 
     # ------------------------------------------------------------------ hooks
 
@@ -288,6 +317,7 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, MeanScoreMixi
             "hidden_layer_sizes": self._check_hidden_layer_sizes(),
             "activation": self.activation,
             "residual": True,
+            **self._custom_modules(),
         }
 
     def _loss(self, module, batch, generator):

@@ -243,6 +243,28 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         rare pixels: compare the optdigits and pendigits rows of
         ``benchmarks/results/outliers_scaling_standard.md`` with
         ``benchmarks/results/outliers.md`` (``docs/outliers.md``).
+    encoder : nn.Module subclass, function, nn.Module instance, ModuleSpec or None, \
+default=None
+        A network of your own in place of the MLP's encoder: a class or a
+        module-level function returning a module, called with whichever of
+        ``n_features``, ``n_components``, ``n_outputs`` and ``input_shape`` its
+        signature names; an instance (a template, copied and re-initialised on
+        every fit, never trained itself); or a :class:`skgen.nn.ModuleSpec`
+        holding the factory's own parameters, which are then nested parameters
+        (``encoder__channels``) for ``set_params`` and ``GridSearchCV``. It
+        receives ``(batch, *input_shape)`` (``(batch, n_features)`` without
+        ``input_shape``) and returns ``(batch, n_components)``; each of the
+        ``n_estimators`` autoencoders builds its own. None is the MLP of
+        ``hidden_layer_sizes``, which starts at PCA. See
+        ``docs/custom_modules.md``.
+    decoder : same as encoder, default=None
+        A network of your own in place of the MLP's decoder: it receives
+        ``(batch, n_components)`` and returns anything that reshapes to
+        ``(batch, n_outputs)``, with ``n_outputs`` the number of columns.
+    input_shape : tuple of int or None, default=None
+        The shape of a row as your encoder reads it, such as ``(1, 8, 8)`` for
+        8x8 images: X stays a 2-D table and each row is reshaped inside. Its
+        product must be the number of columns.
 
     Attributes
     ----------
@@ -399,6 +421,9 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         device="auto",
         n_jobs=None,
         scaling="auto",
+        encoder=None,
+        decoder=None,
+        input_shape=None,
     ):
         self.contamination = contamination
         self.column_types = column_types
@@ -423,6 +448,9 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         self.device = device
         self.n_jobs = n_jobs
         self.scaling = scaling
+        self.encoder = encoder
+        self.decoder = decoder
+        self.input_shape = input_shape
 
     # ------------------------------------------------------------------ hooks
 
@@ -451,6 +479,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
             "activation": self.activation,
             "n_estimators": self.n_estimators,
             "residual": True,
+            **self._custom_modules(),
         }
 
     def _initialize_module(self, module, X_train):

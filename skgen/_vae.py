@@ -15,6 +15,7 @@ from ._data import fit_scaling, logistic_map, logit_log_jacobian, logit_map, tor
 from ._mixture import draw_from_mixture, fit_code_mixture, mixture_log_density
 from ._utils import draw_seed
 from .nn import VAE, init_bernoulli, init_ppca
+from .nn._custom import has_custom_blocks
 
 #: The Gaussian decoder's variance floor, as a share of each column's variance
 #: in the model's units (plus an absolute 1e-6 for constant columns).
@@ -235,6 +236,30 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         :meth:`inverse_transform` and :meth:`sample` return rows in the units
         of X, and :meth:`score_samples` a log-density in the units of X (the
         log-Jacobian of the scaling is accounted for).
+    encoder : nn.Module subclass, function, nn.Module instance, ModuleSpec or None, \
+default=None
+        A network of your own in place of the MLP's encoder: a class or a
+        module-level function returning a module, called with whichever of
+        ``n_features``, ``n_components``, ``n_outputs`` and ``input_shape`` its
+        signature names; an instance (a template, copied and re-initialised on
+        every fit, never trained itself); or a :class:`skgen.nn.ModuleSpec`
+        holding the factory's own parameters, which are then nested parameters
+        (``encoder__channels``) for ``set_params`` and ``GridSearchCV``. It
+        receives ``(batch, *input_shape)`` (``(batch, n_features)`` without
+        ``input_shape``) and returns ``(batch, 2 * n_components)``, the means
+        then the log-variances of ``q(z|x)``, or a ``(mean, log_var)`` tuple.
+        None is the MLP of ``hidden_layer_sizes``, which starts at probabilistic
+        PCA. See ``docs/custom_modules.md``.
+    decoder : same as encoder, default=None
+        A network of your own in place of the MLP's decoder: it receives
+        ``(batch, n_components)`` and returns anything that reshapes to
+        ``(batch, n_outputs)``, the parameters of the heads of ``p(x|z)``
+        (``n_outputs``: one per continuous column, more for typed ones, see
+        :class:`skgen.nn.VAE`).
+    input_shape : tuple of int or None, default=None
+        The shape of a row as your encoder reads it, such as ``(1, 8, 8)`` for
+        8x8 images: X stays a 2-D table and each row is reshaped inside. Its
+        product must be the number of columns.
 
     Attributes
     ----------
@@ -378,6 +403,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         device="auto",
         n_jobs=None,
         scaling="auto",
+        encoder=None,
+        decoder=None,
+        input_shape=None,
     ):
         self.n_components = n_components
         self.column_types = column_types
@@ -405,6 +433,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         self.device = device
         self.n_jobs = n_jobs
         self.scaling = scaling
+        self.encoder = encoder
+        self.decoder = decoder
+        self.input_shape = input_shape
 
     # ------------------------------------------------------------------ hooks
 
@@ -549,6 +580,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
             "activation": self.activation,
             "likelihood": self.likelihood,
             "residual": True,
+            **self._custom_modules(),
             "decoder_variance": self.decoder_variance,
             **({"column_types": tuple(self.column_types_),
                 "n_levels": tuple(0 if lv is None else len(lv) for lv in self.levels_)}
@@ -571,8 +603,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
                 var = X_train[:, module.continuous_index].to(torch.float64).var(
                     dim=0, unbiased=False)
                 module.log_var_floor.copy_(torch.log(_VARIANCE_FLOOR * var + 1e-6))
-            init_ppca(module, X_train)
-        else:
+            if not has_custom_blocks(module):  # a user's module: its own initialisation
+                init_ppca(module, X_train)
+        elif not has_custom_blocks(module):
             init_bernoulli(module, X_train)
 
     def _level_edges(self):

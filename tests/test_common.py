@@ -29,9 +29,25 @@ def _expected_failed_checks(estimator):
 
 def _variants():
     """Options that change the data path get the checks too, on data inside their range."""
-    from skgen import VAETransformer
+    from skgen import (
+        AEOutlierDetector,
+        AutoencoderTransformer,
+        DenoisingAutoencoder,
+        VAETransformer,
+    )
+    from skgen.nn import ModuleSpec
 
-    return [make_fast(VAETransformer).set_params(bounds=(-1e4, 1e4))]
+    from .nn.custom_modules import DropoutEncoder, hidden_code, linear_decoder
+
+    # a user's encoder and decoder that work for any number of columns (dropout included)
+    custom = {"encoder": ModuleSpec(DropoutEncoder, width=8), "decoder": linear_decoder}
+    return [make_fast(VAETransformer).set_params(bounds=(-1e4, 1e4)),
+            make_fast(AutoencoderTransformer).set_params(**custom),
+            make_fast(VAETransformer).set_params(**custom),
+            make_fast(AEOutlierDetector).set_params(**custom),
+            # no n_components: the encoder chooses the code width
+            make_fast(DenoisingAutoencoder).set_params(encoder=hidden_code,
+                                                       decoder=linear_decoder)]
 
 
 @parametrize_with_checks(

@@ -341,3 +341,51 @@ def test_dataframe_columns_become_one_input_each():
     session = ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
     (codes,) = session.run(None, {name: X[:, [j]] for j, name in enumerate(frame.columns)})
     assert_parity(codes, ae.transform(frame))
+
+
+# ------------------------------------------------------- a user's encoder and decoder
+
+
+def _conv(Estimator, **params):
+    from skgen.nn import ModuleSpec
+
+    from .nn.custom_modules import ConvDecoder, ConvEncoder, conv_code
+
+    if Estimator is DenoisingAutoencoder:  # no n_components: the encoder's width is its own
+        encoder = ModuleSpec(conv_code)
+    else:
+        encoder, params = ModuleSpec(ConvEncoder, channels=2), {"n_components": 4, **params}
+    return Estimator(encoder=encoder, decoder=ConvDecoder, input_shape=(1, 8, 8), **SMALL,
+                     **params)
+
+
+def test_pipeline_with_a_convolutional_autoencoder_within_1e4():
+    """The issue's pipeline with a conv autoencoder: the exporter traces the user's module."""
+    X, y = _digits(), load_digits().target
+    clf = make_pipeline(_conv(AutoencoderTransformer), LogisticRegression(max_iter=300))
+    clf.fit(X, y)
+    label, proba = run_onnx(to_onnx(clf, X[:1]), X)
+    proba = np.array([[row[c] for c in clf.classes_] for row in proba])
+    np.testing.assert_allclose(proba, clf.predict_proba(X), atol=1e-4)
+    ae = clf[0]
+    rows, expected = _convert_sandwich(ae, X, X, fit=False, before=MinMaxScaler())
+    np.testing.assert_allclose(rows, expected, atol=1e-4)
+    Z = ae.transform(X)
+    rows, expected = _convert_sandwich(ae, Z, Z, method="inverse_transform", fit=False,
+                                       options={"inverse_transform": True})
+    np.testing.assert_allclose(rows, expected, atol=1e-4)
+
+
+@pytest.mark.parametrize("Estimator", [VAETransformer, AEOutlierDetector,
+                                       DenoisingAutoencoder])
+def test_convolutional_vae_detector_and_denoiser_export(Estimator):
+    X = _digits()
+    params = {"column_types": "continuous"} if Estimator is VAETransformer else {}
+    est = _conv(Estimator, **params).fit(X)
+    if Estimator is DenoisingAutoencoder:
+        X = _with_nan(X, 0.1)
+    out = run_onnx(to_onnx(est, X[:1]), X)
+    if Estimator is AEOutlierDetector:
+        np.testing.assert_allclose(out[1].ravel(), est.decision_function(X), atol=1e-4)
+    else:
+        np.testing.assert_allclose(out[0], est.transform(X), atol=1e-4)

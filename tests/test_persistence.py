@@ -49,9 +49,10 @@ def _assert_same_outputs(a, b, X):
         assert_array_equal(out_a[name], out_b[name], err_msg=name)
 
 
-def test_trusted_types_are_the_estimator_classes():
+def test_trusted_types_are_the_estimator_classes_and_module_spec():
     assert trusted_types() == sorted(
-        f"{cls.__module__}.{cls.__name__}" for cls in ESTIMATORS)
+        [f"{cls.__module__}.{cls.__name__}" for cls in ESTIMATORS]
+        + ["skgen.nn._custom.ModuleSpec"])
 
 
 @per_estimator

@@ -11,6 +11,7 @@ observed entries only.
 import torch
 from torch import nn
 
+from ._custom import custom_pair
 from ._mlp import make_mlp
 
 NOISES = ("gaussian", "mask", "swap")
@@ -41,6 +42,15 @@ class DenoisingMLP(nn.Module):
     residual : bool, default=True
         Whether the per-column linear path (:class:`ColumnwiseLinear`) runs
         beside the MLP. It starts at zero.
+    encoder, decoder : ModuleSpec or None, default=None
+        A user's network in place of the MLP (see :mod:`skgen.nn._custom`):
+        the encoder reads the row with its missing entries at zero, shaped
+        ``(batch, *input_shape)``, and returns a code of the width it chooses;
+        the decoder maps that code to ``n_features`` values (without a
+        decoder, an MLP of ``hidden_layer_sizes`` does). The per-column linear
+        path still runs beside them and sees the observation mask.
+    input_shape : tuple of int or None, default=None
+        What a row looks like to a user's encoder; its product is ``n_features``.
 
     Examples
     --------
@@ -56,10 +66,21 @@ class DenoisingMLP(nn.Module):
     """
 
     def __init__(self, n_features, hidden_layer_sizes=(256,), activation="relu",
-                 residual=True):
+                 residual=True, encoder=None, decoder=None, input_shape=None):
         super().__init__()
-        sizes = (2 * n_features, *tuple(hidden_layer_sizes), n_features)
-        self.mlp = make_mlp(sizes, activation)
+        if decoder is not None and encoder is None:
+            raise ValueError("A DenoisingMLP with a custom decoder needs a custom encoder too: "
+                             "the encoder chooses the width of the code the decoder reads.")
+        encoder, decoder = custom_pair(encoder, decoder, n_features=n_features,
+                                       n_components=None, n_outputs=(None, n_features),
+                                       input_shape=input_shape,
+                                       expected=("", f"n_features={n_features}"))
+        if encoder is None:
+            sizes = (2 * n_features, *tuple(hidden_layer_sizes), n_features)
+            self.mlp = make_mlp(sizes, activation)
+        else:  # the user's encoder reads the row alone, NaN at zero
+            self.mlp = _Observed(encoder, decoder or make_mlp(
+                (encoder.n_outputs, *tuple(hidden_layer_sizes), n_features), activation))
         self.linear = ColumnwiseLinear(n_features) if residual else None
 
     def forward(self, x):
@@ -70,6 +91,17 @@ class DenoisingMLP(nn.Module):
         if self.linear is not None:
             out = out + self.linear(h)
         return out
+
+
+class _Observed(nn.Module):
+    """``decoder(encoder(x))`` on the first half of ``[x with NaN -> 0, mask]``."""
+
+    def __init__(self, encoder, decoder):
+        super().__init__()
+        self.encoder, self.decoder = encoder, decoder
+
+    def forward(self, h):
+        return self.decoder(self.encoder(h[:, : h.shape[1] // 2]))
 
 
 class ColumnwiseLinear(nn.Module):

@@ -30,6 +30,9 @@ class AutoencoderEnsemble(nn.Module):
     residual : bool, default=True
         Give the members a linear path that :meth:`init_pca` sets to PCA
         (only members with hidden layers have one).
+    encoder, decoder, input_shape : default=None
+        A user's encoder or decoder for every member (each member builds its
+        own), see :class:`MLPAutoencoder`.
 
     Examples
     --------
@@ -45,11 +48,12 @@ class AutoencoderEnsemble(nn.Module):
     """
 
     def __init__(self, n_features, n_components, hidden_layer_sizes=(), activation="relu",
-                 n_estimators=1, residual=True):
+                 n_estimators=1, residual=True, encoder=None, decoder=None, input_shape=None):
         super().__init__()
         self.members = nn.ModuleList(
             MLPAutoencoder(n_features, n_components, hidden_layer_sizes, activation,
-                           residual=residual)
+                           residual=residual, encoder=encoder, decoder=decoder,
+                           input_shape=input_shape)
             for _ in range(n_estimators)
         )
 
@@ -87,7 +91,8 @@ class AutoencoderEnsemble(nn.Module):
 
     @torch.no_grad()
     def init_pca(self, X):
-        """Start every residual member at the PCA solution of ``X`` (see :func:`init_pca`)."""
+        """Start every residual member at the PCA solution of ``X`` (see :func:`init_pca`);
+        a user's encoder or decoder starts from its own initialisation."""
         for member in self.members:
-            if isinstance(member.encoder, Residual):
+            if isinstance(member.encoder, Residual) and isinstance(member.decoder, Residual):
                 init_pca(member.encoder, member.decoder, X)

@@ -5,6 +5,8 @@
 import torch
 from torch import nn
 
+from ._custom import custom_pair
+
 ACTIVATIONS = {
     "identity": nn.Identity,
     "logistic": nn.Sigmoid,
@@ -97,6 +99,13 @@ class MLPAutoencoder(nn.Module):
     residual : bool, default=False
         Give encoder and decoder a parallel linear path (:class:`Residual`), so
         that :func:`init_pca` can start the model at PCA.
+    encoder, decoder : ModuleSpec or None, default=None
+        A user's module in place of the MLP (see :mod:`skgen.nn._custom`): the
+        encoder maps ``(batch, *input_shape)`` to ``n_components`` values per
+        row, the decoder ``n_components`` to ``n_features``.
+    input_shape : tuple of int or None, default=None
+        What a row looks like to a user's encoder (``(1, 8, 8)`` for 8x8
+        images); its product is ``n_features``.
 
     Examples
     --------
@@ -111,12 +120,18 @@ class MLPAutoencoder(nn.Module):
     """
 
     def __init__(self, n_features, n_components, hidden_layer_sizes=(), activation="relu",
-                 residual=False):
+                 residual=False, encoder=None, decoder=None, input_shape=None):
         super().__init__()
         hidden = tuple(hidden_layer_sizes)
         block = Residual if residual and hidden else make_mlp
-        self.encoder = block((n_features, *hidden, n_components), activation)
-        self.decoder = block((n_components, *hidden[::-1], n_features), activation)
+        self.encoder, self.decoder = custom_pair(
+            encoder, decoder, n_features=n_features, n_components=n_components,
+            n_outputs=(n_components, n_features), input_shape=input_shape,
+            expected=(f"n_components={n_components}", f"n_features={n_features}"))
+        if self.encoder is None:
+            self.encoder = block((n_features, *hidden, n_components), activation)
+        if self.decoder is None:
+            self.decoder = block((n_components, *hidden[::-1], n_features), activation)
 
     def forward(self, x):
         return self.decoder(self.encoder(x))

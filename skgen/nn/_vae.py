@@ -16,6 +16,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ._custom import custom_pair
 from ._mlp import Residual, make_mlp
 
 #: Bounds of the encoder's log-variance: keeps ``exp`` finite in float32.
@@ -114,6 +115,14 @@ class VAE(nn.Module):
         exactly, in the ``spike_values`` buffer): each gets a probability, and
         the other values a density, weighted by the probability of "none of
         them" (0: a Gaussian alone).
+    encoder, decoder : ModuleSpec or None, default=None
+        A user's module in place of the MLP (see :mod:`skgen.nn._custom`): the
+        encoder maps ``(batch, *input_shape)`` to ``2 * n_components`` values
+        per row (the means, then the log-variances) or a ``(mean, log_var)``
+        tuple, the decoder ``n_components`` to the heads' ``n_outputs``.
+    input_shape : tuple of int or None, default=None
+        What a row looks like to a user's encoder; its product is the
+        encoder's input width (``n_features`` without categorical columns).
 
     Examples
     --------
@@ -137,7 +146,8 @@ class VAE(nn.Module):
 
     def __init__(self, n_features, n_components, hidden_layer_sizes=(), activation="relu",
                  likelihood="gaussian", residual=True, decoder_variance="feature",
-                 column_types=None, n_levels=None):
+                 column_types=None, n_levels=None, encoder=None, decoder=None,
+                 input_shape=None):
         super().__init__()
         if likelihood not in ("gaussian", "bernoulli"):
             raise ValueError(f"likelihood must be 'gaussian' or 'bernoulli', got {likelihood!r}.")
@@ -158,8 +168,17 @@ class VAE(nn.Module):
         self.n_components = n_components
         self.likelihood = likelihood
         self._layout(types, levels)
-        self.encoder = block((self.n_inputs, *hidden, 2 * n_components), activation)
-        self.decoder = block((n_components, *hidden[::-1], self.n_outputs), activation)
+        self.encoder, self.decoder = custom_pair(
+            encoder, decoder, n_features=n_features, n_components=n_components,
+            n_outputs=(2 * n_components, self.n_outputs), input_shape=input_shape,
+            in_width=self.n_inputs,
+            expected=(f"2 * n_components = {2 * n_components}: the means, then the "
+                      "log-variances, or a (mean, log_var) tuple",
+                      f"n_outputs={self.n_outputs}, the parameters of the heads"))
+        if self.encoder is None:
+            self.encoder = block((self.n_inputs, *hidden, 2 * n_components), activation)
+        if self.decoder is None:
+            self.decoder = block((n_components, *hidden[::-1], self.n_outputs), activation)
         self.variance_decoder = None
         if likelihood == "gaussian":
             self.raw_log_var = nn.Parameter(torch.zeros(self.n_continuous))
@@ -418,7 +437,7 @@ class VAE(nn.Module):
         softmax logits and the row itself.
         """
         hidden = [layer.out_features for layer in self.decoder.modules()
-                  if isinstance(layer, nn.Linear)]
+                  if isinstance(layer, nn.Linear)] + [getattr(self.decoder, "row_values", 0)]
         scored = (self.n_outputs + self.softmax_index.numel() * 2 + self.n_features
                   + (self.n_continuous if self.variance_decoder is not None else 0))
         return max([scored, *hidden])
