@@ -265,19 +265,19 @@ def variant_scores(p, splits):
     out = {"shipped": shipped_te, "+ local": (ae + local) / 2, "+ rarity": (ae + rarity) / 2,
            "+ local + rarity": (ae + local + rarity) / 3,
            "global + local + rarity": (glob + local + rarity) / 3}
+    broads = {}
     for space, suffix in (("scaled", ""), ("robust", ", robust"), ("whitened", "")):
         (lo_tr, lo_te), (br_tr, br_te) = all_rows_parts(*splits, space)
-        lo, br = s(lo_tr, lo_te), s(br_tr, br_te)
+        lo, broads[space] = s(lo_tr, lo_te), s(br_tr, br_te)
         if space == "whitened":
-            out["ae + local + broad [whitened local]"] = (ae + lo + broad) / 3
-            out["ae + local + broad [whitened]"] = (ae + lo + br) / 3
+            out["ae + local + broad [whitened local]"] = (ae + lo + broads["scaled"]) / 3
+            out["ae + local + broad [whitened]"] = (ae + lo + broads[space]) / 3
             continue
-        out[f"ae + local + broad [all rows{suffix}]"] = (ae + lo + br) / 3
+        out[f"ae + local + broad [all rows{suffix}]"] = (ae + lo + broads[space]) / 3
         if space == "scaled":
-            out["ae + broad [all rows]"] = (ae + br) / 2
+            out["ae + broad [all rows]"] = (ae + broads[space]) / 2
             out["ae + local [all rows]"] = (ae + lo) / 2
-            out["ae + (local + broad) / 2"] = (ae + (lo + br) / 2) / 2
-            broad = br
+            out["ae + (local + broad) / 2"] = (ae + (lo + broads[space]) / 2) / 2
     return out
 
 
