@@ -5,8 +5,12 @@
 from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 import torch
+from scipy.special import logsumexp
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, DensityMixin, TransformerMixin
+from sklearn.utils import check_consistent_length, column_or_1d
+from sklearn.utils.multiclass import check_classification_targets
 
 from . import _columns as columns
 from ._base import BaseTorchEstimator, MeanScoreMixin
@@ -32,6 +36,14 @@ _PRIOR_DRAWS = 4
 #: at most this many bytes (draws x rows x the module's ``decoded_width()``), so that
 #: its memory grows with the columns only through the block's shape, never past it.
 _SCORE_BYTES = 32 * 2**20
+
+
+def _decoded(module, c):
+    """``module.decode`` of packed codes: with a conditional module each row of ``c``
+    holds the code and then its class index (see :meth:`VAETransformer._with_labels`)."""
+    if not module.n_classes:
+        return module.decode(c)
+    return module.decode(c[:, :module.n_components], c[:, module.n_components])
 
 
 def _importance_draws(seed, n_samples, n_components):
@@ -173,6 +185,21 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
     n_importance_samples : int, default=100
         Number of importance samples ``K`` of the bound in :meth:`score_samples`.
         Larger is tighter and slower (cost grows linearly).
+    conditional : bool, default=False
+        Learn a model of the rows given class labels: ``fit(X, y)`` trains a
+        conditional VAE whose decoder reads the one-hot label beside the
+        code, ``p(x|z, y)``, and whose prior is one per class, ``p(z|y)``
+        (``prior``, fitted on the codes of that class's rows);
+        ``sample(n, y=...)`` then draws rows of the classes asked for, and
+        without ``y`` draws the classes in their training proportions
+        (``class_prior_``). The encoder never reads ``y``, so
+        :meth:`transform` needs no labels; :meth:`score_samples` is the
+        marginal ``log sum_y p(y) p(x|y)`` and :meth:`inverse_transform`
+        decodes each code with its most probable class,
+        ``argmax_y p(y) p(z|y)``. Off by default: a Pipeline hands y to every
+        step's ``fit``, and a VAE before a classifier must keep codes that
+        carry the class, which a decoder handed y no longer needs them to do.
+        With False, a ``y`` given to ``fit`` is ignored.
     kl_warmup_epochs : int, default=0
         KL annealing: epoch ``e`` (counted from 1, as in ``loss_curve_`` and
         :class:`~skgen.plotting.LossCurveDisplay`) trains with
@@ -255,11 +282,16 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         error); ``partial_fit`` refuses any value that is not a level.
     module_ : skgen.nn.VAE
         The trained torch module (float32, in eval mode).
-    prior_ : sklearn.mixture.GaussianMixture or None
+    prior_ : sklearn.mixture.GaussianMixture, list of them, or None
         With ``prior='mixture'``, the mixture over codes that :meth:`sample`
         draws from and :meth:`score_samples` uses as ``p(z)``; None with
         ``prior='normal'``. After ``partial_fit`` it is refitted on the codes
-        of that call's rows.
+        of that call's rows. With ``conditional=True``, one mixture per class
+        of ``classes_``, ``p(z|y)``, fitted on the codes of that class's rows.
+    classes_ : ndarray of shape (n_classes,)
+        With ``conditional=True``, the sorted class labels seen in ``fit``.
+    class_prior_ : ndarray of shape (n_classes,)
+        With ``conditional=True``, each class's share of the training rows.
     importance_draws_ : ndarray of shape (n_importance_samples, n_components)
         Standard normal draws, fixed at fit time from ``random_state`` and
         shared by all rows, used by :meth:`score_samples` (antithetic pairs
@@ -346,6 +378,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         "sample_noise": [StrOptions({"decoder", "none"})],
         "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
         "kl_warmup_epochs": [Interval(Integral, 0, None, closed="left")],
+        "conditional": ["boolean"],
         "column_types": [StrOptions({"auto", *columns.COLUMN_TYPES}), dict, list, tuple],
     }
 
@@ -362,6 +395,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         sample_noise="decoder",
         n_importance_samples=100,
         kl_warmup_epochs=0,
+        conditional=False,
         hidden_layer_sizes=(256, 128),
         activation="relu",
         alpha=1e-5,
@@ -389,6 +423,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         self.sample_noise = sample_noise
         self.n_importance_samples = n_importance_samples
         self.kl_warmup_epochs = kl_warmup_epochs
+        self.conditional = conditional
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.alpha = alpha
@@ -405,6 +440,11 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         self.device = device
         self.n_jobs = n_jobs
         self.scaling = scaling
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = self.conditional  # fit(X, y): the class labels
+        return tags
 
     # ------------------------------------------------------------------ hooks
 
@@ -577,6 +617,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         return X, unknown_rows | unknown_codes
 
     def _module_spec(self, n_features):
+        n_features = len(self.column_types_)  # the rows' width, without a label column
         typed = not self._continuous().all() or self._point_masses().any()
         return VAE, {
             "n_features": n_features,
@@ -589,6 +630,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
             **({"column_types": tuple(self.column_types_),
                 "n_levels": tuple(0 if lv is None else len(lv) for lv in self.levels_)}
                if typed else {}),
+            **({"n_classes": len(getattr(self, "classes_", ()))} if self.conditional else {}),
         }
 
     def _point_masses(self):
@@ -598,6 +640,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
 
     @torch.no_grad()
     def _initialize_module(self, module, X_train):
+        if module.n_classes:
+            X_train = X_train[:, :-1]  # the labels' column
         for i, edges in enumerate(self._level_edges()):
             module.level_edges[i, :len(edges)] = torch.as_tensor(edges)
         for i, spikes in enumerate(self._standardized_point_masses()):
@@ -633,9 +677,10 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
 
     def _loss(self, module, batch, generator):
         beta = self._current_beta() if module.training else self.beta
-        eps = torch.randn((batch.shape[0], module.n_components), generator=generator,
-                          device=batch.device, dtype=batch.dtype)
-        return torch.mean(module.negative_elbo(batch, eps, beta)) / batch.shape[1]
+        x, y = (batch[:, :-1], batch[:, -1]) if module.n_classes else (batch, None)
+        eps = torch.randn((x.shape[0], module.n_components), generator=generator,
+                          device=x.device, dtype=x.dtype)
+        return torch.mean(module.negative_elbo(x, eps, beta, y)) / x.shape[1]
 
     def _current_beta(self):
         warmup = self.kl_warmup_epochs
@@ -643,20 +688,72 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
             return self.beta
         return self.beta * min(1.0, self._history.n_iter / warmup)
 
+    def _with_targets(self, X, y, *, fresh):
+        """With ``conditional=True``, X and a last column of the class indices of y."""
+        if not fresh and self.conditional != bool(self.module_.n_classes):
+            raise ValueError(
+                f"conditional={self.conditional!r} but the fitted model was fitted with "
+                f"conditional={not self.conditional!r}: set it back, or call fit with "
+                "warm_start=False to fit a new model.")
+        if not self.conditional:
+            return X  # y is ignored, as a Pipeline passes it to every step
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__}(conditional=True) requires y to be passed, but the "
+                "target y is None: it learns the rows given their class, fit(X, y).")
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
+        check_classification_targets(y)
+        if fresh:
+            self.classes_, codes = np.unique(y, return_inverse=True)
+            self.class_prior_ = np.bincount(codes) / len(y)
+        else:
+            codes = self._class_indices(y)
+        return np.hstack([X, codes[:, None].astype(X.dtype)])
+
+    def _training_scaling(self):
+        if not self.conditional:
+            return self.mean_, self.scale_
+        return np.r_[self.mean_, 0.0], np.r_[self.scale_, 1.0]  # the labels as they are
+
+    def _class_indices(self, y):
+        """The index in ``classes_`` of each label of y; a label never seen is an error."""
+        y = np.asarray(y)
+        index = pd.Index(self.classes_).get_indexer(y.ravel())
+        if (index < 0).any():
+            bad = list(dict.fromkeys(y.ravel()[index < 0].tolist()))
+            raise ValueError(f"Unknown class label(s) {bad[:5]}: the model was fitted on the "
+                             f"classes {self.classes_.tolist()}.")
+        return index.reshape(y.shape)
+
+    def _with_labels(self, Z, labels):
+        """Codes packed for :func:`_decoded`: with a conditional model each with its class."""
+        if not self.module_.n_classes:
+            return Z
+        return np.hstack([Z, np.asarray(labels, dtype=Z.dtype)[:, None]])
+
     def _on_fit_end(self, X):
+        labels = None
+        if self.module_.n_classes:
+            X, labels = X[:, :-1], X[:, -1].astype(np.int64)
         if not hasattr(self, "importance_draws_"):  # drawn once, kept by partial_fit/warm_start
             self._importance_seed = int(self._rng.randint(np.iinfo(np.int32).max))
             self.importance_draws_ = _importance_draws(self._importance_seed,
                                                        self.n_importance_samples,
                                                        self.module_.n_components)
-        self.prior_ = self._fit_prior(X) if self.prior == "mixture" else None
+        self.prior_ = self._fit_prior(X, labels) if self.prior == "mixture" else None
 
-    def _fit_prior(self, X):
-        """The mixture prior: a GaussianMixture on draws of ``q(z|x)`` of the training rows."""
+    def _fit_prior(self, X, labels=None):
+        """The mixture prior: a GaussianMixture on draws of ``q(z|x)`` of the training rows;
+        with class ``labels`` one per class, on the codes of its rows."""
         seed = int(self._rng.randint(np.iinfo(np.int32).max))
         rng = np.random.RandomState(seed)
         if X.shape[0] > _PRIOR_CODES:
-            X = X[np.sort(rng.choice(X.shape[0], _PRIOR_CODES, replace=False))]
+            keep = rng.choice(X.shape[0], _PRIOR_CODES, replace=False)
+            if labels is not None:  # every class keeps a row at least
+                keep = np.union1d(keep, np.unique(labels, return_index=True)[1])
+            keep = np.sort(keep)
+            X, labels = X[keep], None if labels is None else labels[keep]
         n_draws = max(1, min(_PRIOR_DRAWS, _PRIOR_CODES // X.shape[0]))
 
         def posterior(m, x):
@@ -666,7 +763,10 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         mu, log_var = np.split(self._apply_in_batches(X, posterior).astype(np.float64), 2, axis=1)
         eps = rng.standard_normal((n_draws, *mu.shape))
         codes = (mu + np.exp(0.5 * log_var) * eps).reshape(-1, mu.shape[1])
-        return fit_code_mixture(codes, seed)
+        if labels is None:
+            return fit_code_mixture(codes, seed)
+        labels = np.tile(labels, n_draws)  # the draws' rows, draw by draw
+        return [fit_code_mixture(codes[labels == c], seed) for c in range(len(self.classes_))]
 
     # ---------------------------------------------------------------- public API
 
@@ -699,7 +799,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         A continuous column gets the decoder's mean (with ``bounds`` the mean
         in logit space mapped back: the median of ``p(x|z)`` in the units of
         X); a binary, discrete or categorical column gets its most likely
-        level, one of ``levels_``.
+        level, one of ``levels_``. With ``conditional=True`` each code is
+        decoded with its most probable class, ``argmax_y p(y) p(z|y)``.
 
         Parameters
         ----------
@@ -714,11 +815,26 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         """
         index = X.index if columns.is_pandas_frame(X) else None  # rows labelled like Z
         Z = self._validate_codes(X, self.module_.n_components)
+        return self._most_likely_rows(Z, self._likeliest_classes(Z), index=index)
+
+    def _likeliest_classes(self, Z):
+        """With a conditional model, the class of each code of largest ``p(y) p(z|y)``."""
+        if not self.module_.n_classes:
+            return None
+        log_joint = np.log(self.class_prior_) + np.zeros((Z.shape[0], 1))
+        if self.prior_ is not None:
+            Z = np.asarray(Z, dtype=np.float64)
+            log_joint += np.column_stack([gmm.score_samples(Z) for gmm in self.prior_])
+        return log_joint.argmax(1)
+
+    def _most_likely_rows(self, Z, labels, index=None):
+        """:meth:`inverse_transform` of codes Z (of classes ``labels``, conditional)."""
+        Z = self._with_labels(Z, labels)
         if not self.module_.typed and self._frame is None:
-            X_mean = self._apply_in_batches(Z, lambda m, z: m.mean(m.decode(z)),
+            X_mean = self._apply_in_batches(Z, lambda m, z: m.mean(_decoded(m, z)),
                                             standardize=False, unstandardize=True)
             return X_mean if self.bounds_ is None else logistic_map(X_mean, self.bounds_)
-        rows = self._apply_in_batches(Z, lambda m, z: m.reconstruct(m.decode(z)),
+        rows = self._apply_in_batches(Z, lambda m, z: m.reconstruct(_decoded(m, z)),
                                       standardize=False)
         return self._output_rows(rows, index=index)
 
@@ -744,10 +860,12 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         return columns.decode_rows(values, self.column_types_, self.levels_, self._coded,
                                    frame=self._frame, index=index)
 
-    def sample(self, n_samples=1, random_state=None):
+    def sample(self, n_samples=1, random_state=None, *, y=None):
         """Draw rows from the model: ``z ~ p(z)``, then ``x ~ p(x|z)``.
 
         ``p(z)`` is the mixture ``prior_`` (``prior='mixture'``) or ``N(0, I)``.
+        With ``conditional=True``: ``y ~ p(y)`` (``class_prior_``) unless
+        ``y`` gives the classes, then ``z ~ p(z|y)`` and ``x ~ p(x|z, y)``.
         With ``sample_noise='decoder'``: a continuous column gets the decoder
         mean plus Gaussian noise with the learned variance, in the units of X
         (with ``bounds``, drawn in logit space and mapped back, so the rows
@@ -765,6 +883,10 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
             An int gives the same rows on every call; a RandomState or a
             Generator is advanced by one draw (a seed). None draws fresh
             entropy; the global generators are never advanced.
+        y : label or array-like of shape (n_samples,), default=None
+            With ``conditional=True``, the class of the rows: one label of
+            ``classes_`` for all, or one per row. None draws the classes in
+            their training proportions.
 
         Returns
         -------
@@ -775,18 +897,22 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         check_is_fitted(self)
         if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        labels = self._sample_labels(y, n_samples)
         rng = np.random.RandomState(draw_seed(random_state))
-        z = self._draw_codes(rng, n_samples)
+        if self.module_.n_classes and labels is None:
+            labels = rng.choice(len(self.classes_), size=n_samples, p=self.class_prior_)
+        z = self._draw_codes(rng, n_samples, labels)
         if self.sample_noise == "none":
-            return self.inverse_transform(z)
+            return self._most_likely_rows(z, labels)
         module = self.module_
+        z = self._with_labels(z, labels)
         if not module.typed and self._frame is None:
             return self._sample_continuous(rng, z)
         n_continuous, n_binary = module.n_continuous, module.n_binary
         n_softmax, max_levels = module.softmax_index.shape
 
         def heads(m, c):
-            out = m.decode(c)
+            out = _decoded(m, c)
             parts = [m.mean(out)]
             if m.likelihood == "gaussian":
                 parts.append(torch.exp(0.5 * m.decoder_log_var(out)).expand(
@@ -823,21 +949,46 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
                 rows[at, j] = spikes[code[at]]
         return self._output_rows(rows)
 
-    def _draw_codes(self, rng, n_samples):
-        """``n_samples`` codes from the prior: ``N(0, I)`` or the mixture ``prior_``."""
+    def _sample_labels(self, y, n_samples):
+        """The class indices that :meth:`sample` is asked for (None: none asked)."""
+        if not self.module_.n_classes:
+            if y is not None:
+                raise ValueError(f"y gives the classes of the rows of a model fitted with "
+                                 f"conditional=True; this {type(self).__name__} was fitted "
+                                 "with conditional=False. Leave y=None.")
+            return None
+        if y is None:
+            return None
+        labels = self._class_indices(y)
+        if labels.ndim == 0:
+            return np.full(n_samples, labels)
+        if labels.shape != (n_samples,):
+            raise ValueError(f"y must be one label or an array of n_samples={n_samples} "
+                             f"labels, got shape {labels.shape}.")
+        return labels
+
+    def _draw_codes(self, rng, n_samples, labels=None):
+        """``n_samples`` codes from the prior: ``N(0, I)`` or the mixture ``prior_``; with
+        class ``labels``, each from its class's mixture, the classes in order."""
         if self.prior_ is None:
             return rng.standard_normal((n_samples, self.module_.n_components))
-        return draw_from_mixture(self.prior_, rng, n_samples)
+        if labels is None:
+            return draw_from_mixture(self.prior_, rng, n_samples)
+        z = np.empty((n_samples, self.module_.n_components))
+        for c in np.unique(labels):
+            z[labels == c] = draw_from_mixture(self.prior_[c], rng, int(np.sum(labels == c)))
+        return z
 
     def _sample_continuous(self, rng, z):
         """:meth:`sample` of a model of continuous columns only, fitted on an array."""
-        n_samples, n_features = z.shape[0], self.n_features_in_
+        n_samples, n_features = z.shape[0], self.n_features_in_  # z: packed codes
         if self.module_.likelihood == "bernoulli":
-            p = self._apply_in_batches(z, lambda m, c: m.mean(m.decode(c)), standardize=False)
+            p = self._apply_in_batches(z, lambda m, c: m.mean(_decoded(m, c)),
+                                       standardize=False)
             return (rng.uniform(size=(n_samples, n_features)) < p).astype(np.float64)
 
         def mean_and_std(m, c):
-            out = m.decode(c)
+            out = _decoded(m, c)
             std = torch.exp(0.5 * m.decoder_log_var(out)).expand(c.shape[0], n_features)
             return torch.cat([m.mean(out), std], dim=1)
 
@@ -901,29 +1052,39 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         X = self._model_rows(X, check_levels=False)
         eps = torch.as_tensor(self._importance_samples(), dtype=torch_float_type(X),
                               device=self.device_)
-        # log p(z): the mixture prior_, or None for the standard normal
-        log_prior = None if self.prior_ is None else mixture_log_density(self.prior_,
-                                                                         self.device_)
         budget = _SCORE_BYTES // X.dtype.itemsize
         rows = max(1, budget // self.module_.decoded_width())
-        if observed.all():
-            scores = self._apply_in_batches(
-                X, lambda m, x: m.iwae_log_likelihood(x, eps, max_elements=budget,
-                                                      log_prior=log_prior),
-                batch_size=rows)
-        else:  # the mask travels beside the rows, batched with them
+        if not observed.all():  # the mask travels beside the rows, batched with them
             n_features = X.shape[1]
             mean, scale = (torch.as_tensor(a, dtype=eps.dtype, device=self.device_)
                            for a in (self.mean_, self.scale_))
+            X_observed = np.hstack([X, observed.astype(X.dtype)])
+
+        def iwae(prior, label=None):
+            """The bound with the mixture ``prior`` (None: the standard normal) as ``p(z)``."""
+            log_prior = None if prior is None else mixture_log_density(prior, self.device_)
+            if observed.all():
+                return self._apply_in_batches(
+                    X, lambda m, x: m.iwae_log_likelihood(x, eps, max_elements=budget,
+                                                          log_prior=log_prior, y=label),
+                    batch_size=rows)
 
             def masked(m, xo):
                 x, seen = (xo[:, :n_features] - mean) / scale, xo[:, n_features:] > 0
                 return m.iwae_log_likelihood(x, eps, max_elements=budget,
-                                             log_prior=log_prior, observed=seen)
+                                             log_prior=log_prior, observed=seen, y=label)
 
-            scores = self._apply_in_batches(np.hstack([X, observed.astype(X.dtype)]), masked,
-                                            standardize=False, batch_size=rows)
-        scores = scores.astype(np.float64, copy=False) + log_jacobian + log_mass
+            return self._apply_in_batches(X_observed, masked, standardize=False,
+                                          batch_size=rows)
+
+        if not self.module_.n_classes:
+            scores = iwae(self.prior_).astype(np.float64, copy=False)
+        else:  # log sum_y p(y) p(x|y)
+            priors = self.prior_ or [None] * len(self.classes_)
+            scores = logsumexp([np.log(p) + iwae(prior, c).astype(np.float64)
+                                for c, (p, prior) in enumerate(zip(self.class_prior_, priors))],
+                               axis=0)
+        scores = scores + log_jacobian + log_mass
         # a value so far off its levels that the network's arithmetic overflows (inf - inf):
         # probability 0 in float64, as such rows scored before they had a mass
         unknown |= np.isnan(scores) & ~observed.all(axis=1)

@@ -31,7 +31,9 @@ def _variants():
     """Options that change the data path get the checks too, on data inside their range."""
     from skgen import VAETransformer
 
-    return [make_fast(VAETransformer).set_params(bounds=(-1e4, 1e4))]
+    return [make_fast(VAETransformer).set_params(bounds=(-1e4, 1e4)),
+            # fit(X, y) learns p(x | y): its tags say y is required
+            make_fast(VAETransformer).set_params(conditional=True)]
 
 
 @parametrize_with_checks(
