@@ -17,12 +17,21 @@ from ._base import BaseTorchEstimator, MeanScoreMixin
 from ._compat import Interval, StrOptions, check_is_fitted
 from ._data import fit_scaling, logistic_map, logit_log_jacobian, logit_map, torch_float_type
 from ._mixture import draw_from_mixture, fit_code_mixture, mixture_log_density
+from ._outlier_shape import variance_components
 from ._utils import draw_seed
 from .nn import VAE, init_bernoulli, init_ppca
 
 #: The Gaussian decoder's variance floor, as a share of each column's variance
 #: in the model's units (plus an absolute 1e-6 for constant columns).
 _VARIANCE_FLOOR = 1e-3
+
+
+#: ``n_components='auto'``: the leading principal axes of the scaled rows (categorical
+#: columns one-hot) that explain this share of their variance, read from at most
+#: ``_SPECTRUM_ROWS`` evenly spaced rows; at least 2. Governed by the tune/confirm
+#: protocol of ``benchmarks/bench_vae_defaults.py`` (step a).
+_AUTO_VARIANCE = 0.99
+_SPECTRUM_ROWS = 2000
 
 
 #: ``prior='mixture'`` is fitted on at most this many codes, and draws at most
@@ -89,9 +98,14 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
 
     Parameters
     ----------
-    n_components : int, default=2
+    n_components : int or 'auto', default=2
         Number of latent units. Two give codes to plot; a generator of
         realistic rows usually needs more (see the user guide's benchmark).
+        'auto' reads it from the spectrum of the scaled training rows
+        (categorical columns one-hot; at most 2,000 evenly spaced rows): the
+        number of principal axes that explain 99% of their variance, at least
+        2 (``n_components_``). Erring large is cheap: latent units the data
+        do not need fall back to the prior.
     column_types : 'auto', str, dict or list, default='auto'
         The type of each column, which decides its likelihood head:
 
@@ -280,6 +294,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         non-numeric binary one's, that is not a level has probability 0
         (:meth:`score_samples` gives ``-inf``) and cannot be encoded (an
         error); ``partial_fit`` refuses any value that is not a level.
+    n_components_ : int
+        The number of latent units: ``n_components``, or the one 'auto' read
+        from the data.
     module_ : skgen.nn.VAE
         The trained torch module (float32, in eval mode).
     prior_ : sklearn.mixture.GaussianMixture, list of them, or None
@@ -369,7 +386,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
 
     _parameter_constraints: dict = {
         **BaseTorchEstimator._parameter_constraints,
-        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "n_components": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "beta": [Interval(Real, 0, None, closed="left")],
         "likelihood": [StrOptions({"gaussian", "bernoulli"})],
         "decoder_variance": [StrOptions({"feature", "latent"})],
@@ -616,12 +633,28 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         X, unknown_codes = self._numeric_values(X, self.module_.likelihood, unknown=unknown)
         return X, unknown_rows | unknown_codes
 
+    def _inspect_data(self, X):
+        if self.n_components != "auto":
+            self.n_components_ = self.n_components
+            return
+        n_features = len(self.column_types_)  # without the labels' column (conditional)
+        rows = np.array(X[::-(-X.shape[0] // _SPECTRUM_ROWS), :n_features], dtype=np.float64)
+        rows = (rows - self.mean_) / self.scale_
+        blocks = [rows[:, ~self._coded]]
+        for j in np.flatnonzero(self._coded):  # categorical level codes, one-hot
+            blocks.append(np.eye(len(self.levels_[j]))[rows[:, j].astype(np.int64)])
+        rows = np.hstack(blocks)
+        self.n_components_ = max(min(2, rows.shape[1]),
+                                 variance_components(rows, _AUTO_VARIANCE))
+
     def _module_spec(self, n_features):
         n_features = len(self.column_types_)  # the rows' width, without a label column
         typed = not self._continuous().all() or self._point_masses().any()
         return VAE, {
             "n_features": n_features,
-            "n_components": self.n_components,
+            # "auto" is the size read from the data at the first fit, which resumed fits keep
+            "n_components": (self.n_components_ if self.n_components == "auto"
+                             else self.n_components),
             "hidden_layer_sizes": self._check_hidden_layer_sizes(),
             "activation": self.activation,
             "likelihood": self.likelihood,

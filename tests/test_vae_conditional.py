@@ -155,3 +155,26 @@ def test_reproducible_saved_and_resumed(fitted, labelled):
     loaded.partial_fit(X[:300], labels[:300])  # resumed with the same classes
     assert len(loaded.prior_) == 2 and np.mean(loaded.sample(200, random_state=0,
                                                              y="right")[:, 0] > 0) >= 0.9
+
+
+# ------------------------------------------------------- n_components='auto'
+
+
+def test_auto_latent_size_follows_the_spectrum():
+    """Rows on a 3-D subspace of 10 columns (and a categorical column of 4 levels, whose
+    one-hot spans 3 more directions): the size holds the axes the data use."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(600, 3)) @ rng.normal(size=(3, 10)) + 1e-3 * rng.normal(size=(600, 10))
+    vae = _vae(conditional=False, n_components="auto", max_iter=2).fit(X)
+    assert vae.n_components_ == 3 and vae.transform(X[:5]).shape == (5, 3)
+    frame = pd.DataFrame(X).assign(kind=rng.choice(list("abcd"), size=600))
+    frame.columns = frame.columns.astype(str)
+    assert _vae(conditional=False, n_components="auto", max_iter=2).fit(frame).n_components_ == 6
+    # a resumed fit keeps the size; another size is refused
+    vae.partial_fit(X[:100])
+    assert vae.module_.n_components == 3
+    with pytest.raises(ValueError, match="n_components was 3 and is now 5"):
+        vae.set_params(n_components=5).partial_fit(X[:100])
+    # one column: one unit at least, never more than the data have
+    assert _vae(conditional=False, n_components="auto", max_iter=2).fit(
+        X[:, :1]).n_components_ == 1
