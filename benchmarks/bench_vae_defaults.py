@@ -103,10 +103,15 @@ STEPS = {
         "auto, 90% of the variance": ({"n_components": "auto"}, {"_AUTO_VARIANCE": 0.90}),
         "auto, 99% of the variance": ({"n_components": "auto"}, {"_AUTO_VARIANCE": 0.99}),
     },
+    # after step a: n_components='auto' is the default
+    "b": {
+        "default (no normalization)": ({}, {}),
+        "normalization='quantile'": ({"normalization": "quantile"}, {}),
+    },
 }
 
 #: Which candidate of each step is the current default (the baseline).
-BASELINE = {"a": "n_components=2 (default)"}
+BASELINE = {"a": "n_components=2 (default)", "b": "default (no normalization)"}
 
 
 def evaluate(name, params, constants):
