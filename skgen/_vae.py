@@ -625,18 +625,23 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
                          and not np.isin(X[bad, j], self.levels_[j]).all())
                 columns.codes_of(X[:, j], self.levels_[j], f"{j}")  # raises, naming them
         if self.bounds_ is None:
-            return X if self.quantile_knots_ is None else self._quantile_rows(X.copy())
+            return X if self._knots is None else self._quantile_rows(X.copy())
         continuous = self._continuous()
-        if continuous.all() and self.quantile_knots_ is None:
+        if continuous.all() and self._knots is None:
             return logit_map(X, self.bounds_)
         X = X.copy()
         X[:, continuous] = logit_map(X[:, continuous], self.bounds_[:, continuous])
-        return X if self.quantile_knots_ is None else self._quantile_rows(X)
+        return X if self._knots is None else self._quantile_rows(X)
+
+    @property
+    def _knots(self):
+        """``quantile_knots_``, None for a model saved before it existed."""
+        return getattr(self, "quantile_knots_", None)
 
     def _quantile_rows(self, X):
         """X (a copy of the model's own) with its continuous columns quantile-mapped in place."""
         continuous = self._continuous()
-        X[:, continuous] = quantile_map(X[:, continuous], self.quantile_knots_)
+        X[:, continuous] = quantile_map(X[:, continuous], self._knots)
         return X
 
     def _model_point_masses(self, j):
@@ -648,8 +653,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
 
     def _from_model_units(self, values):
         """Continuous columns in model units (unscaled) back in the units of X."""
-        if self.quantile_knots_ is not None:
-            values = quantile_inverse(values, self.quantile_knots_)
+        if self._knots is not None:
+            values = quantile_inverse(values, self._knots)
         return values if self.bounds_ is None else logistic_map(
             values, self.bounds_[:, self._continuous()])
 
@@ -753,8 +758,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         among = np.cumsum(self._continuous()) - 1  # a column's place among the continuous
         for j in np.flatnonzero(self._point_masses()):
             values = self._model_point_masses(j)
-            if self.quantile_knots_ is not None:
-                values = quantile_map(values[:, None], [self.quantile_knots_[among[j]]])[:, 0]
+            if self._knots is not None:
+                values = quantile_map(values[:, None], [self._knots[among[j]]])[:, 0]
             out.append((values - self.mean_[j]) / self.scale_[j])
         return out
 
@@ -1124,7 +1129,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         log_jacobian = (np.zeros(X.shape[0]) if self.bounds_ is None
                         else logit_log_jacobian(X[:, continuous], self.bounds_[:, continuous]))
         log_jacobian -= np.sum(np.log(self.scale_[continuous]))
-        knots = self.quantile_knots_
+        knots = self._knots
         if knots is not None:  # of the quantile map, at the logit-mapped values
             logits = (X[:, continuous] if self.bounds_ is None else
                       logit_map(X[:, continuous], self.bounds_[:, continuous]))

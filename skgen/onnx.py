@@ -301,6 +301,10 @@ def _latent_shape(operator):
                     "log-likelihood, averaged over the fixed random draws importance_draws_ "
                     "through the decoder.")
         inverse = _options(operator, inverse_transform=False)["inverse_transform"]
+        if getattr(est, "quantile_knots_", None) is not None:
+            _refuse(est, "inverse_transform" if inverse else "transform",
+                    "normalization='quantile' maps each continuous column through its "
+                    "piecewise-linear quantile map, which the graph does not hold.")
         if inverse and est.module_.n_classes:
             _refuse(est, "inverse_transform", "with conditional=True it decodes each code "
                     "with its most probable class under the mixtures prior_; export "
