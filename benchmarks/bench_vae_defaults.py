@@ -16,7 +16,8 @@ the *confirm* half the others (breast_cancer, cps1985, diabetes, digits,
 penguins, wine).
 
 **Keep-rule**: each principle (a: ``n_components='auto'``, b: quantile
-normalization, c: the prior's size) is tried as candidates on the tune half
+normalization, c: a KL weight that leaves the codes more informative for the
+mixture prior, whose size BIC already reads from the codes) is tried as candidates on the tune half
 only; the candidate with the lowest mean C2ST there is then run on the confirm
 half. It becomes the default only if it lowers the mean C2ST against the
 current default (with the principles kept before it) on *both* halves, and
@@ -108,10 +109,17 @@ STEPS = {
         "default (no normalization)": ({}, {}),
         "normalization='quantile'": ({"normalization": "quantile"}, {}),
     },
+    # after step b: normalization stays None
+    "c": {
+        "default (beta=1)": ({}, {}),
+        "beta=0.5": ({"beta": 0.5}, {}),
+        "beta=0.2": ({"beta": 0.2}, {}),
+    },
 }
 
 #: Which candidate of each step is the current default (the baseline).
-BASELINE = {"a": "n_components=2 (default)", "b": "default (no normalization)"}
+BASELINE = {"a": "n_components=2 (default)", "b": "default (no normalization)",
+            "c": "default (beta=1)"}
 
 
 def evaluate(name, params, constants):
