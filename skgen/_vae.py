@@ -692,12 +692,14 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
             self.n_components_ = self.n_components
             return
         n_features = len(self.column_types_)  # without the labels' column (conditional)
+        # a float64 copy of evenly spaced rows, scaled in place: a few hundred kB, not X's size
         rows = np.array(X[::-(-X.shape[0] // _SPECTRUM_ROWS), :n_features], dtype=np.float64)
-        rows = (rows - self.mean_) / self.scale_
-        blocks = [rows[:, ~self._coded]]
-        for j in np.flatnonzero(self._coded):  # categorical level codes, one-hot
-            blocks.append(np.eye(len(self.levels_[j]))[rows[:, j].astype(np.int64)])
-        rows = np.hstack(blocks)
+        rows -= self.mean_
+        rows /= self.scale_
+        if self._coded.any():  # categorical level codes, one-hot
+            rows = np.hstack([rows[:, ~self._coded]] + [
+                np.eye(len(self.levels_[j]))[rows[:, j].astype(np.int64)]
+                for j in np.flatnonzero(self._coded)])
         self.n_components_ = max(min(2, rows.shape[1]),
                                  variance_components(rows, _AUTO_VARIANCE))
 
