@@ -349,7 +349,7 @@ def run(name):
         from arfpy import arf
 
         if not hasattr(np, "in1d"):  # arfpy 0.1.1 calls np.in1d, which NumPy 2.4 removed
-            np.in1d = np.isin
+            np.in1d = lambda a, b, **kw: np.isin(a, b, **kw).ravel()  # noqa: NPY201
         np.random.seed(0)  # arfpy draws from NumPy's global generator
         tic = time.perf_counter()
         model = arf.arf(x=train, verbose=False)
@@ -498,8 +498,8 @@ def main():
         "share: of the first draw. Utility: HistGradientBoosting fitted on as many samples "
         "as training rows to predict the label column, accuracy on the held-out rows; "
         "fitted on the real training rows instead (TRTR): "
-        + ", ".join(f"{r['dataset']} {r['trtr']:.3f}" for r in rows
-                    if r["model"].startswith("TVAE") and not np.isnan(r["trtr"]))
+        + ", ".join(f"{name} {trtr:.3f}" for name, trtr in dict(
+            (r["dataset"], r["trtr"]) for r in rows if not np.isnan(r["trtr"])).items())
         + ". Held-out log-likelihood: VAETransformer's mean over the held-out "
         "rows it scores finitely (the share in brackets when not all are; the others hold "
         "a category never seen, probability 0); GaussianMixture's is a "
