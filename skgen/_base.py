@@ -379,6 +379,17 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         """
         return X
 
+    def _with_targets(self, X, y, *, fresh):
+        """The model rows the module trains on, given the targets ``y`` of ``fit``: X itself
+        (y is ignored). Called after :meth:`_fit_input` (or, resumed, after
+        :meth:`_model_rows`); an estimator that learns from y learns it here (``fresh``:
+        a fit from scratch) and returns X with what its module reads of y."""
+        return X
+
+    def _training_scaling(self):
+        """``(mean, scale)`` that standardize the rows :meth:`_with_targets` returns."""
+        return self.mean_, self.scale_
+
     def _inspect_data(self, X):
         """Read the model rows X before the module is specified, on a fresh fit only.
 
@@ -517,7 +528,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         self : object
             The fitted estimator.
         """
-        return self._fit(X, partial=False)
+        return self._fit(X, y, partial=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
@@ -541,10 +552,10 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         self : object
             The estimator.
         """
-        return self._fit(X, partial=True)
+        return self._fit(X, y, partial=True)
 
     @restoring_grad_mode
-    def _fit(self, X, *, partial):
+    def _fit(self, X, y=None, *, partial):
         """``fit`` and ``partial_fit``: one call that either completes or changes nothing.
 
         An exception anywhere in the call (bad input, a diverging loss, running
@@ -576,6 +587,8 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
                 else:
                     self._clear_fitted_state()
                     X = self._fit_input(X)
+                X = self._with_targets(X, y, fresh=not resume)
+                if not resume:
                     self._initialize(X, device)
                 self._train(X, partial=partial)
                 self._on_fit_end(X)
@@ -677,7 +690,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
     def _train(self, X, *, partial):
         device = self.device_
         seed = int(self._rng.randint(np.iinfo(np.int32).max))
-        data = training_rows(X, self.mean_, self.scale_, device)
+        data = training_rows(X, *self._training_scaling(), device)
         n_samples = X.shape[0]
         generator = torch.Generator(device=device).manual_seed(seed)
         index = torch.randperm(n_samples, generator=generator, device=device)

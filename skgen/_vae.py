@@ -5,14 +5,20 @@
 from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 import torch
+from scipy.special import logsumexp
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, DensityMixin, TransformerMixin
+from sklearn.utils import check_consistent_length, column_or_1d
+from sklearn.utils.multiclass import check_classification_targets
 
 from . import _columns as columns
 from ._base import BaseTorchEstimator, MeanScoreMixin
 from ._compat import Interval, StrOptions, check_is_fitted
 from ._data import fit_scaling, logistic_map, logit_log_jacobian, logit_map, torch_float_type
 from ._mixture import draw_from_mixture, fit_code_mixture, mixture_log_density
+from ._outlier_shape import variance_components
+from ._quantile import fit_quantile_knots, quantile_inverse, quantile_log_jacobian, quantile_map
 from ._utils import draw_seed
 from .nn import VAE, init_bernoulli, init_ppca
 from .nn._custom import has_custom_blocks
@@ -20,6 +26,14 @@ from .nn._custom import has_custom_blocks
 #: The Gaussian decoder's variance floor, as a share of each column's variance
 #: in the model's units (plus an absolute 1e-6 for constant columns).
 _VARIANCE_FLOOR = 1e-3
+
+
+#: ``n_components='auto'``: the leading principal axes of the scaled rows (categorical
+#: columns one-hot) that explain this share of their variance, read from at most
+#: ``_SPECTRUM_ROWS`` evenly spaced rows; at least 2. Governed by the tune/confirm
+#: protocol of ``benchmarks/bench_vae_defaults.py`` (step a).
+_AUTO_VARIANCE = 0.99
+_SPECTRUM_ROWS = 2000
 
 
 #: ``prior='mixture'`` is fitted on at most this many codes, and draws at most
@@ -33,6 +47,14 @@ _PRIOR_DRAWS = 4
 #: at most this many bytes (draws x rows x the module's ``decoded_width()``), so that
 #: its memory grows with the columns only through the block's shape, never past it.
 _SCORE_BYTES = 32 * 2**20
+
+
+def _decoded(module, c):
+    """``module.decode`` of packed codes: with a conditional module each row of ``c``
+    holds the code and then its class index (see :meth:`VAETransformer._with_labels`)."""
+    if not module.n_classes:
+        return module.decode(c)
+    return module.decode(c[:, :module.n_components], c[:, module.n_components])
 
 
 def _importance_draws(seed, n_samples, n_components):
@@ -78,9 +100,15 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
 
     Parameters
     ----------
-    n_components : int, default=2
-        Number of latent units. Two give codes to plot; a generator of
-        realistic rows usually needs more (see the user guide's benchmark).
+    n_components : int or 'auto', default='auto'
+        Number of latent units. 'auto' reads it from the spectrum of the
+        scaled training rows (categorical columns one-hot; at most 2,000
+        evenly spaced rows): the number of principal axes that explain 99% of
+        their variance, at least 2 (``n_components_``; 41 on digits, 4 to 19
+        on the tables of ``benchmarks/results/vae_defaults_a.md``, where it
+        lowered the mean C2ST of samples from 0.76 to 0.71 and from 0.67 to
+        0.58 on the two halves). Erring large is cheap: latent units the data
+        do not need fall back to the prior. Pass 2 for codes to plot.
     column_types : 'auto', str, dict or list, default='auto'
         The type of each column, which decides its likelihood head:
 
@@ -174,6 +202,32 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
     n_importance_samples : int, default=100
         Number of importance samples ``K`` of the bound in :meth:`score_samples`.
         Larger is tighter and slower (cost grows linearly).
+    conditional : bool, default=False
+        Learn a model of the rows given class labels: ``fit(X, y)`` trains a
+        conditional VAE whose decoder reads the one-hot label beside the
+        code, ``p(x|z, y)``, and whose prior is one per class, ``p(z|y)``
+        (``prior``, fitted on the codes of that class's rows);
+        ``sample(n, y=...)`` then draws rows of the classes asked for, and
+        without ``y`` draws the classes in their training proportions
+        (``class_prior_``). The encoder never reads ``y``, so
+        :meth:`transform` needs no labels; :meth:`score_samples` is the
+        marginal ``log sum_y p(y) p(x|y)`` and :meth:`inverse_transform`
+        decodes each code with its most probable class,
+        ``argmax_y p(y) p(z|y)``. Off by default: a Pipeline hands y to every
+        step's ``fit``, and a VAE before a classifier must keep codes that
+        carry the class, which a decoder handed y no longer needs them to do.
+        With False, a ``y`` given to ``fit`` is ignored.
+    normalization : {'quantile'} or None, default=None
+        Gaussian likelihood only. 'quantile': each continuous column is
+        modelled through a monotone map fitted on its training values (point
+        masses aside) that sends their empirical distribution to the standard
+        normal, piecewise linear between up to 1,000 quantiles and extended
+        linearly beyond them, so that the decoder's Gaussian can match skewed
+        and multimodal marginals; :meth:`sample` and :meth:`inverse_transform`
+        map back, and :meth:`score_samples` adds the map's log-Jacobian
+        (``quantile_knots_``), so it stays a density in the units of X. It is
+        applied after the logit map of ``bounds``. None: the columns as they
+        are (scaled by ``scaling``).
     kl_warmup_epochs : int, default=0
         KL annealing: epoch ``e`` (counted from 1, as in ``loss_curve_`` and
         :class:`~skgen.plotting.LossCurveDisplay`) trains with
@@ -278,18 +332,30 @@ default=None
         non-numeric binary one's, that is not a level has probability 0
         (:meth:`score_samples` gives ``-inf``) and cannot be encoded (an
         error); ``partial_fit`` refuses any value that is not a level.
+    n_components_ : int
+        The number of latent units: ``n_components``, or the one 'auto' read
+        from the data.
     module_ : skgen.nn.VAE
         The trained torch module (float32, in eval mode).
-    prior_ : sklearn.mixture.GaussianMixture or None
+    prior_ : sklearn.mixture.GaussianMixture, list of them, or None
         With ``prior='mixture'``, the mixture over codes that :meth:`sample`
         draws from and :meth:`score_samples` uses as ``p(z)``; None with
         ``prior='normal'``. After ``partial_fit`` it is refitted on the codes
-        of that call's rows.
+        of that call's rows. With ``conditional=True``, one mixture per class
+        of ``classes_``, ``p(z|y)``, fitted on the codes of that class's rows.
+    classes_ : ndarray of shape (n_classes,)
+        With ``conditional=True``, the sorted class labels seen in ``fit``.
+    class_prior_ : ndarray of shape (n_classes,)
+        With ``conditional=True``, each class's share of the training rows.
     importance_draws_ : ndarray of shape (n_importance_samples, n_components)
         Standard normal draws, fixed at fit time from ``random_state`` and
         shared by all rows, used by :meth:`score_samples` (antithetic pairs
         ``eps, -eps``). If ``n_importance_samples`` is changed after fitting,
         the draws are extended (or cut) from the same seed.
+    quantile_knots_ : list of (ndarray, ndarray) or None
+        With ``normalization='quantile'``, the knots ``(x, u)`` of each
+        continuous column's map (values after the logit map of ``bounds``,
+        and their normal scores); None otherwise.
     bounds_ : ndarray of shape (2, `n_features_in_`) or None
         ``bounds`` as per-feature ``low`` and ``high`` rows (None without bounds).
     mean_ : ndarray of shape (`n_features_in_`,)
@@ -362,7 +428,7 @@ default=None
 
     _parameter_constraints: dict = {
         **BaseTorchEstimator._parameter_constraints,
-        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "n_components": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "beta": [Interval(Real, 0, None, closed="left")],
         "likelihood": [StrOptions({"gaussian", "bernoulli"})],
         "decoder_variance": [StrOptions({"feature", "latent"})],
@@ -371,12 +437,14 @@ default=None
         "sample_noise": [StrOptions({"decoder", "none"})],
         "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
         "kl_warmup_epochs": [Interval(Integral, 0, None, closed="left")],
+        "conditional": ["boolean"],
+        "normalization": [StrOptions({"quantile"}), None],
         "column_types": [StrOptions({"auto", *columns.COLUMN_TYPES}), dict, list, tuple],
     }
 
     def __init__(
         self,
-        n_components=2,
+        n_components="auto",
         *,
         column_types="auto",
         beta=1.0,
@@ -387,6 +455,8 @@ default=None
         sample_noise="decoder",
         n_importance_samples=100,
         kl_warmup_epochs=0,
+        conditional=False,
+        normalization=None,
         hidden_layer_sizes=(256, 128),
         activation="relu",
         alpha=1e-5,
@@ -417,6 +487,8 @@ default=None
         self.sample_noise = sample_noise
         self.n_importance_samples = n_importance_samples
         self.kl_warmup_epochs = kl_warmup_epochs
+        self.conditional = conditional
+        self.normalization = normalization
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.alpha = alpha
@@ -437,6 +509,11 @@ default=None
         self.decoder = decoder
         self.input_shape = input_shape
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = self.conditional  # fit(X, y): the class labels
+        return tags
+
     # ------------------------------------------------------------------ hooks
 
     def _fit_input(self, X):
@@ -449,7 +526,16 @@ default=None
         """
         X = self._fit_columns(X)
         self.bounds_ = self._check_bounds(X)
+        self.quantile_knots_ = None
         X = self._model_rows(X)
+        if self.normalization == "quantile":
+            if self.likelihood != "gaussian":
+                raise ValueError("normalization='quantile' applies to likelihood='gaussian' "
+                                 "only. Set normalization=None.")
+            continuous = self._continuous()
+            spikes = [self._model_point_masses(j) for j in np.flatnonzero(continuous)]
+            self.quantile_knots_ = fit_quantile_knots(X[:, continuous], exclude=spikes)
+            X = self._quantile_rows(X if self.bounds_ is not None else X.copy())
         if self.likelihood == "bernoulli":
             if self.scaling not in ("auto", None):
                 raise ValueError(
@@ -548,13 +634,38 @@ default=None
                          and not np.isin(X[bad, j], self.levels_[j]).all())
                 columns.codes_of(X[:, j], self.levels_[j], f"{j}")  # raises, naming them
         if self.bounds_ is None:
-            return X
+            return X if self._knots is None else self._quantile_rows(X.copy())
         continuous = self._continuous()
-        if continuous.all():
+        if continuous.all() and self._knots is None:
             return logit_map(X, self.bounds_)
         X = X.copy()
         X[:, continuous] = logit_map(X[:, continuous], self.bounds_[:, continuous])
+        return X if self._knots is None else self._quantile_rows(X)
+
+    @property
+    def _knots(self):
+        """``quantile_knots_``, None for a model saved before it existed."""
+        return getattr(self, "quantile_knots_", None)
+
+    def _quantile_rows(self, X):
+        """X (a copy of the model's own) with its continuous columns quantile-mapped in place."""
+        continuous = self._continuous()
+        X[:, continuous] = quantile_map(X[:, continuous], self._knots)
         return X
+
+    def _model_point_masses(self, j):
+        """Column j's point masses in the units of the logit map (None without any)."""
+        values = self.levels_[j]
+        if values is None or self.bounds_ is None:
+            return values
+        return logit_map(values[:, None], self.bounds_[:, [j]])[:, 0]
+
+    def _from_model_units(self, values):
+        """Continuous columns in model units (unscaled) back in the units of X."""
+        if self._knots is not None:
+            values = quantile_inverse(values, self._knots)
+        return values if self.bounds_ is None else logistic_map(
+            values, self.bounds_[:, self._continuous()])
 
     def _validate_X(self, X):
         """X read with the fitted columns; a level never seen at fit is an error."""
@@ -571,11 +682,30 @@ default=None
         X, unknown_codes = self._numeric_values(X, self.module_.likelihood, unknown=unknown)
         return X, unknown_rows | unknown_codes
 
+    def _inspect_data(self, X):
+        if self.n_components != "auto":
+            self.n_components_ = self.n_components
+            return
+        n_features = len(self.column_types_)  # without the labels' column (conditional)
+        # a float64 copy of evenly spaced rows, scaled in place: a few hundred kB, not X's size
+        rows = np.array(X[::-(-X.shape[0] // _SPECTRUM_ROWS), :n_features], dtype=np.float64)
+        rows -= self.mean_
+        rows /= self.scale_
+        if self._coded.any():  # categorical level codes, one-hot
+            rows = np.hstack([rows[:, ~self._coded]] + [
+                np.eye(len(self.levels_[j]))[rows[:, j].astype(np.int64)]
+                for j in np.flatnonzero(self._coded)])
+        self.n_components_ = max(min(2, rows.shape[1]),
+                                 variance_components(rows, _AUTO_VARIANCE))
+
     def _module_spec(self, n_features):
+        n_features = len(self.column_types_)  # the rows' width, without a label column
         typed = not self._continuous().all() or self._point_masses().any()
         return VAE, {
             "n_features": n_features,
-            "n_components": self.n_components,
+            # "auto" is the size read from the data at the first fit, which resumed fits keep
+            "n_components": (self.n_components_ if self.n_components == "auto"
+                             else self.n_components),
             "hidden_layer_sizes": self._check_hidden_layer_sizes(),
             "activation": self.activation,
             "likelihood": self.likelihood,
@@ -585,6 +715,7 @@ default=None
             **({"column_types": tuple(self.column_types_),
                 "n_levels": tuple(0 if lv is None else len(lv) for lv in self.levels_)}
                if typed else {}),
+            **({"n_classes": len(getattr(self, "classes_", ()))} if self.conditional else {}),
         }
 
     def _point_masses(self):
@@ -594,6 +725,8 @@ default=None
 
     @torch.no_grad()
     def _initialize_module(self, module, X_train):
+        if module.n_classes:
+            X_train = X_train[:, :-1]  # the labels' column
         for i, edges in enumerate(self._level_edges()):
             module.level_edges[i, :len(edges)] = torch.as_tensor(edges)
         for i, spikes in enumerate(self._standardized_point_masses()):
@@ -621,18 +754,20 @@ default=None
     def _standardized_point_masses(self):
         """Each spiky column's point masses as the module sees them (logit map, scaling)."""
         out = []
+        among = np.cumsum(self._continuous()) - 1  # a column's place among the continuous
         for j in np.flatnonzero(self._point_masses()):
-            values = self.levels_[j]
-            if self.bounds_ is not None:
-                values = logit_map(values[:, None], self.bounds_[:, [j]])[:, 0]
+            values = self._model_point_masses(j)
+            if self._knots is not None:
+                values = quantile_map(values[:, None], [self._knots[among[j]]])[:, 0]
             out.append((values - self.mean_[j]) / self.scale_[j])
         return out
 
     def _loss(self, module, batch, generator):
         beta = self._current_beta() if module.training else self.beta
-        eps = torch.randn((batch.shape[0], module.n_components), generator=generator,
-                          device=batch.device, dtype=batch.dtype)
-        return torch.mean(module.negative_elbo(batch, eps, beta)) / batch.shape[1]
+        x, y = (batch[:, :-1], batch[:, -1]) if module.n_classes else (batch, None)
+        eps = torch.randn((x.shape[0], module.n_components), generator=generator,
+                          device=x.device, dtype=x.dtype)
+        return torch.mean(module.negative_elbo(x, eps, beta, y)) / x.shape[1]
 
     def _current_beta(self):
         warmup = self.kl_warmup_epochs
@@ -640,20 +775,72 @@ default=None
             return self.beta
         return self.beta * min(1.0, self._history.n_iter / warmup)
 
+    def _with_targets(self, X, y, *, fresh):
+        """With ``conditional=True``, X and a last column of the class indices of y."""
+        if not fresh and self.conditional != bool(self.module_.n_classes):
+            raise ValueError(
+                f"conditional={self.conditional!r} but the fitted model was fitted with "
+                f"conditional={not self.conditional!r}: set it back, or call fit with "
+                "warm_start=False to fit a new model.")
+        if not self.conditional:
+            return X  # y is ignored, as a Pipeline passes it to every step
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__}(conditional=True) requires y to be passed, but the "
+                "target y is None: it learns the rows given their class, fit(X, y).")
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
+        check_classification_targets(y)
+        if fresh:
+            self.classes_, codes = np.unique(y, return_inverse=True)
+            self.class_prior_ = np.bincount(codes) / len(y)
+        else:
+            codes = self._class_indices(y)
+        return np.hstack([X, codes[:, None].astype(X.dtype)])
+
+    def _training_scaling(self):
+        if not self.conditional:
+            return self.mean_, self.scale_
+        return np.r_[self.mean_, 0.0], np.r_[self.scale_, 1.0]  # the labels as they are
+
+    def _class_indices(self, y):
+        """The index in ``classes_`` of each label of y; a label never seen is an error."""
+        y = np.asarray(y)
+        index = pd.Index(self.classes_).get_indexer(y.ravel())
+        if (index < 0).any():
+            bad = list(dict.fromkeys(y.ravel()[index < 0].tolist()))
+            raise ValueError(f"Unknown class label(s) {bad[:5]}: the model was fitted on the "
+                             f"classes {self.classes_.tolist()}.")
+        return index.reshape(y.shape)
+
+    def _with_labels(self, Z, labels):
+        """Codes packed for :func:`_decoded`: with a conditional model each with its class."""
+        if not self.module_.n_classes:
+            return Z
+        return np.hstack([Z, np.asarray(labels, dtype=Z.dtype)[:, None]])
+
     def _on_fit_end(self, X):
+        labels = None
+        if self.module_.n_classes:
+            X, labels = X[:, :-1], X[:, -1].astype(np.int64)
         if not hasattr(self, "importance_draws_"):  # drawn once, kept by partial_fit/warm_start
             self._importance_seed = int(self._rng.randint(np.iinfo(np.int32).max))
             self.importance_draws_ = _importance_draws(self._importance_seed,
                                                        self.n_importance_samples,
                                                        self.module_.n_components)
-        self.prior_ = self._fit_prior(X) if self.prior == "mixture" else None
+        self.prior_ = self._fit_prior(X, labels) if self.prior == "mixture" else None
 
-    def _fit_prior(self, X):
-        """The mixture prior: a GaussianMixture on draws of ``q(z|x)`` of the training rows."""
+    def _fit_prior(self, X, labels=None):
+        """The mixture prior: a GaussianMixture on draws of ``q(z|x)`` of the training rows;
+        with class ``labels`` one per class, on the codes of its rows."""
         seed = int(self._rng.randint(np.iinfo(np.int32).max))
         rng = np.random.RandomState(seed)
         if X.shape[0] > _PRIOR_CODES:
-            X = X[np.sort(rng.choice(X.shape[0], _PRIOR_CODES, replace=False))]
+            keep = rng.choice(X.shape[0], _PRIOR_CODES, replace=False)
+            if labels is not None:  # every class keeps a row at least
+                keep = np.union1d(keep, np.unique(labels, return_index=True)[1])
+            keep = np.sort(keep)
+            X, labels = X[keep], None if labels is None else labels[keep]
         n_draws = max(1, min(_PRIOR_DRAWS, _PRIOR_CODES // X.shape[0]))
 
         def posterior(m, x):
@@ -663,7 +850,10 @@ default=None
         mu, log_var = np.split(self._apply_in_batches(X, posterior).astype(np.float64), 2, axis=1)
         eps = rng.standard_normal((n_draws, *mu.shape))
         codes = (mu + np.exp(0.5 * log_var) * eps).reshape(-1, mu.shape[1])
-        return fit_code_mixture(codes, seed)
+        if labels is None:
+            return fit_code_mixture(codes, seed)
+        labels = np.tile(labels, n_draws)  # the draws' rows, draw by draw
+        return [fit_code_mixture(codes[labels == c], seed) for c in range(len(self.classes_))]
 
     # ---------------------------------------------------------------- public API
 
@@ -696,7 +886,8 @@ default=None
         A continuous column gets the decoder's mean (with ``bounds`` the mean
         in logit space mapped back: the median of ``p(x|z)`` in the units of
         X); a binary, discrete or categorical column gets its most likely
-        level, one of ``levels_``.
+        level, one of ``levels_``. With ``conditional=True`` each code is
+        decoded with its most probable class, ``argmax_y p(y) p(z|y)``.
 
         Parameters
         ----------
@@ -711,11 +902,26 @@ default=None
         """
         index = X.index if columns.is_pandas_frame(X) else None  # rows labelled like Z
         Z = self._validate_codes(X, self.module_.n_components)
+        return self._most_likely_rows(Z, self._likeliest_classes(Z), index=index)
+
+    def _likeliest_classes(self, Z):
+        """With a conditional model, the class of each code of largest ``p(y) p(z|y)``."""
+        if not self.module_.n_classes:
+            return None
+        log_joint = np.log(self.class_prior_) + np.zeros((Z.shape[0], 1))
+        if self.prior_ is not None:
+            Z = np.asarray(Z, dtype=np.float64)
+            log_joint += np.column_stack([gmm.score_samples(Z) for gmm in self.prior_])
+        return log_joint.argmax(1)
+
+    def _most_likely_rows(self, Z, labels, index=None):
+        """:meth:`inverse_transform` of codes Z (of classes ``labels``, conditional)."""
+        Z = self._with_labels(Z, labels)
         if not self.module_.typed and self._frame is None:
-            X_mean = self._apply_in_batches(Z, lambda m, z: m.mean(m.decode(z)),
+            X_mean = self._apply_in_batches(Z, lambda m, z: m.mean(_decoded(m, z)),
                                             standardize=False, unstandardize=True)
-            return X_mean if self.bounds_ is None else logistic_map(X_mean, self.bounds_)
-        rows = self._apply_in_batches(Z, lambda m, z: m.reconstruct(m.decode(z)),
+            return self._from_model_units(X_mean)
+        rows = self._apply_in_batches(Z, lambda m, z: m.reconstruct(_decoded(m, z)),
                                       standardize=False)
         return self._output_rows(rows, index=index)
 
@@ -725,9 +931,8 @@ default=None
         values = rows.copy()
         mean, scale = self.mean_[continuous], self.scale_[continuous]
         values[:, continuous] = rows[:, continuous] * scale + mean
-        if self.bounds_ is not None and continuous.any():
-            values[:, continuous] = logistic_map(values[:, continuous],
-                                                 self.bounds_[:, continuous])
+        if continuous.any():
+            values[:, continuous] = self._from_model_units(values[:, continuous])
         for j, level_values in enumerate(columns.level_values(
                 self.column_types_, self.levels_, self._coded)):
             if level_values is not None:
@@ -741,10 +946,12 @@ default=None
         return columns.decode_rows(values, self.column_types_, self.levels_, self._coded,
                                    frame=self._frame, index=index)
 
-    def sample(self, n_samples=1, random_state=None):
+    def sample(self, n_samples=1, random_state=None, *, y=None):
         """Draw rows from the model: ``z ~ p(z)``, then ``x ~ p(x|z)``.
 
         ``p(z)`` is the mixture ``prior_`` (``prior='mixture'``) or ``N(0, I)``.
+        With ``conditional=True``: ``y ~ p(y)`` (``class_prior_``) unless
+        ``y`` gives the classes, then ``z ~ p(z|y)`` and ``x ~ p(x|z, y)``.
         With ``sample_noise='decoder'``: a continuous column gets the decoder
         mean plus Gaussian noise with the learned variance, in the units of X
         (with ``bounds``, drawn in logit space and mapped back, so the rows
@@ -762,6 +969,10 @@ default=None
             An int gives the same rows on every call; a RandomState or a
             Generator is advanced by one draw (a seed). None draws fresh
             entropy; the global generators are never advanced.
+        y : label or array-like of shape (n_samples,), default=None
+            With ``conditional=True``, the class of the rows: one label of
+            ``classes_`` for all, or one per row. None draws the classes in
+            their training proportions.
 
         Returns
         -------
@@ -772,18 +983,22 @@ default=None
         check_is_fitted(self)
         if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        labels = self._sample_labels(y, n_samples)
         rng = np.random.RandomState(draw_seed(random_state))
-        z = self._draw_codes(rng, n_samples)
+        if self.module_.n_classes and labels is None:
+            labels = rng.choice(len(self.classes_), size=n_samples, p=self.class_prior_)
+        z = self._draw_codes(rng, n_samples, labels)
         if self.sample_noise == "none":
-            return self.inverse_transform(z)
+            return self._most_likely_rows(z, labels)
         module = self.module_
+        z = self._with_labels(z, labels)
         if not module.typed and self._frame is None:
             return self._sample_continuous(rng, z)
         n_continuous, n_binary = module.n_continuous, module.n_binary
         n_softmax, max_levels = module.softmax_index.shape
 
         def heads(m, c):
-            out = m.decode(c)
+            out = _decoded(m, c)
             parts = [m.mean(out)]
             if m.likelihood == "gaussian":
                 parts.append(torch.exp(0.5 * m.decoder_log_var(out)).expand(
@@ -820,28 +1035,52 @@ default=None
                 rows[at, j] = spikes[code[at]]
         return self._output_rows(rows)
 
-    def _draw_codes(self, rng, n_samples):
-        """``n_samples`` codes from the prior: ``N(0, I)`` or the mixture ``prior_``."""
+    def _sample_labels(self, y, n_samples):
+        """The class indices that :meth:`sample` is asked for (None: none asked)."""
+        if not self.module_.n_classes:
+            if y is not None:
+                raise ValueError(f"y gives the classes of the rows of a model fitted with "
+                                 f"conditional=True; this {type(self).__name__} was fitted "
+                                 "with conditional=False. Leave y=None.")
+            return None
+        if y is None:
+            return None
+        labels = self._class_indices(y)
+        if labels.ndim == 0:
+            return np.full(n_samples, labels)
+        if labels.shape != (n_samples,):
+            raise ValueError(f"y must be one label or an array of n_samples={n_samples} "
+                             f"labels, got shape {labels.shape}.")
+        return labels
+
+    def _draw_codes(self, rng, n_samples, labels=None):
+        """``n_samples`` codes from the prior: ``N(0, I)`` or the mixture ``prior_``; with
+        class ``labels``, each from its class's mixture, the classes in order."""
         if self.prior_ is None:
             return rng.standard_normal((n_samples, self.module_.n_components))
-        return draw_from_mixture(self.prior_, rng, n_samples)
+        if labels is None:
+            return draw_from_mixture(self.prior_, rng, n_samples)
+        z = np.empty((n_samples, self.module_.n_components))
+        for c in np.unique(labels):
+            z[labels == c] = draw_from_mixture(self.prior_[c], rng, int(np.sum(labels == c)))
+        return z
 
     def _sample_continuous(self, rng, z):
         """:meth:`sample` of a model of continuous columns only, fitted on an array."""
-        n_samples, n_features = z.shape[0], self.n_features_in_
+        n_samples, n_features = z.shape[0], self.n_features_in_  # z: packed codes
         if self.module_.likelihood == "bernoulli":
-            p = self._apply_in_batches(z, lambda m, c: m.mean(m.decode(c)), standardize=False)
+            p = self._apply_in_batches(z, lambda m, c: m.mean(_decoded(m, c)),
+                                       standardize=False)
             return (rng.uniform(size=(n_samples, n_features)) < p).astype(np.float64)
 
         def mean_and_std(m, c):
-            out = m.decode(c)
+            out = _decoded(m, c)
             std = torch.exp(0.5 * m.decoder_log_var(out)).expand(c.shape[0], n_features)
             return torch.cat([m.mean(out), std], dim=1)
 
         mean, std = np.split(self._apply_in_batches(z, mean_and_std, standardize=False), 2, axis=1)
         noise = rng.standard_normal((n_samples, n_features))
-        X = (mean + std * noise) * self.scale_ + self.mean_
-        return X if self.bounds_ is None else logistic_map(X, self.bounds_)
+        return self._from_model_units((mean + std * noise) * self.scale_ + self.mean_)
 
     def score_samples(self, X):
         """Per-row estimate of ``log p(x)`` in nats, in the units of X.
@@ -889,38 +1128,57 @@ default=None
         log_jacobian = (np.zeros(X.shape[0]) if self.bounds_ is None
                         else logit_log_jacobian(X[:, continuous], self.bounds_[:, continuous]))
         log_jacobian -= np.sum(np.log(self.scale_[continuous]))
+        knots = self._knots
+        if knots is not None:  # of the quantile map, at the logit-mapped values
+            logits = (X[:, continuous] if self.bounds_ is None else
+                      logit_map(X[:, continuous], self.bounds_[:, continuous]))
+            log_jacobian += quantile_log_jacobian(logits, knots)
+        among = np.cumsum(continuous) - 1
         # a value at a point mass has a probability, with no density and so no Jacobian
         for j in np.flatnonzero(self._point_masses()):
             at = columns.match_levels(X[:, j], self.levels_[j]) >= 0
             log_jacobian[at] += np.log(self.scale_[j])
             if self.bounds_ is not None:
                 log_jacobian[at] -= logit_log_jacobian(X[at][:, [j]], self.bounds_[:, [j]])
+            if knots is not None:
+                log_jacobian[at] -= quantile_log_jacobian(logits[at][:, [among[j]]],
+                                                          [knots[among[j]]])
         X = self._model_rows(X, check_levels=False)
         eps = torch.as_tensor(self._importance_samples(), dtype=torch_float_type(X),
                               device=self.device_)
-        # log p(z): the mixture prior_, or None for the standard normal
-        log_prior = None if self.prior_ is None else mixture_log_density(self.prior_,
-                                                                         self.device_)
         budget = _SCORE_BYTES // X.dtype.itemsize
         rows = max(1, budget // self.module_.decoded_width())
-        if observed.all():
-            scores = self._apply_in_batches(
-                X, lambda m, x: m.iwae_log_likelihood(x, eps, max_elements=budget,
-                                                      log_prior=log_prior),
-                batch_size=rows)
-        else:  # the mask travels beside the rows, batched with them
+        if not observed.all():  # the mask travels beside the rows, batched with them
             n_features = X.shape[1]
             mean, scale = (torch.as_tensor(a, dtype=eps.dtype, device=self.device_)
                            for a in (self.mean_, self.scale_))
+            X_observed = np.hstack([X, observed.astype(X.dtype)])
+
+        def iwae(prior, label=None):
+            """The bound with the mixture ``prior`` (None: the standard normal) as ``p(z)``."""
+            log_prior = None if prior is None else mixture_log_density(prior, self.device_)
+            if observed.all():
+                return self._apply_in_batches(
+                    X, lambda m, x: m.iwae_log_likelihood(x, eps, max_elements=budget,
+                                                          log_prior=log_prior, y=label),
+                    batch_size=rows)
 
             def masked(m, xo):
                 x, seen = (xo[:, :n_features] - mean) / scale, xo[:, n_features:] > 0
                 return m.iwae_log_likelihood(x, eps, max_elements=budget,
-                                             log_prior=log_prior, observed=seen)
+                                             log_prior=log_prior, observed=seen, y=label)
 
-            scores = self._apply_in_batches(np.hstack([X, observed.astype(X.dtype)]), masked,
-                                            standardize=False, batch_size=rows)
-        scores = scores.astype(np.float64, copy=False) + log_jacobian + log_mass
+            return self._apply_in_batches(X_observed, masked, standardize=False,
+                                          batch_size=rows)
+
+        if not self.module_.n_classes:
+            scores = iwae(self.prior_).astype(np.float64, copy=False)
+        else:  # log sum_y p(y) p(x|y)
+            priors = self.prior_ or [None] * len(self.classes_)
+            scores = logsumexp([np.log(p) + iwae(prior, c).astype(np.float64)
+                                for c, (p, prior) in enumerate(zip(self.class_prior_, priors))],
+                               axis=0)
+        scores = scores + log_jacobian + log_mass
         # a value so far off its levels that the network's arithmetic overflows (inf - inf):
         # probability 0 in float64, as such rows scored before they had a mass
         unknown |= np.isnan(scores) & ~observed.all(axis=1)

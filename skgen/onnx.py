@@ -319,8 +319,16 @@ def _latent_shape(operator):
             _refuse(est, "score_samples", "it is an importance-sampled bound on the "
                     "log-likelihood, averaged over the fixed random draws importance_draws_ "
                     "through the decoder.")
-        _refuse_typed_columns(est, _options(operator, inverse_transform=False)[
-            "inverse_transform"])
+        inverse = _options(operator, inverse_transform=False)["inverse_transform"]
+        if getattr(est, "quantile_knots_", None) is not None:
+            _refuse(est, "inverse_transform" if inverse else "transform",
+                    "normalization='quantile' maps each continuous column through its "
+                    "piecewise-linear quantile map, which the graph does not hold.")
+        if inverse and est.module_.n_classes:
+            _refuse(est, "inverse_transform", "with conditional=True it decodes each code "
+                    "with its most probable class under the mixtures prior_; export "
+                    "transform only.")
+        _refuse_typed_columns(est, inverse)
     n_components = est._n_features_out  # the fitted code width
     if _options(operator, inverse_transform=False)["inverse_transform"]:
         _check_width(operator, n_components, "latent codes, for inverse_transform")

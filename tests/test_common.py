@@ -42,6 +42,8 @@ def _variants():
     # a user's encoder and decoder that work for any number of columns (dropout included)
     custom = {"encoder": ModuleSpec(DropoutEncoder, width=8), "decoder": linear_decoder}
     return [make_fast(VAETransformer).set_params(bounds=(-1e4, 1e4)),
+            # fit(X, y) learns p(x | y): its tags say y is required
+            make_fast(VAETransformer).set_params(conditional=True),
             make_fast(AutoencoderTransformer).set_params(**custom),
             make_fast(VAETransformer).set_params(**custom),
             make_fast(AEOutlierDetector).set_params(**custom),

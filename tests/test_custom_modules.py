@@ -306,3 +306,17 @@ def test_interrupt_finishes_the_fit_and_puts_the_global_generator_back(digits):
         signal.signal(signal.SIGALRM, previous)
     assert torch.equal(torch.random.get_rng_state(), state)
     assert 1 <= est.n_iter_ < 100_000 and np.isfinite(est.transform(digits)).all()
+
+
+def test_conditional_vae_takes_a_users_encoder_but_refuses_a_users_decoder():
+    # a conditional decoder reads the code and the label: a user's decoder is refused at
+    # fit, naming the choice, and the estimator stays unfitted; a user's encoder works
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(120, 4)), rng.integers(0, 2, size=120)
+    vae = VAETransformer(conditional=True, decoder=linear_decoder, max_iter=2, random_state=0)
+    with pytest.raises(ValueError, match="cannot be conditional"):
+        vae.fit(X, y)
+    assert not hasattr(vae, "module_")
+    vae = VAETransformer(conditional=True, encoder=ModuleSpec(DropoutEncoder, width=8),
+                         max_iter=2, random_state=0).fit(X, y)
+    assert vae.sample(5, y=1, random_state=0).shape == (5, 4)

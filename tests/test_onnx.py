@@ -310,6 +310,23 @@ def test_random_methods_are_refused_by_name(fitted_vae, method):
         to_onnx(fitted_vae, _digits()[:1], options={id(fitted_vae): {method: True}})
 
 
+def test_conditional_vae_exports_transform_and_refuses_inverse_transform():
+    X = load_wine().data.astype(np.float32)
+    vae = VAETransformer(n_components=2, conditional=True, column_types="continuous",
+                         **SMALL).fit(X, load_wine().target)
+    (codes,) = run_onnx(to_onnx(vae, X[:1]), X)
+    assert_parity(codes, vae.transform(X))
+    with pytest.raises(NotImplementedError, match="most probable class"):
+        to_onnx(vae, X[:1, :2], options={id(vae): {"inverse_transform": True}})
+
+
+def test_quantile_normalized_vae_is_refused():
+    X = load_wine().data.astype(np.float32)
+    vae = VAETransformer(n_components=2, normalization="quantile", **SMALL).fit(X)
+    with pytest.raises(NotImplementedError, match=r"transform cannot be.*quantile map"):
+        to_onnx(vae, X[:1])
+
+
 def test_wrong_width_and_unfitted_are_clear(fitted_vae):
     X = _digits()
     with pytest.raises(ValueError, match="takes 64 columns .* has 10"):

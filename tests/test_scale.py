@@ -134,6 +134,7 @@ def test_fit_copies_nothing_proportional_to_X(cls, tmp_path, monkeypatch):
     monkeypatch.setattr(skgen._outlier, "_STATS_ROWS", 250)
     monkeypatch.setattr(skgen._outlier, "_SPECTRUM_ROWS", 250)  # the rows of the code size rule
     monkeypatch.setattr(skgen._vae, "_PRIOR_CODES", 250)  # the codes of the VAE's prior
+    monkeypatch.setattr(skgen._vae, "_SPECTRUM_ROWS", 250)  # the VAE's n_components='auto'
     monkeypatch.setattr(skgen._outlier, "_N_NEIGHBORS", 5)  # each batch's neighbour lists
     # the neighbour parts' distance matrices: a chunk of queries by the reference rows
     monkeypatch.setattr(skgen._statistics.ExhaustiveNeighbors, "_CHUNK_BYTES", 25 * 250 * 8)

@@ -123,6 +123,12 @@ class VAE(nn.Module):
     input_shape : tuple of int or None, default=None
         What a row looks like to a user's encoder; its product is the
         encoder's input width (``n_features`` without categorical columns).
+    n_classes : int, default=0
+        A conditional VAE when positive: the decoder reads a one-hot class label
+        beside the code, ``p(x|z, y)``, and :meth:`decode`, :meth:`forward`,
+        :meth:`negative_elbo` and :meth:`iwae_log_likelihood` take the class
+        indices ``y``. The encoder never reads ``y``: ``q(z|x)`` codes a row
+        without its label.
 
     Examples
     --------
@@ -147,7 +153,7 @@ class VAE(nn.Module):
     def __init__(self, n_features, n_components, hidden_layer_sizes=(), activation="relu",
                  likelihood="gaussian", residual=True, decoder_variance="feature",
                  column_types=None, n_levels=None, encoder=None, decoder=None,
-                 input_shape=None):
+                 input_shape=None, n_classes=0):
         super().__init__()
         if likelihood not in ("gaussian", "bernoulli"):
             raise ValueError(f"likelihood must be 'gaussian' or 'bernoulli', got {likelihood!r}.")
@@ -166,8 +172,14 @@ class VAE(nn.Module):
         block = Residual if residual and hidden else make_mlp
         self.n_features = n_features
         self.n_components = n_components
+        self.n_classes = int(n_classes)
         self.likelihood = likelihood
         self._layout(types, levels)
+        n_decoded = n_components + self.n_classes  # the code, and the label one-hot
+        if decoder is not None and self.n_classes:
+            raise ValueError("A decoder of your own cannot be conditional: a conditional VAE's "
+                             "decoder reads the code and the class label. Pass decoder=None "
+                             "(an encoder of your own works) or conditional=False.")
         self.encoder, self.decoder = custom_pair(
             encoder, decoder, n_features=n_features, n_components=n_components,
             n_outputs=(2 * n_components, self.n_outputs), input_shape=input_shape,
@@ -178,7 +190,7 @@ class VAE(nn.Module):
         if self.encoder is None:
             self.encoder = block((self.n_inputs, *hidden, 2 * n_components), activation)
         if self.decoder is None:
-            self.decoder = block((n_components, *hidden[::-1], self.n_outputs), activation)
+            self.decoder = block((n_decoded, *hidden[::-1], self.n_outputs), activation)
         self.variance_decoder = None
         if likelihood == "gaussian":
             self.raw_log_var = nn.Parameter(torch.zeros(self.n_continuous))
@@ -186,7 +198,7 @@ class VAE(nn.Module):
                                  torch.full((self.n_continuous,), math.log(1e-3)))
             if decoder_variance == "latent":
                 self.variance_decoder = make_mlp(
-                    (n_components, *hidden[::-1], self.n_continuous), activation)
+                    (n_decoded, *hidden[::-1], self.n_continuous), activation)
                 with torch.no_grad():  # starts at the per-feature variance
                     self.variance_decoder[-1].weight.zero_()
                     self.variance_decoder[-1].bias.zero_()
@@ -270,19 +282,31 @@ class VAE(nn.Module):
         mu, log_var = h[..., : self.n_components], h[..., self.n_components:]
         return mu, log_var.clamp(*ENCODER_LOG_VAR_RANGE)
 
-    def decode(self, z):
-        """Decoder output: the heads of ``p(x|z)`` side by side.
+    def decode(self, z, y=None):
+        """Decoder output: the heads of ``p(x|z)`` (``p(x|z, y)``) side by side.
 
         The continuous columns' means (Gaussian) or logits (Bernoulli), then a
         logit per binary column, then the logits of each discrete or
         categorical column's levels. With ``decoder_variance='latent'`` the
         continuous columns' log-variance offsets follow (read them through
-        :meth:`decoder_log_var`).
+        :meth:`decoder_log_var`). ``y``: with ``n_classes``, the class index of
+        each code (a tensor of the codes' leading shape, or one int for all).
         """
+        z = self.decoder_input(z, y)
         out = self.decoder(z)
         if self.variance_decoder is not None:
             out = torch.cat([out, self.variance_decoder(z)], dim=-1)
         return out
+
+    def decoder_input(self, z, y=None):
+        """What the decoder reads: the codes, and with ``n_classes`` the labels one-hot."""
+        if not self.n_classes:
+            return z
+        if y is None:
+            raise ValueError(f"This VAE is conditioned on {self.n_classes} classes: decode "
+                             "needs the class index y of each code.")
+        y = torch.as_tensor(y, device=z.device).round().long().expand(z.shape[:-1])
+        return torch.cat([z, F.one_hot(y, self.n_classes).to(z.dtype)], dim=-1)
 
     def decoder_log_var(self, out=None):
         """Log-variance of the Gaussian head of the continuous columns, softly floored.
@@ -415,19 +439,21 @@ class VAE(nn.Module):
                                      self.softmax_columns).sum(-1)
         return log_lik
 
-    def forward(self, x, eps):
+    def forward(self, x, eps, y=None):
         """Reparametrized pass: returns ``(decoder output, mu, log_var)``.
 
         ``z = mu + exp(log_var / 2) * eps`` is differentiable in the encoder's
         outputs, so gradients of the reconstruction term reach the encoder.
+        ``y``: the rows' class indices, for a module with ``n_classes``.
         """
         mu, log_var = self.encode(x)
         z = mu + torch.exp(0.5 * log_var) * eps
-        return self.decode(z), mu, log_var
+        return self.decode(z, y), mu, log_var
 
-    def negative_elbo(self, x, eps, beta=1.0):
-        """Per-row ``-log p(x|z) + beta * KL(q(z|x) || N(0, I))`` with one sample ``eps``."""
-        out, mu, log_var = self(x, eps)
+    def negative_elbo(self, x, eps, beta=1.0, y=None):
+        """Per-row ``-log p(x|z) + beta * KL(q(z|x) || N(0, I))`` with one sample ``eps``
+        (``p(x|z, y)`` with the rows' class indices ``y`` for a module with ``n_classes``)."""
+        out, mu, log_var = self(x, eps, y)
         return -self.log_likelihood(x, out) + beta * gaussian_kl(mu, log_var)
 
     def decoded_width(self):
@@ -442,7 +468,8 @@ class VAE(nn.Module):
                   + (self.n_continuous if self.variance_decoder is not None else 0))
         return max([scored, *hidden])
 
-    def iwae_log_likelihood(self, x, eps, max_elements=2**22, log_prior=None, observed=None):
+    def iwae_log_likelihood(self, x, eps, max_elements=2**22, log_prior=None, observed=None,
+                            y=None):
         """Importance-weighted estimate of ``log p(x)`` per row.
 
         ``log (1/K) sum_k p(x|z_k) p(z_k) / q(z_k|x)`` with ``z_k = mu + sigma * eps[k]``:
@@ -454,7 +481,9 @@ class VAE(nn.Module):
         in chunks of at most ``max_elements`` numbers (``draws * rows *``
         :meth:`decoded_width`, at least one draw), so memory is bounded.
         ``observed`` (bool, shaped like ``x``) leaves the values it marks False
-        out of ``p(x|z)`` (:meth:`log_likelihood`).
+        out of ``p(x|z)`` (:meth:`log_likelihood`). ``y``: for a module with
+        ``n_classes``, the class (one int, or one per row) whose ``log p(x|y)``
+        is estimated, ``log_prior`` then being that class's ``log p(z|y)``.
 
         Returns
         -------
@@ -471,7 +500,12 @@ class VAE(nn.Module):
         for start in range(0, eps.shape[0], chunk):
             e = eps[start:start + chunk]
             z = mu[None] + sigma[None] * e[:, None, :]  # (c, n, k)
-            out = self.decode(z.reshape(-1, k)).reshape(e.shape[0], n, -1)
+            if y is None:
+                out = self.decode(z.reshape(-1, k))
+            else:
+                labels = torch.as_tensor(y, device=z.device).expand(z.shape[:-1]).reshape(-1)
+                out = self.decode(z.reshape(-1, k), labels)
+            out = out.reshape(e.shape[0], n, -1)
             log_lik = (self.log_likelihood(x[None], out) if observed is None
                        else self.log_likelihood(x[None], out, observed[None]))
             log_w.append(log_lik + log_prior(z))

@@ -1,0 +1,195 @@
+"""VAETransformer(conditional=True): do rows drawn for a class look like that class?
+
+On labelled tables, split 75/25 (stratified, ``random_state=0``),
+``VAETransformer(conditional=True)`` with its other parameters at their defaults
+is fitted on the training rows and their labels, ``fit(X, y)``. Then:
+
+* **class fidelity**: rows are drawn for the held-out rows' labels,
+  ``sample(n_test, y=y_test)``, and a HistGradientBoosting classifier fitted on
+  the real training rows labels them; the share it assigns to the class asked
+  for (mean over the draws), the smallest such share of any class, and, for
+  scale, the same classifier's accuracy on the real held-out rows (its ceiling).
+  Target on digits: at least 0.90.
+* **train on synthetic, test on real** (TSTR): rows are drawn for the training
+  labels, ``sample(n_train, y=y_train)``; a HistGradientBoosting classifier
+  fitted on them is scored on the real held-out rows, beside the same classifier
+  fitted on the real training rows (TRTR). Target: within 0.05.
+* **C2ST** of the drawn rows with their labels against the held-out rows with
+  theirs (the label one more categorical column; as in ``bench_vae``), and the
+  fit time.
+
+Data: scikit-learn's digits (integer pixels, ten classes), wine (three cultivars)
+and breast_cancer (two classes), and Palmer penguins (``palmerpenguins``: the
+species from the island, sex, four measurements and the year). Torch and the
+BLAS run on one thread. ``DRAWS`` sample draws per model, one fit each::
+
+    python -m benchmarks.bench_vae_conditional
+
+writes ``benchmarks/results/vae_conditional.md``.
+"""
+
+import argparse
+import os
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.datasets import load_breast_cancer, load_digits, load_wine
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
+
+from benchmarks._datasets import load_penguins
+from benchmarks._report import publish
+from skgen import VAETransformer
+
+DATASETS = ["digits", "wine", "breast_cancer", "penguins"]
+
+#: Sample draws per fitted model; the columns give their mean.
+DRAWS = (1, 2, 3)
+
+
+def load(name):
+    """``(X, y)``: a DataFrame of the features (string column names) and the labels."""
+    if name == "penguins":
+        frame = load_penguins()
+        return frame.drop(columns="species"), frame["species"].to_numpy()
+    loader = {"digits": load_digits, "wine": load_wine, "breast_cancer": load_breast_cancer}
+    data = loader[name]()
+    X = data.data.astype(np.int64) if name == "digits" else data.data
+    return pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])]), data.target
+
+
+class Codes:
+    """A DataFrame's string columns as level codes, for HistGradientBoosting."""
+
+    def __init__(self, frame):
+        self.strings = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+        self.levels = {c: sorted(frame[c].astype(object).unique()) for c in self.strings}
+        self.mask = np.array([c in self.strings for c in frame.columns])
+
+    def __call__(self, frame):
+        frame = frame.copy()
+        for c in self.strings:
+            frame[c] = pd.Categorical(frame[c].astype(object), categories=self.levels[c]).codes
+        return frame.to_numpy(np.float64)
+
+    def classifier(self, seed=0, extra=0):
+        """HistGradientBoosting with the string columns (and ``extra`` more) categorical."""
+        mask = np.r_[self.mask, np.ones(extra, dtype=bool)]
+        return HistGradientBoostingClassifier(
+            random_state=seed, categorical_features=mask if mask.any() else None)
+
+
+def c2st(codes, real, y_real, fake, y_fake, classes, seed=0):
+    """Cross-validated ROC-AUC of a classifier telling real (row, label) pairs from drawn ones."""
+    n = min(len(real), len(fake))
+    label = {c: i for i, c in enumerate(classes)}
+
+    def rows(frame, y):
+        return np.column_stack([codes(frame)[:n], [label[c] for c in y[:n]]])
+
+    X = np.vstack([rows(real, y_real), rows(fake, y_fake)])
+    target = np.r_[np.zeros(n), np.ones(n)]
+    cv = StratifiedKFold(3, shuffle=True, random_state=seed)
+    return cross_val_score(codes.classifier(seed, extra=1), X, target, cv=cv,
+                           scoring="roc_auc").mean()
+
+
+def run(name):
+    X, y = load(name)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y,
+                                                        random_state=0)
+    codes = Codes(X)
+    numeric = not codes.strings
+    real = codes.classifier().fit(codes(X_train), y_train)
+    ceiling = real.score(codes(X_test), y_test)
+    trtr = ceiling  # the same model: fitted on the real training rows, scored on held-out ones
+
+    tic = time.perf_counter()
+    vae = VAETransformer(conditional=True, random_state=0, device="cpu")
+    vae.fit(X_train.to_numpy(np.float64) if numeric else X_train, y_train)
+    seconds = time.perf_counter() - tic
+
+    def draw(n, labels, seed):
+        rows = vae.sample(n, random_state=seed, y=labels)
+        return pd.DataFrame(rows, columns=X.columns) if numeric else rows
+
+    shares, worst, tstr, aucs = [], [], [], []
+    for seed in DRAWS:
+        fake = draw(len(X_test), y_test, seed)
+        hit = real.predict(codes(fake)) == y_test
+        shares.append(hit.mean())
+        worst.append(min(hit[y_test == c].mean() for c in vae.classes_))
+        aucs.append(c2st(codes, X_test, y_test, fake, y_test, vae.classes_, seed))
+        synthetic = draw(len(X_train), y_train, 100 + seed)
+        tstr.append(codes.classifier().fit(codes(synthetic), y_train).score(codes(X_test),
+                                                                            y_test))
+    row = dict(dataset=name, n_classes=len(vae.classes_), n_train=len(X_train),
+               share=np.mean(shares), worst=np.mean(worst), ceiling=ceiling,
+               tstr=np.mean(tstr), trtr=trtr, c2st=np.mean(aucs), seconds=seconds,
+               epochs=vae.n_iter_)
+    print(f"  {row}", flush=True)
+    return row
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--datasets", nargs="+", choices=DATASETS, default=DATASETS)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=args.threads)
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    start = time.perf_counter()
+    rows = []
+    for name in args.datasets:
+        print(name, flush=True)
+        rows.append(run(name))
+    lines = [
+        "| data set | classes | training rows | share of samples classified as asked "
+        "(smallest class's) | classifier's accuracy on real held-out rows | TSTR accuracy | "
+        "TRTR accuracy | TSTR - TRTR | C2ST of (row, label) | fit s (epochs) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['dataset']} | {r['n_classes']} | {r['n_train']} | {r['share']:.3f} "
+            f"({r['worst']:.3f}) | {r['ceiling']:.3f} | {r['tstr']:.3f} | {r['trtr']:.3f} | "
+            f"{r['tstr'] - r['trtr']:+.3f} | {r['c2st']:.3f} | {r['seconds']:.1f} "
+            f"({r['epochs']}) |")
+    lines += ["", "Targets:", ""]
+    for r in rows:
+        met = r["trtr"] - r["tstr"] <= 0.05
+        checks = [f"TSTR within 0.05 of TRTR: {'met' if met else 'NOT met'}"]
+        if r["dataset"] == "digits":
+            met = r["share"] >= 0.9
+            checks.insert(0, f"class share at least 0.90: {'met' if met else 'NOT met'}")
+        lines.append(f"* {r['dataset']}: " + "; ".join(checks) + ".")
+    lines += [
+        "",
+        "VAETransformer(conditional=True, random_state=0) with its other defaults, one fit "
+        f"per data set; every column the mean over {len(DRAWS)} sample draws. Split 75/25, "
+        "stratified, random_state=0. Share: of sample(n_test, y=y_test), labelled by a "
+        "HistGradientBoosting classifier fitted on the real training rows (in brackets the "
+        "smallest per-class share). TSTR: HistGradientBoosting fitted on "
+        "sample(n_train, y=y_train), accuracy on the real held-out rows; TRTR: the same "
+        "fitted on the real training rows. C2ST: 3-fold ROC-AUC, shuffled folds, of drawn "
+        "(row, label) pairs against held-out ones (0.5 = indistinguishable). Times from one "
+        "run on a shared machine, torch and BLAS threads="
+        f"{args.threads}, load average {os.getloadavg()[0]:.1f} at the end; total "
+        f"{time.perf_counter() - start:.0f} s."]
+    if args.no_write:
+        print("\n".join(lines))
+    else:
+        publish("bench_vae_conditional.py", "vae_conditional.md", lines,
+                title="VAETransformer(conditional=True) benchmark")
+
+
+if __name__ == "__main__":
+    main()
