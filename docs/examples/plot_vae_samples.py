@@ -44,14 +44,16 @@ X_train, X_test = train_test_split(X, test_size=0.25, random_state=0)
 # Three generators
 # ----------------
 # The same VAE with typed columns and with Gaussians alone, and a mixture of
-# 40 diagonal Gaussians. Eight latent units: the default two make codes to
-# plot, and blurrier samples.
+# 40 diagonal Gaussians. The VAEs keep the default latent size,
+# ``n_components='auto'``: as many units as principal axes hold 99% of the
+# variance (``n_components_``); two would make codes to plot, and blurrier
+# samples.
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", ConvergenceWarning)
-    typed = VAETransformer(n_components=8, random_state=0).fit(X_train)
-    gaussian = VAETransformer(n_components=8, column_types="continuous",
-                              random_state=0).fit(X_train)
+    typed = VAETransformer(random_state=0).fit(X_train)
+    gaussian = VAETransformer(column_types="continuous", random_state=0).fit(X_train)
+print("latent units:", typed.n_components_)
 print("column types found:", {kind: int(np.sum(typed.column_types_ == kind))
                               for kind in np.unique(typed.column_types_)})
 print("levels of pixel 20:", typed.levels_[20])
