@@ -293,7 +293,7 @@ def outlier_table(X, y, progress, out, *, quick):
          "other digits;",
          "'shuffled pixels': digits whose 64 pixels were randomly permuted.",
          "ROC-AUC of -score_samples on the held-out 25% (1 = perfect, 0.5 = chance);",
-         "benchmarks/results/outliers.md has every digit, 168 more data sets (ADBench, "
+         "benchmarks/results/outliers.md has every digit, 169 more data sets (ADBench, "
          "synthetic, labelled) and more baselines"],
         ["anomalies", "model", "settings", "ROC-AUC", "fit"],
         rows,
