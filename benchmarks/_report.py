@@ -92,15 +92,18 @@ def header_problem(text):
     return None
 
 
-def publish(script, name, lines, *, title=None, results_dir=RESULTS_DIR):
+def publish(script, name, lines, *, title=None, results_dir=RESULTS_DIR, write=True):
     """Print ``lines`` and write them to ``results_dir/<name>``, headed by :func:`header`.
 
     ``script`` is the benchmark's file name (``"bench_x.py"``); the command is
     ``python -m benchmarks.bench_x`` with the arguments this process was run with. ``title``
-    adds a markdown heading above the header line.
+    adds a markdown heading above the header line. ``write=False`` (a script's
+    ``--no-write``) prints only.
     """
     text = "\n".join(lines)
     print(text)
+    if not write:
+        return
     results_dir = Path(results_dir)
     results_dir.mkdir(exist_ok=True)
     heading = f"# {title}\n\n" if title else ""

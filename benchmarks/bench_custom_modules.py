@@ -190,11 +190,9 @@ def main():
         f"Total {time.perf_counter() - start:.0f} s, torch and BLAS threads={args.threads}, "
         f"load average {os.getloadavg()[0]:.1f} at the end.",
     ]
-    if args.no_write:
-        print("\n".join(lines))
-    else:
-        publish("bench_custom_modules.py", "custom_modules.md", lines,
-                title="A user's convolutional encoder and decoder on 8x8 digits")
+    publish("bench_custom_modules.py", "custom_modules.md", lines,
+            title="A user's convolutional encoder and decoder on 8x8 digits",
+            write=not args.no_write)
 
 
 if __name__ == "__main__":

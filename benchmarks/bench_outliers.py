@@ -463,11 +463,8 @@ def main(argv=None):
     lines.append(f"torch threads: {args.threads}; times are wall-clock on a shared machine"
                  + (" (cached baselines keep the time of the run that computed them)."
                     if args.cache else "."))
-    if args.no_write:
-        print("\n".join(lines))
-    else:
-        publish("bench_outliers.py", f"{args.results}.md", lines,
-                title="AEOutlierDetector on five outlier suites")
+    publish("bench_outliers.py", f"{args.results}.md", lines,
+            title="AEOutlierDetector on five outlier suites", write=not args.no_write)
 
 
 if __name__ == "__main__":

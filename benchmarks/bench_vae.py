@@ -508,10 +508,8 @@ def main():
         f"Commit {_commit()}; total {time.perf_counter() - start:.0f} s, "
         f"torch and BLAS threads={args.threads}, load average "
         f"{os.getloadavg()[0]:.1f} at the end."]
-    if args.no_write:
-        print("\n".join(lines))
-    else:
-        publish("bench_vae.py", "vae.md", lines, title="VAETransformer benchmark")
+    publish("bench_vae.py", "vae.md", lines, title="VAETransformer benchmark",
+            write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -184,11 +184,8 @@ def main():
         "run on a shared machine, torch and BLAS threads="
         f"{args.threads}, load average {os.getloadavg()[0]:.1f} at the end; total "
         f"{time.perf_counter() - start:.0f} s."]
-    if args.no_write:
-        print("\n".join(lines))
-    else:
-        publish("bench_vae_conditional.py", "vae_conditional.md", lines,
-                title="VAETransformer(conditional=True) benchmark")
+    publish("bench_vae_conditional.py", "vae_conditional.md", lines,
+            title="VAETransformer(conditional=True) benchmark", write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -205,11 +205,8 @@ def main():
               f"{len(DRAWS)} draws; one thread; load average {os.getloadavg()[0]:.1f} at the "
               f"end; total {time.perf_counter() - start:.0f} s (times from a shared machine: "
               "compare within a run only)."]
-    if args.no_write:
-        print("\n".join(lines))
-    else:
-        publish("bench_vae_defaults.py", f"vae_defaults_{args.step}.md", lines,
-                title=f"VAETransformer defaults, step {args.step}")
+    publish("bench_vae_defaults.py", f"vae_defaults_{args.step}.md", lines,
+            title=f"VAETransformer defaults, step {args.step}", write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -67,6 +67,13 @@ def test_publish_writes_title_command_commit_and_table(tmp_path, monkeypatch, ca
     assert capsys.readouterr().out == "| a |\n|---|\n"
 
 
+def test_publish_without_write_prints_only(tmp_path, capsys):
+    # a script's --no-write: the table is printed and no results file appears
+    _report.publish("bench_x.py", "x.md", ["| a |"], results_dir=tmp_path, write=False)
+    assert capsys.readouterr().out == "| a |\n"
+    assert not any(tmp_path.iterdir())
+
+
 
 # -- reading the header back, and the results files ----------------------------------------
 
