@@ -353,11 +353,11 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
     def _typed_columns(self):
         """The :class:`skgen.nn.TypedColumns` of the fitted one-hot layout, on ``device_``
         (built once, not saved)."""
+        # device_ is set by a fresh fit and by loading, which both drop this cache
         typed = self.__dict__.get("_typed_module")
-        if typed is None or typed.device_key != str(self.device_):
+        if typed is None:
             typed = nn.TypedColumns(self._typed["n_levels"], self._typed["unseen_loss"],
                                     self._typed["weights"]).to(self.device_)
-            typed.device_key = str(self.device_)
             self._typed_module = typed
         return typed
 

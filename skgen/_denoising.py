@@ -11,7 +11,7 @@ from sklearn.base import OneToOneFeatureMixin, TransformerMixin
 from . import _columns as columns
 from ._base import BaseTorchEstimator, MeanScoreMixin
 from ._compat import Interval, StrOptions
-from .nn._denoising import NOISES, DenoisingMLP, corrupt, corrupt_columns, masked_mse
+from .nn._denoising import NOISES, DenoisingMLP, corrupt, masked_mse
 
 # Validation batches are corrupted the same way at every epoch, so that early
 # stopping compares like with like; this fixed seed makes that corruption.
@@ -331,14 +331,14 @@ default=None
 
     def _corrupt(self, batch, generator, typed=None):
         """The training corruption of a standardized batch: ``noise``, then ``mask_level``;
-        per column with typed columns (:func:`~skgen.nn._denoising.corrupt_columns`)."""
-        if typed is None:
-            def hit(x, noise, level):
-                return corrupt(x, noise, level, generator)
-        else:
-            def hit(x, noise, level):
-                return corrupt_columns(x, noise, level, generator, typed.input_columns,
-                                       typed.continuous_mask)
+        per column with typed columns (see :func:`~skgen.nn._denoising.corrupt`)."""
+        layout = {} if typed is None else {"columns": typed.input_columns,
+                                           "n_columns": typed.n_columns,
+                                           "continuous": typed.continuous_mask}
+
+        def hit(x, noise, level):
+            return corrupt(x, noise, level, generator, **layout)
+
         noisy = hit(batch, self.noise, self.noise_level)
         if self.mask_level > 0:
             noisy = hit(noisy, "mask", self.mask_level)

@@ -917,8 +917,7 @@ default=None
                 average = gradient.reshape(x.shape[0], _PATH_STEPS, -1).mean(dim=1)
                 out[start:start + x.shape[0]] = ((x - base) * average).detach().cpu().numpy()
         if self._typed is not None:  # a column's one-hot inputs add up
-            starts = np.r_[0, np.cumsum([max(n, 1) for n in self._typed["n_levels"]])[:-1]]
-            out = np.add.reduceat(out, starts, axis=1)
+            out = np.add.reduceat(out, self._typed_columns().first_inputs.cpu().numpy(), axis=1)
         if X.dtype != np.float64:
             largest = np.finfo(X.dtype).max
             out = np.clip(out, -largest, largest).astype(X.dtype)

@@ -289,16 +289,21 @@ def _set_output(operator, index, width, tensor_type=None):
     out.type = cls([n_rows, width])
 
 
+def _listed_columns(est, mask):
+    """The columns of ``mask`` for a message: ``"0 ('age'), 3 ('city')"``, at most five."""
+    names = getattr(est, "feature_names_in_", None)
+    found = [f"{j}" if names is None else f"{j} ({names[j]!r})" for j in np.flatnonzero(mask)]
+    return ", ".join(found[:5]) + (" ..." if len(found) > 5 else "")
+
+
 def _refuse_one_hot_columns(est, method):
     """An AutoencoderTransformer, DenoisingAutoencoder or AEOutlierDetector whose typed
     columns its network reads one-hot: that encoding (and the softmax heads) is not exported."""
     if getattr(est, "_typed", None) is None:
         return
-    names = getattr(est, "feature_names_in_", None)
-    typed = np.flatnonzero(np.asarray(est.column_types_) != "continuous")
-    found = [f"{j}" if names is None else f"{j} ({names[j]!r})" for j in typed]
+    typed = np.asarray(est.column_types_) != "continuous"
     _refuse(est, method, f"the model has binary, discrete or categorical columns "
-            f"({', '.join(found[:5])}{' ...' if len(found) > 5 else ''}), which its network "
+            f"({_listed_columns(est, typed)}), which its network "
             "reads one-hot and reconstructs with a softmax over their levels; that encoding "
             "is not exported. Fit on numeric columns (column_types='continuous') to export it.")
 
@@ -341,11 +346,9 @@ def _latent_shape(operator):
 def _refuse_typed_columns(est, inverse):
     """A VAETransformer's typed columns where the graph would need them (see the module doc)."""
     types = est.column_types_
-    names = getattr(est, "feature_names_in_", None)
 
     def listed(mask):
-        found = [f"{j}" if names is None else f"{j} ({names[j]!r})" for j in np.flatnonzero(mask)]
-        return ", ".join(found[:5]) + (" ..." if len(found) > 5 else "")
+        return _listed_columns(est, mask)
 
     frame = getattr(est, "_frame", None)
     if inverse:

@@ -196,18 +196,19 @@ def test_denoising_fills_every_type(penguins):
 
 
 def test_denoising_corrupts_whole_columns():
-    from skgen.nn._denoising import corrupt_columns
+    from skgen.nn._denoising import corrupt
 
     x = torch.arange(40, dtype=torch.float64).reshape(8, 5)
     columns = torch.tensor([0, 1, 1, 1, 2])
     continuous = torch.tensor([True, False, False, False, True])
     g = torch.Generator().manual_seed(0)
-    masked = corrupt_columns(x, "mask", 0.5, g, columns, continuous)
+    layout = {"columns": columns, "n_columns": 3, "continuous": continuous}
+    masked = corrupt(x, "mask", 0.5, g, **layout)
     hidden = torch.isnan(masked[:, 1:4])
     assert (hidden.all(1) | ~hidden.any(1)).all() and hidden.any()  # a level hides whole
-    swapped = corrupt_columns(x, "swap", 0.9, g, columns, continuous)
+    swapped = corrupt(x, "swap", 0.9, g, **layout)
     assert torch.equal(swapped[:, 2] - swapped[:, 1], torch.ones(8, dtype=x.dtype))
-    noisy = corrupt_columns(x, "gaussian", 1.0, g, columns, continuous)
+    noisy = corrupt(x, "gaussian", 1.0, g, **layout)
     assert torch.equal(noisy[:, 1:4], x[:, 1:4]) and not torch.equal(noisy[:, 0], x[:, 0])
 
 

@@ -134,12 +134,12 @@ class ColumnwiseLinear(nn.Module):
         return x * self.weight[0] + mask * self.weight[1] + self.bias
 
 
-def corrupt(x, noise, level, generator):
+def corrupt(x, noise, level, generator, columns=None, n_columns=None, continuous=None):
     """Corrupt a standardized batch ``x`` (NaN = missing) afresh.
 
     Parameters
     ----------
-    x : Tensor of shape (n_samples, n_features)
+    x : Tensor of shape (n_samples, n_inputs)
     noise : {'gaussian', 'mask', 'swap'}
         'gaussian' adds ``N(0, level**2)`` to every entry (one standard deviation
         of a column is 1 in standardized units); 'mask' hides each entry (sets it
@@ -149,6 +149,17 @@ def corrupt(x, noise, level, generator):
     level : float
     generator : torch.Generator
         The only source of randomness.
+    columns : Tensor of int of shape (n_inputs,), optional
+        For rows whose columns span several inputs (one-hot levels): the column
+        of each input (``0 .. n_columns - 1``, every column present). 'mask' and
+        'swap' then hit whole columns: all the inputs of a column are hidden
+        together, or all come from the same other row (a level for a level).
+        None: each input is its own column.
+    n_columns : int, optional
+        With ``columns``: the number of columns.
+    continuous : Tensor of bool of shape (n_inputs,), optional
+        With ``columns``: the inputs of continuous columns, the only ones
+        'gaussian' adds noise to.
 
     Returns
     -------
@@ -160,13 +171,19 @@ def corrupt(x, noise, level, generator):
         return x.clone()
     shape, device = x.shape, x.device
     if noise == "gaussian":
-        return x + level * torch.randn(shape, generator=generator, device=device, dtype=x.dtype)
-    hit = torch.rand(shape, generator=generator, device=device, dtype=x.dtype) < level
+        draws = level * torch.randn(shape, generator=generator, device=device, dtype=x.dtype)
+        return x + (draws if continuous is None else draws * continuous.to(x.dtype))
+    # one draw per row and column, spread over the column's inputs
+    drawn = shape if columns is None else (shape[0], n_columns)
+    hit = torch.rand(drawn, generator=generator, device=device, dtype=x.dtype) < level
+    if columns is not None:
+        hit = hit[:, columns]
     if noise == "mask":
         return torch.where(hit, torch.full((), float("nan"), dtype=x.dtype, device=device), x)
     if noise == "swap":
-        rows = torch.randint(0, shape[0], shape, generator=generator, device=device)
-        return torch.where(hit, torch.gather(x, 0, rows), x)
+        rows = torch.randint(0, shape[0], drawn, generator=generator, device=device)
+        return torch.where(hit, torch.gather(x, 0, rows if columns is None else rows[:, columns]),
+                           x)
     raise ValueError(f"noise must be one of {NOISES}, got {noise!r}.")
 
 
@@ -178,38 +195,3 @@ def masked_mse(pred, target, observed):
     """
     target = torch.where(observed, target, pred.detach())  # error 0 and no gradient there
     return ((pred - target) ** 2).sum() / observed.sum().clamp_min(1)
-
-
-def corrupt_columns(x, noise, level, generator, columns, continuous):
-    """:func:`corrupt` for rows whose columns span several inputs (one-hot levels).
-
-    'mask' and 'swap' hit whole columns: all the inputs of a column are hidden
-    together, or all come from the same other row (a level for a level);
-    'gaussian' adds noise to the continuous inputs only.
-
-    Parameters
-    ----------
-    x : Tensor of shape (n_samples, n_inputs)
-    noise : {'gaussian', 'mask', 'swap'}
-    level : float
-    generator : torch.Generator
-    columns : Tensor of int of shape (n_inputs,)
-        The column of each input (``0 .. n_columns - 1``).
-    continuous : Tensor of bool of shape (n_inputs,)
-        The inputs of continuous columns.
-    """
-    if level == 0:
-        return x.clone()
-    n_rows, n_columns, device = x.shape[0], int(columns.max()) + 1, x.device
-    if noise == "gaussian":
-        return x + level * torch.randn(x.shape, generator=generator, device=device,
-                                       dtype=x.dtype) * continuous.to(x.dtype)
-    hit = (torch.rand((n_rows, n_columns), generator=generator, device=device, dtype=x.dtype)
-           < level)[:, columns]
-    if noise == "mask":
-        return torch.where(hit, torch.full((), float("nan"), dtype=x.dtype, device=device), x)
-    if noise == "swap":
-        rows = torch.randint(0, n_rows, (n_rows, n_columns), generator=generator,
-                             device=device)[:, columns]
-        return torch.where(hit, torch.gather(x, 0, rows), x)
-    raise ValueError(f"noise must be one of {NOISES}, got {noise!r}.")
