@@ -78,6 +78,9 @@ def test_numeric_table_is_modelled_as_without_types(cls):
     plain = make_fast(cls, random_state=0, column_types="continuous").fit(df)
     _assert_same(_outputs(auto, df), _outputs(plain, df))
     assert auto.mean_.shape == (7,)
+    # and as the same numbers in a float array, which never meets the column-type path
+    array = make_fast(cls, random_state=0).fit(df.to_numpy(dtype=float))
+    assert_array_equal(auto.score_samples(df), array.score_samples(df.to_numpy(dtype=float)))
 
 
 # ------------------------------------------------------------------------ column types
