@@ -31,30 +31,27 @@ def _factory_name(factory):
     return getattr(factory, "__qualname__", None) or type(factory).__name__
 
 
+def _keywords(factory):
+    """``(names, open)``: the parameters of ``factory`` a keyword can set, and whether it
+    also takes ``**kwargs`` (or has no signature to read: a builtin, taken on trust)."""
+    try:
+        parameters = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):
+        return [], True
+    names = [p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    return names, any(p.kind == p.VAR_KEYWORD for p in parameters)
+
+
 def _accepted(factory):
     """The keyword parameters of ``factory``, or None when it takes ``**kwargs``."""
-    try:
-        signature = inspect.signature(factory)
-    except (TypeError, ValueError):  # a builtin without a signature: take it on trust
-        return None
-    names = []
-    for p in signature.parameters.values():
-        if p.kind == p.VAR_KEYWORD:
-            return None
-        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
-            names.append(p.name)
-    return names
+    names, open_ = _keywords(factory)
+    return None if open_ else names
 
 
 def _declared_meta(factory):
     """The :data:`META_PARAMETERS` that ``factory``'s signature names explicitly."""
-    try:
-        parameters = inspect.signature(factory).parameters
-    except (TypeError, ValueError):
-        return ()
-    return tuple(name for name in META_PARAMETERS if name in parameters
-                 and parameters[name].kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                               inspect.Parameter.KEYWORD_ONLY))
+    names = _keywords(factory)[0]
+    return tuple(name for name in META_PARAMETERS if name in names)
 
 
 class ModuleSpec:
@@ -344,11 +341,18 @@ class CustomBlock(nn.Module):
         finally:
             self.net.train(training)
 
-    @staticmethod
-    def _flat(out):
-        if isinstance(out, (tuple, list)):
-            return torch.cat([part.reshape(part.shape[0], -1) for part in out], dim=1)
-        return out.reshape(out.shape[0], -1)
+    def _parts(self, out):
+        """The tensors the net returned: one, or a VAE encoder's (mean, log_var); a
+        ValueError naming the net for anything else."""
+        parts = tuple(out) if isinstance(out, (tuple, list)) else (out,)
+        if not all(isinstance(part, torch.Tensor) for part in parts):
+            raise ValueError(f"The {self.role} {_factory_name(type(self.net))} returned "
+                             f"{type(out).__name__}; it must return a tensor (or a VAE "
+                             "encoder's (mean, log_var) tuple).")
+        return parts
+
+    def _flat(self, out):
+        return torch.cat([part.reshape(part.shape[0], -1) for part in self._parts(out)], dim=1)
 
     def forward(self, x):
         out = self.net(x.reshape(-1, *self.in_shape))
@@ -368,10 +372,7 @@ class CustomBlock(nn.Module):
         out = self._run(torch.randn(batch, generator=torch.Generator().manual_seed(0)).to(device))
         expected = (2, self.n_outputs)
         what = f" ({self.expected})" if self.expected else ""
-        parts = out if isinstance(out, (tuple, list)) else (out,)
-        if not all(isinstance(part, torch.Tensor) for part in parts):
-            raise ValueError(f"The {self.role} {name} returned {type(out).__name__}; it must "
-                             "return a tensor (or a VAE encoder's (mean, log_var) tuple).")
+        parts = self._parts(out)
         received = tuple(tuple(part.shape) for part in parts)
         widths = [math.prod(part.shape[1:]) for part in parts]
         if (any(part.ndim < 1 or part.shape[0] != 2 for part in parts)

@@ -66,7 +66,7 @@ def linear_decoder(n_components, n_outputs):
 
 class Broken(nn.Module):
     """A linear encoder whose output is wrong in one way: ``how`` is 'width' (one value too
-    many), 'dtype' (float64) or 'nan'."""
+    many), 'dtype' (float64), 'nan' or 'dict' (not a tensor)."""
 
     def __init__(self, n_features, n_outputs, how="width"):
         super().__init__()
@@ -77,6 +77,8 @@ class Broken(nn.Module):
         out = self.linear(x)
         if self.how == "dtype":
             return out.double()
+        if self.how == "dict":
+            return {"code": out}
         return out * float("nan") if self.how == "nan" else out
 
 

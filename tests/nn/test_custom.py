@@ -144,6 +144,14 @@ def test_check_names_what_is_wrong(how, message):
         check_custom_blocks(ae)
 
 
+def test_a_module_that_returns_no_tensor_is_a_value_error_when_built():
+    # the probe that sizes the block reads the output first: its message, not an
+    # AttributeError from reshaping a dict
+    with pytest.raises(ValueError, match="The encoder Broken returned dict; it must return a "
+                                         "tensor"):
+        MLPAutoencoder(6, 3, encoder=ModuleSpec(Broken, how="dict"))
+
+
 def test_a_module_that_fails_on_a_row_is_a_value_error_when_built():
     with pytest.raises(ValueError, match=r"The encoder ConvEncoder failed on a batch of "
                                          r"shape \(1, 64\): RuntimeError"):
