@@ -39,6 +39,27 @@ def rows_within(max_rows, n_columns, max_bytes):
     return int(max(1, min(max_rows, max_bytes // (8 * max(n_columns, 1)))))
 
 
+#: The spectrum of the scaled X (the estimators' 'auto' code sizes) comes from at most
+#: ``SPECTRUM_ROWS`` evenly spaced rows, no more than ``SPECTRUM_BYTES`` of them as float64.
+SPECTRUM_ROWS = 2000
+SPECTRUM_BYTES = 128 * 2**20
+
+
+def spectrum_rows(X, mean, scale, n_columns=None, max_rows=SPECTRUM_ROWS):
+    """A float64 copy of at most ``max_rows`` evenly spaced rows of X's first ``n_columns``
+    (all by default), fewer when they are wide, scaled in place: ``(X - mean) / scale``.
+
+    Reads only those rows of X (a memmap stays on disk), so the copy is at most
+    ``SPECTRUM_BYTES``, not X's size.
+    """
+    n_columns = X.shape[1] if n_columns is None else n_columns
+    n_rows = rows_within(max_rows, n_columns, SPECTRUM_BYTES)
+    rows = np.array(X[::math.ceil(X.shape[0] / n_rows), :n_columns], dtype=np.float64)
+    rows -= mean
+    rows /= scale
+    return rows
+
+
 def _row_chunks(X):
     """Slices of consecutive rows of X, each at most ``_CHUNK_BYTES`` as float64."""
     step = max(1, _CHUNK_BYTES // (8 * max(X.shape[1], 1)))

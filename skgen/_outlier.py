@@ -21,7 +21,7 @@ from sklearn.neighbors import NearestNeighbors
 from . import _outlier_shape as shape
 from ._base import BaseTorchEstimator
 from ._compat import Interval, RealNotInt, StrOptions, wrap_output
-from ._data import rows_within, torch_float_type
+from ._data import SPECTRUM_ROWS, spectrum_rows, torch_float_type
 from ._statistics import (
     ExhaustiveNeighbors,
     block_diagonal,
@@ -36,10 +36,9 @@ from ._statistics import (
 from ._utils import restoring_grad_mode, torch_defaults, torch_threads
 from .nn import AutoencoderEnsemble
 
-#: The spectrum of the scaled X comes from at most this many evenly spaced rows, and
-#: no more than ``_SPECTRUM_BYTES`` hold as float64 (fewer rows when they are wide).
-_SPECTRUM_ROWS = 2000
-_SPECTRUM_BYTES = 128 * 2**20
+#: The spectrum of the scaled X comes from at most this many evenly spaced rows (fewer
+#: when they are wide: :func:`~skgen._data.spectrum_rows`).
+_SPECTRUM_ROWS = SPECTRUM_ROWS
 #: Robust z-score of the anomaly score above which ``contamination="auto"`` flags a row
 #: (see :class:`AEOutlierDetector`).
 AUTO_THRESHOLD = 4.0
@@ -456,11 +455,7 @@ default=None
 
     def _inspect_data(self, X):
         if self.n_components == "auto":
-            # a float64 copy of at most _SPECTRUM_ROWS rows, scaled in place
-            n_rows = rows_within(_SPECTRUM_ROWS, X.shape[1], _SPECTRUM_BYTES)
-            rows = np.array(X[::math.ceil(X.shape[0] / n_rows)], dtype=np.float64)
-            rows -= self.mean_
-            rows /= self.scale_
+            rows = spectrum_rows(X, self.mean_, self.scale_, max_rows=_SPECTRUM_ROWS)
             self.n_components_ = shape.auto_components(rows)
         else:
             self.n_components_ = self.n_components

@@ -15,7 +15,15 @@ from sklearn.utils.multiclass import check_classification_targets
 from . import _columns as columns
 from ._base import BaseTorchEstimator, MeanScoreMixin
 from ._compat import Interval, StrOptions, check_is_fitted
-from ._data import fit_scaling, logistic_map, logit_log_jacobian, logit_map, torch_float_type
+from ._data import (
+    SPECTRUM_ROWS,
+    fit_scaling,
+    logistic_map,
+    logit_log_jacobian,
+    logit_map,
+    spectrum_rows,
+    torch_float_type,
+)
 from ._mixture import draw_from_mixture, fit_code_mixture, mixture_log_density
 from ._outlier_shape import variance_components
 from ._quantile import fit_quantile_knots, quantile_inverse, quantile_log_jacobian, quantile_map
@@ -33,7 +41,7 @@ _VARIANCE_FLOOR = 1e-3
 #: ``_SPECTRUM_ROWS`` evenly spaced rows; at least 2. Governed by the tune/confirm
 #: protocol of ``benchmarks/bench_vae_defaults.py`` (step a).
 _AUTO_VARIANCE = 0.99
-_SPECTRUM_ROWS = 2000
+_SPECTRUM_ROWS = SPECTRUM_ROWS
 
 
 #: ``prior='mixture'`` is fitted on at most this many codes, and draws at most
@@ -687,10 +695,7 @@ default=None
             self.n_components_ = self.n_components
             return
         n_features = len(self.column_types_)  # without the labels' column (conditional)
-        # a float64 copy of evenly spaced rows, scaled in place: a few hundred kB, not X's size
-        rows = np.array(X[::-(-X.shape[0] // _SPECTRUM_ROWS), :n_features], dtype=np.float64)
-        rows -= self.mean_
-        rows /= self.scale_
+        rows = spectrum_rows(X, self.mean_, self.scale_, n_features, max_rows=_SPECTRUM_ROWS)
         if self._coded.any():  # categorical level codes, one-hot
             rows = np.hstack([rows[:, ~self._coded]] + [
                 np.eye(len(self.levels_[j]))[rows[:, j].astype(np.int64)]
