@@ -249,11 +249,11 @@ class Table:
         self.trtr = (np.nan if self.target is None
                      else utility(train, test, train, self.target))
 
-    def add(self, model, draw, seconds, ll=(np.nan, np.nan), draws=DRAWS, synthetic=None):
+    def add(self, model, draw, seconds, ll=(np.nan, np.nan), synthetic=None):
         """``draw(seed)`` gives ``len(test)`` generated rows as a DataFrame (or ``draw`` is
         the list of them); ``synthetic`` as many rows as the training table, for utility."""
         n = len(self.test)
-        fakes = draw if isinstance(draw, list) else [draw(seed) for seed in draws]
+        fakes = draw if isinstance(draw, list) else [draw(seed) for seed in DRAWS]
         for fake in fakes:
             assert fake.shape == (n, self.test.shape[1]), fake.shape
         aucs = [c2st(self.encoding, self.test, fake) for fake in fakes]
@@ -271,7 +271,12 @@ class Table:
         """A cached peer: ``fit_and_draw()`` gives ``(seconds, fakes, synthetic)``; its
         integer-rounded samples too when the table has integer columns."""
         seconds, fakes, synthetic = cached_peer(self.name, key, fit_and_draw)
-        self.add(model, fakes, seconds, synthetic=synthetic)
+        self.add_with_rounded(model, fakes, seconds, synthetic=synthetic)
+
+    def add_with_rounded(self, model, fakes, seconds, ll=(np.nan, np.nan), synthetic=None):
+        """:meth:`add` of the drawn ``fakes``, and of them rounded when the table has integer
+        columns (a peer that models integers as floats)."""
+        self.add(model, fakes, seconds, ll, synthetic=synthetic)
         if integer_columns(self.train):
             self.add(f"{model}, integer columns rounded",
                      [rounded(f, self.train) for f in fakes], seconds,
@@ -320,12 +325,9 @@ def run(name):
 
     gmm_model = f"GaussianMixture ({gmm.n_components} {gmm.covariance_type}, lowest BIC)"
     gmm_synthetic = gmm_draw(100, n=len(train)) if table.target else None
-    table.add(gmm_model, gmm_draw, seconds, (gmm.score(table.encoding.one_hot(test)), 1.0),
-              synthetic=gmm_synthetic)
-    if integer_columns(train):
-        table.add(f"{gmm_model}, integer columns rounded",
-                  [rounded(gmm_draw(seed), train) for seed in DRAWS], seconds,
-                  synthetic=None if gmm_synthetic is None else rounded(gmm_synthetic, train))
+    table.add_with_rounded(gmm_model, [gmm_draw(seed) for seed in DRAWS], seconds,
+                           (gmm.score(table.encoding.one_hot(test)), 1.0),
+                           synthetic=gmm_synthetic)
 
     def fit_tvae():
         from ctgan import TVAE

@@ -65,7 +65,7 @@ def fit_quantile_knots(X, exclude=None):
     return knots
 
 
-def _segment(v, a, b):
+def _segment(v, a):
     """Index of the segment of knots ``a`` holding each v (end segments extended)."""
     return np.clip(np.searchsorted(a, v, side="right") - 1, 0, a.size - 2)
 
@@ -75,7 +75,7 @@ def _piecewise(V, knots, forward):
     for j, (x, u) in enumerate(knots):
         a, b = (x, u) if forward else (u, x)
         v = np.asarray(V[:, j], dtype=np.float64)
-        i = _segment(v, a, b)
+        i = _segment(v, a)
         slope = (b[i + 1] - b[i]) / (a[i + 1] - a[i])
         out[:, j] = b[i] + slope * (v - a[i])
     return out.astype(V.dtype, copy=False)
@@ -95,6 +95,6 @@ def quantile_log_jacobian(X, knots):
     """``sum_j log T_j'(x_j)`` for each row of X (the slope of each value's segment)."""
     total = np.zeros(X.shape[0])
     for j, (x, u) in enumerate(knots):
-        i = _segment(np.asarray(X[:, j], dtype=np.float64), x, u)
+        i = _segment(np.asarray(X[:, j], dtype=np.float64), x)
         total += np.log((u[i + 1] - u[i]) / (x[i + 1] - x[i]))
     return total
