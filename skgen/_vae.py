@@ -112,11 +112,12 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         Number of latent units. 'auto' reads it from the spectrum of the
         scaled training rows (categorical columns one-hot; at most 2,000
         evenly spaced rows): the number of principal axes that explain 99% of
-        their variance, at least 2 (``n_components_``; 41 on digits, 4 to 19
+        their variance, at least 2 (``n_components_``; 41 on digits, 4 to 44
         on the tables of ``benchmarks/results/vae_defaults_a.md``, where it
         lowered the mean C2ST of samples from 0.76 to 0.71 and from 0.67 to
-        0.58 on the two halves). Erring large is cheap: latent units the data
-        do not need fall back to the prior. Pass 2 for codes to plot.
+        0.58 on the two halves). Latent units the data do not need fall back
+        to the prior, but they cost fit time, and mpg's 44 units sampled worse
+        than 2. Pass 2 for codes to plot.
     column_types : 'auto', str, dict or list, default='auto'
         The type of each column, which decides its likelihood head:
 
