@@ -95,6 +95,13 @@ cached), kept only if it raises the tune half of all five suites (tables, embedd
 digits, synthetic, labelled) over the shipped default (``outliers.md``), then every
 confirm half.
 
+Stage 5's result (``outliers_whiten_tune.md``, run at the candidate commit e4e3b24; the
+candidate was then taken out of the package): tune halves, tables 0.8831 -> 0.8824
+(annthyroid 0.769 -> 0.754), embeddings 0.8176 -> 0.8194, digits 0.6790 -> 0.6753,
+synthetic 0.8928 -> 0.8938 (dependency 0.733 -> 0.739 only), labelled 0.8113 -> 0.8123.
+Two tune halves lose: not kept, and the confirm halves were not read. Why dependency
+barely moved is stage 6's finding.
+
 Stage 6, written before its numbers, after a look at the parts one by one on four
 synthetic dependency sets (seed 0; magic.gamma, glass, cardio, pendigits): the
 reconstruction part alone ranks their anomalies at 0.90, 0.89, 0.93 and 0.94, the
@@ -145,9 +152,7 @@ candidates, only one that passes both halves everywhere counts.
 
 Stage 8's result (``outlier_principles_stage8.md``), tune halves: linear, tables +0.0012,
 labelled -0.0009, digits +0.0027, embeddings -0.0018; surprisal, -0.0001, -0.0064,
--0.0045, -0.0151. Not kept. (Stages 7 and 8 read a copy of the parts' cache,
-``/tmp/principles_backup.pkl``, so that stage 6's synthetic run could write the cache
-meanwhile; the parts are the same.)
+-0.0045, -0.0151. Not kept.
 
 Stage 9, written before its numbers, from stage 6's per-part table of the synthetic
 suite: the latent part ranks dependency anomalies at 0.36, below chance, because their
@@ -159,6 +164,10 @@ below the training median gets the value at the mirrored upper quantile (the tra
 quantile ``1 - F(v)``, ``F`` its training distribution, with the surprisal map's
 exponential tail past the largest), so a code too central counts as one as far out;
 above the median nothing changes. No constant enters. Same rule.
+
+Stage 9's result (``outlier_principles_stage9.md``), tune halves: dependency +0.058
+(0.735 -> 0.793) and labelled +0.003, but tables -0.024, digits -0.011, embeddings -0.042,
+local -0.011, clustered -0.019: central normal rows become suspects. Not kept.
 
     python -m benchmarks.bench_outlier_principles --cache benchmarks/.cache/principles.pkl
 

@@ -16,7 +16,6 @@ import numpy as np
 import torch
 from sklearn import config_context
 from sklearn.base import OutlierMixin
-from sklearn.covariance import ledoit_wolf
 from sklearn.neighbors import NearestNeighbors
 
 from . import _outlier_shape as shape
@@ -33,7 +32,6 @@ from ._statistics import (
     robust_spread,
     surprisal_ramps,
     typical_size,
-    whitening,
 )
 from ._utils import restoring_grad_mode, torch_defaults, torch_threads
 from .nn import AutoencoderEnsemble
@@ -521,12 +519,11 @@ default=None
         """
         rows = X[::math.ceil(X.shape[0] / _STATS_ROWS)]
         entry_errors, z, kept = self._fit_error_and_code_statistics(rows)
-        sizing = every_kth(np.flatnonzero(distinct(rows)), _SIZE_ROWS)
-        reconstruction = self._fit_residual_whitening(rows, entry_errors, kept, sizing)
         self.experts_ = EXPERTS if self.experts == "all" else EXPERTS[:1]
         positions = self._fit_references(rows, z, kept)
+        sizing = every_kth(np.flatnonzero(distinct(rows)), _SIZE_ROWS)
         self.part_weights_ = shape.part_weights(*X.shape)
-        self._fit_scales_and_maps(rows, reconstruction, z, kept, sizing, positions)
+        self._fit_scales_and_maps(rows, entry_errors, z, kept, sizing, positions)
         rows = rows[sizing]
         scores = self._score(rows)
         if self.contamination == "auto":  # median anomaly score + AUTO_THRESHOLD robust SDs
@@ -568,48 +565,6 @@ default=None
         self.code_location_ = np.concatenate([location for location, _ in members])
         self.code_whitening_ = block_diagonal([whitening for _, whitening in members])
         return entry_errors, z, kept
-
-    def _fit_residual_whitening(self, rows, entry_errors, kept, sizing):
-        """Set ``residual_whitening_`` and return the reconstruction part of ``rows`` (before
-        its scale).
-
-        The reconstruction part measures a row's residual, ``reconstruction - x`` in the
-        scaled units divided by each column's ``sqrt(feature_error_scale_)``, in the
-        whitened space of the training residuals: the Ledoit-Wolf covariance (shrunk
-        towards its mean variance by the amount the data support) of the residuals of at
-        most ``_SIZE_ROWS`` distinct rows the loss keeps. A row whose residuals go
-        together in a way the training rows' do not (a broken dependency between columns)
-        then stands out though each column's error is ordinary. With typed columns the
-        residuals are losses of their own kinds and are not whitened (None).
-        """
-        scaled = entry_errors / self.feature_error_scale_
-        self.residual_whitening_ = None
-        if self._typed is not None:
-            return scaled.mean(axis=1)
-        at = every_kth(np.intersect1d(sizing, np.flatnonzero(kept)), _SIZE_ROWS)
-        n_estimators = self.n_estimators
-        residuals = self._apply_in_batches(rows[at], lambda m, x: (m(x) - x).transpose(
-            0, 1).flatten(1)).astype(np.float64, copy=False)
-        residuals = residuals.reshape(-1, residuals.shape[1] // n_estimators)
-        residuals /= np.sqrt(self.feature_error_scale_)
-        if len(residuals) < 2:
-            return scaled.mean(axis=1)
-        covariance, _ = ledoit_wolf(residuals, assume_centered=True)
-        self.residual_whitening_ = whitening(covariance)
-        return self._apply_in_batches(rows, lambda m, x: m.errors_and_codes(
-            x, 0, self._residual_errors(x.dtype))[0].mean(dim=1)).astype(np.float64,
-                                                                          copy=False)
-
-    def _residual_errors(self, dtype):
-        """The per-entry errors of the reconstruction part as a function of a reconstruction
-        and its row (see :meth:`_fit_residual_whitening`), already divided by the columns'
-        error scales; None for the squared errors of typed columns' losses."""
-        if self.residual_whitening_ is None:
-            return None
-        scale = torch.as_tensor(1.0 / np.sqrt(self.feature_error_scale_), dtype=dtype,
-                                device=self.device_)
-        white = torch.as_tensor(self.residual_whitening_, dtype=dtype, device=self.device_)
-        return lambda reconstruction, x: (((reconstruction - x) * scale) @ white) ** 2
 
     def _fit_references(self, rows, z, kept):
         """The rows the neighbour parts measure against, with their neighbour counts and
@@ -680,7 +635,7 @@ default=None
             return [np.mean(nearest(search, queries, k, np.isin(at, where)) ** power, axis=1)
                     for (search, queries, k, power), where in zip(searches[:parts], positions)]
 
-    def _fit_scales_and_maps(self, rows, reconstruction, z, kept, sizing, positions):
+    def _fit_scales_and_maps(self, rows, entry_errors, z, kept, sizing, positions):
         """Each part's typical size (:func:`~skgen._statistics.typical_size`), which divides
         it, and each expert's surprisal map (:func:`~skgen._statistics.fit_surprisal`).
 
@@ -689,6 +644,7 @@ default=None
         local and broad parts' and the maps from at most ``_SIZE_ROWS`` evenly spaced
         reference rows; every row leaves itself out of the references it is one of.
         """
+        reconstruction = np.mean(entry_errors / self.feature_error_scale_, axis=1)
         # at least a tenth of the mean over the rows the loss keeps (which the column scales
         # make at most 1): a tiny X is reconstructed exactly but for the rows held out for
         # early stopping, whose errors would otherwise be magnified without bound
@@ -821,13 +777,10 @@ default=None
         def tensor(a):
             return torch.as_tensor(a, dtype=dtype, device=self.device_)
 
-        code_mean, code_scale = tensor(self.code_mean_), tensor(self.code_scale_)
+        weight, code_mean, code_scale = (tensor(1.0 / self.feature_error_scale_),
+                                         tensor(self.code_mean_), tensor(self.code_scale_))
         location, whitening = tensor(self.code_location_), tensor(self.code_whitening_)
-        column_errors = self._residual_errors(dtype)
-        weight = tensor(1.0) if column_errors is not None else tensor(
-            1.0 / self.feature_error_scale_)
-        if column_errors is None:
-            column_errors = self._column_errors()
+        column_errors = self._column_errors()
         searches = ((self.neighbors_, self.reference_codes_, self.n_neighbors_, 2,
                      self.density_scale_),)
         if len(self.experts_) > 1:

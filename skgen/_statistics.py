@@ -54,21 +54,14 @@ def robust_spread(values):
     return 0.0
 
 
-def whitening(covariance):
-    """The whitening matrix of ``covariance`` after a ridge of ``_COVARIANCE_RIDGE`` times
-    its mean variance, which keeps it invertible: ``whitening @ whitening.T`` is the
-    precision."""
-    covariance = np.array(covariance, dtype=np.float64)
-    k = len(covariance)
-    covariance[np.diag_indices(k)] += _COVARIANCE_RIDGE * max(np.trace(covariance) / k, 1e-12)
-    return np.linalg.inv(np.linalg.cholesky(covariance)).T
-
-
 def _gaussian(rows, k):
-    """Mean and whitening matrix of ``rows`` (see :func:`whitening`)."""
+    """Mean and whitening matrix of ``rows`` (a ridge of ``_COVARIANCE_RIDGE`` times the mean
+    variance keeps the covariance invertible); ``whitening @ whitening.T`` is the precision."""
     location = rows.mean(axis=0)
     centred = rows - location
-    return location, whitening(centred.T @ centred / max(len(rows) - 1, 1))
+    covariance = centred.T @ centred / max(len(rows) - 1, 1)
+    covariance[np.diag_indices(k)] += _COVARIANCE_RIDGE * max(np.trace(covariance) / k, 1e-12)
+    return location, np.linalg.inv(np.linalg.cholesky(covariance)).T
 
 
 def chi2_quantile(k, z):
