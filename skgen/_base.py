@@ -65,6 +65,7 @@ from .nn._custom import (
     check_custom_blocks,
     check_saveable,
     has_custom_blocks,
+    positive_ints,
     seeded_global_generator,
 )
 
@@ -484,15 +485,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         return Z
 
     def _check_hidden_layer_sizes(self):
-        sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))
-        if sizes.ndim != 1 or not all(
-                isinstance(s, Integral) and not isinstance(s, (bool, np.bool_)) and s >= 1
-                for s in sizes):
-            raise ValueError(
-                "hidden_layer_sizes must be a sequence of positive integers, got "
-                f"{self.hidden_layer_sizes!r}."
-            )
-        return tuple(int(s) for s in sizes)
+        return positive_ints(self.hidden_layer_sizes, "hidden_layer_sizes", allow_empty=True)
 
     def _custom_modules(self):
         """The ``encoder``, ``decoder`` and ``input_shape`` entries of :meth:`_module_spec`'s
@@ -501,7 +494,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         shape = self.input_shape
         return {"encoder": as_spec(self.encoder, "encoder"),
                 "decoder": as_spec(self.decoder, "decoder"),
-                "input_shape": None if shape is None else tuple(np.asarray(shape).tolist())}
+                "input_shape": None if shape is None else positive_ints(shape, "input_shape")}
 
     def _batch_size(self, n_samples):
         size = self._auto_batch_size(n_samples) if self.batch_size == "auto" else self.batch_size

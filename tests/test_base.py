@@ -337,10 +337,18 @@ def test_invalid_parameters(cls, X, param, value):
         make_fast(cls, **{param: value}).fit(X)
 
 
-@pytest.mark.parametrize("sizes", [(16, 0), (True,), (16, np.True_)], ids=repr)
+@pytest.mark.parametrize("sizes", [(16, 0), (True,), (16, np.True_), (16.0,), [[16]]],
+                         ids=repr)
 def test_invalid_hidden_layer_sizes(cls, X, sizes):
     with pytest.raises(ValueError, match="hidden_layer_sizes"):
         make_fast(cls, hidden_layer_sizes=sizes).fit(X)
+
+
+@pytest.mark.parametrize("shape", [(5.0,), (True, 5), ()], ids=repr)
+def test_input_shape_takes_counts_as_hidden_layer_sizes_do(cls, X, shape):
+    # one rule for both sizes: a float or a bool is refused, not read as 2 or 1
+    with pytest.raises(ValueError, match="input_shape must be a sequence of positive integers"):
+        make_fast(cls, input_shape=shape).fit(X)
 
 
 def test_diverging_fit_raises_and_stores_no_model(cls, X):

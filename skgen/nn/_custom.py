@@ -19,6 +19,7 @@ import importlib
 import inspect
 import math
 import pickle
+from numbers import Integral
 
 import torch
 from torch import nn
@@ -252,18 +253,28 @@ def as_spec(value, name="encoder"):
         f"nn.Module instance or a skgen.nn.ModuleSpec, got {value!r}.")
 
 
+def positive_ints(value, name, *, allow_empty=False):
+    """``value``, one int or a sequence of them, as a tuple of ints of at least 1.
+
+    Floats (``2.0``) and bools (``True``) are refused, not rounded or read as 1: a size is
+    a count. ``hidden_layer_sizes`` may be empty (no hidden layer), ``input_shape`` not.
+    """
+    items = (value,) if isinstance(value, Integral) else value
+    try:
+        items = tuple(items)
+    except TypeError:
+        items = None
+    if items is None or (not items and not allow_empty) or not all(
+            isinstance(s, Integral) and not isinstance(s, bool) and s >= 1 for s in items):
+        raise ValueError(f"{name} must be a sequence of positive integers, got {value!r}.")
+    return tuple(int(s) for s in items)
+
+
 def check_input_shape(input_shape, n_features):
     """``input_shape`` as a tuple of positive ints whose product is ``n_features`` (or None)."""
     if input_shape is None:
         return None
-    try:
-        shape = tuple(int(s) for s in input_shape)
-        valid = shape and all(s >= 1 and s == d for s, d in zip(shape, input_shape))
-    except (TypeError, ValueError):
-        valid = False
-    if not valid:
-        raise ValueError(f"input_shape must be a tuple of positive integers, got "
-                         f"{input_shape!r}.")
+    shape = positive_ints(input_shape, "input_shape")
     if math.prod(shape) != n_features:
         raise ValueError(
             f"input_shape={shape} holds {math.prod(shape)} values per row, but the module "
