@@ -184,6 +184,22 @@ give a nearly efficient estimate. No constant of ours enters (the half is the MC
 own). Run with ``bench_outliers`` on the candidate package (baselines cached); same
 rule: kept only if it raises the tune half of all five suites, then every confirm half.
 
+Stage 10's result (``outliers_mcd_half_tune.md``, the candidate package at 3ca8a4b, then
+taken out): tune halves, tables 0.8829 -> 0.8893 (wine 0.898 -> 0.941, glass 0.783 ->
+0.815), embeddings +0.0002, digits +0.0040 (digit 0 0.545 -> 0.636), synthetic -0.0008
+(clustered 0.983 -> 0.989, local 0.858 -> 0.851), labelled 0.8112 -> 0.8024 (penguins
+0.948 -> 0.889). Two tune halves lose: not kept, the confirm halves not read.
+
+Stage 11, written before its numbers: the density part's references are the rows the
+robust statistics call normal. Today they are the rows the trimmed loss keeps, so an
+anomaly the autoencoder reconstructs well (a tight cluster of them, which the network
+learns like any other group) stays among the references and masks its fellows: its
+nearest codes are each other. The candidate also leaves out the codes outside the 97.5%
+chi-squared region of the latent part's robust Gaussian (the region its reweighting
+keeps), so the anomalies the latent part sees far out cannot be the density part's
+neighbours; rows inside keep both parts as before. No new constant (the 97.5% is the
+reweighting's). Run with ``bench_outliers`` on the candidate package; same rule.
+
     python -m benchmarks.bench_outlier_principles --cache benchmarks/.cache/principles.pkl
 
 The AE's parts are cached per split (``--cache``); the neighbour parts of stage 2 are

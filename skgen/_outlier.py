@@ -560,7 +560,7 @@ default=None
         z = (codes - self.code_mean_) / self.code_scale_
         # one Gaussian per autoencoder: the members' codes are nearly collinear (they start
         # from the same PCA), so a joint covariance would whiten their tiny differences
-        members = [robust_gaussian(block, None)
+        members = [robust_gaussian(block, 1.0 - self.trim_fraction)
                    for block in np.split(z, self.n_estimators, axis=1)]
         self.code_location_ = np.concatenate([location for location, _ in members])
         self.code_whitening_ = block_diagonal([whitening for _, whitening in members])

@@ -89,10 +89,7 @@ def robust_gaussian(Z, keep):
     ``(location, whitening)``: ``(z - location) @ whitening`` is white for the kept rows.
     """
     n, k = Z.shape
-    if keep is None:  # MinCovDet's h: the most central half, the largest breakdown point
-        n_keep = max(min(n, k + 1), (n + k + 2) // 2)
-    else:
-        n_keep = max(min(n, k + 1), int(math.ceil(keep * n)))
+    n_keep = max(min(n, k + 1), int(math.ceil(keep * n)))
     if n_keep >= n:
         return _gaussian(Z, k)
     spread = np.array([robust_spread(column) for column in Z.T])
