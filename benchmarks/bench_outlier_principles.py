@@ -184,7 +184,7 @@ give a nearly efficient estimate. No constant of ours enters (the half is the MC
 own). Run with ``bench_outliers`` on the candidate package (baselines cached); same
 rule: kept only if it raises the tune half of all five suites, then every confirm half.
 
-Stage 10's result (``outliers_mcd_half_tune.md``, the candidate package at 3ca8a4b, then
+Stage 10's result (``outliers_mcd_half_tune.md``, the candidate package at a6be16d, then
 taken out): tune halves, tables 0.8829 -> 0.8893 (wine 0.898 -> 0.941, glass 0.783 ->
 0.815), embeddings +0.0002, digits +0.0040 (digit 0 0.545 -> 0.636), synthetic -0.0008
 (clustered 0.983 -> 0.989, local 0.858 -> 0.851), labelled 0.8112 -> 0.8024 (penguins
