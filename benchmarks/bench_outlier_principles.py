@@ -200,6 +200,17 @@ keeps), so the anomalies the latent part sees far out cannot be the density part
 neighbours; rows inside keep both parts as before. No new constant (the 97.5% is the
 reweighting's). Run with ``bench_outliers`` on the candidate package; same rule.
 
+Stage 11's result (``outliers_inside_refs_tune.md``, the candidate package at 2beb009,
+then taken out): tune halves, tables 0.8829 -> 0.8878 (pendigits 0.929 -> 0.971),
+embeddings ±0.0000, digits -0.0002, synthetic -0.0025 (local 0.858 -> 0.852, clustered
+0.983 -> 0.987), labelled -0.0046 (olive -0.023, spam7 -0.017). Not kept, the confirm
+halves not read.
+
+Stages 10 and 11 both raised the tables' tune half (+0.0064, +0.0049), which the
+neighbour stages never did, and both lost the labelled tables', whose anomalies are a
+class among classes in small tables: the robustness that keeps far anomalies out of the
+statistics also keeps out the normal classes far from the bulk.
+
     python -m benchmarks.bench_outlier_principles --cache benchmarks/.cache/principles.pkl
 
 The AE's parts are cached per split (``--cache``); the neighbour parts of stage 2 are

@@ -25,7 +25,6 @@ from ._data import SPECTRUM_ROWS, spectrum_rows, torch_float_type
 from ._statistics import (
     ExhaustiveNeighbors,
     block_diagonal,
-    chi2_quantile,
     distinct,
     every_kth,
     fit_surprisal,
@@ -521,8 +520,7 @@ default=None
         rows = X[::math.ceil(X.shape[0] / _STATS_ROWS)]
         entry_errors, z, kept = self._fit_error_and_code_statistics(rows)
         self.experts_ = EXPERTS if self.experts == "all" else EXPERTS[:1]
-        inside = kept & self._inside_gaussian(z)
-        positions = self._fit_references(rows, z, inside if inside.sum() > 1 else kept)
+        positions = self._fit_references(rows, z, kept)
         sizing = every_kth(np.flatnonzero(distinct(rows)), _SIZE_ROWS)
         self.part_weights_ = shape.part_weights(*X.shape)
         self._fit_scales_and_maps(rows, entry_errors, z, kept, sizing, positions)
@@ -567,15 +565,6 @@ default=None
         self.code_location_ = np.concatenate([location for location, _ in members])
         self.code_whitening_ = block_diagonal([whitening for _, whitening in members])
         return entry_errors, z, kept
-
-    def _inside_gaussian(self, z):
-        """Mask of the standardized codes ``z`` inside the 97.5% chi-squared region of every
-        member's robust Gaussian (the region its reweighting keeps): the codes the latent
-        part calls normal, which alone may be the density part's references."""
-        k = self.n_scored_components_
-        white = (z - self.code_location_) @ self.code_whitening_
-        distances = (white ** 2).reshape(len(z), self.n_estimators, k).sum(axis=2)
-        return np.all(distances <= chi2_quantile(k, 1.959964), axis=1)
 
     def _fit_references(self, rows, z, kept):
         """The rows the neighbour parts measure against, with their neighbour counts and
