@@ -73,6 +73,17 @@ def test_distinct_marks_the_first_occurrence_of_each_row():
     assert_array_equal(distinct(rows), [True, True, False, True, False])
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_distinct_agrees_with_numpy_unique(dtype):
+    # the first occurrence of each row by value, as np.unique(axis=0) finds it; -0.0 is 0.0
+    rng = np.random.RandomState(0)
+    rows = rng.randint(0, 3, size=(500, 3)).astype(dtype)
+    rows[rng.rand(500) < 0.2, 0] *= -1  # -0.0 where the value is 0
+    _, first = np.unique(rows, axis=0, return_index=True)
+    assert_array_equal(np.flatnonzero(distinct(rows)), np.sort(first))
+    assert_array_equal(distinct(np.zeros((3, 0))), [True, False, False])
+
+
 @pytest.mark.parametrize("n, most, expected", [(10, 5, [0, 2, 4, 6, 8]), (10, 4, [0, 3, 6, 9]),
                                                (3, 5, [0, 1, 2]), (0, 5, [])])
 def test_every_kth_keeps_at_most_most_evenly_spaced_rows(n, most, expected):
