@@ -165,14 +165,30 @@ class Encoding:
             {c: template[c].dtype for c in self.strings}, errors="ignore")
 
 
-def c2st(encoding, real, fake, seed=0):
-    """Cross-validated ROC-AUC of a classifier telling real rows from generated ones."""
+def classifier(mask, seed=0):
+    """HistGradientBoosting with the columns of ``mask`` categorical."""
+    return HistGradientBoostingClassifier(max_iter=100, random_state=seed,
+                                          categorical_features=mask if mask.any() else None)
+
+
+def c2st(encoding, real, fake, seed=0, labels=None):
+    """Cross-validated ROC-AUC of a classifier telling real rows from generated ones.
+
+    ``labels``, ``(y_real, y_fake, classes)``: each row's label is one more categorical
+    column, so that (row, label) pairs are told apart (a conditional generator's).
+    """
     n = min(len(real), len(fake))
-    X = np.vstack([encoding.codes(real)[:n], encoding.codes(fake)[:n]])
-    y = np.r_[np.zeros(n), np.ones(n)]
+    parts = [encoding.codes(real)[:n], encoding.codes(fake)[:n]]
     mask = encoding.categorical_mask()
-    clf = HistGradientBoostingClassifier(max_iter=100, random_state=seed,
-                                         categorical_features=mask if mask.any() else None)
+    if labels is not None:
+        y_real, y_fake, classes = labels
+        index = {c: i for i, c in enumerate(classes)}
+        parts = [np.column_stack([part, [index[c] for c in y[:n]]])
+                 for part, y in zip(parts, (y_real, y_fake))]
+        mask = np.r_[mask, True]
+    X = np.vstack(parts)
+    y = np.r_[np.zeros(n), np.ones(n)]
+    clf = classifier(mask, seed)
     # Shuffled folds: GaussianMixture.sample returns its rows grouped by component.
     cv = StratifiedKFold(3, shuffle=True, random_state=seed)
     return cross_val_score(clf, X, y, cv=cv, scoring="roc_auc").mean()
