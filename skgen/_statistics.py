@@ -122,14 +122,19 @@ def distinct(rows):
     typical size would be that row's and every other row would look extreme. The rest of
     the statistics keep the repeats, which are where the data are dense.
 
-    Rows are compared by value (0.0 equals -0.0), as :func:`numpy.unique` compares them;
-    pandas hashes them, ten times faster than numpy's sort of whole rows (0.025 s against
-    0.25 s for 100,000 rows of 10 columns).
+    ``rows`` is 2-D. Rows are compared by the bits of their values plus 0, so -0.0 equals
+    0.0 as :func:`numpy.unique` has it (a NaN equals a NaN of the same bits, where
+    ``np.unique`` keeps each; the detector refuses NaN). Each row's bytes are one key of
+    a hash table: exact, and faster than numpy's sort of whole rows at every width tried
+    (10 to 1,000 columns; pandas' column-wise ``duplicated`` is faster on narrow rows and
+    slower on wide ones).
     """
     rows = np.asarray(rows)
     if rows.shape[1] == 0:  # rows of no columns are all one row
         return np.arange(len(rows)) == 0
-    return ~pd.DataFrame(rows, copy=False).duplicated(keep="first").to_numpy()
+    rows = np.ascontiguousarray(rows + 0)
+    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
+    return ~pd.Series(keys.tolist(), dtype=object).duplicated(keep="first").to_numpy()
 
 
 def every_kth(rows, most):
