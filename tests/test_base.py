@@ -337,11 +337,18 @@ def test_invalid_parameters(cls, X, param, value):
         make_fast(cls, **{param: value}).fit(X)
 
 
-@pytest.mark.parametrize("sizes", [(16, 0), (True,), (16, np.True_), (16.0,), [[16]]],
-                         ids=repr)
+@pytest.mark.parametrize("sizes", [(16, 0), (True,), (16, np.True_), (16.0,), [[16]],
+                                   np.array(16.0)], ids=repr)
 def test_invalid_hidden_layer_sizes(cls, X, sizes):
     with pytest.raises(ValueError, match="hidden_layer_sizes"):
         make_fast(cls, hidden_layer_sizes=sizes).fit(X)
+
+
+def test_a_0d_array_of_one_size_is_one_hidden_layer(cls, X):
+    shapes = [[p.shape for p in make_fast(cls, hidden_layer_sizes=sizes,
+                                          random_state=0).fit(X).module_.parameters()]
+              for sizes in (np.array(16), (16,))]
+    assert shapes[0] == shapes[1]
 
 
 @pytest.mark.parametrize("shape", [(5.0,), (True, 5), ()], ids=repr)

@@ -254,11 +254,14 @@ def as_spec(value, name="encoder"):
 
 
 def positive_ints(value, name, *, allow_empty=False):
-    """``value``, one int or a sequence of them, as a tuple of ints of at least 1.
+    """``value``, a sequence of ints (or one, or a 0-d array of one), as a tuple of ints of
+    at least 1.
 
     Floats (``2.0``) and bools (``True``) are refused, not rounded or read as 1: a size is
     a count. ``hidden_layer_sizes`` may be empty (no hidden layer), ``input_shape`` not.
     """
+    if getattr(value, "ndim", None) == 0:  # a 0-d array, as np.atleast_1d took it
+        value = (value.item(),)
     items = (value,) if isinstance(value, Integral) else value
     try:
         items = tuple(items)
