@@ -106,9 +106,10 @@ dependency barely moved is stage 6's finding.
 Stages 6 to 9 score the parts that this script caches (``--cache``), beside the same
 parts combined as shipped ("shipped"); stages 5, 10 and 11 are ``bench_outliers`` runs of
 a candidate package against ``outliers.md``. The two "shipped" figures differ a little
-where the cached parts come from an earlier commit's fits (synthetic tune by type, local /
-clustered / dependency: 0.857 / 0.982 / 0.735 here, 0.858 / 0.983 / 0.733 in
-``outliers.md``), so each stage is read against its own harness.
+(synthetic tune by type, local / clustered / dependency: 0.857 / 0.982 / 0.735 here,
+0.858 / 0.983 / 0.733 in ``outliers.md``, which a rerun of ``bench_outliers`` at this
+commit reproduces exactly; the gap is not traced), so each stage is read against its own
+harness.
 
 Stage 6, written before its numbers, after a look at the parts one by one on four
 synthetic dependency sets (seed 0; magic.gamma, glass, cardio, pendigits): the

@@ -8,7 +8,7 @@ is fitted on the training rows and their labels, ``fit(X, y)``. Then:
   ``sample(n_test, y=y_test)``, and a HistGradientBoosting classifier fitted on
   the real training rows labels them; the share it assigns to the class asked
   for (mean over the draws), the smallest such share of any class, and, for
-  scale, its ceiling: the same classifier's accuracy on the real held-out rows (TRTR).
+  scale, the same classifier's accuracy on the real held-out rows (TRTR).
   Target on digits: at least 0.90.
 * **train on synthetic, test on real** (TSTR): rows are drawn for the training
   labels, ``sample(n_train, y=y_train)``; a HistGradientBoosting classifier
@@ -70,7 +70,7 @@ def run(name):
     codes, mask = encoding.codes, encoding.categorical_mask()
     numeric = not encoding.strings
     real = classifier(mask).fit(codes(X_train), y_train)
-    trtr = real.score(codes(X_test), y_test)  # also the ceiling of the class share
+    trtr = real.score(codes(X_test), y_test)  # the classifier that labels the drawn rows
 
     tic = time.perf_counter()
     vae = VAETransformer(conditional=True, random_state=0, device="cpu")
@@ -143,8 +143,8 @@ def main():
         "HistGradientBoosting classifier fitted on the real training rows (in brackets the "
         "smallest per-class share). TSTR: HistGradientBoosting fitted on "
         "sample(n_train, y=y_train), accuracy on the real held-out rows; TRTR: the same "
-        "fitted on the real training rows (the classifier that labels the drawn rows, so "
-        "also the share's ceiling). C2ST: 3-fold ROC-AUC, shuffled folds, of drawn "
+        "fitted on the real training rows (the classifier that labels the drawn rows). "
+        "C2ST: 3-fold ROC-AUC, shuffled folds, of drawn "
         "(row, label) pairs against held-out ones (0.5 = indistinguishable). Times from one "
         "run on a shared machine, torch and BLAS threads="
         f"{args.threads}, load average {os.getloadavg()[0]:.1f} at the end; total "
