@@ -223,6 +223,21 @@ two sets) and both lost the labelled tables', whose anomalies are a class among 
 in small tables. A hypothesis, not tested: robustness that keeps far anomalies out of
 the statistics also keeps out normal classes far from the bulk (penguins' species).
 
+Stage 12, written before its numbers, from stages 10 and 11: robustness helps where the
+normal rows form one bulk and anomalies lie far (tables, clustered), and hurts where the
+normal rows form several classes (labelled), because one Gaussian, however robust, has to
+cover every class. The candidate's latent part measures a code against the *groups* of
+normal codes: a Gaussian mixture of the standardized codes (full covariances, 1 to 8
+components by BIC, on at most 5,000 evenly spaced rows the loss keeps); a component of
+less than a tenth of those rows is not a group (the share a plausible cluster of
+anomalies stays under, as the broad part's neighbourhood; a cluster of anomalies must not
+become a group of its own); each remaining component's rows (by responsibility) get their
+own robust Gaussian (the shipped ``robust_gaussian``, so one group's fit resists
+anomalies as today's single one does); a row's latent value is its squared Mahalanobis
+distance per code unit to the nearest group. One component, or none of a tenth, is
+today's single robust Gaussian. The density part is unchanged. Run with ``bench_outliers
+--methods AE`` on the candidate package against ``outliers.md``; same rule.
+
     python -m benchmarks.bench_outlier_principles --cache benchmarks/.cache/principles.pkl
 
 The AE's parts are cached per split (``--cache``); the neighbour parts of stage 2 are
