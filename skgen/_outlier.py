@@ -564,39 +564,7 @@ default=None
                    for block in np.split(z, self.n_estimators, axis=1)]
         self.code_location_ = np.concatenate([location for location, _ in members])
         self.code_whitening_ = block_diagonal([whitening for _, whitening in members])
-        self._fit_code_groups(z, kept)
         return entry_errors, z, kept
-
-    def _fit_code_groups(self, z, kept):
-        """Stage 12's candidate: the groups of normal codes, each with its robust Gaussian
-        (``code_group_locations_``, ``code_group_whitenings_``); one group is today's."""
-        from sklearn.mixture import GaussianMixture
-
-        self.code_group_locations_ = self.code_location_[None]
-        self.code_group_whitenings_ = self.code_whitening_[None]
-        if self.n_estimators != 1:
-            return
-        rows = every_kth(z[kept], _SIZE_ROWS)
-        k = rows.shape[1]
-        best = None
-        for n in range(1, 9):
-            if n * (k + 1) > len(rows) // 2:
-                break
-            mixture = GaussianMixture(n, covariance_type="full", reg_covar=1e-6,
-                                      random_state=0).fit(rows)
-            bic = mixture.bic(rows)
-            if best is None or bic < best[0]:
-                best = (bic, mixture)
-        if best is None or best[1].n_components == 1:
-            return
-        labels = best[1].predict(rows)
-        groups = [rows[labels == c] for c in range(best[1].n_components)
-                  if np.mean(labels == c) >= 0.1 and np.sum(labels == c) > k + 1]
-        if len(groups) <= 1:
-            return
-        fits = [robust_gaussian(group, 1.0 - self.trim_fraction) for group in groups]
-        self.code_group_locations_ = np.stack([location for location, _ in fits])
-        self.code_group_whitenings_ = np.stack([whitening for _, whitening in fits])
 
     def _fit_references(self, rows, z, kept):
         """The rows the neighbour parts measure against, with their neighbour counts and
@@ -683,9 +651,8 @@ default=None
         self.reconstruction_scale_ = max(typical_size(reconstruction[sizing]),
                                          0.1 * float(np.mean(reconstruction[kept])))
         def latent(rows_at):  # of the rows asked for only (z holds up to _STATS_ROWS rows)
-            zs = z[rows_at]
-            return np.min([np.mean(((zs - loc) @ white) ** 2, axis=1) for loc, white in zip(
-                self.code_group_locations_, self.code_group_whitenings_)], axis=0)
+            return np.mean(((z[rows_at] - self.code_location_) @ self.code_whitening_) ** 2,
+                           axis=1)
 
         self.latent_scale_ = typical_size(latent(sizing))
         self.density_scale_ = self.local_scale_ = self.broad_scale_ = 1.0
@@ -812,8 +779,7 @@ default=None
 
         weight, code_mean, code_scale = (tensor(1.0 / self.feature_error_scale_),
                                          tensor(self.code_mean_), tensor(self.code_scale_))
-        groups = [(tensor(loc), tensor(white)) for loc, white in zip(
-            self.code_group_locations_, self.code_group_whitenings_)]
+        location, whitening = tensor(self.code_location_), tensor(self.code_whitening_)
         column_errors = self._column_errors()
         searches = ((self.neighbors_, self.reference_codes_, self.n_neighbors_, 2,
                      self.density_scale_),)
@@ -848,8 +814,7 @@ default=None
             errors, codes = m.errors_and_codes(x, self.n_scored_components_, column_errors)
             reconstruction = (errors * weight).mean(dim=1)
             z = (codes - code_mean) / code_scale
-            latent = torch.stack([(((z - location) @ whitening) ** 2).mean(dim=1)
-                                  for location, whitening in groups]).min(dim=0).values
+            latent = (((z - location) @ whitening) ** 2).mean(dim=1)
             return torch.stack([reconstruction / self.reconstruction_scale_,
                                 latent / self.latent_scale_, *neighbour_parts(z, x)], dim=1)
 
