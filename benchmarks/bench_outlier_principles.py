@@ -250,6 +250,10 @@ rose. It is the first stage to raise four suites at once, by the largest margins
 measured (digits +0.056); why the image-like tables lose (a group that holds the
 anomaly class with its neighbours, or groups too tight in 8 code units) is not yet
 known, and finding out is where the next session should start, with its own rule.
+(A first look, seed 0, not a stage: the latent part alone ranks optdigits' and cardio's
+anomalies at 0.835 and 0.951 with the one Gaussian, 0.448 and 0.695 with the groups:
+measured against the nearest group it turns into a coarse neighbour distance, as the
+density part is, and the score loses its one global statistic of the codes.)
 
     python -m benchmarks.bench_outlier_principles --cache benchmarks/.cache/principles.pkl
 
