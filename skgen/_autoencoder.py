@@ -11,7 +11,7 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from . import _columns as columns
 from ._base import BaseTorchEstimator, MeanScoreMixin
 from ._compat import Interval
-from .nn import MLPAutoencoder, Residual, init_pca
+from .nn import MLPAutoencoder, init_pca
 
 
 class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScoreMixin,
@@ -264,8 +264,7 @@ default=None
 
     def _initialize_module(self, module, X_train):
         # the MLP starts at PCA; a user's encoder or decoder from its own initialisation
-        if isinstance(module.encoder, Residual) and isinstance(module.decoder, Residual):
-            init_pca(module.encoder, module.decoder, X_train)
+        init_pca(module.encoder, module.decoder, X_train)
 
     def _loss(self, module, batch, generator):
         if self._typed is not None:  # each column's loss of its type

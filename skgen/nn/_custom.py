@@ -43,18 +43,6 @@ def _keywords(factory):
     return names, any(p.kind == p.VAR_KEYWORD for p in parameters)
 
 
-def _accepted(factory):
-    """The keyword parameters of ``factory``, or None when it takes ``**kwargs``."""
-    names, open_ = _keywords(factory)
-    return None if open_ else names
-
-
-def _declared_meta(factory):
-    """The :data:`META_PARAMETERS` that ``factory``'s signature names explicitly."""
-    names = _keywords(factory)[0]
-    return tuple(name for name in META_PARAMETERS if name in names)
-
-
 class ModuleSpec:
     """A torch module factory and its hyper-parameters, for an estimator's encoder or decoder.
 
@@ -108,8 +96,8 @@ class ModuleSpec:
                 f"{given[0]!r} is not a parameter to set in ModuleSpec({name}, ...): the "
                 f"estimator passes {', '.join(META_PARAMETERS)} from the data to a factory "
                 "whose signature names them.")
-        accepted = _accepted(self.factory)
-        if accepted is None:
+        accepted, takes_kwargs = _keywords(self.factory)
+        if takes_kwargs:
             return
         unknown = [key for key in params if key not in accepted]
         if unknown:
@@ -193,7 +181,9 @@ class ModuleSpec:
         -------
         nn.Module
         """
-        kwargs = {name: sizes[name] for name in _declared_meta(self.factory) if name in sizes}
+        # only the sizes the factory's signature names explicitly
+        named = _keywords(self.factory)[0]
+        kwargs = {name: sizes[name] for name in META_PARAMETERS if name in named and name in sizes}
         try:
             module = self.factory(**self.params, **kwargs)
         except (TypeError, ValueError, RuntimeError) as exc:

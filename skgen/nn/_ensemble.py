@@ -5,7 +5,11 @@
 import torch
 from torch import nn
 
-from ._mlp import MLPAutoencoder, Residual, init_pca
+from ._mlp import MLPAutoencoder, init_pca
+
+
+def _squared_errors(reconstruction, target):
+    return (reconstruction - target) ** 2
 
 
 class AutoencoderEnsemble(nn.Module):
@@ -74,12 +78,9 @@ class AutoencoderEnsemble(nn.Module):
         a function of a reconstruction and ``x``, replaces the squared errors if given (the
         per-column losses of :class:`~skgen.nn.TypedColumns`)."""
         codes = self.codes(x)
-        if errors is None:
-            def errors(reconstruction, target):
-                return (reconstruction - target) ** 2
-        errors = torch.stack([errors(member.decoder(code), x)
-                              for member, code in zip(self.members, codes)])
-        return codes, errors
+        errors = errors or _squared_errors
+        return codes, torch.stack([errors(member.decoder(code), x)
+                                   for member, code in zip(self.members, codes)])
 
     def errors_and_codes(self, x, n_units, errors=None):
         """What an anomaly score reads of ``x``, from one pass of each member: the per-entry
@@ -94,5 +95,4 @@ class AutoencoderEnsemble(nn.Module):
         """Start every residual member at the PCA solution of ``X`` (see :func:`init_pca`);
         a user's encoder or decoder starts from its own initialisation."""
         for member in self.members:
-            if isinstance(member.encoder, Residual) and isinstance(member.decoder, Residual):
-                init_pca(member.encoder, member.decoder, X)
+            init_pca(member.encoder, member.decoder, X)

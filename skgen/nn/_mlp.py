@@ -141,7 +141,8 @@ class MLPAutoencoder(nn.Module):
 def init_pca(encoder, decoder, X, max_rows=20000):
     """Start a residual encoder/decoder pair at the PCA solution of ``X``.
 
-    The linear paths become the projection onto the leading principal axes and
+    Anything but a pair of skgen's :class:`Residual` blocks (a user's encoder or decoder)
+    keeps its own initialisation: nothing is done. The linear paths become the projection onto the leading principal axes and
     its transpose; the nonlinear corrections' last layers are zeroed. Latent
     units beyond the rank of ``X`` keep small random directions.
 
@@ -167,6 +168,8 @@ def init_pca(encoder, decoder, X, max_rows=20000):
     >>> bool(((ae(X) - X) ** 2).mean() < 1e-6)
     True
     """
+    if not (isinstance(encoder, Residual) and isinstance(decoder, Residual)):
+        return
     X = X[:max_rows].to(torch.float64, copy=True)
     mean = X.mean(dim=0)
     X -= mean  # in place: one float64 copy of the rows, not two

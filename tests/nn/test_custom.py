@@ -66,7 +66,6 @@ def test_template_is_copied_and_reinitialised():
     template = nn.Linear(4, 2)
     before = template.weight.detach().clone()
     copy = from_template(template)
-    assert copy is not template and copy.weight is not template.weight
     assert torch.equal(template.weight, before)
     assert not torch.equal(copy.weight, before)
 
@@ -75,9 +74,14 @@ def test_template_is_copied_and_reinitialised():
                                    ModuleSpec(ConvEncoder, channels=2)])
 def test_as_spec_accepts_every_form(value):
     spec = as_spec(value)
-    assert isinstance(spec, ModuleSpec)
-    if isinstance(value, ModuleSpec):
+    if isinstance(value, ModuleSpec):  # a copy, so that set_params leaves a fit alone
         assert spec == value and spec is not value
+    elif isinstance(value, nn.Module):  # a spec holding a copy of the template
+        template = spec.params["template"]
+        assert spec.factory is from_template and template is not value
+        assert torch.equal(template.weight, value.weight)
+    else:  # a class or function, without parameters
+        assert spec.factory is value and spec.params == {}
 
 
 def test_as_spec_refuses_other_values():
