@@ -448,7 +448,6 @@ default=None
         "kl_warmup_epochs": [Interval(Integral, 0, None, closed="left")],
         "conditional": ["boolean"],
         "normalization": [StrOptions({"quantile"}), None],
-        "column_types": [StrOptions({"auto", *columns.COLUMN_TYPES}), dict, list, tuple],
     }
 
     def __init__(
