@@ -345,11 +345,17 @@ default=None
         return noisy
 
     @staticmethod
-    def _typed_loss(typed, prediction, target, *, rows=False, hidden=None):
+    def _typed_loss(typed, prediction, target, *, rows=False, hidden=None, observed=None,
+                    filled=None):
         """Mean weighted loss of the observed columns of ``target`` (NaN: missing), or with
-        ``rows`` each row's, over its ``hidden`` columns only if given."""
-        observed = ~torch.isnan(target[:, typed.first_inputs])
-        errors = typed.column_errors(prediction, torch.nan_to_num(target, nan=0.0))
+        ``rows`` each row's, over its ``hidden`` columns only if given. ``observed`` (the
+        columns' mask) and ``filled`` (``target`` with 0 for NaN) may be given, when one
+        target is scored against several predictions."""
+        if observed is None:
+            observed = ~torch.isnan(target[:, typed.first_inputs])
+        if filled is None:
+            filled = torch.nan_to_num(target, nan=0.0)
+        errors = typed.column_errors(prediction, filled)
         errors = torch.where(observed, errors * typed.weights.to(errors.dtype),
                              torch.zeros((), dtype=errors.dtype, device=errors.device))
         if not rows:
@@ -445,10 +451,14 @@ default=None
         def fn(module, x):
             nan = torch.full((), float("nan"), dtype=x.dtype, device=x.device)
             total = torch.zeros(x.shape[0], dtype=x.dtype, device=x.device)
+            # the same x in every group's pass: its mask and filled copy once
+            observed = ~torch.isnan(x[:, typed.first_inputs])
+            filled = torch.nan_to_num(x, nan=0.0)
             for g in range(min(_SCORE_GROUPS, typed.n_columns)):
                 pred = module(torch.where(groups == g, nan, x))
                 loss, count = self._typed_loss(typed, pred, x, rows=True,
-                                               hidden=column_groups == g)
+                                               hidden=column_groups == g, observed=observed,
+                                               filled=filled)
                 total = total + loss
             return -total / count.clamp_min(1)
 
