@@ -175,7 +175,7 @@ quantile ``1 - F(v)``, ``F`` its training distribution, with the surprisal map's
 exponential tail past the largest), so a code too central counts as one as far out;
 above the median nothing changes. No constant enters. Same rule.
 
-Stage 9's result (``outlier_principles_stage9.md``), tune halves: dependency +0.058
+Stage 9's result (``outlier_principles_stage9.md``), tune halves: dependency +0.060
 (0.733 -> 0.793) and labelled +0.003, but tables -0.024, digits -0.011, embeddings -0.042,
 local -0.012, clustered -0.020: central normal rows become suspects. Not kept.
 
@@ -250,10 +250,9 @@ rose. It is the first stage to raise four suites at once, by the largest margins
 measured (digits +0.056); why the image-like tables lose (a group that holds the
 anomaly class with its neighbours, or groups too tight in 8 code units) is not yet
 known, and finding out is where the next session should start, with its own rule.
-(A first look, seed 0, not a stage: the latent part alone ranks optdigits' and cardio's
-anomalies at 0.835 and 0.951 with the one Gaussian, 0.448 and 0.695 with the groups:
-measured against the nearest group it turns into a coarse neighbour distance, as the
-density part is, and the score loses its one global statistic of the codes.)
+(A hypothesis, not measured by a script here: measured against the nearest group, the
+latent part turns into a coarse neighbour distance, as the density part is, and the
+score loses its one global statistic of the codes.)
 
     python -m benchmarks.bench_outlier_principles --cache benchmarks/.cache/principles.pkl
 
