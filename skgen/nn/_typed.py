@@ -69,15 +69,18 @@ class TypedColumns(nn.Module):
         weights = torch.ones(self.n_columns) if weights is None else torch.as_tensor(
             weights, dtype=torch.float32)
         self.register_buffer("weights", weights, persistent=False)
+        # the padding read from input 0 and masked: a gather with no padded copy of the rows
+        self.register_buffer("group_gather", index.clamp_max(max(self.n_inputs - 1, 0)),
+                             persistent=False)
+        self.register_buffer("group_valid", index < self.n_inputs, persistent=False)
         is_continuous = torch.zeros(self.n_inputs, dtype=torch.bool)
         is_continuous[self.continuous_inputs] = True
         self.register_buffer("continuous_mask", is_continuous, persistent=False)
 
     def _groups(self, values, fill):
-        """``values`` (..., n_inputs) gathered into (..., n_groups, max_levels), padded."""
-        padded = torch.cat([values, torch.full((*values.shape[:-1], 1), fill,
-                                               dtype=values.dtype, device=values.device)], -1)
-        return padded[..., self.group_index]
+        """``values`` (..., n_inputs) gathered into (..., n_groups, max_levels), the padding
+        ``fill``."""
+        return values[..., self.group_gather].masked_fill(~self.group_valid, fill)
 
     def column_errors(self, output, target):
         """Each column's loss, ``(..., n_columns)``, of the network's ``output`` for ``target``
