@@ -212,9 +212,17 @@ def from_template(template):
     The factory of an ``nn.Module`` instance given as an encoder or decoder:
     the estimator never trains the instance itself, and every fit starts from
     weights drawn from its own seed. Parameters of layers without
-    ``reset_parameters`` keep the template's values.
+    ``reset_parameters`` keep the template's values. Under ``torch.device("meta")``
+    (the plan that sizes a module before it is built) the copy's tensors are meta
+    tensors of the template's shapes: the plan copies no weights.
     """
-    module = copy.deepcopy(template)
+    memo = {}
+    if torch.get_default_device().type == "meta":
+        for tensor in (*template.parameters(), *template.buffers()):
+            meta = torch.empty_like(tensor, device="meta")
+            memo[id(tensor)] = (nn.Parameter(meta, requires_grad=tensor.requires_grad)
+                                if isinstance(tensor, nn.Parameter) else meta)
+    module = copy.deepcopy(template, memo)
     for layer in module.modules():
         reset = getattr(layer, "reset_parameters", None)
         if callable(reset):

@@ -70,6 +70,17 @@ def test_template_is_copied_and_reinitialised():
     assert not torch.equal(copy.weight, before)
 
 
+def test_a_template_planned_on_the_meta_device_copies_no_weights():
+    template = nn.Sequential(nn.Linear(300, 200), nn.BatchNorm1d(200))
+    before = template[0].weight.detach().clone()
+    with torch.device("meta"):
+        plan = from_template(template)
+    assert all(t.is_meta for t in (*plan.parameters(), *plan.buffers()))
+    assert [t.shape for t in plan.state_dict().values()] == [
+        t.shape for t in template.state_dict().values()]
+    assert not template[0].weight.is_meta and torch.equal(template[0].weight, before)
+
+
 @pytest.mark.parametrize("value", [ConvEncoder, linear_decoder, nn.Linear(3, 2),
                                    ModuleSpec(ConvEncoder, channels=2)])
 def test_as_spec_accepts_every_form(value):
