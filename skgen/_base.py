@@ -216,6 +216,10 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
 
     #: Whether NaN marks a missing entry this estimator accepts (in fit and inference).
     _allow_nan = False
+    #: Set by fit (:meth:`_fit_columns`): the typed layout (None for a numeric model) and
+    #: the fitted DataFrame's columns (None for an array); None before any fit.
+    _typed = None
+    _frame = None
 
     #: What the one-hot inputs of a level never seen in training hold: all zeros, or NaN
     #: ('missing', for an estimator that fills missing entries).
@@ -320,7 +324,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         X = columns.as_pandas(X)
         columns.check_exact_integers(X, getattr(self, "feature_names_in_", None))
         unknown_rows = np.zeros(0, dtype=bool)
-        frame = getattr(self, "_frame", None)
+        frame = self._frame
         if frame is not None and (not frame["numeric"].all() or (
                 columns.is_pandas_frame(X)
                 and not all(map(columns.is_numeric_dtype, X.dtypes)))):
@@ -338,7 +342,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         """X as a resumed fit and inference read it: validated against the fitted input
         state (:meth:`_read_columns`), in the values the model reads (:meth:`_one_hot`'s
         inputs with typed columns)."""
-        if getattr(self, "_typed", None) is None:
+        if self._typed is None:
             return self._read_columns(X)[0]
         return self._one_hot(self._read_columns(X, unknown="keep")[0])
 

@@ -589,7 +589,7 @@ default=None
 
     def _frame_levels(self):
         """The levels of the non-numeric columns of the fitted DataFrame (None elsewhere)."""
-        frame = getattr(self, "_frame", None)
+        frame = self._frame
         if frame is None or frame["numeric"].all():
             return None
         return [None if is_numeric else lv for is_numeric, lv in zip(frame["numeric"],

@@ -299,7 +299,7 @@ def _listed_columns(est, mask):
 def _refuse_one_hot_columns(est, method):
     """An AutoencoderTransformer, DenoisingAutoencoder or AEOutlierDetector whose typed
     columns its network reads one-hot: that encoding (and the softmax heads) is not exported."""
-    if getattr(est, "_typed", None) is None:
+    if est._typed is None:
         return
     typed = np.asarray(est.column_types_) != "continuous"
     _refuse(est, method, f"the model has binary, discrete or categorical columns "
@@ -350,7 +350,7 @@ def _refuse_typed_columns(est, inverse):
     def listed(mask):
         return _listed_columns(est, mask)
 
-    frame = getattr(est, "_frame", None)
+    frame = est._frame
     if inverse:
         typed = np.asarray(types) != "continuous"
         if typed.any():
