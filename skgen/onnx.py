@@ -312,10 +312,10 @@ def _latent_shape(operator):
     """AutoencoderTransformer and VAETransformer: codes, or rows with ``inverse_transform``."""
     est = operator.raw_operator
     check_is_fitted(est)
+    inverse = _options(operator, inverse_transform=False)["inverse_transform"]
     if not isinstance(est, VAETransformer):
-        _refuse_one_hot_columns(est, "inverse_transform" if _options(
-            operator, inverse_transform=False)["inverse_transform"] else "transform")
-    if isinstance(est, VAETransformer):
+        _refuse_one_hot_columns(est, "inverse_transform" if inverse else "transform")
+    else:
         options = _options(operator, score_samples=False, sample=False)
         if options["sample"]:
             _refuse(est, "sample", "it draws random rows from a NumPy generator; export "
@@ -324,7 +324,6 @@ def _latent_shape(operator):
             _refuse(est, "score_samples", "it is an importance-sampled bound on the "
                     "log-likelihood, averaged over the fixed random draws importance_draws_ "
                     "through the decoder.")
-        inverse = _options(operator, inverse_transform=False)["inverse_transform"]
         if getattr(est, "quantile_knots_", None) is not None:
             _refuse(est, "inverse_transform" if inverse else "transform",
                     "normalization='quantile' maps each continuous column through its "
@@ -335,7 +334,7 @@ def _latent_shape(operator):
                     "transform only.")
         _refuse_typed_columns(est, inverse)
     n_components = est._n_features_out  # the fitted code width
-    if _options(operator, inverse_transform=False)["inverse_transform"]:
+    if inverse:
         _check_width(operator, n_components, "latent codes, for inverse_transform")
         _set_output(operator, 0, est.n_features_in_)
     else:
@@ -347,7 +346,7 @@ def _refuse_typed_columns(est, inverse):
     """A VAETransformer's typed columns where the graph would need them (see the module doc)."""
     types = est.column_types_
 
-    def listed(mask):
+    def listed(mask):  # the columns of mask, named
         return _listed_columns(est, mask)
 
     frame = est._frame
