@@ -278,6 +278,7 @@ from sklearn.neighbors import NearestNeighbors
 from benchmarks._datasets import SUITES, adbench_split, suite_half
 from benchmarks._report import against_first, publish
 from skgen import AEOutlierDetector
+from skgen._statistics import SURPRISAL_LEVELS, fit_surprisal
 
 REFERENCE_ROWS = 10_000
 SIZE_ROWS = 5_000
@@ -517,10 +518,9 @@ def two_sided(train, test):
     train = np.sort(np.asarray(train, dtype=np.float64))
     n = len(train)
     lower = np.clip(np.searchsorted(train, test, side="right") / (n + 1), 1.0 / (n + 1), 1)
-    levels = np.linspace(0.0, 0.99, 100)
-    knots = np.quantile(train, levels)
-    top = train[train >= np.quantile(train, 0.9)]
-    excess = max(float(np.mean(top - np.quantile(train, 0.9))), 1e-12)
+    # the detector's surprisal map: its knots, and its tail's mean excess
+    knots, tail = fit_surprisal(train)
+    levels, excess = SURPRISAL_LEVELS, 1.0 / tail
     # the value whose upper-tail share is `lower`: a quantile, or past the 0.99 one the
     # exponential tail (share 0.01 * exp(-(v - knot) / excess))
     mirrored = np.where(lower >= 0.01, np.interp(1 - lower, levels, knots),

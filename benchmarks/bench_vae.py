@@ -220,9 +220,7 @@ def utility(train, test, fake, target):
     """Accuracy on ``test`` of HistGradientBoosting fitted on ``fake`` to predict ``target``."""
     features = [c for c in train.columns if c != target]
     encoding = Encoding(train[features], test[features])
-    mask = encoding.categorical_mask()
-    clf = HistGradientBoostingClassifier(random_state=0,
-                                         categorical_features=mask if mask.any() else None)
+    clf = classifier(encoding.categorical_mask())
     clf.fit(encoding.codes(fake[features]), fake[target].astype(str))
     return clf.score(encoding.codes(test[features]), test[target].astype(str))
 
