@@ -1146,7 +1146,7 @@ default=None
             if self.bounds_ is not None:
                 log_jacobian[at] -= logit_log_jacobian(X[at][:, [j]], self.bounds_[:, [j]])
             if knots is not None:
-                log_jacobian[at] -= quantile_log_jacobian(logits[at][:, [among[j]]],
+                log_jacobian[at] -= quantile_log_jacobian(logits[at, among[j]][:, None],
                                                           [knots[among[j]]])
         X = self._model_rows(X, check_levels=False)
         eps = torch.as_tensor(self._importance_samples(), dtype=torch_float_type(X),
