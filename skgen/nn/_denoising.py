@@ -172,7 +172,7 @@ def corrupt(x, noise, level, generator, columns=None, n_columns=None, continuous
     shape, device = x.shape, x.device
     if noise == "gaussian":
         draws = level * torch.randn(shape, generator=generator, device=device, dtype=x.dtype)
-        return x + (draws if continuous is None else draws * continuous.to(x.dtype))
+        return x + draws if continuous is None else torch.where(continuous, x + draws, x)
     # one draw per row and column, spread over the column's inputs
     drawn = shape if columns is None else (shape[0], n_columns)
     hit = torch.rand(drawn, generator=generator, device=device, dtype=x.dtype) < level
