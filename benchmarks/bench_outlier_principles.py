@@ -254,6 +254,39 @@ known, and finding out is where the next session should start, with its own rule
 latent part turns into a coarse neighbour distance, as the density part is, and the
 score loses its one global statistic of the codes.)
 
+Stage 13, written before its numbers: stage 12's groups *beside* the one robust Gaussian
+instead of in its place. Stage 12 raised the suites whose normal rows form several
+classes (digits, labelled, the synthetic local and clustered types) and lost the tables
+whose anomalies are a class far from the bulk; the hypothesis is that the nearest group
+can sit close to such anomalies (a group is found among training rows that hold them)
+while the one Gaussian of all the codes still sees them far out. The groups are stage
+12's (a Gaussian mixture of at most 5,000 evenly spaced standardized codes the loss
+keeps, 1-8 components by BIC, groups of at least a tenth of those rows, each its own
+``robust_gaussian``); a row's *group distance* is its squared Mahalanobis distance per
+code unit to the nearest group. Three candidates, fixed before any of them ran:
+
+* ``max(global, groups)``: the latent part becomes the larger of the two distances per
+  code unit (both chi-squared per degree of freedom for a normal code, so on one scale
+  with no constant): a row is as atypical as its distance from the bulk *or* from every
+  group, so an anomaly far from the bulk keeps that distance whatever group lies near it;
+* ``groups as a fourth part``: the group distance over its typical size on the training
+  rows becomes a fourth part, weighted as the latent and density parts (weights ``1, c, c,
+  c`` over their sum, ``c`` of ``part_weights``);
+* ``groups for density``: the group distance over its typical size takes the density
+  part's place (its weight unchanged): both measure a code against its own
+  neighbourhood, and the groups' neighbourhood is wider than any plausible anomaly
+  cluster (the masking the issue measures with 50 neighbours).
+
+With one group (BIC's choice, or no other group of a tenth), each candidate is today's
+score but for the third, which then replaces the density part with the one Gaussian. The
+parts are computed from each split's cached codes (``--stage 13 --cache`` a file of its
+own: the stage keeps codes, not parts); ``stage 12`` (the group distance in the latent
+part's place) is shown to check the cache against stage 12's package run. Rule as before:
+a candidate is kept only if it raises the tune half of all five suites over "shipped";
+if more than one does, the one whose smallest tune gain is largest goes on, as a
+candidate package run with ``bench_outliers`` on the confirm halves, and is kept only if
+it raises every confirm half too.
+
     python -m benchmarks.bench_outlier_principles --cache benchmarks/.cache/principles.pkl
 
 The AE's parts are cached per split (``--cache``); the neighbour parts of stage 2 are
@@ -535,6 +568,90 @@ def stage9_scores(p):
     return {"shipped": p["ae_test"] @ w, "two-sided latent": test @ w}
 
 
+def codes_of_split(load, name, seed):
+    """Stage 13's cache of one split: the shipped parts and the standardized codes of the
+    rows the detector's statistics read (the kept rows the groups are fitted to, the
+    distinct rows that size a part) and of the test rows."""
+    from skgen._outlier import _SIZE_ROWS, _STATS_ROWS
+    from skgen._statistics import distinct, every_kth
+
+    X, y = load(name)
+    X_tr, X_te, _, y_te = adbench_split(X, y, seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        det = AEOutlierDetector(random_state=seed).fit(X_tr)
+    rows = X_tr[:: math.ceil(len(X_tr) / _STATS_ROWS)]
+    _, z, kept = det._fit_error_and_code_statistics(rows)  # the fit's own values again
+    sizing = every_kth(np.flatnonzero(distinct(rows)), _SIZE_ROWS)
+    n_units, column_errors = det.n_scored_components_, det._column_errors()
+    codes = det._apply_in_batches(
+        X_te, lambda m, x: m.errors_and_codes(x, n_units, column_errors)[1])
+    return {"y": y_te, "w": det.part_weights_, "latent_scale": det.latent_scale_,
+            "n_estimators": det.n_estimators, "trim": det.trim_fraction,
+            "ae_train": det.score_parts(rows[sizing])[:, :3], "ae_test": det.score_parts(X_te)[:, :3],
+            "z_fit": every_kth(z[kept], _SIZE_ROWS), "z_size": z[sizing],
+            "z_test": (np.asarray(codes, dtype=np.float64) - det.code_mean_) / det.code_scale_}
+
+
+def code_groups(rows, keep):
+    """Stage 12's groups of normal codes: ``(location, whitening)`` of each, or None for one."""
+    from sklearn.mixture import GaussianMixture
+
+    from skgen._statistics import robust_gaussian
+
+    k, best = rows.shape[1], None
+    for n in range(1, 9):
+        if n * (k + 1) > len(rows) // 2:
+            break
+        mixture = GaussianMixture(n, covariance_type="full", reg_covar=1e-6,
+                                  random_state=0).fit(rows)
+        bic = mixture.bic(rows)
+        if best is None or bic < best[0]:
+            best = (bic, mixture)
+    if best is None or best[1].n_components == 1:
+        return None
+    labels = best[1].predict(rows)
+    groups = [rows[labels == c] for c in range(best[1].n_components)
+              if np.mean(labels == c) >= 0.1 and np.sum(labels == c) > k + 1]
+    return [robust_gaussian(group, keep) for group in groups] if len(groups) > 1 else None
+
+
+STAGE13 = ("shipped", "stage 12", "max(global, groups)", "groups as a fourth part",
+           "groups for density")
+
+
+def stage13_scores(p):
+    """Stage 13's candidates on one split's test rows, from its cached codes."""
+    from skgen._statistics import typical_size
+
+    w, train, test = p["w"], p["ae_train"], p["ae_test"]
+    groups = code_groups(p["z_fit"], 1.0 - p["trim"]) if p["n_estimators"] == 1 else None
+
+    def group_distance(z):
+        return np.min([np.mean(((z - loc) @ white) ** 2, axis=1) for loc, white in groups],
+                      axis=0)
+
+    if groups is None:  # one group: the one Gaussian (the latent part before its scale)
+        g_train, g_test = (train[:, 1] * p["latent_scale"], test[:, 1] * p["latent_scale"])
+    else:
+        g_train, g_test = group_distance(p["z_size"]), group_distance(p["z_test"])
+    g_scale = typical_size(g_train)
+    global_train, global_test = train[:, 1] * p["latent_scale"], test[:, 1] * p["latent_scale"]
+
+    def with_part(i, train_values, test_values):  # part i replaced, over its training size
+        replaced = test.copy()
+        replaced[:, i] = test_values / typical_size(train_values)
+        return replaced @ w
+
+    c = w[1] / w[0]
+    four = np.array([1.0, c, c, c]) / (1.0 + 3.0 * c)
+    return {"shipped": test @ w, "stage 12": with_part(1, g_train, g_test),
+            "max(global, groups)": with_part(1, np.maximum(global_train, g_train),
+                                             np.maximum(global_test, g_test)),
+            "groups as a fourth part": np.column_stack([test, g_test / g_scale]) @ four,
+            "groups for density": with_part(2, g_train, g_test)}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suites", nargs="*", default=list(SUITES), choices=list(SUITES))
@@ -545,13 +662,16 @@ def main(argv=None):
     parser.add_argument("--cache", default=None, help="pickle keeping each split's parts")
     parser.add_argument("--datasets", nargs="*", default=None,
                         help="only these data sets (of the chosen suites and half)")
-    parser.add_argument("--stage", type=int, default=3, choices=[3, 6, 7, 8, 9],
-                        help="3: the variants of stages 1-3; 6 to 9: that stage's")
+    parser.add_argument("--stage", type=int, default=3, choices=[3, 6, 7, 8, 9, 13],
+                        help="3: the variants of stages 1-3; 6 to 9, 13: that stage's "
+                             "(13 keeps codes: give it a --cache of its own)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     cache_path = Path(args.cache) if args.cache else None
     cache = pickle.loads(cache_path.read_bytes()) if cache_path and cache_path.exists() else {}
-    names_shown = {6: STAGE6, 7: STAGE7, 8: STAGE8, 9: STAGE9}.get(args.stage, VARIANTS)
+    names_shown = {6: STAGE6, 7: STAGE7, 8: STAGE8, 9: STAGE9, 13: STAGE13}.get(args.stage,
+                                                                                VARIANTS)
+    of_split = codes_of_split if args.stage == 13 else parts_of_split
     lines = ["| suite | half | sets | " + " | ".join(names_shown) + " |",
              "|---|---|---:|" + "---:|" * len(names_shown)]
     for suite in args.suites:
@@ -565,15 +685,16 @@ def main(argv=None):
                 for seed in args.seeds:
                     key = (suite, name, seed)
                     if key not in cache:
-                        cache[key] = parts_of_split(load, name, seed)
+                        cache[key] = of_split(load, name, seed)
                         if cache_path:
                             cache_path.parent.mkdir(parents=True, exist_ok=True)
                             cache_path.write_bytes(pickle.dumps(cache))
                     p = cache[key]
                     if p["y"].sum() == 0 or p["y"].sum() == len(p["y"]):
                         continue
-                    if args.stage in (6, 9):
-                        scores = (stage6_scores if args.stage == 6 else stage9_scores)(p)
+                    if args.stage in (6, 9, 13):
+                        scores = {6: stage6_scores, 9: stage9_scores, 13: stage13_scores}[
+                            args.stage](p)
                     else:
                         X, y = load(name)
                         splits = adbench_split(X, y, seed)[:2]
