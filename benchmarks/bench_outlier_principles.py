@@ -293,10 +293,10 @@ embeddings 0.8203, synthetic 0.8995). ``max(global, groups)`` raised four suites
 +0.0580, labelled +0.0085, synthetic +0.0043, embeddings +0.0013) and lost the tables
 (-0.0081: optdigits 0.696 -> 0.581, pendigits 0.929 -> 0.894); the fourth part lost the
 tables (-0.0069), labelled (-0.0062) and the synthetic dependency type (-0.046); groups
-for density lost the tables (-0.0076) and labelled (-0.0019). None kept. On optdigits the
-group distance alone ranks the zeros at 0.448 (seed 0): a compact cluster of anomalies,
-2.9% of the rows, falls inside a group of a tenth and becomes its core, the masking the
-groups were meant to escape.
+for density lost the tables (-0.0076) and labelled (-0.0019). None kept. A hypothesis from a
+one-seed look (no script here measures it): a compact cluster of anomalies, optdigits'
+zeros at 2.9% of the rows, falls inside a group of a tenth and becomes its core, the
+masking the groups were meant to escape.
 
 Stage 14, written before its numbers, from the parts alone on the synthetic tune half
 (``outlier_principles_stage6_synthetic.md``): on the dependency type the reconstruction part alone
@@ -337,6 +337,12 @@ wide, short tables. Two candidates, fixed before either ran: ``rarity as a fourt
 part`` (weights ``1, c, c, c`` over their sum) and ``rarity for density`` (in the density
 part's place, its weight). The part is over its typical size on the training rows.
 Scored from stage 1's cache (``principles.pkl``, which keeps the rarity part); same rule.
+
+Stage 15's result (``outlier_principles_stage15.md``), tune halves: the fourth part raised
+the tables (+0.0036) and digits (+0.0117) and lost the embeddings (-0.0034), labelled
+(-0.0045) and the synthetic suite (-0.0049; dependency -0.025); rarity for density raised
+the tables (+0.0056) and the synthetic suite (+0.0063) and lost the embeddings (-0.0041),
+digits (-0.0144) and labelled (-0.0010). Not kept.
 
     python -m benchmarks.bench_outlier_principles --cache benchmarks/.cache/principles.pkl
 
