@@ -292,15 +292,13 @@ def encode_frame(X, numeric, levels, *, unknown="error", allow_missing=False):
         missing = column.isna().to_numpy()
         if missing.any() and not allow_missing:
             raise ValueError(f"Input X contains NaN: column {name!r} has missing value(s).")
-        codes = codes_of(column.to_numpy(dtype=object), levels[j], repr(name),
-                         unknown="mark" if allow_missing and unknown == "error" else unknown)
-        if unknown == "error" and (codes[~missing] < 0).any():  # names the unseen values
-            codes_of(column[~missing].to_numpy(dtype=object), levels[j], repr(name))
-        codes = codes.astype(np.float64)
-        unknown_rows |= (codes < 0) & ~missing
+        codes = np.full(len(column), np.nan)
+        # a missing value is not an unseen level: only the others are looked up
+        codes[~missing] = codes_of(column.to_numpy(dtype=object)[~missing], levels[j],
+                                   repr(name), unknown=unknown)
+        unknown_rows |= codes < 0  # False where missing (NaN)
         if unknown != "keep":
-            codes = np.maximum(codes, 0)
-        codes[missing] = np.nan
+            codes = np.maximum(codes, 0)  # NaN stays
         columns[j] = pd.Series(codes, index=X.index)
     frame = pd.concat(columns, axis=1)
     frame.columns = X.columns

@@ -65,3 +65,23 @@ def test_float32_values_match_float64_levels():
     assert columns.match_levels(levels, levels32).tolist() == [0, 1, 2, 3]
     # integers are compared exactly
     assert columns.match_levels(np.array([16777217.0]), np.array([16777216.0])).tolist() == [-1]
+
+
+def test_encode_frame_tells_missing_values_from_unseen_levels():
+    """A missing value is NaN and is never counted or named as a level never seen at fit."""
+    import pandas as pd
+
+    X = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "kind": ["a", None, "zzz", "b"]})
+    levels = [None, np.array(["a", "b"], dtype=object)]
+    numeric = [True, False]
+    with pytest.raises(ValueError, match=r"Column 'kind' holds 1 value\(s\) never seen at fit "
+                                         r"\('zzz'\)"):
+        columns.encode_frame(X, numeric, levels, allow_missing=True)
+    with pytest.raises(ValueError, match="column 'kind' has missing value"):
+        columns.encode_frame(X, numeric, levels)
+    for unknown, code in (("mark", 0.0), ("keep", -1.0)):
+        frame, unknown_rows = columns.encode_frame(X, numeric, levels, unknown=unknown,
+                                                   allow_missing=True)
+        np.testing.assert_array_equal(frame["kind"].to_numpy(), [0.0, np.nan, code, 1.0])
+        np.testing.assert_array_equal(unknown_rows, [False, False, True, False])
+        np.testing.assert_array_equal(frame["x"].to_numpy(), X["x"].to_numpy())
