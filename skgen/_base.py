@@ -330,13 +330,21 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
                 and not all(map(columns.is_numeric_dtype, X.dtypes)))):
             columns.check_frame_columns(self, X, frame["numeric"])
             X, unknown_rows = columns.encode_frame(
-                X, frame["numeric"], [None if is_numeric else lv for is_numeric, lv in
-                                      zip(frame["numeric"], self.levels_)],
-                unknown=unknown, allow_missing=self._allow_nan)
+                X, frame["numeric"], self._frame_levels(), unknown=unknown,
+                allow_missing=self._allow_nan)
         X = self._check_X(X, reset=False)
         if not unknown_rows.size:
             unknown_rows = np.zeros(X.shape[0], dtype=bool)
         return X, unknown_rows
+
+    def _frame_levels(self):
+        """The levels of the fitted DataFrame's columns: ``levels_``' entry for a non-numeric
+        column, None for a numeric one; None without a DataFrame."""
+        frame = self._frame
+        if frame is None:
+            return None
+        return [None if is_numeric else lv for is_numeric, lv in zip(frame["numeric"],
+                                                                     self.levels_)]
 
     def _validate_X(self, X):
         """X as a resumed fit and inference read it: validated against the fitted input

@@ -587,14 +587,6 @@ default=None
             )
         return X, unknown_codes
 
-    def _frame_levels(self):
-        """The levels of the non-numeric columns of the fitted DataFrame (None elsewhere)."""
-        frame = self._frame
-        if frame is None or frame["numeric"].all():
-            return None
-        return [None if is_numeric else lv for is_numeric, lv in zip(frame["numeric"],
-                                                                     self.levels_)]
-
     def _check_bounds(self, X):
         """``bounds`` as a (2, n_features) array; the training rows must lie inside."""
         if self.bounds is None:
