@@ -358,6 +358,11 @@ over its typical size, with the density part's weight. No constant is new (k = 5
 local part's, PyOD's KNN default). Scored from the stage-13 cache, the local part from
 each split; same rule.
 
+Stage 16's result (``outlier_principles_stage16.md``), tune halves: synthetic +0.0165
+(dependency 0.733 -> 0.793, local +0.0067), labelled +0.0051, embeddings +0.0004, tables
+-0.0007, digits -0.0263. Not kept. The digits, which KNN wins, lose most: the 5 nearest
+rows in the detector's scaled columns are not KNN's neighbours there.
+
     python -m benchmarks.bench_outlier_principles --cache benchmarks/.cache/principles.pkl
 
 The AE's parts are cached per split (``--cache``); the neighbour parts of stage 2 are
