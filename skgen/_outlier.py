@@ -28,7 +28,6 @@ from ._statistics import (
     distinct,
     every_kth,
     fit_surprisal,
-    gaussian_groups,
     robust_gaussian,
     robust_spread,
     surprisal_ramps,
@@ -565,24 +564,7 @@ default=None
                    for block in np.split(z, self.n_estimators, axis=1)]
         self.code_location_ = np.concatenate([location for location, _ in members])
         self.code_whitening_ = block_diagonal([whitening for _, whitening in members])
-        self._fit_code_groups(z, kept, members)
         return entry_errors, z, kept
-
-    def _fit_code_groups(self, z, kept, members):
-        """Set ``code_group_locations_``, ``code_group_whitenings_`` and
-        ``code_group_members_``: the groups of each autoencoder's standardized codes
-        (:func:`~skgen._statistics.gaussian_groups`, from at most ``_SIZE_ROWS`` evenly
-        spaced kept rows); an autoencoder whose codes form one group has its one Gaussian."""
-        rows = every_kth(z[kept], _SIZE_ROWS)
-        locations, whitenings, owners = [], [], []
-        for m, block in enumerate(np.split(rows, self.n_estimators, axis=1)):
-            groups = gaussian_groups(block, self.trim_fraction) or [members[m]]
-            locations += [location for location, _ in groups]
-            whitenings += [whitening for _, whitening in groups]
-            owners += [m] * len(groups)
-        self.code_group_locations_ = np.stack(locations)
-        self.code_group_whitenings_ = np.stack(whitenings)
-        self.code_group_members_ = np.array(owners)
 
     def _fit_references(self, rows, z, kept):
         """The rows the neighbour parts measure against, with their neighbour counts and
@@ -668,10 +650,9 @@ default=None
         # early stopping, whose errors would otherwise be magnified without bound
         self.reconstruction_scale_ = max(typical_size(reconstruction[sizing]),
                                          0.1 * float(np.mean(reconstruction[kept])))
-        latent_of = self._latent_function(torch.float64)
-
         def latent(rows_at):  # of the rows asked for only (z holds up to _STATS_ROWS rows)
-            return latent_of(torch.as_tensor(z[rows_at], device=self.device_)).cpu().numpy()
+            return np.mean(((z[rows_at] - self.code_location_) @ self.code_whitening_) ** 2,
+                           axis=1)
 
         self.latent_scale_ = typical_size(latent(sizing))
         self.density_scale_ = self.local_scale_ = self.broad_scale_ = 1.0
@@ -786,34 +767,6 @@ default=None
 
         return anomaly
 
-    def _latent_function(self, dtype):
-        """``fn(z)`` giving the latent part (before its scale) of standardized codes ``z``:
-        per autoencoder, the larger of the code's squared Mahalanobis distance per unit to
-        the one Gaussian and to the nearest group of its codes, averaged over the
-        autoencoders."""
-        def tensor(a):
-            return torch.as_tensor(a, dtype=dtype, device=self.device_)
-
-        k = self.n_scored_components_
-        location, whitening = tensor(self.code_location_), tensor(self.code_whitening_)
-        groups = [(tensor(self.code_group_locations_[self.code_group_members_ == m]),
-                   tensor(self.code_group_whitenings_[self.code_group_members_ == m]))
-                  for m in range(self.n_estimators)]
-
-        def latent(z):
-            white = ((z - location) @ whitening) ** 2
-            per_member = []
-            for m, (locations, whitenings) in enumerate(groups):
-                block = z[:, m * k:(m + 1) * k]
-                to_groups = torch.einsum("bgk,gkl->bgl", block[:, None, :] - locations,
-                                         whitenings)
-                nearest = (to_groups ** 2).mean(dim=2).min(dim=1).values
-                per_member.append(torch.maximum(white[:, m * k:(m + 1) * k].mean(dim=1),
-                                                nearest))
-            return torch.stack(per_member, dim=1).mean(dim=1)
-
-        return latent
-
     def _parts_function(self, dtype, *, differentiable=False):
         """``fn(module, x)`` giving a batch's score parts as columns (see :meth:`score_parts`).
 
@@ -826,7 +779,7 @@ default=None
 
         weight, code_mean, code_scale = (tensor(1.0 / self.feature_error_scale_),
                                          tensor(self.code_mean_), tensor(self.code_scale_))
-        latent_of = self._latent_function(dtype)
+        location, whitening = tensor(self.code_location_), tensor(self.code_whitening_)
         column_errors = self._column_errors()
         searches = ((self.neighbors_, self.reference_codes_, self.n_neighbors_, 2,
                      self.density_scale_),)
@@ -861,9 +814,9 @@ default=None
             errors, codes = m.errors_and_codes(x, self.n_scored_components_, column_errors)
             reconstruction = (errors * weight).mean(dim=1)
             z = (codes - code_mean) / code_scale
+            latent = (((z - location) @ whitening) ** 2).mean(dim=1)
             return torch.stack([reconstruction / self.reconstruction_scale_,
-                                latent_of(z) / self.latent_scale_, *neighbour_parts(z, x)],
-                               dim=1)
+                                latent / self.latent_scale_, *neighbour_parts(z, x)], dim=1)
 
         return parts
 

@@ -142,43 +142,6 @@ def every_kth(rows, most):
     return rows[::max(1, math.ceil(len(rows) / most))]
 
 
-def gaussian_groups(Z, trim_fraction):
-    """The groups of the rows of ``Z`` (standardized codes), each with its robust Gaussian:
-    a list of ``(location, whitening)`` as :func:`robust_gaussian` gives, or None when the
-    rows form one group.
-
-    A Gaussian mixture (full covariances, k-means starts with a fixed seed) gets 1, 2, ...
-    components until its BIC rises, or a component would have fewer than ``2 (k + 1)``
-    rows on average. Its smallest components that together hold at most
-    ``trim_fraction`` of the rows are not groups: the detector assumes the anomalies among
-    its training rows hold no more than that share, so a cluster of them, which BIC can
-    tell apart, is measured against the groups around it instead of being one. Every
-    other component with more than ``k + 1`` rows is a group, fitted robustly on its rows.
-    """
-    from sklearn.mixture import GaussianMixture
-
-    n_rows, k = Z.shape
-    best = None
-    for n in range(1, n_rows // (2 * (k + 1)) + 1):
-        mixture = GaussianMixture(n, covariance_type="full", reg_covar=1e-6,
-                                  random_state=0).fit(Z)
-        bic = mixture.bic(Z)
-        if best is not None and bic >= best[0]:
-            break
-        best = (bic, mixture)
-    if best is None or best[1].n_components == 1:
-        return None
-    labels = best[1].predict(Z)
-    shares = np.bincount(labels, minlength=best[1].n_components) / n_rows
-    ascending = np.argsort(shares, kind="stable")
-    small = ascending[np.cumsum(shares[ascending]) <= trim_fraction + 1e-12]
-    groups = [Z[labels == c] for c in np.setdiff1d(np.arange(len(shares)), small)
-              if np.sum(labels == c) > k + 1]
-    if len(groups) <= 1:
-        return None
-    return [robust_gaussian(group, 1.0 - trim_fraction) for group in groups]
-
-
 def block_diagonal(blocks):
     """The block-diagonal matrix of the square ``blocks``."""
     size = sum(len(block) for block in blocks)
