@@ -381,10 +381,10 @@ Stage 17's result (``outlier_principles_stage17.md``), tune halves: digits +0.12
 +0.0044, embeddings +0.0008, tables -0.0047 (optdigits 0.696 -> 0.615, pendigits 0.929 ->
 0.904, mnist 0.885 -> 0.867). Not kept.
 
-Stage 18, written before its numbers, after a look at the mixtures of stage 17 (seed 0,
-a scratch script): with BIC free, optdigits' mixture has 14 components and nearly all
-test zeros (43 of 45) fall in one of 4.1% of the rows; pendigits' anomalies fall in two
-of 2.4% and 1.6%. The mixture does isolate the anomaly clusters, but the rule that a group
+Stage 18, written before its numbers, after a look at the mixtures of stage 17 (seed 0;
+a scratch script then, ``--mixtures`` since, ``outlier_mixtures.md``): with BIC free,
+optdigits' mixture has 13 components and 96% of the test zeros fall in one of 4.1% of
+the rows; pendigits' anomalies, 96% of them in one of 2.2% of 17. The mixture does isolate the anomaly clusters, but the rule that a group
 holds a tenth of the rows then leaves two groups of 14 on optdigits, and the normal
 components under a tenth are measured against far groups. The tenth was a constant of
 stage 12; the detector already has its own bound on the anomalies among its training
@@ -716,16 +716,10 @@ def codes_of_split(load, name, seed):
             "z_test": (np.asarray(codes, dtype=np.float64) - det.code_mean_) / det.code_scale_}
 
 
-def code_groups(rows, keep, most=8, trimmed=False):
-    """Stage 12's groups of normal codes: ``(location, whitening)`` of each, or None for one.
-
-    The mixture has the lowest BIC of 1 to ``most`` components; with ``most=None`` (stage
-    17) the count grows until BIC stops falling. A group holds at least a tenth of the
-    rows, or with ``trimmed`` (stage 18) it is not among the smallest components that
-    together hold at most ``1 - keep`` of them."""
+def bic_mixture(rows, most=8):
+    """The Gaussian mixture of ``rows`` of lowest BIC among 1 to ``most`` components (with
+    ``most=None``, grown until its BIC rises), at most ``len(rows) / (2 (k + 1))`` of them."""
     from sklearn.mixture import GaussianMixture
-
-    from skgen._statistics import robust_gaussian
 
     k, best = rows.shape[1], None
     for n in itertools.count(1):
@@ -738,10 +732,36 @@ def code_groups(rows, keep, most=8, trimmed=False):
             best = (bic, mixture)
         elif most is None:  # BIC rose: the search ends
             break
-    if best is None or best[1].n_components == 1:
+    return None if best is None else best[1]
+
+
+def mixture_look(p):
+    """Where a split's test anomalies fall in stage 17's mixture of its codes: the count of
+    components, how many hold a tenth of the rows, and the component that holds most test
+    anomalies, with its share of the rows and its share of the test anomalies."""
+    mixture = bic_mixture(p["z_fit"], None)
+    shares = np.bincount(mixture.predict(p["z_fit"]), minlength=mixture.n_components) / len(
+        p["z_fit"])
+    held = np.bincount(mixture.predict(p["z_test"][p["y"] == 1]), minlength=len(shares))
+    top = int(np.argmax(held))
+    return (mixture.n_components, int(np.sum(shares >= 0.1)), shares[top],
+            held[top] / max(held.sum(), 1))
+
+
+def code_groups(rows, keep, most=8, trimmed=False):
+    """Stage 12's groups of normal codes: ``(location, whitening)`` of each, or None for one.
+
+    The mixture has the lowest BIC of 1 to ``most`` components; with ``most=None`` (stage
+    17) the count grows until BIC stops falling. A group holds at least a tenth of the
+    rows, or with ``trimmed`` (stage 18) it is not among the smallest components that
+    together hold at most ``1 - keep`` of them."""
+    from skgen._statistics import robust_gaussian
+
+    k, mixture = rows.shape[1], bic_mixture(rows, most)
+    if mixture is None or mixture.n_components == 1:
         return None
-    labels = best[1].predict(rows)
-    shares = np.bincount(labels, minlength=best[1].n_components) / len(labels)
+    labels = mixture.predict(rows)
+    shares = np.bincount(labels, minlength=mixture.n_components) / len(labels)
     if trimmed:  # the smallest components, together at most the trimmed share
         ascending = np.argsort(shares, kind="stable")
         small = ascending[np.cumsum(shares[ascending]) <= 1.0 - keep + 1e-12]
@@ -857,6 +877,27 @@ def stage17_scores(p, names=STAGE17):
     return out
 
 
+def _mixtures(args, cache):
+    """``--mixtures``: one row per cached split of the chosen suites, half and sets."""
+    lines = ["| suite | data set | seed | components | of a tenth | the anomalies' component:"
+             " share of rows | share of test anomalies |", "|---|---|---:|---:|---:|---:|---:|"]
+    for suite in args.suites:
+        names_of, _ = SUITES[suite]
+        for half in ("confirm", "tune") if args.half == "all" else (args.half,):
+            for name in suite_half(names_of(), half):
+                for seed in args.seeds:
+                    p = cache.get((suite, name, seed))
+                    if (args.datasets and name not in args.datasets) or p is None:
+                        continue
+                    n, tenths, share, held = mixture_look(p)
+                    lines.append(f"| {suite} | {name} | {seed} | {n} | {tenths} | {share:.3f} "
+                                 f"| {held:.2f} |")
+    lines += ["", "Stage 17's mixture (components grown until BIC rises) of each split's "
+              "standardized codes, from the stage-13 cache."]
+    publish("bench_outlier_principles.py", f"{args.results}.md", lines,
+            title="Where the test anomalies fall in a mixture of the codes")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suites", nargs="*", default=list(SUITES), choices=list(SUITES))
@@ -870,10 +911,15 @@ def main(argv=None):
     parser.add_argument("--stage", type=int, default=3, choices=[3, 6, 7, 8, 9, 13, 14, 15, 16, 17, 18],
                         help="3: the variants of stages 1-3; 6 to 9, 13 to 18: that stage's "
                              "(13, 14, 16 to 18 keep codes: give them a --cache of their own)")
+    parser.add_argument("--mixtures", action="store_true",
+                        help="instead of scores, where each split's test anomalies fall in "
+                             "stage 17's mixture of its codes (needs a stage-13 --cache)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     cache_path = Path(args.cache) if args.cache else None
     cache = pickle.loads(cache_path.read_bytes()) if cache_path and cache_path.exists() else {}
+    if args.mixtures:
+        return _mixtures(args, cache)
     names_shown = {6: STAGE6, 7: STAGE7, 8: STAGE8, 9: STAGE9, 13: STAGE13,
                    14: STAGE14, 15: STAGE15, 16: STAGE16, 17: STAGE17,
                    18: STAGE18}.get(args.stage, VARIANTS)
