@@ -298,12 +298,11 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
                            "categories": categories, "ordered": ordered,
                            "integers": columns.frame_integers(X),
                            "booleans": columns.frame_booleans(X)}
-            if not numeric.all():
-                frame_levels = columns.frame_levels(X, numeric, allow_missing=self._allow_nan,
-                                                    estimator=type(self).__name__)
+            frame_levels = columns.frame_levels(X, numeric, allow_missing=self._allow_nan,
+                                                estimator=type(self).__name__)
             encoded = not all(map(columns.is_numeric_dtype, X.dtypes))
             if encoded:
-                X, _ = columns.encode_frame(X, numeric, frame_levels or [None] * len(numeric),
+                X, _ = columns.encode_frame(X, numeric, frame_levels,
                                             allow_missing=self._allow_nan)
         X = self._check_X(X, reset=True)
         if encoded:  # row-major, as a float frame of the same numbers gives it: the same
