@@ -277,8 +277,9 @@ code unit to the nearest group. Three candidates, fixed before any of them ran:
   neighbourhood, and the groups' neighbourhood is wider than any plausible anomaly
   cluster (the masking the issue measures with 50 neighbours).
 
-With one group (BIC's choice, or no other group of a tenth), each candidate is today's
-score but for the third, which then replaces the density part with the one Gaussian. The
+With one group (BIC's choice, or no other group of a tenth), the first candidate is
+today's score; the second counts the latent part twice, the third puts the one Gaussian
+in the density part's place. The
 parts are computed from each split's cached codes (``--stage 13 --cache`` a file of its
 own: the stage keeps codes, not parts); ``stage 12`` (the group distance in the latent
 part's place) is shown to check the cache against stage 12's package run. Rule as before:
@@ -556,10 +557,10 @@ def whitening(reference):
     return (vectors / np.sqrt(values)) @ vectors.T
 
 
-def all_rows_parts(X_tr, X_te, space):
+def all_rows_parts(X_tr, X_te, space, broad=True):
     """Stage 2's local and broad parts, ``(train, test)`` each, on every training row, in the
     detector's scaled space, a robustly scaled one or (stage 3) the whitened scaled space;
-    training rows leave themselves out."""
+    training rows leave themselves out. Without ``broad``, the local part only."""
     from skgen._data import fit_scaling
     from skgen._statistics import robust_spread
 
@@ -573,11 +574,13 @@ def all_rows_parts(X_tr, X_te, space):
         W = whitening(reference)
         reference, test = reference @ W, test @ W
     sample = reference[:: math.ceil(len(reference) / SIZE_ROWS)]
-    broad = reference[:: math.ceil(len(reference) / BROAD_ROWS)]
-    k = max(1, math.ceil(len(broad) / 10))
-    return ((_nearest_mean(reference, sample, K_LOCAL, 1),
-             _nearest_mean(reference, test, K_LOCAL, 0)),
-            (_nearest_mean(broad, sample, k, 1), _nearest_mean(broad, test, k, 0)))
+    local = (_nearest_mean(reference, sample, K_LOCAL, 1),
+             _nearest_mean(reference, test, K_LOCAL, 0))
+    if not broad:
+        return (local,)
+    rows = reference[:: math.ceil(len(reference) / BROAD_ROWS)]
+    k = max(1, math.ceil(len(rows) / 10))
+    return local, (_nearest_mean(rows, sample, k, 1), _nearest_mean(rows, test, k, 0))
 
 
 VARIANTS = ("shipped", "+ local", "+ rarity", "+ local + rarity", "global + local + rarity",
@@ -741,12 +744,13 @@ def mixture_look(p):
     components, how many hold a tenth of the rows, and the component that holds most test
     anomalies, with its share of the rows and its share of the test anomalies."""
     mixture = bic_mixture(p["z_fit"], None)
+    if mixture is None:  # too few rows for one component
+        return 0, 0, float("nan"), float("nan")
     shares = np.bincount(mixture.predict(p["z_fit"]), minlength=mixture.n_components) / len(
         p["z_fit"])
     held = np.bincount(mixture.predict(p["z_test"][p["y"] == 1]), minlength=len(shares))
     top = int(np.argmax(held))
-    return (mixture.n_components, int(np.sum(shares >= 0.1)), shares[top],
-            held[top] / max(held.sum(), 1))
+    return mixture.n_components, int(np.sum(shares >= 0.1)), shares[top], held[top] / held.sum()
 
 
 def code_groups(rows, keep, most=8, trimmed=False):
@@ -777,38 +781,52 @@ STAGE13 = ("shipped", "stage 12", "max(global, groups)", "groups as a fourth par
            "groups for density")
 
 
+def global_distances(p):
+    """``(train, test)``: the latent part before its scale, each code's squared Mahalanobis
+    distance per unit to the one robust Gaussian."""
+    return p["ae_train"][:, 1] * p["latent_scale"], p["ae_test"][:, 1] * p["latent_scale"]
+
+
 def group_distances(p, most=8, trimmed=False):
     """``(train, test)``: each row's squared Mahalanobis distance per code unit to the nearest
     group of :func:`code_groups`; with one group, to the one Gaussian (the latent part)."""
     groups = (code_groups(p["z_fit"], 1.0 - p["trim"], most, trimmed)
               if p["n_estimators"] == 1 else None)
     if groups is None:
-        return p["ae_train"][:, 1] * p["latent_scale"], p["ae_test"][:, 1] * p["latent_scale"]
+        return global_distances(p)
     return tuple(np.min([np.mean(((z - loc) @ white) ** 2, axis=1) for loc, white in groups],
                         axis=0) for z in (p["z_size"], p["z_test"]))
 
 
-def stage13_scores(p):
-    """Stage 13's candidates on one split's test rows, from its cached codes."""
+def with_part(p, i, train_values, test_values):
+    """The shipped score of the test rows with part ``i`` replaced by ``test_values`` over
+    the typical size of ``train_values``."""
     from skgen._statistics import typical_size
 
-    w, train, test = p["w"], p["ae_train"], p["ae_test"]
-    g_train, g_test = group_distances(p)
-    g_scale = typical_size(g_train)
-    global_train, global_test = train[:, 1] * p["latent_scale"], test[:, 1] * p["latent_scale"]
+    replaced = p["ae_test"].copy()
+    replaced[:, i] = test_values / typical_size(train_values)
+    return replaced @ p["w"]
 
-    def with_part(i, train_values, test_values):  # part i replaced, over its training size
-        replaced = test.copy()
-        replaced[:, i] = test_values / typical_size(train_values)
-        return replaced @ w
 
+def with_fourth_part(p, train_values, test_values):
+    """The three parts and a fourth (over its typical size), weighted ``1, c, c, c`` over
+    their sum, ``c`` the latent and density parts' weight against the reconstruction's."""
+    from skgen._statistics import typical_size
+
+    w = p["w"]
     c = w[1] / w[0]
-    four = np.array([1.0, c, c, c]) / (1.0 + 3.0 * c)
-    return {"shipped": test @ w, "stage 12": with_part(1, g_train, g_test),
-            "max(global, groups)": with_part(1, np.maximum(global_train, g_train),
-                                             np.maximum(global_test, g_test)),
-            "groups as a fourth part": np.column_stack([test, g_test / g_scale]) @ four,
-            "groups for density": with_part(2, g_train, g_test)}
+    fourth = test_values / typical_size(train_values)
+    return np.column_stack([p["ae_test"], fourth]) @ (np.array([1.0, c, c, c]) / (1.0 + 3.0 * c))
+
+
+def stage13_scores(p):
+    """Stage 13's candidates on one split's test rows, from its cached codes."""
+    (g_train, g_test), (l_train, l_test) = group_distances(p), global_distances(p)
+    return {"shipped": p["ae_test"] @ p["w"], "stage 12": with_part(p, 1, g_train, g_test),
+            "max(global, groups)": with_part(p, 1, np.maximum(l_train, g_train),
+                                             np.maximum(l_test, g_test)),
+            "groups as a fourth part": with_fourth_part(p, g_train, g_test),
+            "groups for density": with_part(p, 2, g_train, g_test)}
 
 
 STAGE14 = ("shipped", "parts from their median", "code parts from their median")
@@ -828,17 +846,10 @@ STAGE15 = ("shipped", "rarity as a fourth part", "rarity for density")
 
 def stage15_scores(p):
     """Stage 15: stage 1's per-column rarity inside the autoencoder expert, on its scale."""
-    from skgen._statistics import typical_size
-
-    w, test = p["w"], p["ae_test"]
-    rarity = p["rarity_test"] / typical_size(p["rarity_train"])
-    c = w[1] / w[0]
-    for_density = test.copy()
-    for_density[:, 2] = rarity
-    return {"shipped": test @ w,
-            "rarity as a fourth part": np.column_stack([test, rarity]) @ (
-                np.array([1.0, c, c, c]) / (1.0 + 3.0 * c)),
-            "rarity for density": for_density @ w}
+    rarity = p["rarity_train"], p["rarity_test"]
+    return {"shipped": p["ae_test"] @ p["w"],
+            "rarity as a fourth part": with_fourth_part(p, *rarity),
+            "rarity for density": with_part(p, 2, *rarity)}
 
 
 STAGE16 = ("shipped", "local for density")
@@ -846,12 +857,9 @@ STAGE16 = ("shipped", "local for density")
 
 def stage16_scores(p, splits):
     """Stage 16: stage 2's local part (all rows, scaled space) in the density part's place."""
-    from skgen._statistics import typical_size
-
-    (local_train, local_test), _ = all_rows_parts(*splits, "scaled")
-    test = p["ae_test"].copy()
-    test[:, 2] = local_test / typical_size(local_train)
-    return {"shipped": p["ae_test"] @ p["w"], "local for density": test @ p["w"]}
+    return {"shipped": p["ae_test"] @ p["w"],
+            "local for density": with_part(p, 2, *all_rows_parts(*splits, "scaled",
+                                                                  broad=False)[0])}
 
 
 STAGE17 = ("shipped", "max(global, groups)", "max(global, groups) [BIC]")
@@ -863,36 +871,41 @@ _GROUPINGS = {"max(global, groups)": (8, False), "max(global, groups) [BIC]": (N
 def stage17_scores(p, names=STAGE17):
     """Stages 17 and 18: stage 13's larger of the two distances, the mixture's size left to
     BIC, and (18) its smallest components, together at most the trimmed share, no groups."""
-    from skgen._statistics import typical_size
-
-    w, test = p["w"], p["ae_test"]
-    global_train, global_test = p["ae_train"][:, 1] * p["latent_scale"], test[:, 1] * p[
-        "latent_scale"]
-    out = {"shipped": test @ w}
+    l_train, l_test = global_distances(p)
+    out = {"shipped": p["ae_test"] @ p["w"]}
     for name in names[1:]:
         g_train, g_test = group_distances(p, *_GROUPINGS[name])
-        latent_train = np.maximum(global_train, g_train)
-        scored = test.copy()
-        scored[:, 1] = np.maximum(global_test, g_test) / typical_size(latent_train)
-        out[name] = scored @ w
+        out[name] = with_part(p, 1, np.maximum(l_train, g_train), np.maximum(l_test, g_test))
     return out
+
+
+def _sets(args):
+    """``(suite, half, name, loader)`` of each data set the arguments choose, in order."""
+    for suite in args.suites:
+        names_of, load = SUITES[suite]
+        for half in ("confirm", "tune") if args.half == "all" else (args.half,):
+            for name in suite_half(names_of(), half):
+                if not args.datasets or name in args.datasets:
+                    yield suite, half, name, load
+
+
+def _scorable(p):
+    """Whether a split's test rows hold both normal rows and anomalies."""
+    return 0 < p["y"].sum() < len(p["y"])
 
 
 def _mixtures(args, cache):
     """``--mixtures``: one row per cached split of the chosen suites, half and sets."""
     lines = ["| suite | data set | seed | components | of a tenth | the anomalies' component:"
              " share of rows | share of test anomalies |", "|---|---|---:|---:|---:|---:|---:|"]
-    for suite in args.suites:
-        names_of, _ = SUITES[suite]
-        for half in ("confirm", "tune") if args.half == "all" else (args.half,):
-            for name in suite_half(names_of(), half):
-                for seed in args.seeds:
-                    p = cache.get((suite, name, seed))
-                    if (args.datasets and name not in args.datasets) or p is None:
-                        continue
-                    n, tenths, share, held = mixture_look(p)
-                    lines.append(f"| {suite} | {name} | {seed} | {n} | {tenths} | {share:.3f} "
-                                 f"| {held:.2f} |")
+    for suite, _, name, _ in _sets(args):
+        for seed in args.seeds:
+            p = cache.get((suite, name, seed))
+            if p is None or not _scorable(p):
+                continue
+            n, tenths, share, held = mixture_look(p)
+            lines.append(f"| {suite} | {name} | {seed} | {n} | {tenths} | {share:.3f} "
+                         f"| {held:.2f} |")
     lines += ["", "Stage 17's mixture (components grown until BIC rises) of each split's "
               "standardized codes, from the stage-13 cache."]
     publish("bench_outlier_principles.py", f"{args.results}.md", lines,
@@ -927,53 +940,49 @@ def main(argv=None):
     of_split = codes_of_split if args.stage in (13, 14, 16, 17, 18) else parts_of_split
     lines = ["| suite | half | sets | " + " | ".join(names_shown) + " |",
              "|---|---|---:|" + "---:|" * len(names_shown)]
-    for suite in args.suites:
-        names_of, load = SUITES[suite]
-        for half in ("confirm", "tune") if args.half == "all" else (args.half,):
-            per_set, names_run = [], []
-            for name in suite_half(names_of(), half):
-                if args.datasets and name not in args.datasets:
+    for (suite, half), sets in itertools.groupby(_sets(args), key=lambda s: s[:2]):
+        per_set, names_run = [], []
+        for _, _, name, load in sets:
+            aucs = []
+            for seed in args.seeds:
+                key = (suite, name, seed)
+                if key not in cache:
+                    cache[key] = of_split(load, name, seed)
+                    if cache_path:
+                        cache_path.parent.mkdir(parents=True, exist_ok=True)
+                        cache_path.write_bytes(pickle.dumps(cache))
+                p = cache[key]
+                if not _scorable(p):
                     continue
-                aucs = []
-                for seed in args.seeds:
-                    key = (suite, name, seed)
-                    if key not in cache:
-                        cache[key] = of_split(load, name, seed)
-                        if cache_path:
-                            cache_path.parent.mkdir(parents=True, exist_ok=True)
-                            cache_path.write_bytes(pickle.dumps(cache))
-                    p = cache[key]
-                    if p["y"].sum() == 0 or p["y"].sum() == len(p["y"]):
-                        continue
-                    if args.stage in (6, 9, 13, 14, 15, 17, 18):
-                        scores = {6: stage6_scores, 9: stage9_scores, 13: stage13_scores,
-                                  14: stage14_scores, 15: stage15_scores,
-                                  17: stage17_scores,
-                                  18: lambda p: stage17_scores(p, STAGE18)}[args.stage](p)
+                if args.stage in (6, 9, 13, 14, 15, 17, 18):
+                    scores = {6: stage6_scores, 9: stage9_scores, 13: stage13_scores,
+                              14: stage14_scores, 15: stage15_scores,
+                              17: stage17_scores,
+                              18: lambda p: stage17_scores(p, STAGE18)}[args.stage](p)
+                else:
+                    X, y = load(name)
+                    splits = adbench_split(X, y, seed)[:2]
+                    if args.stage == 8:
+                        scores = stage8_scores(p, splits, seed)
+                    elif args.stage == 16:
+                        scores = stage16_scores(p, splits)
                     else:
-                        X, y = load(name)
-                        splits = adbench_split(X, y, seed)[:2]
-                        if args.stage == 8:
-                            scores = stage8_scores(p, splits, seed)
-                        elif args.stage == 16:
-                            scores = stage16_scores(p, splits)
-                        else:
-                            scores = (stage7_scores if args.stage == 7 else variant_scores)(
-                                p, splits)
-                    aucs.append([roc_auc_score(p["y"], scores[v]) for v in names_shown])
-                if aucs:
-                    per_set.append(np.mean(aucs, axis=0))
-                    names_run.append(name)
-                    print(suite, name, np.round(per_set[-1], 3), file=sys.stderr, flush=True)
-            groups = {suite: per_set}
-            if suite == "synthetic":  # and each anomaly type on its own
-                for name, aucs in zip(names_run, per_set):
-                    groups.setdefault(f"{suite}: {name.split('/')[0]}", []).append(aucs)
-            for label, rows in groups.items():
-                means = np.mean(rows, axis=0)
-                cells = against_first(means)
-                lines.append(f"| {label} | {half} | {len(rows)} | " + " | ".join(cells) + " |")
-                print(lines[-1], file=sys.stderr, flush=True)
+                        scores = (stage7_scores if args.stage == 7 else variant_scores)(
+                            p, splits)
+                aucs.append([roc_auc_score(p["y"], scores[v]) for v in names_shown])
+            if aucs:
+                per_set.append(np.mean(aucs, axis=0))
+                names_run.append(name)
+                print(suite, name, np.round(per_set[-1], 3), file=sys.stderr, flush=True)
+        groups = {suite: per_set}
+        if suite == "synthetic":  # and each anomaly type on its own
+            for name, aucs in zip(names_run, per_set):
+                groups.setdefault(f"{suite}: {name.split('/')[0]}", []).append(aucs)
+        for label, rows in groups.items():
+            means = np.mean(rows, axis=0)
+            cells = against_first(means)
+            lines.append(f"| {label} | {half} | {len(rows)} | " + " | ".join(cells) + " |")
+            print(lines[-1], file=sys.stderr, flush=True)
     lines += ["", f"Mean ROC-AUC per suite half, seeds {args.seeds}; in brackets the change "
               "against 'shipped', the score before issue 27 (the autoencoder expert alone). "
               "See the module docstring for the variants and the order they were tried in."]
