@@ -5,6 +5,7 @@ The package never reads this folder; only benchmarks and docs examples do.
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +65,33 @@ def load_digit_vs_rest(name):
     pick = np.random.RandomState(digit).choice(len(others), n_anomalies, replace=False)
     X = np.vstack([normal, others[pick]]).astype(np.float64)
     return X, np.r_[np.zeros(len(normal), dtype=int), np.ones(n_anomalies, dtype=int)]
+
+
+@functools.lru_cache(maxsize=1)
+def _mnist_labelled():
+    """The 5,000 MNIST digits' raw pixels (float64) and labels, read once."""
+    data = np.loadtxt(DATA_DIR / "mnist_5k.csv.gz", delimiter=",")
+    X, y = data[:, :-1], data[:, -1].astype(int)
+    X.flags.writeable = y.flags.writeable = False  # shared by every caller
+    return X, y
+
+
+def mnist_names():
+    """The MNIST one-vs-rest suite: ``'mnist_0'`` ... ``'mnist_9'``."""
+    return [f"mnist_{d}" for d in range(10)]
+
+
+def load_mnist_vs_rest(name):
+    """``(X, y)``: the 5,000 MNIST digits of ``../shared`` other than ``d`` as normal rows,
+    plus ``d`` as 5%, as :func:`load_digit_vs_rest` makes them of scikit-learn's digits
+    (raw pixels 0-255, 784 columns; the anomalies a fixed draw, ``RandomState(d)``)."""
+    digit = int(name.rsplit("_", 1)[1])
+    X, y = _mnist_labelled()
+    normal, others = X[y != digit], X[y == digit]
+    n_anomalies = int(round(DIGIT_ANOMALY_SHARE * len(normal) / (1 - DIGIT_ANOMALY_SHARE)))
+    pick = np.random.RandomState(digit).choice(len(others), n_anomalies, replace=False)
+    return (np.vstack([normal, others[pick]]),
+            np.r_[np.zeros(len(normal), dtype=int), np.ones(n_anomalies, dtype=int)])
 
 
 def synthetic_names():
@@ -191,6 +219,7 @@ SUITES = {
     "adbench": (adbench_names, load_adbench),
     "embeddings": (embedding_names, load_embedding),
     "digits": (digit_names, load_digit_vs_rest),
+    "mnist": (mnist_names, load_mnist_vs_rest),
     "synthetic": (synthetic_names, load_synthetic),
     "labelled": (labelled_names, load_labelled),
 }
@@ -227,7 +256,7 @@ def _is_synthetic(name):
 
 def load_mnist():
     """The 5,000 MNIST digits' raw pixels (0-255) as float64, labels dropped."""
-    return np.loadtxt(DATA_DIR / "mnist_5k.csv.gz", delimiter=",")[:, :-1]
+    return _mnist_labelled()[0].copy()
 
 
 #: Each part of an ADBench split is capped at this many rows.
