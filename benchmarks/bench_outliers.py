@@ -1,12 +1,15 @@
-"""Benchmark AEOutlierDetector against classical detectors on five outlier suites.
+"""Benchmark AEOutlierDetector against classical detectors on six outlier suites.
 
-Suites (``--suites``, all five by default):
+Suites (``--suites``, all six by default):
 
 * ``adbench``: the 26 ADBench tables in ``../shared/data/adbench``;
 * ``embeddings``: the 20 ADBench embedding sets (ResNet18 / ViT features of
   images, 512 or 1000 columns) in ``../shared/data/adbench_embeddings``;
 * ``digits``: scikit-learn's ``load_digits``, each digit in turn as a 5% anomaly
   among the other nine (``_datasets.load_digit_vs_rest``);
+* ``mnist``: the same with the 5,000 MNIST digits of ``../shared/data`` (raw pixels,
+  784 columns; ``_datasets.load_mnist_vs_rest``), ten more sets of a class among
+  classes, since five digits a half proved too few to judge a change by;
 * ``synthetic``: ADBench's four synthetic anomaly types (local, global, clustered,
   dependency) made from the normal rows of each of the 26 tables with ADBench's recipe
   (``_synthetic``; generated once into ``benchmarks/.cache/``), 104 sets named
