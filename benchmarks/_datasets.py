@@ -41,8 +41,19 @@ def load_embedding(name):
         return np.asarray(data["X"], dtype=np.float64), np.asarray(data["y"]).astype(int).ravel()
 
 
-#: Share of anomalies in each set of the digits one-vs-rest suite.
+#: Share of anomalies in each set of the digits and MNIST one-vs-rest suites.
 DIGIT_ANOMALY_SHARE = 0.05
+
+
+def _one_vs_rest(X, y, digit):
+    """``(X, y)``: the rows of the other digits as normal rows, plus a fixed draw
+    (``RandomState(digit)``) of ``digit``'s rows, as many as make ``DIGIT_ANOMALY_SHARE``
+    of the rows, as anomalies."""
+    normal, others = X[y != digit], X[y == digit]
+    n_anomalies = int(round(DIGIT_ANOMALY_SHARE * len(normal) / (1 - DIGIT_ANOMALY_SHARE)))
+    pick = np.random.RandomState(digit).choice(len(others), n_anomalies, replace=False)
+    return (np.vstack([normal, others[pick]]).astype(np.float64),
+            np.r_[np.zeros(len(normal), dtype=int), np.ones(n_anomalies, dtype=int)])
 
 
 def digit_names():
@@ -58,13 +69,7 @@ def load_digit_vs_rest(name):
     """
     from sklearn.datasets import load_digits
 
-    digit = int(name.rsplit("_", 1)[1])
-    X, y = load_digits(return_X_y=True)
-    normal, others = X[y != digit], X[y == digit]
-    n_anomalies = int(round(DIGIT_ANOMALY_SHARE * len(normal) / (1 - DIGIT_ANOMALY_SHARE)))
-    pick = np.random.RandomState(digit).choice(len(others), n_anomalies, replace=False)
-    X = np.vstack([normal, others[pick]]).astype(np.float64)
-    return X, np.r_[np.zeros(len(normal), dtype=int), np.ones(n_anomalies, dtype=int)]
+    return _one_vs_rest(*load_digits(return_X_y=True), int(name.rsplit("_", 1)[1]))
 
 
 @functools.lru_cache(maxsize=1)
@@ -85,13 +90,7 @@ def load_mnist_vs_rest(name):
     """``(X, y)``: the 5,000 MNIST digits of ``../shared`` other than ``d`` as normal rows,
     plus ``d`` as 5%, as :func:`load_digit_vs_rest` makes them of scikit-learn's digits
     (raw pixels 0-255, 784 columns; the anomalies a fixed draw, ``RandomState(d)``)."""
-    digit = int(name.rsplit("_", 1)[1])
-    X, y = _mnist_labelled()
-    normal, others = X[y != digit], X[y == digit]
-    n_anomalies = int(round(DIGIT_ANOMALY_SHARE * len(normal) / (1 - DIGIT_ANOMALY_SHARE)))
-    pick = np.random.RandomState(digit).choice(len(others), n_anomalies, replace=False)
-    return (np.vstack([normal, others[pick]]),
-            np.r_[np.zeros(len(normal), dtype=int), np.ones(n_anomalies, dtype=int)])
+    return _one_vs_rest(*_mnist_labelled(), int(name.rsplit("_", 1)[1]))
 
 
 def synthetic_names():

@@ -461,6 +461,7 @@ def main(argv=None):
     if adbench_times:
         lines += ["", "Total fit + score time over the ADBench tables run, all seeds: "
                   + ", ".join(f"{m} {t:.1f} s" for m, t in adbench_times.items()) + "."]
+    lines.append("")  # the notes below are not a row of the last table
     if np.isfinite(args.pyod_max_rows):
         lines.append(f"PyOD-AE ran only on data sets with at most {args.pyod_max_rows:g} rows, "
                      f"of the suites {', '.join(args.pyod_suites)}.")
@@ -468,7 +469,7 @@ def main(argv=None):
                  + (" (cached baselines keep the time of the run that computed them)."
                     if args.cache else "."))
     publish("bench_outliers.py", f"{args.results}.md", lines,
-            title="AEOutlierDetector on five outlier suites", write=not args.no_write)
+            title="AEOutlierDetector on the outlier suites", write=not args.no_write)
 
 
 if __name__ == "__main__":
