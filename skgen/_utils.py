@@ -208,6 +208,17 @@ class _float32_factories(TorchFunctionMode):
 _CPU = torch.device("cpu")
 
 
+def default_device():
+    """The device torch's factory functions use when they are not told one: a
+    ``torch.set_default_device`` or an enclosing ``with torch.device(...)``.
+
+    Read off a new empty tensor: ``torch.get_default_device`` does not exist before torch
+    2.3 (``pyproject.toml`` admits 2.2), and a factory call sees both settings in every
+    torch 2 release.
+    """
+    return torch.empty(0).device
+
+
 @contextlib.contextmanager
 def torch_defaults(*, always=False):
     """Run the block with torch's own defaults: float32 tensors on the CPU.
@@ -222,7 +233,7 @@ def torch_defaults(*, always=False):
     torch's (the usual case), so that code on the hot path pays nothing.
     """
     with contextlib.ExitStack() as stack:
-        if always or torch.get_default_device() != _CPU:
+        if always or default_device() != _CPU:
             stack.enter_context(torch.device(_CPU))
         if always or torch.get_default_dtype() != torch.float32:
             stack.enter_context(_float32_factories())

@@ -239,6 +239,17 @@ def test_torch_defaults_make_tensors_on_the_cpu_inside_a_device_context():
         assert torch.zeros(2).device.type == "meta"
 
 
+def test_torch_defaults_make_tensors_on_the_cpu_after_set_default_device():
+    torch.set_default_device("meta")
+    try:
+        with torch_defaults():
+            assert torch.zeros(2).device.type == "cpu"
+        assert torch.zeros(2).device.type == "meta"
+    finally:
+        torch.set_default_device(None)  # torch's own default again
+    assert torch.zeros(2).device.type == "cpu"
+
+
 # ----------------------------------------------------------- building modules
 
 

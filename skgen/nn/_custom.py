@@ -24,6 +24,8 @@ from numbers import Integral
 import torch
 from torch import nn
 
+from .._utils import default_device
+
 #: The sizes a factory receives when its signature names them.
 META_PARAMETERS = ("n_features", "n_components", "n_outputs", "input_shape")
 
@@ -217,7 +219,7 @@ def from_template(template):
     tensors of the template's shapes: the plan copies no weights.
     """
     memo = {}
-    if torch.get_default_device().type == "meta":
+    if default_device().type == "meta":
         for tensor in (*template.parameters(), *template.buffers()):
             meta = torch.empty_like(tensor, device="meta")
             memo[id(tensor)] = (nn.Parameter(meta, requires_grad=tensor.requires_grad)
