@@ -142,9 +142,9 @@ def init_pca(encoder, decoder, X, max_rows=20000):
     """Start a residual encoder/decoder pair at the PCA solution of ``X``.
 
     Anything but a pair of skgen's :class:`Residual` blocks (a user's encoder or decoder)
-    keeps its own initialisation: nothing is done. The linear paths become the projection onto the leading principal axes and
-    its transpose; the nonlinear corrections' last layers are zeroed. Latent
-    units beyond the rank of ``X`` keep small random directions.
+    keeps its own initialisation: nothing is done. The linear paths become the projection
+    onto the leading principal axes and its transpose; the nonlinear corrections' last
+    layers are zeroed. Latent units beyond the rank of ``X`` keep small random directions.
 
     Parameters
     ----------
