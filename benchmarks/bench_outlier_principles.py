@@ -575,10 +575,11 @@ def parts_of_split(load, name, seed):
     return out
 
 
-def _nearest_mean(reference, queries, k, leave_out):
+def _nearest_mean(reference, queries, k, leave_out, power=1):
     search = NearestNeighbors(n_neighbors=min(k + leave_out, len(reference))).fit(reference)
     distances = search.kneighbors(queries, n_neighbors=min(k + leave_out, len(reference)))[0]
-    return distances[:, leave_out:].mean(axis=1) if distances.shape[1] > k else distances.mean(1)
+    distances = distances[:, leave_out:] if distances.shape[1] > k else distances
+    return np.mean(distances**power, axis=1)
 
 
 def whitening(reference):
@@ -590,10 +591,11 @@ def whitening(reference):
     return (vectors / np.sqrt(values)) @ vectors.T
 
 
-def all_rows_parts(X_tr, X_te, space, broad=True):
+def all_rows_parts(X_tr, X_te, space, broad=True, power=1):
     """Stage 2's local and broad parts, ``(train, test)`` each, on every training row, in the
     detector's scaled space, a robustly scaled one or (stage 3) the whitened scaled space;
-    training rows leave themselves out. Without ``broad``, the local part only."""
+    training rows leave themselves out. Without ``broad``, the local part only; ``power=2``
+    averages squared distances."""
     from skgen._data import fit_scaling
     from skgen._statistics import robust_spread
 
@@ -607,8 +609,8 @@ def all_rows_parts(X_tr, X_te, space, broad=True):
         W = whitening(reference)
         reference, test = reference @ W, test @ W
     sample = reference[:: math.ceil(len(reference) / SIZE_ROWS)]
-    local = (_nearest_mean(reference, sample, K_LOCAL, 1),
-             _nearest_mean(reference, test, K_LOCAL, 0))
+    local = (_nearest_mean(reference, sample, K_LOCAL, 1, power),
+             _nearest_mean(reference, test, K_LOCAL, 0, power))
     if not broad:
         return (local,)
     rows = reference[:: math.ceil(len(reference) / BROAD_ROWS)]
@@ -912,6 +914,43 @@ def stage17_scores(p, names=STAGE17):
     return out
 
 
+STAGE19 = ("shipped", "local as a fourth part", "density recomputed", "relative density")
+
+
+def relative_density(p):
+    """``(train, test)``: the density part on the references ``z_fit`` (the sizing codes
+    leaving themselves out), and LOF's simplified ratio, each code's value over the mean
+    value of its ``k`` nearest references (each of them leaving itself out)."""
+    reference = p["z_fit"]
+    k = max(1, min(50, len(reference) - 1))
+    search = NearestNeighbors(n_neighbors=k + 1).fit(reference)
+
+    def nearest(queries, leave_out):
+        distances, indices = search.kneighbors(queries, n_neighbors=k + 1)
+        member = leave_out & (distances[:, 0] == 0.0)  # a member's nearest is itself
+        pick = np.where(member[:, None], np.arange(1, k + 1), np.arange(k))
+        return (np.mean(np.take_along_axis(distances, pick, axis=1) ** 2, axis=1),
+                np.take_along_axis(indices, pick, axis=1))
+
+    own = nearest(reference, True)[0]
+    out = []
+    for queries, leave_out in ((p["z_size"], True), (p["z_test"], False)):
+        value, neighbours = nearest(queries, leave_out)
+        out.append((value, value / np.maximum(own[neighbours].mean(axis=1), 1e-12)))
+    (d_train, r_train), (d_test, r_test) = out
+    return (d_train, d_test), (r_train, r_test)
+
+
+def stage19_scores(p, splits):
+    """Stage 19: the local part (squared distances) as a fourth part, and the density part
+    recomputed on the cached references, as it is and as LOF's relative density."""
+    (local,) = all_rows_parts(*splits, "scaled", broad=False, power=2)
+    density, relative = relative_density(p)
+    return {"shipped": p["ae_test"] @ p["w"], "local as a fourth part": with_fourth_part(p, *local),
+            "density recomputed": with_part(p, 2, *density),
+            "relative density": with_part(p, 2, *relative)}
+
+
 def _sets(args):
     """``(suite, half, name, loader)`` of each data set the arguments choose, in order."""
     for suite in args.suites:
@@ -955,9 +994,9 @@ def main(argv=None):
     parser.add_argument("--cache", default=None, help="pickle keeping each split's parts")
     parser.add_argument("--datasets", nargs="*", default=None,
                         help="only these data sets (of the chosen suites and half)")
-    parser.add_argument("--stage", type=int, default=3, choices=[3, 6, 7, 8, 9, 13, 14, 15, 16, 17, 18],
-                        help="3: the variants of stages 1-3; 6 to 9, 13 to 18: that stage's "
-                             "(13, 14, 16 to 18 keep codes: give them a --cache of their own)")
+    parser.add_argument("--stage", type=int, default=3, choices=[3, 6, 7, 8, 9, *range(13, 20)],
+                        help="3: the variants of stages 1-3; 6 to 9, 13 to 19: that stage's "
+                             "(13, 14, 16 to 19 keep codes: give them a --cache of their own)")
     parser.add_argument("--mixtures", action="store_true",
                         help="instead of scores, where each split's test anomalies fall in "
                              "stage 17's mixture of its codes (needs a stage-13 --cache)")
@@ -969,8 +1008,8 @@ def main(argv=None):
         return _mixtures(args, cache)
     names_shown = {6: STAGE6, 7: STAGE7, 8: STAGE8, 9: STAGE9, 13: STAGE13,
                    14: STAGE14, 15: STAGE15, 16: STAGE16, 17: STAGE17,
-                   18: STAGE18}.get(args.stage, VARIANTS)
-    of_split = codes_of_split if args.stage in (13, 14, 16, 17, 18) else parts_of_split
+                   18: STAGE18, 19: STAGE19}.get(args.stage, VARIANTS)
+    of_split = codes_of_split if args.stage in (13, 14, 16, 17, 18, 19) else parts_of_split
     lines = ["| suite | half | sets | " + " | ".join(names_shown) + " |",
              "|---|---|---:|" + "---:|" * len(names_shown)]
     for (suite, half), sets in itertools.groupby(_sets(args), key=lambda s: s[:2]):
@@ -997,8 +1036,9 @@ def main(argv=None):
                     splits = adbench_split(X, y, seed)[:2]
                     if args.stage == 8:
                         scores = stage8_scores(p, splits, seed)
-                    elif args.stage == 16:
-                        scores = stage16_scores(p, splits)
+                    elif args.stage in (16, 19):
+                        scores = (stage16_scores if args.stage == 16 else stage19_scores)(
+                            p, splits)
                     else:
                         scores = (stage7_scores if args.stage == 7 else variant_scores)(
                             p, splits)
