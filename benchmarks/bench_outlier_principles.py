@@ -444,6 +444,28 @@ Rule as before, now over six suites: kept only if it raises the tune half of all
 (tables, embeddings, digits, synthetic, labelled, mnist) over the shipped score, then
 every confirm half. Scored from the stage-13 code caches; the local part from each split.
 
+Stage 19's result (``outlier_principles_stage19.md``, ``outlier_principles_stage19_mnist.md``),
+tune halves: ``local as a fourth part`` tables -0.0026, embeddings +0.0002, digits -0.0027,
+synthetic +0.0054 (dependency +0.015, local +0.008), labelled +0.0010, mnist +0.0062;
+``relative density`` tables -0.0012, embeddings +0.0008, digits -0.0388, synthetic +0.0111
+(dependency 0.733 -> 0.770), labelled +0.0019, mnist -0.0046. ``density recomputed`` on the
+cached references moved no half by more than 0.001, so the references are not the
+difference. Not kept: each loses two tune halves.
+
+Stage 20, written before its numbers: what the combination measures, not what is
+combined. The shipped score divides each part by its typical size (its median over the
+training rows) and averages them. A part is a mean of squared distances over its
+dimensions (the columns for the reconstruction part, 2 to 28 code units for the other
+two), so its spread over the rows relative to its median shrinks as its dimensions grow
+(about ``sqrt(2 / d)`` for ``d`` independent ones): on a table of hundreds of columns
+the reconstruction part hardly varies between typical rows, and the two code parts,
+over a few units, decide the order of every row that is not extreme in all three. The
+candidate ``parts over their spread`` puts each part on the scale of its own variation
+among the training rows, a robust z-score ``(part - median) / robust_spread`` over the
+same sizing rows (``robust_spread``: 1.4826 MAD, the detector's own), then the same
+weighted mean: a linear normalization learned on the training rows, as the issue's
+"three experts" paper does it. No constant is new. Same rule (six suites).
+
     python -m benchmarks.bench_outlier_principles --cache benchmarks/.cache/principles.pkl
 
 The AE's parts are cached per split (``--cache``); the neighbour parts of stage 2 are
