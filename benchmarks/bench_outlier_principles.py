@@ -973,6 +973,20 @@ def stage19_scores(p, splits):
             "relative density": with_part(p, 2, *relative)}
 
 
+STAGE20 = ("shipped", "parts over their spread")
+
+
+def stage20_scores(p):
+    """Stage 20: each part as a robust z-score over the sizing rows, then the weighted mean."""
+    from skgen._statistics import robust_spread
+
+    train, test = p["ae_train"], p["ae_test"]
+    spread = np.array([robust_spread(part) for part in train.T])
+    spread = np.where(spread > 0, spread, 1.0)  # a part that ties on 99% of the rows
+    return {"shipped": test @ p["w"],
+            "parts over their spread": ((test - np.median(train, axis=0)) / spread) @ p["w"]}
+
+
 def _sets(args):
     """``(suite, half, name, loader)`` of each data set the arguments choose, in order."""
     for suite in args.suites:
@@ -1016,9 +1030,9 @@ def main(argv=None):
     parser.add_argument("--cache", default=None, help="pickle keeping each split's parts")
     parser.add_argument("--datasets", nargs="*", default=None,
                         help="only these data sets (of the chosen suites and half)")
-    parser.add_argument("--stage", type=int, default=3, choices=[3, 6, 7, 8, 9, *range(13, 20)],
-                        help="3: the variants of stages 1-3; 6 to 9, 13 to 19: that stage's "
-                             "(13, 14, 16 to 19 keep codes: give them a --cache of their own)")
+    parser.add_argument("--stage", type=int, default=3, choices=[3, 6, 7, 8, 9, *range(13, 21)],
+                        help="3: the variants of stages 1-3; 6 to 9, 13 to 20: that stage's "
+                             "(13, 14, 16 to 20 keep codes: give them a --cache of their own)")
     parser.add_argument("--mixtures", action="store_true",
                         help="instead of scores, where each split's test anomalies fall in "
                              "stage 17's mixture of its codes (needs a stage-13 --cache)")
@@ -1030,8 +1044,8 @@ def main(argv=None):
         return _mixtures(args, cache)
     names_shown = {6: STAGE6, 7: STAGE7, 8: STAGE8, 9: STAGE9, 13: STAGE13,
                    14: STAGE14, 15: STAGE15, 16: STAGE16, 17: STAGE17,
-                   18: STAGE18, 19: STAGE19}.get(args.stage, VARIANTS)
-    of_split = codes_of_split if args.stage in (13, 14, 16, 17, 18, 19) else parts_of_split
+                   18: STAGE18, 19: STAGE19, 20: STAGE20}.get(args.stage, VARIANTS)
+    of_split = codes_of_split if args.stage in (13, 14, *range(16, 21)) else parts_of_split
     lines = ["| suite | half | sets | " + " | ".join(names_shown) + " |",
              "|---|---|---:|" + "---:|" * len(names_shown)]
     for (suite, half), sets in itertools.groupby(_sets(args), key=lambda s: s[:2]):
@@ -1048,11 +1062,12 @@ def main(argv=None):
                 p = cache[key]
                 if not _scorable(p):
                     continue
-                if args.stage in (6, 9, 13, 14, 15, 17, 18):
+                if args.stage in (6, 9, 13, 14, 15, 17, 18, 20):
                     scores = {6: stage6_scores, 9: stage9_scores, 13: stage13_scores,
                               14: stage14_scores, 15: stage15_scores,
                               17: stage17_scores,
-                              18: lambda p: stage17_scores(p, STAGE18)}[args.stage](p)
+                              18: lambda p: stage17_scores(p, STAGE18),
+                              20: stage20_scores}[args.stage](p)
                 else:
                     X, y = load(name)
                     splits = adbench_split(X, y, seed)[:2]
