@@ -31,7 +31,6 @@ from ._statistics import (
     robust_gaussian,
     robust_spread,
     surprisal_ramps,
-    trimmed_rows,
     typical_size,
 )
 from ._utils import restoring_grad_mode, torch_defaults, torch_threads
@@ -76,8 +75,6 @@ _LOCAL_NEIGHBORS = 5
 #: anomalies, read on a subsample (as isolation does) so that it stays cheap.
 _BROAD_ROWS = 1_000
 _BROAD_SHARE = 0.1
-#: The PCA start reads at most this many of the rows it is given (``init_pca``'s own bound).
-_INIT_PCA_ROWS = 20_000
 #: The experts whose surprisals make the score (see :meth:`AEOutlierDetector.score_samples`).
 EXPERTS = ("autoencoder", "local", "broad")
 
@@ -481,11 +478,7 @@ default=None
         }
 
     def _initialize_module(self, module, X_train):
-        # the PCA start of the rows the trimmed loss keeps, not of all rows: a tight cluster
-        # of anomalies would pull the leading axis onto itself and be learned from step one
-        kept = trimmed_rows(X_train[:_INIT_PCA_ROWS].cpu().numpy(), self.n_components_,
-                            1.0 - self.trim_fraction)
-        module.init_pca(X_train[torch.as_tensor(kept, device=X_train.device)])
+        module.init_pca(X_train)
 
     def _auto_batch_size(self, n_samples):
         return shape.auto_batch_size(n_samples)

@@ -113,55 +113,6 @@ def robust_gaussian(Z, keep):
     return location, whitening
 
 
-def _residuals(X, rows, n_components):
-    """Each row of ``X``'s squared distance to the mean and ``n_components`` leading
-    principal axes of ``rows`` (from the eigenvectors of the smaller of their covariance
-    and Gram matrices), and the trimmed sum's rows' share of it."""
-    location = rows.mean(axis=0)
-    centred = rows - location
-    if centred.shape[0] >= centred.shape[1]:
-        axes = np.linalg.eigh(centred.T @ centred)[1][:, ::-1][:, :n_components]
-    else:  # fewer rows than columns: the axes from the Gram matrix's eigenvectors
-        values, vectors = np.linalg.eigh(centred @ centred.T)
-        order = np.argsort(values)[::-1][:n_components]
-        axes = centred.T @ vectors[:, order]
-        axes /= np.maximum(np.linalg.norm(axes, axis=0), 1e-300)
-    shifted = X - location
-    return np.einsum("ij,ij->i", shifted, shifted) - np.sum((shifted @ axes) ** 2, axis=1)
-
-
-def trimmed_rows(X, n_components, keep):
-    """The rows of ``X`` whose PCA of ``n_components`` axes reconstructs the ``keep`` share
-    of its rows best (least trimmed squares PCA): indices, sorted.
-
-    As :func:`robust_gaussian`, from two starts that need no random subsets: all rows, and
-    the rows nearest the coordinate-wise median in units of each column's robust spread;
-    from each, ``_GAUSSIAN_STEPS`` C-steps keep the ``keep`` share of the rows with the
-    smallest squared residual to the previous kept rows' mean and axes (each step lowers
-    their trimmed sum), and the start whose kept rows have the smaller trimmed sum wins.
-    A tight cluster of anomalies far from the rest pulls the leading axis of all rows
-    onto itself; it cannot do so from the second start, and the trimmed sum prefers the
-    axes of the rest. With ``keep`` 1, or axes that reconstruct every row, all rows.
-    """
-    X = np.asarray(X, dtype=np.float64)
-    n, p = X.shape
-    n_keep = max(min(n, n_components + 1), int(math.ceil(keep * n)))
-    if n_keep >= n or n_components >= min(n - 1, p):
-        return np.arange(n)
-    median = np.median(X, axis=0)
-    spread = np.array([robust_spread(column) for column in X.T])
-    spread = np.where(spread > 0, spread, 1.0)
-    nearest = np.argsort(np.sum(((X - median) / spread) ** 2, axis=1), kind="stable")
-    best = None
-    for kept in (np.arange(n), nearest[:n_keep]):
-        for _ in range(_GAUSSIAN_STEPS):
-            kept = np.argsort(_residuals(X, X[kept], n_components), kind="stable")[:n_keep]
-        trimmed = float(np.sum(_residuals(X[kept], X[kept], n_components)))
-        if best is None or trimmed < best[0]:
-            best = (trimmed, kept)
-    return np.sort(best[1])
-
-
 def distinct(rows):
     """Boolean mask of the first occurrence of each distinct row of ``rows``.
 
