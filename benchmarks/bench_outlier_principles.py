@@ -498,10 +498,10 @@ tune halves against ``outliers.md`` and ``outliers_mnist.md``: tables 0.8831 -> 
 (wine 0.898 -> 0.781, magic.gamma 0.752 -> 0.720, mnist 0.881 -> 0.846, optdigits 0.682
 -> 0.646), embeddings -0.0012, digits +0.0023, synthetic -0.0002 (clustered 0.9833 ->
 0.9827), labelled -0.0034, mnist +0.0055. Not kept; reverted. The clustered type did not
-move, so the hypothesis was wrong: the cluster is not learned because of the start. What
-the start does decide is how much of the normal rows' tails the autoencoder learns: from
-the axes of the kept rows it leaves the outer tenth of the normal rows unlearned, the
-trimmed loss then keeps leaving them out, and they score as anomalies.
+move, so the hypothesis was wrong: the cluster is not learned because of the start. A
+reading of the tables' loss, not measured: from the axes of the kept rows the autoencoder
+may leave the outer tenth of the normal rows unlearned, the trimmed loss then keeps
+leaving them out, and they score as anomalies.
 
     python -m benchmarks.bench_outlier_principles --cache benchmarks/.cache/principles.pkl
 
