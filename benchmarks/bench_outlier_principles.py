@@ -503,6 +503,19 @@ reading of the tables' loss, not measured: from the axes of the kept rows the au
 may leave the outer tenth of the normal rows unlearned, the trimmed loss then keeps
 leaving them out, and they score as anomalies.
 
+Stage 22, written before its numbers: the issue's own probe, which no stage has run as
+the issue ran it. The issue averaged "the training-rank-normalized score of today's
+detector with a raw 5-NN distance" and found the best mean rank on both of its unseen
+suites (tables 0.729 against the detector's 0.705; embeddings 0.756 against 0.742).
+Stages 1-3 measured the 5-NN distance in the detector's scaled space, robustly scaled
+or whitened, never on the raw columns, and on surprisals, not ranks. Candidates:
+``issue's probe``, the mean of the two experts' ranks among the training rows (the
+share of training rows at or below a value: the AE's score over the sizing rows, the
+5-NN distance over the same evenly spaced training rows stage 2 uses, each leaving
+itself out), and ``issue's probe, surprisal``, the same two experts on the surprisal
+scale of ``experts='all'`` (which keeps how far past the training rows a value lies).
+Same rule (six suites).
+
     python -m benchmarks.bench_outlier_principles --cache benchmarks/.cache/principles.pkl
 
 The AE's parts are cached per split (``--cache``); the neighbour parts of stage 2 are
