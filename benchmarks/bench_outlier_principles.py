@@ -665,13 +665,16 @@ def whitening(reference):
 
 def all_rows_parts(X_tr, X_te, space, broad=True, power=1):
     """Stage 2's local and broad parts, ``(train, test)`` each, on every training row, in the
-    detector's scaled space, a robustly scaled one or (stage 3) the whitened scaled space;
+    detector's scaled space, a robustly scaled one, (stage 3) the whitened scaled space or
+    (stage 22) the raw columns;
     training rows leave themselves out. Without ``broad``, the local part only; ``power=2``
     averages squared distances."""
     from skgen._data import fit_scaling
     from skgen._statistics import robust_spread
 
     name, mean, scale = fit_scaling(X_tr, "auto")
+    if space == "raw":  # the columns as they come (stage 22)
+        mean, scale = np.zeros(X_tr.shape[1]), np.ones(X_tr.shape[1])
     if space == "robust" and name == "standard":
         spread = np.array([robust_spread(column) for column in X_tr.T])
         mean, scale = np.median(X_tr, axis=0), np.where(spread > 0, spread, scale)
@@ -1037,6 +1040,25 @@ def stage20_scores(p):
             "parts over their spread": ((test - np.median(train, axis=0)) / spread) @ p["w"]}
 
 
+STAGE22 = ("shipped", "issue's probe", "issue's probe, surprisal")
+
+
+def training_rank(train):
+    """The share of the ``train`` values at or below each value."""
+    ordered = np.sort(np.asarray(train, dtype=np.float64))
+    return lambda values: np.searchsorted(ordered, values, side="right") / len(ordered)
+
+
+def stage22_scores(p, splits):
+    """Stage 22: the issue's probe, the AE's score and a raw 5-NN distance on one scale."""
+    (knn,) = all_rows_parts(*splits, "raw", broad=False)
+    ae = p["ae_train"] @ p["w"], p["ae_test"] @ p["w"]
+    ranks = [training_rank(train)(test) for train, test in (ae, knn)]
+    surprisals = [surprisal_map(train)(test) for train, test in (ae, knn)]
+    return {"shipped": ae[1], "issue's probe": np.mean(ranks, axis=0),
+            "issue's probe, surprisal": np.mean(surprisals, axis=0)}
+
+
 def _sets(args):
     """``(suite, half, name, loader)`` of each data set the arguments choose, in order."""
     for suite in args.suites:
@@ -1080,9 +1102,9 @@ def main(argv=None):
     parser.add_argument("--cache", default=None, help="pickle keeping each split's parts")
     parser.add_argument("--datasets", nargs="*", default=None,
                         help="only these data sets (of the chosen suites and half)")
-    parser.add_argument("--stage", type=int, default=3, choices=[3, 6, 7, 8, 9, *range(13, 21)],
-                        help="3: the variants of stages 1-3; 6 to 9, 13 to 20: that stage's "
-                             "(13, 14, 16 to 20 keep codes: give them a --cache of their own)")
+    parser.add_argument("--stage", type=int, default=3, choices=[3, 6, 7, 8, 9, *range(13, 23)],
+                        help="3: the variants of stages 1-3; 6 to 9, 13 to 22: that stage's "
+                             "(13, 14, 16 to 22 keep codes: give them a --cache of their own)")
     parser.add_argument("--mixtures", action="store_true",
                         help="instead of scores, where each split's test anomalies fall in "
                              "stage 17's mixture of its codes (needs a stage-13 --cache)")
@@ -1094,8 +1116,8 @@ def main(argv=None):
         return _mixtures(args, cache)
     names_shown = {6: STAGE6, 7: STAGE7, 8: STAGE8, 9: STAGE9, 13: STAGE13,
                    14: STAGE14, 15: STAGE15, 16: STAGE16, 17: STAGE17,
-                   18: STAGE18, 19: STAGE19, 20: STAGE20}.get(args.stage, VARIANTS)
-    of_split = codes_of_split if args.stage in (13, 14, *range(16, 21)) else parts_of_split
+                   18: STAGE18, 19: STAGE19, 20: STAGE20, 22: STAGE22}.get(args.stage, VARIANTS)
+    of_split = codes_of_split if args.stage in (13, 14, *range(16, 23)) else parts_of_split
     lines = ["| suite | half | sets | " + " | ".join(names_shown) + " |",
              "|---|---|---:|" + "---:|" * len(names_shown)]
     for (suite, half), sets in itertools.groupby(_sets(args), key=lambda s: s[:2]):
@@ -1123,9 +1145,9 @@ def main(argv=None):
                     splits = adbench_split(X, y, seed)[:2]
                     if args.stage == 8:
                         scores = stage8_scores(p, splits, seed)
-                    elif args.stage in (16, 19):
-                        scores = (stage16_scores if args.stage == 16 else stage19_scores)(
-                            p, splits)
+                    elif args.stage in (16, 19, 22):
+                        scores = {16: stage16_scores, 19: stage19_scores,
+                                  22: stage22_scores}[args.stage](p, splits)
                     else:
                         scores = (stage7_scores if args.stage == 7 else variant_scores)(
                             p, splits)
