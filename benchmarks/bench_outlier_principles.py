@@ -516,6 +516,31 @@ itself out), and ``issue's probe, surprisal``, the same two experts on the surpr
 scale of ``experts='all'`` (which keeps how far past the training rows a value lies).
 Same rule (six suites).
 
+Stage 22's result (``outlier_principles_stage22.md``, ``outlier_principles_stage22_mnist.md``),
+tune halves, ranks / surprisals: tables -0.0475 / -0.0091 (http 0.993 -> 0.563 / 0.935,
+optdigits 0.696 -> 0.542 / 0.569, cardio, pendigits), embeddings +0.0051 / +0.0049, digits
+-0.0197 / -0.0120, synthetic +0.0036 / +0.0067 (local +0.014, dependency +0.031,
+clustered -0.031 / -0.019), labelled -0.0636 / -0.0364 (penguins 0.948 -> 0.752 / 0.857,
+olive, leaf shapes), mnist +0.0152 / +0.0138. Not kept. On our suites the probe gains
+where the columns share one unit (the embeddings, MNIST, the synthetic local and
+dependency types) and loses where they do not (http, penguins, olive oils): raw distances
+are the columns' units' verdict. Ranks lose more than surprisals on every suite but
+MNIST and the embeddings: a rank cannot say how far past the training rows a row lies.
+
+Stage 23, written before its numbers, after a look at the synthetic suite's clustered
+rows in ``outliers.md`` (confirm half): MinCovDet on the raw columns scores 1.000 on
+Hepatitis, Pima, vertebral and cover and 0.988 on yeast, where the detector scores 0.90,
+0.85, 0.999, 1.000 and 0.83. The detector's latent part is the same robust Gaussian,
+but of the codes' ``ceil(sqrt(p))`` leading units only (3 of Pima's 8 columns): a
+cluster that differs from the normal rows in the other directions is left to the
+reconstruction part, which can learn it. The candidate, ``robust input distance as a
+fourth part``, measures the squared Mahalanobis distance per column of each scaled row
+to ``robust_gaussian`` fitted to the scaled training rows (every row, at most 10,000
+evenly spaced, ``keep = 1 - trim_fraction``, the detector's own estimator and ridge), over
+its typical size, as a fourth part (``with_fourth_part``). In all the columns, not a few
+units, it is the full-rank view the reconstruction and latent parts split between them.
+No constant is new. Same rule (six suites).
+
     python -m benchmarks.bench_outlier_principles --cache benchmarks/.cache/principles.pkl
 
 The AE's parts are cached per split (``--cache``); the neighbour parts of stage 2 are
