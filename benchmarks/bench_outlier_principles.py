@@ -1084,6 +1084,29 @@ def stage22_scores(p, splits):
             "issue's probe, surprisal": np.mean(surprisals, axis=0)}
 
 
+STAGE23 = ("shipped", "robust input distance as a fourth part")
+
+
+def stage23_scores(p, splits):
+    """Stage 23: each scaled row's squared Mahalanobis distance per column to the robust
+    Gaussian of the scaled training rows, as a fourth part."""
+    from skgen._data import fit_scaling
+    from skgen._statistics import robust_gaussian
+
+    X_tr, X_te = splits
+    _, mean, scale = fit_scaling(X_tr, "auto")
+    reference = ((X_tr - mean) / scale)[:: math.ceil(len(X_tr) / REFERENCE_ROWS)]
+    sample = reference[:: math.ceil(len(reference) / SIZE_ROWS)]
+    location, whitening = robust_gaussian(reference, 1.0 - p["trim"])
+
+    def distance(Z):
+        return np.mean(((Z - location) @ whitening) ** 2, axis=1)
+
+    return {"shipped": p["ae_test"] @ p["w"],
+            "robust input distance as a fourth part": with_fourth_part(
+                p, distance(sample), distance((X_te - mean) / scale))}
+
+
 def _sets(args):
     """``(suite, half, name, loader)`` of each data set the arguments choose, in order."""
     for suite in args.suites:
@@ -1127,9 +1150,9 @@ def main(argv=None):
     parser.add_argument("--cache", default=None, help="pickle keeping each split's parts")
     parser.add_argument("--datasets", nargs="*", default=None,
                         help="only these data sets (of the chosen suites and half)")
-    parser.add_argument("--stage", type=int, default=3, choices=[3, 6, 7, 8, 9, *range(13, 23)],
-                        help="3: the variants of stages 1-3; 6 to 9, 13 to 22: that stage's "
-                             "(13, 14, 16 to 22 keep codes: give them a --cache of their own)")
+    parser.add_argument("--stage", type=int, default=3, choices=[3, 6, 7, 8, 9, *range(13, 24)],
+                        help="3: the variants of stages 1-3; 6 to 9, 13 to 23: that stage's "
+                             "(13, 14, 16 to 23 keep codes: give them a --cache of their own)")
     parser.add_argument("--mixtures", action="store_true",
                         help="instead of scores, where each split's test anomalies fall in "
                              "stage 17's mixture of its codes (needs a stage-13 --cache)")
@@ -1141,8 +1164,9 @@ def main(argv=None):
         return _mixtures(args, cache)
     names_shown = {6: STAGE6, 7: STAGE7, 8: STAGE8, 9: STAGE9, 13: STAGE13,
                    14: STAGE14, 15: STAGE15, 16: STAGE16, 17: STAGE17,
-                   18: STAGE18, 19: STAGE19, 20: STAGE20, 22: STAGE22}.get(args.stage, VARIANTS)
-    of_split = codes_of_split if args.stage in (13, 14, *range(16, 23)) else parts_of_split
+                   18: STAGE18, 19: STAGE19, 20: STAGE20, 22: STAGE22,
+                   23: STAGE23}.get(args.stage, VARIANTS)
+    of_split = codes_of_split if args.stage in (13, 14, *range(16, 24)) else parts_of_split
     lines = ["| suite | half | sets | " + " | ".join(names_shown) + " |",
              "|---|---|---:|" + "---:|" * len(names_shown)]
     for (suite, half), sets in itertools.groupby(_sets(args), key=lambda s: s[:2]):
@@ -1170,9 +1194,9 @@ def main(argv=None):
                     splits = adbench_split(X, y, seed)[:2]
                     if args.stage == 8:
                         scores = stage8_scores(p, splits, seed)
-                    elif args.stage in (16, 19, 22):
-                        scores = {16: stage16_scores, 19: stage19_scores,
-                                  22: stage22_scores}[args.stage](p, splits)
+                    elif args.stage in (16, 19, 22, 23):
+                        scores = {16: stage16_scores, 19: stage19_scores, 22: stage22_scores,
+                                  23: stage23_scores}[args.stage](p, splits)
                     else:
                         scores = (stage7_scores if args.stage == 7 else variant_scores)(
                             p, splits)
