@@ -549,6 +549,22 @@ fell, so the hypothesis was wrong again; the full-rank distance is a dependency 
 (like MinCovDet's 0.716 and PCA's 0.756 there) and loses where a class is the anomaly
 (the digits, MNIST, optdigits' zeros).
 
+Stage 24, written before its numbers: what the reconstruction part measures. It is the
+mean over the columns of each entry's squared error over its column's mean error on the
+kept rows, so a column whose errors are heavy-tailed (a count, a column of rare spikes)
+adds large values for ordinary rows, and a column the autoencoder predicts almost exactly
+(one tied to the others: what a *dependency* anomaly breaks) adds little even when its
+error is many times its usual size. ECOD reads each column on its own tail probability,
+and it leads the tables' confirm half. The candidate, ``residual surprisal for
+reconstruction``, measures each entry's error on its own column's *surprisal* scale
+(``fit_surprisal`` of that column's errors over the kept rows, at most 5,000 evenly
+spaced: ``-log`` of the share of them at least as large, the exponential tail beyond the
+99th percentile), averages them over the columns and, as before, divides the mean by
+its typical size over the sizing rows, in the reconstruction part's place. It is
+distribution-free per column and keeps how far past the training errors an entry lies;
+no constant is new (the surprisal map is ``experts='all'``'s). Computed from a fit of
+each split (``--stage 24 --cache`` a file of its own); same rule (six suites).
+
     python -m benchmarks.bench_outlier_principles --cache benchmarks/.cache/principles.pkl
 
 The AE's parts are cached per split (``--cache``); the neighbour parts of stage 2 are
