@@ -1131,6 +1131,45 @@ def stage23_scores(p, splits):
                 p, distance(sample), distance((X_te - mean) / scale))}
 
 
+STAGE24 = ("shipped", "residual surprisal for reconstruction")
+
+
+def residuals_of_split(load, name, seed):
+    """Stage 24's cache of one split: the shipped parts, and the candidate reconstruction
+    part (each entry's error on its column's surprisal scale, averaged over the columns)
+    of the sizing rows and the test rows."""
+    from skgen._outlier import _SIZE_ROWS, _STATS_ROWS
+    from skgen._statistics import distinct, every_kth, surprisal
+
+    X, y = load(name)
+    X_tr, X_te, _, y_te = adbench_split(X, y, seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        det = AEOutlierDetector(random_state=seed).fit(X_tr)
+    rows = X_tr[:: math.ceil(len(X_tr) / _STATS_ROWS)]
+    entry_errors, _, kept = det._fit_error_and_code_statistics(rows)  # the fit's own values
+    sizing = every_kth(np.flatnonzero(distinct(rows)), _SIZE_ROWS)
+    n_units, column_errors = det.n_scored_components_, det._column_errors()
+    test_errors = np.asarray(det._apply_in_batches(
+        X_te, lambda m, x: m.errors_and_codes(x, n_units, column_errors)[0]), dtype=np.float64)
+    reference = entry_errors[every_kth(np.flatnonzero(kept), _SIZE_ROWS)]
+    maps = [fit_surprisal(column) for column in reference.T]
+
+    def part(errors):
+        return np.mean([surprisal(column, *m) for column, m in zip(errors.T, maps)], axis=0)
+
+    return {"y": y_te, "w": det.part_weights_,
+            "ae_train": det.score_parts(rows[sizing])[:, :3], "ae_test": det.score_parts(X_te)[:, :3],
+            "residual_train": part(entry_errors[sizing]), "residual_test": part(test_errors)}
+
+
+def stage24_scores(p):
+    """Stage 24: the residual surprisal in the reconstruction part's place."""
+    return {"shipped": p["ae_test"] @ p["w"],
+            "residual surprisal for reconstruction": with_part(
+                p, 0, p["residual_train"], p["residual_test"])}
+
+
 def _sets(args):
     """``(suite, half, name, loader)`` of each data set the arguments choose, in order."""
     for suite in args.suites:
@@ -1174,9 +1213,9 @@ def main(argv=None):
     parser.add_argument("--cache", default=None, help="pickle keeping each split's parts")
     parser.add_argument("--datasets", nargs="*", default=None,
                         help="only these data sets (of the chosen suites and half)")
-    parser.add_argument("--stage", type=int, default=3, choices=[3, 6, 7, 8, 9, *range(13, 24)],
-                        help="3: the variants of stages 1-3; 6 to 9, 13 to 23: that stage's "
-                             "(13, 14, 16 to 23 keep codes: give them a --cache of their own)")
+    parser.add_argument("--stage", type=int, default=3, choices=[3, 6, 7, 8, 9, *range(13, 25)],
+                        help="3: the variants of stages 1-3; 6 to 9, 13 to 24: that stage's "
+                             "(13, 14, 16 to 24 keep codes: give them a --cache of their own)")
     parser.add_argument("--mixtures", action="store_true",
                         help="instead of scores, where each split's test anomalies fall in "
                              "stage 17's mixture of its codes (needs a stage-13 --cache)")
@@ -1189,8 +1228,10 @@ def main(argv=None):
     names_shown = {6: STAGE6, 7: STAGE7, 8: STAGE8, 9: STAGE9, 13: STAGE13,
                    14: STAGE14, 15: STAGE15, 16: STAGE16, 17: STAGE17,
                    18: STAGE18, 19: STAGE19, 20: STAGE20, 22: STAGE22,
-                   23: STAGE23}.get(args.stage, VARIANTS)
+                   23: STAGE23, 24: STAGE24}.get(args.stage, VARIANTS)
     of_split = codes_of_split if args.stage in (13, 14, *range(16, 24)) else parts_of_split
+    if args.stage == 24:
+        of_split = residuals_of_split
     lines = ["| suite | half | sets | " + " | ".join(names_shown) + " |",
              "|---|---|---:|" + "---:|" * len(names_shown)]
     for (suite, half), sets in itertools.groupby(_sets(args), key=lambda s: s[:2]):
@@ -1207,12 +1248,12 @@ def main(argv=None):
                 p = cache[key]
                 if not _scorable(p):
                     continue
-                if args.stage in (6, 9, 13, 14, 15, 17, 18, 20):
+                if args.stage in (6, 9, 13, 14, 15, 17, 18, 20, 24):
                     scores = {6: stage6_scores, 9: stage9_scores, 13: stage13_scores,
                               14: stage14_scores, 15: stage15_scores,
                               17: stage17_scores,
                               18: lambda p: stage17_scores(p, STAGE18),
-                              20: stage20_scores}[args.stage](p)
+                              20: stage20_scores, 24: stage24_scores}[args.stage](p)
                 else:
                     X, y = load(name)
                     splits = adbench_split(X, y, seed)[:2]
