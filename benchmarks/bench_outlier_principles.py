@@ -565,6 +565,14 @@ distribution-free per column and keeps how far past the training errors an entry
 no constant is new (the surprisal map is ``experts='all'``'s). Computed from a fit of
 each split (``--stage 24 --cache`` a file of its own); same rule (six suites).
 
+Stage 24's result (``outlier_principles_stage24_a.md``, ``outlier_principles_stage24_b.md``),
+tune halves: tables -0.0003, embeddings -0.0014, digits +0.0135, synthetic -0.0247
+(dependency 0.733 -> 0.648, local -0.015, clustered +0.004), labelled -0.0150, mnist
++0.0076. Not kept. The dependency type fell, the opposite of the hypothesis: an
+independently drawn row is off in many columns by a moderate amount each, which a mean
+of squared errors adds up and a mean of per-column surprisals, which grow only linearly
+past the training errors, does not.
+
     python -m benchmarks.bench_outlier_principles --cache benchmarks/.cache/principles.pkl
 
 The AE's parts are cached per split (``--cache``); the neighbour parts of stage 2 are
