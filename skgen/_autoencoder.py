@@ -310,7 +310,7 @@ default=None
             columns and dtypes (indexed like X when X is a DataFrame).
         """
         index = X.index if columns.is_pandas_frame(X) else None  # rows labelled like Z
-        Z = self._validate_codes(X, self._n_features_out)
+        Z = self._validate_codes(X)
         if self._typed is None:
             return self._apply_in_batches(Z, lambda m, z: m.decoder(z), standardize=False,
                                           unstandardize=True)

@@ -484,9 +484,11 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         check_is_fitted(self)
         return self._validate_X(X)
 
-    def _validate_codes(self, Z, n_components):
-        """Validate latent codes given to ``inverse_transform``-like methods."""
+    def _validate_codes(self, Z):
+        """Validate latent codes given to ``inverse_transform``-like methods: a fitted
+        estimator, and as many columns as its code (``_n_features_out``)."""
         check_is_fitted(self)
+        n_components = self._n_features_out
         Z = check_array(Z, dtype=[np.float64, np.float32], input_name="Z")
         if Z.shape[1] != n_components:
             raise ValueError(

@@ -898,7 +898,7 @@ default=None
             model was fitted on one, else an ndarray in the codes' dtype.
         """
         index = X.index if columns.is_pandas_frame(X) else None  # rows labelled like Z
-        Z = self._validate_codes(X, self.module_.n_components)
+        Z = self._validate_codes(X)
         return self._most_likely_rows(Z, self._likeliest_classes(Z), index=index)
 
     def _likeliest_classes(self, Z):

@@ -12,6 +12,7 @@ took minutes). The checks themselves are the same.
 
 import warnings
 
+import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -98,3 +99,23 @@ def test_checks_not_yielded_by_the_generator(cls):
             if check is None:  # the check was renamed or removed in this sklearn
                 continue
             check(type(est).__name__, est)
+
+
+# the methods that read a fitted model, with the argument each needs besides X
+_FITTED_METHODS = ("transform", "inverse_transform", "score_samples", "score", "predict",
+                   "decision_function", "score_parts", "feature_contributions", "sample")
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
+def test_every_method_of_an_unfitted_estimator_raises_not_fitted(cls):
+    """As scikit-learn's estimators do, whatever the method reads first (inverse_transform
+    used to read the code width before checking)."""
+    from sklearn.exceptions import NotFittedError
+
+    est = make_fast(cls)
+    methods = [name for name in _FITTED_METHODS if hasattr(est, name)]
+    assert methods
+    for name in methods:
+        argument = 2 if name == "sample" else np.zeros((2, 2))
+        with pytest.raises(NotFittedError):
+            getattr(est, name)(argument)
