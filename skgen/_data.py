@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import math
 import mmap
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -215,13 +216,19 @@ def fit_scaling(X, scaling, *, allow_nan=False, names=None):
     1 for X of zeros); with 'standard' a constant column is scaled by it.
     Columns that float64 (or, for float32 X, float32) cannot scale, and with
     ``scaling=None`` columns beyond float32's range, raise a ValueError naming
-    them (by their feature ``names`` if given).
+    them (by their feature ``names`` if given). With ``allow_nan``, see
+    :func:`check_observed` for columns without an observed value.
     """
     n_features = X.shape[1]
     if scaling is None:
-        check_float32_magnitude(*column_ranges(X), names=names)
+        lo, hi = column_ranges(X)
+        check_float32_magnitude(lo, hi, names=names)
+        if allow_nan:
+            check_observed(lo, names=names)
         return None, np.zeros(n_features), np.ones(n_features)
     mean, std, lo, hi = column_stats(X, allow_nan=allow_nan, names=names)
+    if allow_nan:
+        check_observed(lo, names=names)
     if X.dtype == np.float32:  # inference standardizes float32 X in float32
         check_column_ranges(lo, hi, np.float32, names=names)
     if scaling == "auto":
@@ -332,6 +339,26 @@ def shares_one_range(lo, hi):
     lo, hi = lo[varying], hi[varying]
     full = (lo == lo.min()) & (hi == hi.max())
     return bool(np.mean(full) >= 0.5)
+
+
+def check_observed(lo, names=None):
+    """For training X that may hold NaN (``lo``: each column's smallest value, NaN for a
+    column with no observed value): a ValueError when no column has an observed value,
+    and a UserWarning naming the columns that have none, whose entries a model fills
+    from the other columns alone, as it cannot learn them."""
+    empty = np.isnan(lo)
+    if empty.size and empty.all():
+        raise ValueError("X has no observed value: every entry is missing (NaN), so there "
+                         "is nothing to learn from.")
+    if empty.any():
+        where = np.flatnonzero(empty)
+        listed = ", ".join(f"{j} ({names[j]!r})" if names is not None else str(j)
+                           for j in where[:10])
+        more = f" and {where.size - 10} more" if where.size > 10 else ""
+        warnings.warn(f"Column(s) {listed}{more} of X have no observed value (every entry is "
+                      "NaN): the model cannot learn them, and fills them from the other "
+                      "columns alone, which says nothing about their values.", UserWarning,
+                      stacklevel=4)
 
 
 def _raise_for_columns(bad, message, names=None,

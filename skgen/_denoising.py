@@ -220,7 +220,8 @@ default=None
     with no observed entry in ``fit`` gets mean 0 and the shared scale of the
     other columns (the root mean square of their standard deviations, as a
     constant column does; 1 with ``scaling=None``), and whatever the network
-    makes of it; its output is not meaningful.
+    makes of it; its output is not meaningful, and ``fit`` warns, naming the
+    column. An X with no observed entry at all is an error.
 
     Examples
     --------

@@ -1,5 +1,7 @@
 """DenoisingAutoencoder: corruption, masked loss, denoising and imputation."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -193,3 +195,18 @@ def test_training_is_reproducible_with_missing_values():
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
 
+
+
+def test_a_column_with_no_observed_value_warns_and_an_empty_x_is_refused():
+    """As SimpleImputer warns about features without observed values: the model cannot
+    learn such a column, and an X with nothing observed leaves nothing to learn."""
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    X[:, 1] = np.nan
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    for data, named in ((X, "1"), (frame, "1 ('b')")):
+        with pytest.warns(UserWarning, match=rf"Column\(s\) {re.escape(named)} of X have no "
+                                             "observed value"):
+            DenoisingAutoencoder(max_iter=2, random_state=0).fit(data)
+    for scaling in ("auto", None):
+        with pytest.raises(ValueError, match="X has no observed value"):
+            DenoisingAutoencoder(max_iter=2, scaling=scaling).fit(np.full((20, 3), np.nan))
