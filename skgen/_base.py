@@ -38,7 +38,7 @@ from ._compat import (
     check_is_fitted,
     validate_data,
 )
-from ._data import as_rows, fit_scaling, rows_within, training_rows
+from ._data import as_rows, fit_scaling, reservoir, rows_within, training_rows
 from ._engine import History, Trainer, make_optimizer
 from ._utils import (
     TRAINING_BYTES_PER_PARAMETER,
@@ -92,6 +92,12 @@ _DEFAULT_MEMORY = 2**40
 #: columns keep all 20,000 rows.
 _INIT_ROWS = 20_000
 _INIT_BYTES = 128 * 2**20
+#: ``partial_fit``'s fitted statistics besides the weights (:meth:`_on_fit_end`: the
+#: detector's threshold and references, the VAE's prior) read a uniform sample of at
+#: most this many of the rows of every ``partial_fit`` call since the model was built
+#: (:func:`~skgen._data.reservoir`), no more than ``_PARTIAL_BYTES`` of them as float64.
+_PARTIAL_ROWS = 10_000
+_PARTIAL_BYTES = 64 * 2**20
 
 
 #: What :func:`pandas.api.types.infer_dtype` calls an ``object`` column that holds
@@ -543,7 +549,11 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         The first call fits the scaler on its X; later calls reuse it. Early
         stopping is off: every row trains (no validation split is held out),
         ``early_stopping`` and ``n_iter_no_change`` are ignored, and the loop
-        over calls decides when to stop.
+        over calls decides when to stop. What a model keeps besides its
+        weights (the detector's threshold and reference rows, the VAE's
+        mixture prior) is refitted after each call from a uniform sample of at
+        most 10,000 of the rows of every call since the last ``fit``, not from
+        this call's X alone.
 
         Parameters
         ----------
@@ -597,11 +607,25 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
                 if not resume:
                     self._initialize(X, device)
                 self._train(X, partial=partial)
-                self._on_fit_end(X)
+                self._on_fit_end(self._rows_seen(X, partial))
         except BaseException:
             self._restore(backup)
             raise
         return self
+
+    def _rows_seen(self, X, partial):
+        """The rows :meth:`_on_fit_end` reads: a ``fit``'s X, or for ``partial_fit`` a
+        uniform sample of at most ``_PARTIAL_ROWS`` of the rows of every ``partial_fit``
+        call since the last ``fit`` (from scratch or with ``warm_start``), X's last."""
+        if not partial:  # a fit's statistics read its own X; partial_fit then starts over
+            for name in ("_partial_rows", "_partial_seen"):
+                vars(self).pop(name, None)
+            return X
+        most = rows_within(_PARTIAL_ROWS, X.shape[1], _PARTIAL_BYTES)
+        self._partial_rows, self._partial_seen = reservoir(
+            getattr(self, "_partial_rows", None), getattr(self, "_partial_seen", 0), X, most,
+            self._rng)
+        return self._partial_rows
 
     def _check_resumable(self, partial):
         """Refuse to continue a fitted model that the parameters no longer describe.
@@ -779,7 +803,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         for name in list(vars(self)):
             if (name.endswith("_") and not name.startswith("__")) or name in (
                 "_rng", "_module_class", "_module_kwargs", "_history", "_needs_init",
-                "_typed_module"
+                "_typed_module", "_partial_rows", "_partial_seen"
             ):
                 delattr(self, name)
 

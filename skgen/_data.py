@@ -40,6 +40,33 @@ def rows_within(max_rows, n_columns, max_bytes):
     return int(max(1, min(max_rows, max_bytes // (8 * max(n_columns, 1)))))
 
 
+def reservoir(sample, seen, X, most, rng):
+    """A uniform sample of at most ``most`` rows of everything seen, updated with the rows of X.
+
+    ``sample`` (None at first) is a uniform sample of the ``seen`` rows before X; the rows
+    of X are taken one after another as reservoir sampling (Vitter's algorithm R) takes
+    them, with ``rng`` (a :class:`numpy.random.RandomState`), vectorized. Returns the new
+    sample, a new array (``sample`` is not changed, so a failed call can put it back),
+    and the new count of rows seen.
+    """
+    n = X.shape[0]
+    if sample is None:
+        sample = np.empty((0, X.shape[1]), dtype=X.dtype)
+    fill = min(max(most - sample.shape[0], 0), n)  # rows taken while the sample is not full
+    sample = np.concatenate([sample, np.asarray(X[:fill])])
+    if fill < n:
+        index = seen + np.arange(fill, n)  # each later row's place among all rows seen
+        slots = np.minimum((rng.random_sample(n - fill) * (index + 1)).astype(np.int64), index)
+        hit = np.flatnonzero(slots < most)
+        if hit.size:
+            # a later row replaces an earlier one that took the same slot, as one by one
+            taken = slots[hit][::-1]
+            _, first = np.unique(taken, return_index=True)
+            chosen = hit[hit.size - 1 - first]
+            sample[slots[chosen]] = np.asarray(X[fill + chosen])
+    return sample, seen + n
+
+
 #: The spectrum of the scaled X (the estimators' 'auto' code sizes) comes from at most
 #: ``SPECTRUM_ROWS`` evenly spaced rows, no more than ``SPECTRUM_BYTES`` of them as float64.
 SPECTRUM_ROWS = 2000

@@ -25,6 +25,7 @@ from skgen._data import (
     logistic_map,
     logit_log_jacobian,
     logit_map,
+    reservoir,
     rows_within,
     shares_one_range,
     standardize_rows,
@@ -282,3 +283,26 @@ def test_logit_log_jacobian_is_the_log_derivative_and_minus_inf_outside():
     outside = np.array([[-5.0, 0.0], [8.0, 1.5], [8.0, 0.0]])
     log_jacobian = logit_log_jacobian(outside, (low, high))
     assert np.all(log_jacobian[:2] == -np.inf) and np.isfinite(log_jacobian[2])
+
+
+def test_reservoir_keeps_every_row_until_full_then_a_uniform_sample():
+    rows = np.arange(1000.0)[:, None]
+    sample, seen = reservoir(None, 0, rows[:60], 100, np.random.RandomState(0))
+    assert_array_equal(sample, rows[:60]) and seen == 60
+    kept = reservoir(sample, seen, rows[60:80], 100, np.random.RandomState(0))[0]
+    assert_array_equal(kept, rows[:80])
+    assert_array_equal(sample, rows[:60])  # the given sample is never changed in place
+    # fed in chunks, each row is kept with probability most / seen, wherever it came
+    counts = np.zeros(1000)
+    for seed in range(300):
+        rng, sample, seen = np.random.RandomState(seed), None, 0
+        for start in range(0, 1000, 170):
+            sample, seen = reservoir(sample, seen, rows[start:start + 170], 100, rng)
+        assert seen == 1000 and len(np.unique(sample)) == 100
+        counts[sample[:, 0].astype(int)] += 1
+    shares = counts / 300
+    assert abs(shares.mean() - 0.1) < 1e-12
+    assert abs(shares[:500].mean() - shares[500:].mean()) < 0.01  # first and last alike
+    assert abs(shares[-170:].mean() - 0.1) < 0.01
+    again = reservoir(None, 0, rows, 100, np.random.RandomState(3))[0]
+    assert_array_equal(again, reservoir(None, 0, rows, 100, np.random.RandomState(3))[0])

@@ -497,3 +497,24 @@ def test_feature_contributions_of_read_only_rows_warn_nothing():
         warnings.simplefilter("error")
         contributions = det.feature_contributions(X[:3])
     assert contributions.shape == (3, 4) and np.all(np.isfinite(contributions))
+
+
+def test_partial_fit_statistics_read_the_rows_of_every_call():
+    """The threshold and references come from the rows of all partial_fit calls, so a
+    small last chunk cannot decide them (it used to: a final one-row chunk set
+    contamination's threshold from that row alone, and every row was flagged)."""
+    X = _manifold(600, np.random.default_rng(0))
+    det = AEOutlierDetector(contamination=0.1, hidden_layer_sizes=(16,), random_state=0)
+    for start in range(0, 600, 100):
+        det.partial_fit(X[start:start + 100])
+    assert det.reference_codes_.shape[0] > 500  # the kept rows of all six chunks
+    assert abs(np.mean(det.predict(X) == -1) - 0.1) < 0.01
+    offset = det.offset_
+    det.partial_fit(X[-1:])
+    assert abs(np.mean(det.predict(X) == -1) - 0.1) < 0.01
+    assert abs(det.offset_ - offset) < 0.5 * abs(offset)
+    # fit starts over: its statistics read its own X, and so does a later partial_fit
+    det.fit(X[:200])
+    assert det.reference_codes_.shape[0] <= 200
+    det.partial_fit(X[200:300])
+    assert det.reference_codes_.shape[0] <= 100
