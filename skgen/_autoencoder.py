@@ -97,7 +97,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         networks lose more than they gain from threads (``docs/scaling.md``).
         Sums split over threads add in another order, so the same
         ``random_state`` with another ``n_jobs`` trains a slightly different
-        model (a detector's scores by about 1%, its ranking hardly at all).
+        model.
     scaling : {'auto', 'standard', 'global'} or None, default='auto'
         How X is scaled inside the estimator (and unscaled on the way out).
         'standard' centres each column and divides it by its standard

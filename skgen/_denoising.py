@@ -131,7 +131,7 @@ class DenoisingAutoencoder(OneToOneFeatureMixin, TransformerMixin, MeanScoreMixi
         networks lose more than they gain from threads (``docs/scaling.md``).
         Sums split over threads add in another order, so the same
         ``random_state`` with another ``n_jobs`` trains a slightly different
-        model (a detector's scores by about 1%, its ranking hardly at all).
+        model.
     scaling : {'auto', 'standard', 'global'} or None, default='auto'
         How X is scaled inside the estimator (and unscaled on the way out).
         'standard' gives every column mean 0 and standard deviation 1 (right

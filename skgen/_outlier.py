@@ -235,7 +235,7 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         networks lose more than they gain from threads (``docs/scaling.md``).
         Sums split over threads add in another order, so the same
         ``random_state`` with another ``n_jobs`` trains a slightly different
-        model (a detector's scores by about 1%, its ranking hardly at all).
+        model.
     scaling : {'auto', 'standard', 'global'} or None, default='auto'
         How X is scaled inside the estimator; errors are measured in these
         units. 'auto' picks 'global' (one scale shared by all columns) when at

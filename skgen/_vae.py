@@ -290,7 +290,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, MeanScor
         networks lose more than they gain from threads (``docs/scaling.md``).
         Sums split over threads add in another order, so the same
         ``random_state`` with another ``n_jobs`` trains a slightly different
-        model (a detector's scores by about 1%, its ranking hardly at all).
+        model.
     scaling : {'auto', 'standard', 'global'} or None, default='auto'
         How X is scaled inside the estimator. With the Gaussian likelihood
         'auto' picks 'global' (one shared scale) when at least half of the
