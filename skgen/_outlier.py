@@ -662,6 +662,9 @@ default=None
         if len(positions[0]) > 1:
             at = every_kth(positions[0], _SIZE_ROWS)
             (density,) = self._neighbour_distances(at, rows, z, positions, parts=1)
+            if not np.any(density > 0):  # the reference codes are one repeated row's:
+                # size the part on the distinct rows, which are not all that row
+                (density,) = self._neighbour_distances(sizing, rows, z, positions, parts=1)
             self.density_scale_ = typical_size(density)
         if len(self.experts_) == 1:  # the autoencoder's score is the score
             return

@@ -106,10 +106,12 @@ def robust_gaussian(Z, keep):
             best = (log_det, location, whitening)
     _, location, whitening = best
     distances = np.sum(((Z - location) @ whitening) ** 2, axis=1)
-    consistent = distances * chi2_quantile(k, 0.0) / max(float(np.median(distances)), 1e-300)
-    inside = consistent <= chi2_quantile(k, 1.959964)  # the 97.5% quantile
-    if inside.sum() > k:
-        location, whitening = _gaussian(Z[inside], k)
+    median = float(np.median(distances))
+    if median > 0:  # 0: most rows are one repeated row, which the Gaussian already holds
+        consistent = distances * chi2_quantile(k, 0.0) / median
+        inside = consistent <= chi2_quantile(k, 1.959964)  # the 97.5% quantile
+        if inside.sum() > k:
+            location, whitening = _gaussian(Z[inside], k)
     return location, whitening
 
 
