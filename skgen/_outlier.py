@@ -739,6 +739,8 @@ default=None
         Returns
         -------
         scores : ndarray of shape (n_samples,)
+            Finite: a row whose score overflows X's float type gets the lowest
+            float64.
         """
         X = self._validate_for_inference(X)
         return self._score(X)
@@ -747,8 +749,11 @@ default=None
         """:meth:`score_samples` of validated rows, reduced batch by batch so that a long X
         costs one number per row."""
         anomaly = self._anomaly_function(torch_float_type(X))
-        return self._apply_in_batches(X, lambda m, x: -anomaly(m, x)).astype(
+        scores = self._apply_in_batches(X, lambda m, x: -anomaly(m, x)).astype(
             np.float64, copy=False)
+        # a row too far out for X's float type (float32 rows against a constant training X)
+        # scores lowest, not -inf, which scikit-learn's metrics refuse
+        return np.maximum(scores, np.finfo(np.float64).min, out=scores)
 
     def _anomaly_function(self, dtype, *, differentiable=False):
         """``fn(module, x)`` giving a batch's anomaly score: the mean of its experts'

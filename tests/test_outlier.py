@@ -521,3 +521,14 @@ def test_partial_fit_statistics_read_the_rows_of_every_call():
     assert det.reference_codes_.shape[0] <= 200
     det.partial_fit(X[200:300])
     assert det.reference_codes_.shape[0] <= 100
+
+
+def test_scores_are_finite_when_a_row_overflows_the_float_type():
+    """A constant float32 training X leaves no scale: a far row's float32 score overflowed
+    to -inf, which roc_auc_score refuses; it is now the lowest float64, still last."""
+    det = AEOutlierDetector(**FAST).fit(np.ones((100, 3), dtype=np.float32))
+    rows = np.array([[1, 1, 1], [1.001, 1, 1], [1e6, 1, 1]], dtype=np.float32)
+    scores = det.score_samples(rows)
+    assert np.all(np.isfinite(scores)) and scores[0] > scores[1] > scores[2]
+    assert np.all(np.isfinite(det.decision_function(rows)))
+    assert roc_auc_score([1, 0, 0], det.decision_function(rows)) == 1.0
