@@ -1095,7 +1095,10 @@ default=None
         its log-Jacobian, ``-sum(log(scale_))`` over the continuous columns
         (plus that of the logit map of ``bounds``), so scores compare with
         those of PCA or GaussianMixture fitted on the same X when every column
-        is continuous (see the user guide for typed columns).
+        is continuous without point masses (see the user guide for typed
+        columns). A value at a continuous column's point mass (``levels_``) is
+        a log-probability, and one that differs from it at all, even by
+        rounding, is scored by the density.
 
         A numeric binary or discrete column keeps ``1 - eps`` of its mass for
         its ``levels_`` and gives ``eps`` to every other value, where ``eps``
