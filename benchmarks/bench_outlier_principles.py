@@ -862,10 +862,10 @@ def stage9_scores(p):
     return {"shipped": p["ae_test"] @ w, "two-sided latent": test @ w}
 
 
-def codes_of_split(load, name, seed):
-    """Stage 13's cache of one split: the shipped parts and the standardized codes of the
-    rows the detector's statistics read (the kept rows the groups are fitted to, the
-    distinct rows that size a part) and of the test rows."""
+def _fitted_split(load, name, seed):
+    """The shipped detector fitted to one split's training part, with what its fit reads:
+    ``(detector, rows, (entry errors, standardized codes, kept mask), sizing positions,
+    X_test, y_test)``, the statistics' rows and values computed again as the fit did."""
     from skgen._outlier import _SIZE_ROWS, _STATS_ROWS
     from skgen._statistics import distinct, every_kth
 
@@ -875,8 +875,19 @@ def codes_of_split(load, name, seed):
         warnings.simplefilter("ignore")
         det = AEOutlierDetector(random_state=seed).fit(X_tr)
     rows = X_tr[:: math.ceil(len(X_tr) / _STATS_ROWS)]
-    _, z, kept = det._fit_error_and_code_statistics(rows)  # the fit's own values again
+    statistics = det._fit_error_and_code_statistics(rows)  # the fit's own values again
     sizing = every_kth(np.flatnonzero(distinct(rows)), _SIZE_ROWS)
+    return det, rows, statistics, sizing, X_te, y_te
+
+
+def codes_of_split(load, name, seed):
+    """Stage 13's cache of one split: the shipped parts and the standardized codes of the
+    rows the detector's statistics read (the kept rows the groups are fitted to, the
+    distinct rows that size a part) and of the test rows."""
+    from skgen._outlier import _SIZE_ROWS
+    from skgen._statistics import every_kth
+
+    det, rows, (_, z, kept), sizing, X_te, y_te = _fitted_split(load, name, seed)
     n_units, column_errors = det.n_scored_components_, det._column_errors()
     codes = det._apply_in_batches(
         X_te, lambda m, x: m.errors_and_codes(x, n_units, column_errors)[1])
@@ -1146,17 +1157,10 @@ def residuals_of_split(load, name, seed):
     """Stage 24's cache of one split: the shipped parts, and the candidate reconstruction
     part (each entry's error on its column's surprisal scale, averaged over the columns)
     of the sizing rows and the test rows."""
-    from skgen._outlier import _SIZE_ROWS, _STATS_ROWS
-    from skgen._statistics import distinct, every_kth, surprisal
+    from skgen._outlier import _SIZE_ROWS
+    from skgen._statistics import every_kth, surprisal
 
-    X, y = load(name)
-    X_tr, X_te, _, y_te = adbench_split(X, y, seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        det = AEOutlierDetector(random_state=seed).fit(X_tr)
-    rows = X_tr[:: math.ceil(len(X_tr) / _STATS_ROWS)]
-    entry_errors, _, kept = det._fit_error_and_code_statistics(rows)  # the fit's own values
-    sizing = every_kth(np.flatnonzero(distinct(rows)), _SIZE_ROWS)
+    det, rows, (entry_errors, _, kept), sizing, X_te, y_te = _fitted_split(load, name, seed)
     n_units, column_errors = det.n_scored_components_, det._column_errors()
     test_errors = np.asarray(det._apply_in_batches(
         X_te, lambda m, x: m.errors_and_codes(x, n_units, column_errors)[0]), dtype=np.float64)
