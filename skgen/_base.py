@@ -38,8 +38,17 @@ from ._compat import (
     check_is_fitted,
     validate_data,
 )
-from ._data import as_rows, fit_scaling, reservoir, rows_within, training_rows
+from ._data import (
+    as_rows,
+    check_observed,
+    column_ranges,
+    fit_scaling,
+    reservoir,
+    rows_within,
+    training_rows,
+)
 from ._engine import History, Trainer, make_optimizer
+from ._statistics import distinct
 from ._utils import (
     TRAINING_BYTES_PER_PARAMETER,
     ModuleTooLarge,
@@ -262,6 +271,8 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         """
         X = self._model_rows(self._fit_columns(X))
         names = getattr(self, "feature_names_in_", None)
+        if self._allow_nan:  # one entry per column of X, typed or not
+            check_observed(column_ranges(X)[0], names=names)
         n_levels = columns.input_levels(self.column_types_, self.levels_)
         self._typed = {"n_levels": n_levels} if any(n_levels) else None
         if self._typed is None:
@@ -455,9 +466,14 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         ``generator`` is the only source of randomness (noise, eps).
         """
 
+    #: Whether :meth:`_on_fit_end` fits statistics to its rows, so that ``partial_fit``
+    #: hands it a sample of every call's rows (:meth:`_rows_seen`), not the last call's.
+    _fit_end_reads_rows = False
+
     def _on_fit_end(self, X):
         """Called at the end of every ``fit`` and ``partial_fit`` with the model rows X
-        (after :meth:`_model_rows`, before scaling) that it trained on."""
+        (after :meth:`_model_rows`, before scaling) that it trained on, or with
+        ``_fit_end_reads_rows`` for ``partial_fit`` a sample of every call's rows."""
 
     # ------------------------------------------------------------- validation
 
@@ -614,18 +630,23 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         return self
 
     def _rows_seen(self, X, partial):
-        """The rows :meth:`_on_fit_end` reads: a ``fit``'s X, or for ``partial_fit`` a
-        uniform sample of at most ``_PARTIAL_ROWS`` of the rows of every ``partial_fit``
-        call since the last ``fit`` (from scratch or with ``warm_start``), X's last."""
+        """The rows :meth:`_on_fit_end` reads: a ``fit``'s X, or for ``partial_fit`` (when
+        ``_fit_end_reads_rows``) the distinct rows of a uniform sample of at most
+        ``_PARTIAL_ROWS`` of the rows of every ``partial_fit`` call since the last ``fit``
+        (from scratch or with ``warm_start``), X's last. Distinct, since several passes
+        over the same chunks put copies of a row in the sample, which would be each
+        other's nearest neighbours at distance 0."""
         if not partial:  # a fit's statistics read its own X; partial_fit then starts over
             for name in ("_partial_rows", "_partial_seen"):
                 vars(self).pop(name, None)
+            return X
+        if not self._fit_end_reads_rows:
             return X
         most = rows_within(_PARTIAL_ROWS, X.shape[1], _PARTIAL_BYTES)
         self._partial_rows, self._partial_seen = reservoir(
             getattr(self, "_partial_rows", None), getattr(self, "_partial_seen", 0), X, most,
             self._rng)
-        return self._partial_rows
+        return self._partial_rows[distinct(self._partial_rows)]
 
     def _check_resumable(self, partial):
         """Refuse to continue a fitted model that the parameters no longer describe.

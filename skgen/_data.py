@@ -53,17 +53,17 @@ def reservoir(sample, seen, X, most, rng):
     if sample is None:
         sample = np.empty((0, X.shape[1]), dtype=X.dtype)
     fill = min(max(most - sample.shape[0], 0), n)  # rows taken while the sample is not full
-    sample = np.concatenate([sample, np.asarray(X[:fill])])
+    chosen = slots = np.empty(0, dtype=np.int64)
     if fill < n:
-        index = seen + np.arange(fill, n)  # each later row's place among all rows seen
+        index = seen + fill + np.arange(n - fill)  # each later row's place among all seen
         slots = np.minimum((rng.random_sample(n - fill) * (index + 1)).astype(np.int64), index)
         hit = np.flatnonzero(slots < most)
-        if hit.size:
-            # a later row replaces an earlier one that took the same slot, as one by one
-            taken = slots[hit][::-1]
-            _, first = np.unique(taken, return_index=True)
-            chosen = hit[hit.size - 1 - first]
-            sample[slots[chosen]] = np.asarray(X[fill + chosen])
+        # a later row replaces an earlier one that took the same slot, as one by one
+        _, first = np.unique(slots[hit][::-1], return_index=True)
+        chosen = hit[hit.size - 1 - first]
+    if fill or chosen.size:  # a new array: the given sample is never written to
+        sample = np.concatenate([sample, np.asarray(X[:fill])])
+        sample[slots[chosen]] = np.asarray(X[fill + chosen])
     return sample, seen + n
 
 
@@ -243,19 +243,13 @@ def fit_scaling(X, scaling, *, allow_nan=False, names=None):
     1 for X of zeros); with 'standard' a constant column is scaled by it.
     Columns that float64 (or, for float32 X, float32) cannot scale, and with
     ``scaling=None`` columns beyond float32's range, raise a ValueError naming
-    them (by their feature ``names`` if given). With ``allow_nan``, see
-    :func:`check_observed` for columns without an observed value.
+    them (by their feature ``names`` if given).
     """
     n_features = X.shape[1]
     if scaling is None:
-        lo, hi = column_ranges(X)
-        check_float32_magnitude(lo, hi, names=names)
-        if allow_nan:
-            check_observed(lo, names=names)
+        check_float32_magnitude(*column_ranges(X), names=names)
         return None, np.zeros(n_features), np.ones(n_features)
     mean, std, lo, hi = column_stats(X, allow_nan=allow_nan, names=names)
-    if allow_nan:
-        check_observed(lo, names=names)
     if X.dtype == np.float32:  # inference standardizes float32 X in float32
         check_column_ranges(lo, hi, np.float32, names=names)
     if scaling == "auto":
@@ -385,7 +379,7 @@ def check_observed(lo, names=None):
         warnings.warn(f"Column(s) {listed}{more} of X have no observed value (every entry is "
                       "NaN): the model cannot learn them, and fills them from the other "
                       "columns alone, which says nothing about their values.", UserWarning,
-                      stacklevel=4)
+                      stacklevel=7)  # the caller of fit or partial_fit
 
 
 def _raise_for_columns(bad, message, names=None,

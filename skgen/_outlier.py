@@ -509,6 +509,8 @@ default=None
             errors = torch.topk(errors, keep, dim=1, largest=False, sorted=False).values
         return errors.mean()
 
+    _fit_end_reads_rows = True  # the threshold, references and scales
+
     def _on_fit_end(self, X):
         """The detector's own fitting, after the autoencoders are trained: the statistics
         that standardize the score, the neighbour searches, each part's scale, the experts'
@@ -518,14 +520,17 @@ default=None
         :meth:`_fit_scales_and_maps` for the sizes of the parts and the surprisal maps), the
         'auto' threshold and the baselines from at most ``_SIZE_ROWS`` evenly spaced distinct
         ones (see :func:`~skgen._statistics.distinct`); a ``contamination`` share is the
-        percentile of the scores of every training row.
+        percentile of the scores of every training row. After ``partial_fit``, X is the
+        sample of every call's rows that :meth:`_rows_seen` keeps.
         """
         rows = X[::math.ceil(X.shape[0] / _STATS_ROWS)]
         entry_errors, z, kept = self._fit_error_and_code_statistics(rows)
         self.experts_ = EXPERTS if self.experts == "all" else EXPERTS[:1]
         positions = self._fit_references(rows, z, kept)
         sizing = every_kth(np.flatnonzero(distinct(rows)), _SIZE_ROWS)
-        self.part_weights_ = shape.part_weights(*X.shape)
+        # after partial_fit X is a sample of the rows seen; the weights follow all of them
+        n_rows = max(X.shape[0], getattr(self, "_partial_seen", 0))
+        self.part_weights_ = shape.part_weights(n_rows, X.shape[1])
         self._fit_scales_and_maps(rows, entry_errors, z, kept, sizing, positions)
         rows = rows[sizing]
         scores = self._score(rows)

@@ -819,6 +819,10 @@ default=None
             return Z
         return np.hstack([Z, np.asarray(labels, dtype=Z.dtype)[:, None]])
 
+    @property
+    def _fit_end_reads_rows(self):  # the mixture prior is fitted to the rows' codes
+        return self.prior == "mixture"
+
     def _on_fit_end(self, X):
         labels = None
         if self.module_.n_classes:
@@ -853,7 +857,9 @@ default=None
         if labels is None:
             return fit_code_mixture(codes, seed)
         labels = np.tile(labels, n_draws)  # the draws' rows, draw by draw
-        return [fit_code_mixture(codes[labels == c], seed) for c in range(len(self.classes_))]
+        # a class that partial_fit's sample of rows has lost keeps the mixture it had
+        return [fit_code_mixture(codes[labels == c], seed) if np.any(labels == c)
+                else self.prior_[c] for c in range(len(self.classes_))]
 
     # ---------------------------------------------------------------- public API
 

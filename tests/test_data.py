@@ -292,17 +292,25 @@ def test_reservoir_keeps_every_row_until_full_then_a_uniform_sample():
     kept = reservoir(sample, seen, rows[60:80], 100, np.random.RandomState(0))[0]
     assert_array_equal(kept, rows[:80])
     assert_array_equal(sample, rows[:60])  # the given sample is never changed in place
-    # fed in chunks, each row is kept with probability most / seen, wherever it came
-    counts = np.zeros(1000)
-    for seed in range(300):
+
+    def one_by_one(chunks, most, seed):  # algorithm R, row after row, the same draws
+        rng, sample, seen = np.random.RandomState(seed), [], 0
+        for chunk in chunks:
+            draws = iter(rng.random_sample(max(len(chunk) - max(most - len(sample), 0), 0)))
+            for row in chunk:
+                if len(sample) < most:
+                    sample.append(row)
+                else:
+                    slot = min(int(next(draws) * (seen + 1)), seen)
+                    if slot < most:
+                        sample[slot] = row
+                seen += 1
+        return np.array(sample)
+
+    for seed in range(50):  # chunks that straddle the point where the sample fills
+        chunks = [rows[start:start + 37] for start in range(0, 300, 37)]
         rng, sample, seen = np.random.RandomState(seed), None, 0
-        for start in range(0, 1000, 170):
-            sample, seen = reservoir(sample, seen, rows[start:start + 170], 100, rng)
-        assert seen == 1000 and len(np.unique(sample)) == 100
-        counts[sample[:, 0].astype(int)] += 1
-    shares = counts / 300
-    assert abs(shares.mean() - 0.1) < 1e-12
-    assert abs(shares[:500].mean() - shares[500:].mean()) < 0.01  # first and last alike
-    assert abs(shares[-170:].mean() - 0.1) < 0.01
-    again = reservoir(None, 0, rows, 100, np.random.RandomState(3))[0]
-    assert_array_equal(again, reservoir(None, 0, rows, 100, np.random.RandomState(3))[0])
+        for chunk in chunks:
+            sample, seen = reservoir(sample, seen, chunk, 100, rng)
+        assert seen == sum(len(chunk) for chunk in chunks)
+        assert_array_equal(sample, one_by_one(chunks, 100, seed))

@@ -203,10 +203,15 @@ def test_a_column_with_no_observed_value_warns_and_an_empty_x_is_refused():
     X = np.random.default_rng(0).normal(size=(40, 3))
     X[:, 1] = np.nan
     frame = pd.DataFrame(X, columns=["a", "b", "c"])
-    for data, named in ((X, "1"), (frame, "1 ('b')")):
+    typed = frame.assign(a=pd.Series(["u", "v"] * 20, dtype="category"))  # a level column
+    for data, named in ((X, "1"), (frame, "1 ('b')"), (typed, "1 ('b')")):
         with pytest.warns(UserWarning, match=rf"Column\(s\) {re.escape(named)} of X have no "
-                                             "observed value"):
+                                             "observed value") as caught:
             DenoisingAutoencoder(max_iter=2, random_state=0).fit(data)
+        # the warning points at the call, not inside skgen
+        assert [w.filename for w in caught if "observed" in str(w.message)] == [__file__]
+    with pytest.raises(ValueError, match="X has no observed value"):  # nor in a level column
+        DenoisingAutoencoder(max_iter=2).fit(pd.DataFrame({"s": [None] * 20, "x": np.nan}))
     for scaling in ("auto", None):
         with pytest.raises(ValueError, match="X has no observed value"):
             DenoisingAutoencoder(max_iter=2, scaling=scaling).fit(np.full((20, 3), np.nan))

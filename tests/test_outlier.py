@@ -516,6 +516,14 @@ def test_partial_fit_statistics_read_the_rows_of_every_call():
     det.partial_fit(X[-1:])
     assert abs(np.mean(det.predict(X) == -1) - 0.1) < 0.01
     assert abs(det.offset_ - offset) < 0.5 * abs(offset)
+    # more passes over the same chunks put copies of rows in the sample; the statistics
+    # read each row once, so copies are not each other's neighbours at distance 0
+    density_scale = det.density_scale_
+    for start in list(range(0, 600, 100)) * 2:
+        det.partial_fit(X[start:start + 100])
+    assert 0.5 < det.density_scale_ / density_scale < 2
+    new_rows = _manifold(300, np.random.default_rng(1))
+    assert np.mean(det.predict(new_rows) == -1) < 0.25
     # fit starts over: its statistics read its own X, and so does a later partial_fit
     det.fit(X[:200])
     assert det.reference_codes_.shape[0] <= 200
