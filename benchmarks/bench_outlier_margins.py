@@ -9,7 +9,7 @@ set of the half), the detector's mean minus it, a 95% interval of that differenc
 10,000 bootstrap resamples of the sets (paired: a resample draws sets, each with both
 methods' figures), and on how many sets the detector is ahead.
 
-    python -m benchmarks.outlier_margins --files outliers.md outliers_mnist.md
+    python -m benchmarks.bench_outlier_margins --files outliers.md outliers_mnist.md
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -106,7 +106,7 @@ def main(argv=None):
               "sets (10,000 resamples, seed 0). An interval that holds 0 says the half "
               "cannot tell the two apart. The best baseline is chosen on the same sets, "
               "so the gaps to it lean large."]
-    publish("outlier_margins.py", f"{args.results}.md", lines,
+    publish("bench_outlier_margins.py", f"{args.results}.md", lines,
             title="AEOutlierDetector against the best baseline, with bootstrap intervals")
 
 

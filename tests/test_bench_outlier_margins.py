@@ -1,8 +1,8 @@
-"""benchmarks/outlier_margins.py: the per-set tables it reads and the margins it gives."""
+"""benchmarks/bench_outlier_margins.py: the per-set tables it reads and the margins it gives."""
 
 import numpy as np
 
-from benchmarks.outlier_margins import margin, per_set_tables
+from benchmarks.bench_outlier_margins import margin, per_set_tables
 
 _FILE = """# title
 
