@@ -362,22 +362,37 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         return [None if is_numeric else lv for is_numeric, lv in zip(frame["numeric"],
                                                                      self.levels_)]
 
-    def _validate_X(self, X):
+    def _validate_X(self, X, *, training=False):
         """X as a resumed fit and inference read it: validated against the fitted input
         state (:meth:`_read_columns`), in the values the model reads (:meth:`_one_hot`'s
-        inputs with typed columns)."""
+        inputs with typed columns). A resumed fit (``training``) warns about levels the
+        first fit did not see: the model cannot learn them."""
         if self._typed is None:
             return self._read_columns(X)[0]
-        return self._one_hot(self._read_columns(X, unknown="keep")[0])
+        values = self._read_columns(X, unknown="keep")[0]
+        if not training:
+            return self._one_hot(values)
+        rows, unseen = self._one_hot(values, count_unseen=True)
+        if unseen.any():
+            names = getattr(self, "feature_names_in_", None)
+            listed = ", ".join(f"{j} ({names[j]!r})" if names is not None else str(j)
+                               for j in np.flatnonzero(unseen))
+            warnings.warn(
+                f"{type(self).__name__} keeps the levels of its first fit, and X holds "
+                f"{int(unseen.sum())} value(s) it did not see in column(s) {listed}: they "
+                "train as a level never seen (levels_ lists the known ones). Refit on data "
+                "with every level to learn them.",
+                UserWarning, stacklevel=6)  # the caller of partial_fit or fit
+        return rows
 
-    def _one_hot(self, X):
+    def _one_hot(self, X, count_unseen=False):
         """Validated values as the model's inputs with typed columns (see
         :func:`skgen._columns.one_hot_rows`; a level never seen reads as ``_unseen_inputs``)."""
         frame = self._frame
         coded = (np.zeros(X.shape[1], dtype=bool) if frame is None
                  else ~np.asarray(frame["numeric"], dtype=bool))
         return columns.one_hot_rows(X, self.column_types_, self.levels_, coded,
-                                    unseen=self._unseen_inputs)
+                                    unseen=self._unseen_inputs, count_unseen=count_unseen)
 
     def _typed_columns(self):
         """The :class:`skgen.nn.TypedColumns` of the fitted one-hot layout, on ``device_``
@@ -615,7 +630,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             with (torch.inference_mode(False), torch.enable_grad(), torch_defaults(),
                   torch_threads(self.n_jobs)):
                 if resume:
-                    X = self._model_rows(self._validate_X(X))
+                    X = self._model_rows(self._validate_X(X, training=True))
                 else:
                     self._clear_fitted_state()
                     X = self._fit_input(X)

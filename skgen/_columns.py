@@ -828,15 +828,16 @@ def level_indices(values, levels, coded):
     return index
 
 
-def one_hot_rows(X, types, levels, coded, *, unseen="zeros"):
+def one_hot_rows(X, types, levels, coded, *, unseen="zeros", count_unseen=False):
     """Validated values X as the model's inputs: a continuous column as it is, another one
     one-hot over its levels, all zeros for a value that is none of them (an unseen level;
     NaN with ``unseen='missing'``), NaN for a missing one. ``coded`` marks the columns
     that hold level indices already (a DataFrame's non-numeric columns). In X's floating
-    dtype."""
+    dtype. With ``count_unseen``, also each column's number of unseen levels."""
     n_levels = input_levels(types, levels)
     dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
     out = np.zeros((X.shape[0], sum(max(n, 1) for n in n_levels)), dtype=dtype)
+    counts = np.zeros(len(n_levels), dtype=np.int64)
     start = 0
     for j, n in enumerate(n_levels):
         if n == 0:
@@ -844,6 +845,7 @@ def one_hot_rows(X, types, levels, coded, *, unseen="zeros"):
             start += 1
             continue
         index = level_indices(X[:, j], levels[j], coded[j])
+        counts[j] = np.sum(index < 0)  # False where missing (NaN)
         missing = np.isnan(index)
         if unseen == "missing":
             missing |= index < 0
@@ -851,7 +853,7 @@ def one_hot_rows(X, types, levels, coded, *, unseen="zeros"):
         out[rows, start + index[rows].astype(np.int64)] = 1.0
         out[missing, start:start + n] = np.nan
         start += n
-    return out
+    return (out, counts) if count_unseen else out
 
 
 def level_weights(rows, n_levels):

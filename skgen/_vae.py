@@ -670,8 +670,9 @@ default=None
         return values if self.bounds_ is None else logistic_map(
             values, self.bounds_[:, self._continuous()])
 
-    def _validate_X(self, X):
-        """X read with the fitted columns; a level never seen at fit is an error."""
+    def _validate_X(self, X, *, training=False):
+        """X read with the fitted columns; a level never seen at fit is an error, in a
+        resumed fit (``training``) too."""
         return self._validate_rows(X)[0]
 
     def _validate_rows(self, X, *, unknown="error"):

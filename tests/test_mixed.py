@@ -2,6 +2,7 @@
 column types, one-hot inputs, typed losses, unseen levels, outputs in the data's dtypes."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -305,3 +306,23 @@ def test_onnx_refuses_typed_columns_by_name(cls):
     est = make_fast(cls, random_state=0).fit(df)
     with pytest.raises(NotImplementedError, match=r"cannot be exported.*1 \('city'\)"):
         to_onnx(est, np.zeros((1, 2), dtype=np.float32))
+
+
+@pytest.mark.parametrize("cls", [AEOutlierDetector, AutoencoderTransformer,
+                                 DenoisingAutoencoder], ids=lambda c: c.__name__)
+def test_partial_fit_warns_about_levels_its_first_fit_did_not_see(cls):
+    """The one-hot layout is the first fit's: a later batch's new level cannot be learned,
+    and it trains as a level never seen; the warning names the column and points at the
+    call (the VAE refuses such a level outright)."""
+    rng = np.random.default_rng(0)
+    known = pd.DataFrame({"c": rng.choice(["a", "b"], 60), "x": rng.normal(size=60)})
+    new = known.assign(c=rng.choice(["a", "b", "z"], 60))
+    est = make_fast(cls, max_iter=2).partial_fit(known)
+    with pytest.warns(UserWarning, match=r"keeps the levels of its first fit, and X holds "
+                                         r"\d+ value\(s\) it did not see in column\(s\) 0 "
+                                         r"\('c'\)") as caught:
+        est.partial_fit(new)
+    assert [w.filename for w in caught if "first fit" in str(w.message)] == [__file__]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        est.partial_fit(known)  # only known levels: no warning
