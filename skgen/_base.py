@@ -41,6 +41,7 @@ from ._compat import (
 from ._data import (
     as_rows,
     check_observed,
+    column_list,
     column_ranges,
     fit_scaling,
     reservoir,
@@ -374,9 +375,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             return self._one_hot(values)
         rows, unseen = self._one_hot(values, count_unseen=True)
         if unseen.any():
-            names = getattr(self, "feature_names_in_", None)
-            listed = ", ".join(f"{j} ({names[j]!r})" if names is not None else str(j)
-                               for j in np.flatnonzero(unseen))
+            listed = column_list(unseen > 0, getattr(self, "feature_names_in_", None))
             warnings.warn(
                 f"{type(self).__name__} keeps the levels of its first fit, and X holds "
                 f"{int(unseen.sum())} value(s) it did not see in column(s) {listed}: they "

@@ -362,6 +362,15 @@ def shares_one_range(lo, hi):
     return bool(np.mean(full) >= 0.5)
 
 
+def column_list(mask, names=None, most=10):
+    """The columns of the boolean ``mask`` for a message: ``1 ('b'), 3 ('d')`` (their
+    positions, and their feature ``names`` if given), the first ``most`` of them."""
+    where = np.flatnonzero(mask)
+    listed = ", ".join(f"{j} ({names[j]!r})" if names is not None else str(j)
+                       for j in where[:most])
+    return listed + (f" and {where.size - most} more" if where.size > most else "")
+
+
 def check_observed(lo, names=None):
     """For training X that may hold NaN (``lo``: each column's smallest value, NaN for a
     column with no observed value): a ValueError when no column has an observed value,
@@ -372,14 +381,10 @@ def check_observed(lo, names=None):
         raise ValueError("X has no observed value: every entry is missing (NaN), so there "
                          "is nothing to learn from.")
     if empty.any():
-        where = np.flatnonzero(empty)
-        listed = ", ".join(f"{j} ({names[j]!r})" if names is not None else str(j)
-                           for j in where[:10])
-        more = f" and {where.size - 10} more" if where.size > 10 else ""
-        warnings.warn(f"Column(s) {listed}{more} of X have no observed value (every entry is "
-                      "NaN): the model cannot learn them, and fills them from the other "
-                      "columns alone, which says nothing about their values.", UserWarning,
-                      stacklevel=7)  # the caller of fit or partial_fit
+        warnings.warn(f"Column(s) {column_list(empty, names)} of X have no observed value "
+                      "(every entry is NaN): the model cannot learn them, and fills them "
+                      "from the other columns alone, which says nothing about their "
+                      "values.", UserWarning, stacklevel=7)  # the caller of fit or partial_fit
 
 
 def _raise_for_columns(bad, message, names=None,
