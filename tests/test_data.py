@@ -288,7 +288,8 @@ def test_logit_log_jacobian_is_the_log_derivative_and_minus_inf_outside():
 def test_reservoir_keeps_every_row_until_full_then_a_uniform_sample():
     rows = np.arange(1000.0)[:, None]
     sample, seen = reservoir(None, 0, rows[:60], 100, np.random.RandomState(0))
-    assert_array_equal(sample, rows[:60]) and seen == 60
+    assert_array_equal(sample, rows[:60])
+    assert seen == 60
     kept = reservoir(sample, seen, rows[60:80], 100, np.random.RandomState(0))[0]
     assert_array_equal(kept, rows[:80])
     assert_array_equal(sample, rows[:60])  # the given sample is never changed in place
