@@ -286,8 +286,10 @@ def encode_frame(X, numeric, levels, *, unknown="error", allow_missing=False):
     columns = {}
     for j, name in enumerate(X.columns):
         column = X.iloc[:, j]
-        if numeric[j]:  # an object column of numbers becomes float64
-            columns[j] = column if is_numeric_dtype(column.dtype) else column.astype(np.float64)
+        if numeric[j]:  # an object column of numbers becomes float64, one of missing NaN
+            columns[j] = (column if is_numeric_dtype(column.dtype)
+                          else pd.Series(np.nan, index=X.index) if column.isna().all()
+                          else column.astype(np.float64))
             continue
         missing = column.isna().to_numpy()
         if missing.any() and not allow_missing:
@@ -322,8 +324,12 @@ def check_frame_columns(estimator, X, numeric):
     if len(now) != len(numeric):
         raise ValueError(f"X has {len(now)} features, but {type(estimator).__name__} is "
                          f"expecting {len(numeric)} features as input.")
+    # a column with no value in this batch has no type of its own (a record with a missing
+    # cell, or read_csv's float64 of a blank string column): it is read as at fit, where a
+    # missing value is filled or rejected
+    empty = X.isna().all(axis=0).to_numpy()
     for j, (was, is_) in enumerate(zip(numeric, now)):
-        if was != is_:
+        if was != is_ and not empty[j]:
             kind = ("numeric", "non-numeric")
             raise ValueError(
                 f"Column {X.columns[j]!r} was {kind[not was]} at fit but is {kind[not is_]} "

@@ -215,3 +215,29 @@ def test_a_column_with_no_observed_value_warns_and_an_empty_x_is_refused():
     for scaling in ("auto", None):
         with pytest.raises(ValueError, match="X has no observed value"):
             DenoisingAutoencoder(max_iter=2, scaling=scaling).fit(np.full((20, 3), np.nan))
+
+
+def test_a_batch_whose_column_is_all_missing_is_filled_whatever_its_dtype():
+    """One record with an empty cell (an object None in a numeric column), or read_csv's
+    float64 column of blanks where the fit had strings: the cells are filled, as
+    SimpleImputer fills them, not refused as a column of another type."""
+    import io
+
+    rng = np.random.RandomState(0)
+    train = pd.DataFrame({"age": rng.randint(20, 70, 200).astype(float),
+                          "income": rng.normal(3000, 1000, 200),
+                          "city": rng.choice(["Oslo", "Rome", "Lima"], 200)})
+    model = DenoisingAutoencoder(max_iter=3, random_state=0).fit(train)
+    record = pd.DataFrame([{"age": None, "income": 2500.0, "city": "Rome"}])
+    assert record["age"].dtype == object
+    blanks = pd.read_csv(io.StringIO("age,income,city\n40,2500,\n30,,\n"))
+    assert blanks["city"].dtype == np.float64
+    for batch in (record, blanks):
+        out = model.transform(batch)
+        assert not out.isna().any().any()
+        assert set(out["city"]) <= {"Oslo", "Rome", "Lima"}
+    numeric_only = DenoisingAutoencoder(max_iter=3, random_state=0).fit(train[["age", "income"]])
+    assert np.isfinite(numeric_only.transform(record[["age", "income"]])).all()
+    # a column that holds values of the other type is still refused, naming it
+    with pytest.raises(ValueError, match="'city' was non-numeric at fit"):
+        model.transform(train.assign(city=1.0))
