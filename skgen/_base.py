@@ -306,7 +306,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         with ``auto_numeric`` (the VAE's heads), else they stay continuous.
         """
         X = columns.as_pandas(X)
-        columns.check_exact_integers(X)
+        columns.check_exact_numbers(X)
         dtypes, numeric = columns.frame_dtypes(X, skipna=self._allow_nan)
         frame_levels, encoded = None, False
         self._frame = None
@@ -339,7 +339,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         holding a level never seen at fit. Such a level is an error, or with ``unknown='mark'``
         code 0 and a marked row, or with ``unknown='keep'`` code -1."""
         X = columns.as_pandas(X)
-        columns.check_exact_integers(X, getattr(self, "feature_names_in_", None))
+        columns.check_exact_numbers(X, getattr(self, "feature_names_in_", None))
         unknown_rows = np.zeros(0, dtype=bool)
         frame = self._frame
         if frame is not None and (not frame["numeric"].all() or (

@@ -124,8 +124,10 @@ def frame_integers(X):
 MAX_EXACT_INTEGER = 2**53
 
 
-def check_exact_integers(X, names=None):
-    """An integer column holding a value beyond ``2**53`` is an error naming the column.
+def check_exact_numbers(X, names=None):
+    """Numbers the model cannot read exactly are an error naming the column: complex
+    numbers (whose imaginary part a cast to float64 would drop), and integers beyond
+    ``2**53``.
 
     The model reads numbers in float64, which merges such integers (64-bit
     codes, snowflake IDs, hashes): their levels and samples would be values no
@@ -135,6 +137,13 @@ def check_exact_integers(X, names=None):
     import pandas as pd
 
     if is_pandas_frame(X):
+        complex_columns = [X.columns[j] for j, dtype in enumerate(X.dtypes)
+                           if pd.api.types.is_complex_dtype(dtype)
+                           or (pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(
+                               X.iloc[:, j], skipna=True) == "complex")]
+        if complex_columns:
+            raise ValueError(f"Complex data not supported: column(s) "
+                             f"{', '.join(map(repr, complex_columns))} hold complex numbers.")
         candidates = [
             (j, X.iloc[:, j]) for j, dtype in enumerate(X.dtypes)
             if _integer_range(dtype) is not None and _integer_range(dtype)[1] > MAX_EXACT_INTEGER
@@ -147,6 +156,8 @@ def check_exact_integers(X, names=None):
             _refuse_inexact(repr(X.columns[j]), int(high if abs(int(high)) > abs(int(low))
                                                      else low))
         return
+    if isinstance(X, np.ndarray) and X.dtype.kind == "c":
+        raise ValueError("Complex data not supported: X holds complex numbers.")
     if isinstance(X, np.ndarray) and X.dtype.kind in "iu" and X.dtype.itemsize == 8 and X.size:
         outside = (X > MAX_EXACT_INTEGER) | (X < -MAX_EXACT_INTEGER) if X.dtype.kind == "i" \
             else X > MAX_EXACT_INTEGER

@@ -12,7 +12,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from palmerpenguins import load_penguins
 from sklearn.datasets import load_wine
 
-from skgen import AEOutlierDetector, AutoencoderTransformer, DenoisingAutoencoder
+from skgen import AEOutlierDetector, AutoencoderTransformer, DenoisingAutoencoder, VAETransformer
 from skgen.nn import TypedColumns
 from skgen.utils import trusted_types
 
@@ -326,3 +326,23 @@ def test_partial_fit_warns_about_levels_its_first_fit_did_not_see(cls):
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         est.partial_fit(known)  # only known levels: no warning
+
+
+@pytest.mark.parametrize("Estimator", [*TYPED, VAETransformer])
+def test_complex_columns_are_refused_by_name_at_fit_and_at_inference(Estimator):
+    """A cast to float64 would drop the imaginary part silently (beside a nullable column it
+    did), or fail deep in the encoding: one error that names the column."""
+    rng = np.random.RandomState(0)
+    z = rng.normal(size=60) + 1j * rng.normal(size=60)
+    frames = [pd.DataFrame({"z": z, "flag": pd.array(rng.rand(60) > 0.5, dtype="boolean")}),
+              pd.DataFrame({"a": rng.normal(size=60),
+                            "n": pd.array(rng.randint(0, 3, 60), dtype="Int64"), "z": z}),
+              pd.DataFrame({"a": rng.normal(size=60), "z": z.astype(object)})]
+    for X in frames:
+        with pytest.raises(ValueError, match="Complex data not supported: column.* 'z'"):
+            make_fast(Estimator).fit(X)
+    with pytest.raises(ValueError, match="Complex data not supported: X holds"):
+        make_fast(Estimator).fit(frames[1].to_numpy(dtype=complex))
+    fitted = make_fast(Estimator).fit(frames[1].assign(z=z.real))
+    with pytest.raises(ValueError, match="Complex data not supported: column.* 'z'"):
+        fitted.score_samples(frames[1])
