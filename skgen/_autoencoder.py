@@ -308,18 +308,24 @@ default=None
         Returns
         -------
         X_original : ndarray or DataFrame of shape (n_samples, `n_features_in_`)
-            With typed columns, each one holds its most likely level, and a
-            model fitted on a DataFrame gives a DataFrame with the training
-            columns and dtypes (indexed like X when X is a DataFrame).
+            With typed columns, each one holds its most likely level. A model
+            fitted on a DataFrame gives a DataFrame with the training columns
+            and dtypes (indexed like X when X is a DataFrame), an integer
+            column's values rounded to whole numbers.
         """
         index = X.index if columns.is_pandas_frame(X) else None  # rows labelled like Z
         Z = self._validate_codes(X)
         if self._typed is None:
-            return self._apply_in_batches(Z, lambda m, z: m.decoder(z), standardize=False,
+            rows = self._apply_in_batches(Z, lambda m, z: m.decoder(z), standardize=False,
                                           unstandardize=True)
-        typed = self._typed_columns()
-        rows = self._apply_in_batches(Z, lambda m, z: typed.reconstruct(m.decoder(z)),
-                                      standardize=False, unstandardize=True)
+        else:
+            typed = self._typed_columns()
+            rows = self._apply_in_batches(Z, lambda m, z: typed.reconstruct(m.decoder(z)),
+                                          standardize=False, unstandardize=True)
+        # a model fitted on a DataFrame gives its rows in the training dtypes, typed columns
+        # or not (an Int64 column is whole numbers again, as the VAE gives it)
+        if self._typed is None and self._frame is None:
+            return rows
         return self._typed_rows(rows, index=index)
 
     def score_samples(self, X):

@@ -404,13 +404,21 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             self._typed_module = typed
         return typed
 
-    def _typed_rows(self, rows, index=None):
+    def _typed_rows(self, rows, index=None, like=None):
         """The model's outputs in X's units (continuous values, level probabilities) as rows
         of the data: a DataFrame with the training columns and dtypes when fitted on one
-        (each level column holding its most likely level), else an ndarray."""
+        (each level column holding its most likely level), else an ndarray. ``like``, a
+        DataFrame of the fitted columns, gives a float column its float dtype instead (a
+        float32 frame stays float32)."""
+        frame = self._frame
+        if frame is not None and like is not None:
+            floats = ("float32", "float64")
+            dtypes = columns.frame_dtypes(like)[0]
+            frame = {**frame, "dtypes": [now if now in floats and was in floats else was
+                                         for now, was in zip(dtypes, frame["dtypes"])]}
         values = columns.most_likely_values(rows, self.column_types_, self.levels_, self._coded)
         out = columns.decode_rows(values, self.column_types_, self.levels_, self._coded,
-                                  frame=self._frame, index=index)
+                                  frame=frame, index=index)
         return out if self._frame is not None else out.astype(rows.dtype, copy=False)
 
     def _model_rows(self, X):

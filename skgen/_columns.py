@@ -109,14 +109,15 @@ def dtype_name(dtype):
 
 
 def frame_integers(X):
-    """Mask of a DataFrame's object columns that hold Python integers (numbers to the model).
+    """Mask of a DataFrame's object columns that hold Python integers (numbers to the model),
+    and missing values (which the denoiser fills).
 
     Their samples and reconstructions are integers again, not floats.
     """
     import pandas as pd
 
     return np.array([pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(
-        X.iloc[:, j], skipna=False) == "integer" for j, dtype in enumerate(X.dtypes)], dtype=bool)
+        X.iloc[:, j], skipna=True) == "integer" for j, dtype in enumerate(X.dtypes)], dtype=bool)
 
 
 #: The largest integer that float64, in which the model reads numbers, holds exactly

@@ -386,11 +386,14 @@ default=None
             X in its own units and dtype, with no NaN. Observed entries are
             denoised, or kept as they are when ``keep_observed_`` is True.
             With typed columns each level column holds its most likely level
-            (a level never seen in training is filled as a missing entry), and
-            a model fitted on a DataFrame gives a DataFrame with its columns
-            and dtypes, indexed like X.
+            (a level never seen in training is filled as a missing entry). A
+            model fitted on a DataFrame gives, for a DataFrame X (and with typed
+            columns always), a DataFrame with its columns and training dtypes,
+            indexed like X (an integer column's values rounded to whole
+            numbers), a float column in X's float dtype.
         """
-        index = X.index if columns.is_pandas_frame(X) else None
+        like = X if columns.is_pandas_frame(X) else None
+        index = None if like is None else like.index
         X = self._validate_for_inference(X)
         if self._typed is None:
             out = self._apply_in_batches(X, lambda m, x: m(x), unstandardize=True)
@@ -400,7 +403,12 @@ default=None
                                          unstandardize=True)
         if self.keep_observed_:
             out = np.where(np.isnan(X), out, X)
-        return out if self._typed is None else self._typed_rows(out, index=index)
+        # a DataFrame comes back in the training dtypes, typed columns or not (an Int64
+        # column's filled cells are whole numbers, as with a string column beside it); an
+        # array as an array unless typed columns need a DataFrame
+        if self._typed is None and (self._frame is None or like is None):
+            return out
+        return self._typed_rows(out, index=index, like=like)
 
     def score_samples(self, X):
         """How well each row's observed entries are predicted from the others.

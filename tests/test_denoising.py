@@ -237,7 +237,9 @@ def test_a_batch_whose_column_is_all_missing_is_filled_whatever_its_dtype():
         assert not out.isna().any().any()
         assert set(out["city"]) <= {"Oslo", "Rome", "Lima"}
     numeric_only = DenoisingAutoencoder(max_iter=3, random_state=0).fit(train[["age", "income"]])
-    assert np.isfinite(numeric_only.transform(record[["age", "income"]])).all()
+    filled = numeric_only.transform(record[["age", "income"]])
+    assert np.isfinite(filled.to_numpy(dtype=float)).all()
+    assert (filled.dtypes == np.float64).all()  # the training dtype, not the record's object
     # a column that holds values of the other type is still refused, naming it
     with pytest.raises(ValueError, match="'city' was non-numeric at fit"):
         model.transform(train.assign(city=1.0))
