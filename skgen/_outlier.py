@@ -60,6 +60,9 @@ _REFERENCE_ROWS = 10_000
 #: from there to the row at this many points (the midpoint rule), this many rows at a time.
 _BASELINE_ROWS = 500
 _PATH_STEPS = 32
+#: Scaled entries beyond this are clipped to it before they are explained: a float64 row
+#: of about 1e155 overflows a squared distance, whose gradient would be NaN.
+_EXPLAIN_LIMIT = 1e100
 _EXPLAIN_BATCH = 64
 #: ``max_samples="auto"``: the autoencoders train on at most this many rows (a random
 #: subset), as IsolationForest's trees on 256, so that the cost of a fit stops growing
@@ -857,8 +860,10 @@ default=None
             About 1 for a typical training row.
         """
         X = self._validate_for_inference(X)
-        return self._apply_in_batches(X, self._parts_function(torch_float_type(X))).astype(
+        parts = self._apply_in_batches(X, self._parts_function(torch_float_type(X))).astype(
             np.float64, copy=False)
+        # finite, as score_samples is: a part too large for X's float type is the largest
+        return np.minimum(parts, np.finfo(np.float64).max, out=parts)
 
     @restoring_grad_mode
     def feature_contributions(self, X):
@@ -920,7 +925,8 @@ default=None
             for start in range(0, X.shape[0], batch):
                 # a writable copy: pandas 3 hands out read-only views, which torch warns of
                 block = np.require(X[start:start + batch], dtype=np.float64, requirements=["W"])
-                x = (torch.as_tensor(block, device=device) - mean) / scale
+                x = torch.clamp((torch.as_tensor(block, device=device) - mean) / scale,
+                                -_EXPLAIN_LIMIT, _EXPLAIN_LIMIT)
                 base = baselines[torch.cdist(x, baselines).argmin(dim=1)]
                 path = (base[:, None, :] + steps[None, :, None] * (x - base)[:, None, :])
                 path = path.reshape(-1, x.shape[1]).requires_grad_(True)

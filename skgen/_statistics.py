@@ -237,11 +237,15 @@ class ExhaustiveNeighbors:
         step = max(1, self._CHUNK_BYTES // (8 * self.n_samples_fit_))
         for start in range(0, len(X), step):
             q = X[start:start + step]
-            q_sq = np.sum(q**2, axis=1)[:, None]
-            squared = q @ self.reference_.T  # one chunk-sized matrix, updated in place
-            squared *= -2.0
-            squared += q_sq
-            squared += self.reference_sq_
+            # a row too large to square (1e160 and more) is infinitely far: inf, not a
+            # warning, and not the NaN of inf - inf
+            with np.errstate(over="ignore", invalid="ignore"):
+                q_sq = np.sum(q**2, axis=1)[:, None]
+                squared = q @ self.reference_.T  # one chunk-sized matrix, updated in place
+                squared *= -2.0
+                squared += q_sq
+                squared += self.reference_sq_
+            squared[np.isnan(squared)] = np.inf
             # a query that is a reference row is at distance 0, which the sum above misses
             # by its rounding (about 1e-16 of the norms, depending on the chunk's shape),
             # and a square root magnifies that: a squared distance below 1e-12 of the

@@ -476,6 +476,22 @@ def test_feature_contributions_of_a_huge_float32_value_name_its_column():
     assert np.argmax(contributions[0]) == 4
 
 
+@pytest.mark.parametrize("experts", ["autoencoder", "all"])
+def test_a_float64_value_too_large_to_square_is_explained_and_its_parts_are_finite(experts):
+    """A float64 entry of 1e160 or more overflows a squared distance: its contributions
+    were all NaN and its parts inf, while score_samples is finite. Now they are finite, and
+    the column holding it comes first."""
+    X = np.random.RandomState(0).normal(size=(300, 4))
+    det = AEOutlierDetector(random_state=0, max_iter=5, experts=experts).fit(X)
+    rows = np.zeros((3, 4))
+    rows[0, 0], rows[1, 0], rows[2, 2] = 1e160, 1e300, -1e200
+    for values in (det.score_samples(rows), det.score_parts(rows),
+                   det.feature_contributions(rows)):
+        assert np.all(np.isfinite(values))
+    np.testing.assert_array_equal(np.argmax(np.abs(det.feature_contributions(rows)), axis=1),
+                                  [0, 0, 2])
+
+
 def test_feature_contributions_in_batches_of_working_memory_are_the_same(fitted, planted):
     """``feature_contributions`` sizes its batches to scikit-learn's ``working_memory``
     (each path point measures its distances to every reference row): a budget that
