@@ -905,7 +905,9 @@ default=None
             In X's floating dtype (computed in float64, so that a float32 row
             holding a huge finite value, a fill value such as netCDF's 9.97e36,
             gets finite contributions; one beyond float32's range is clipped
-            to it); rank a row's columns by it to see what flags it.
+            to it, and a scaled entry beyond 1e100, whose square float64
+            cannot hold, is clipped to 1e100 before it is explained); rank a
+            row's columns by it to see what flags it.
         """
         X_in = X
         X = self._validate_for_inference(X)
