@@ -305,8 +305,8 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         'auto' types string, ``category`` and ``bool`` columns; numeric ones too
         with ``auto_numeric`` (the VAE's heads), else they stay continuous.
         """
-        X = columns.as_pandas(X)
-        columns.check_exact_numbers(X)
+        X = raw = columns.as_pandas(X)
+        columns.check_real(X)
         dtypes, numeric = columns.frame_dtypes(X, skipna=self._allow_nan)
         frame_levels, encoded = None, False
         self._frame = None
@@ -326,10 +326,14 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         if encoded:  # row-major, as a float frame of the same numbers gives it: the same
             X = np.ascontiguousarray(X)  # sums, bit for bit
         boolean = None if dtypes is None else self._frame["booleans"]
-        self.column_types_, self.levels_ = columns.detect_column_types(
-            X, self.column_types, frame_levels=frame_levels, boolean=boolean,
-            names=getattr(self, "feature_names_in_", None), point_masses_too=point_masses_too,
-            auto_numeric=auto_numeric)
+        names = getattr(self, "feature_names_in_", None)
+        types, levels = columns.detect_column_types(
+            X, self.column_types, frame_levels=frame_levels, boolean=boolean, names=names,
+            point_masses_too=point_masses_too, auto_numeric=auto_numeric)
+        # a column of levels needs its integers exact (float64 would merge 64-bit codes); a
+        # continuous one (nanosecond timestamps) does not
+        columns.check_exact_integers(raw, names, exact=types != "continuous")
+        self.column_types_, self.levels_ = types, levels
         self._coded = columns.is_coded(self.column_types_, frame_levels)
         return X
 
@@ -339,7 +343,9 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         holding a level never seen at fit. Such a level is an error, or with ``unknown='mark'``
         code 0 and a marked row, or with ``unknown='keep'`` code -1."""
         X = columns.as_pandas(X)
-        columns.check_exact_numbers(X, getattr(self, "feature_names_in_", None))
+        columns.check_real(X)
+        columns.check_exact_integers(X, getattr(self, "feature_names_in_", None),
+                                     exact=self.column_types_ != "continuous")
         unknown_rows = np.zeros(0, dtype=bool)
         frame = self._frame
         if frame is not None and (not frame["numeric"].all() or (

@@ -125,16 +125,9 @@ def frame_integers(X):
 MAX_EXACT_INTEGER = 2**53
 
 
-def check_exact_numbers(X, names=None):
-    """Numbers the model cannot read exactly are an error naming the column: complex
-    numbers (whose imaginary part a cast to float64 would drop), and integers beyond
-    ``2**53``.
-
-    The model reads numbers in float64, which merges such integers (64-bit
-    codes, snowflake IDs, hashes): their levels and samples would be values no
-    row holds. Checks NumPy integer arrays and a DataFrame's integer columns
-    (NumPy, nullable and arrow dtypes, and object columns of Python integers).
-    """
+def check_real(X):
+    """Complex numbers, whose imaginary part a cast to float64 would drop, are an error
+    naming the column."""
     import pandas as pd
 
     if is_pandas_frame(X):
@@ -145,11 +138,33 @@ def check_exact_numbers(X, names=None):
         if complex_columns:
             raise ValueError(f"Complex data not supported: column(s) "
                              f"{', '.join(map(repr, complex_columns))} hold complex numbers.")
+    elif isinstance(X, np.ndarray) and X.dtype.kind == "c":
+        raise ValueError("Complex data not supported: X holds complex numbers.")
+
+
+def check_exact_integers(X, names=None, exact=None):
+    """An integer column holding a value beyond ``2**53`` is an error naming the column,
+    for the columns of the mask ``exact`` (None: all), those whose values are levels.
+
+    The model reads numbers in float64, which merges such integers (64-bit
+    codes, snowflake IDs, hashes): their levels and samples would be values no
+    row holds. A continuous column (nanosecond timestamps) needs no exact
+    integers. Checks NumPy integer arrays and a DataFrame's integer columns
+    (NumPy, nullable and arrow dtypes, and object columns of Python integers).
+    """
+    import pandas as pd
+
+    n_features = X.shape[1] if getattr(X, "ndim", 0) == 2 else 1
+    exact = np.ones(n_features, dtype=bool) if exact is None else np.asarray(exact, dtype=bool)
+    if not exact.any():
+        return
+    if is_pandas_frame(X):
         candidates = [
             (j, X.iloc[:, j]) for j, dtype in enumerate(X.dtypes)
-            if _integer_range(dtype) is not None and _integer_range(dtype)[1] > MAX_EXACT_INTEGER
-            or (pd.api.types.is_object_dtype(dtype)
-                and pd.api.types.infer_dtype(X.iloc[:, j], skipna=True) == "integer")]
+            if exact[j] and (
+                _integer_range(dtype) is not None and _integer_range(dtype)[1] > MAX_EXACT_INTEGER
+                or (pd.api.types.is_object_dtype(dtype)
+                    and pd.api.types.infer_dtype(X.iloc[:, j], skipna=True) == "integer"))]
         for j, column in candidates:
             low, high = column.min(), column.max()
             if pd.isna(low) or (-MAX_EXACT_INTEGER <= int(low) and int(high) <= MAX_EXACT_INTEGER):
@@ -157,11 +172,11 @@ def check_exact_numbers(X, names=None):
             _refuse_inexact(repr(X.columns[j]), int(high if abs(int(high)) > abs(int(low))
                                                      else low))
         return
-    if isinstance(X, np.ndarray) and X.dtype.kind == "c":
-        raise ValueError("Complex data not supported: X holds complex numbers.")
     if isinstance(X, np.ndarray) and X.dtype.kind in "iu" and X.dtype.itemsize == 8 and X.size:
         outside = (X > MAX_EXACT_INTEGER) | (X < -MAX_EXACT_INTEGER) if X.dtype.kind == "i" \
             else X > MAX_EXACT_INTEGER
+        if X.ndim == 2:
+            outside &= exact
         if outside.any():
             j = int(np.flatnonzero(outside.any(axis=0))[0]) if X.ndim == 2 else 0
             name = f"{j}" if names is None else f"{j} ({names[j]!r})"

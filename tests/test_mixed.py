@@ -373,3 +373,18 @@ def test_numeric_frames_come_back_in_their_dtypes_with_or_without_a_string_colum
     dae = make_fast(DenoisingAutoencoder, random_state=0).fit(complete[["score"]])
     with pytest.warns(UserWarning, match="feature names"):  # scikit-learn's, for an array
         assert isinstance(dae.transform(complete[["score"]].to_numpy()), np.ndarray)
+
+
+@pytest.mark.parametrize("Estimator", [*TYPED, VAETransformer])
+def test_integers_beyond_2_53_in_a_continuous_column_are_read_as_numbers(Estimator):
+    """Nanosecond timestamps are int64 beyond 2**53: a continuous column needs no exact
+    integers, so they fit and score (they were refused as if they were codes); a column of
+    levels still refuses them (tests/test_vae.py)."""
+    rng = np.random.RandomState(0)
+    ts = pd.Timestamp("2024-01-01").value + rng.randint(0, 10**9, 200).astype(np.int64) * 10**6
+    X = pd.DataFrame({"t_ns": ts, "amount": rng.gamma(2.0, 10.0, 200)})
+    for data in (X, X.to_numpy(np.int64)):
+        est = make_fast(Estimator, random_state=0, column_types="continuous").fit(data)
+        assert np.all(np.isfinite(est.score_samples(data)))
+    with pytest.raises(ValueError, match=r"Column 't_ns' holds integers beyond 2\*\*53"):
+        make_fast(Estimator, column_types={"t_ns": "categorical"}).fit(X)
