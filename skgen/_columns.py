@@ -87,13 +87,17 @@ def frame_dtypes(X, *, skipna=False):
     return dtypes, numeric
 
 
+#: The boolean dtypes' names (NumPy's, pandas' nullable one and arrow's).
+_BOOLEAN_DTYPES = ("bool", "boolean", "bool[pyarrow]")
+
+
 def frame_booleans(X):
     """Mask of a DataFrame's boolean columns: ``bool`` and ``boolean`` dtypes, and object
     columns of booleans and missing values."""
     import pandas as pd
 
     return np.array([
-        dtype_name(dtype) in ("bool", "boolean") or (pd.api.types.is_object_dtype(dtype) and (
+        dtype_name(dtype) in _BOOLEAN_DTYPES or (pd.api.types.is_object_dtype(dtype) and (
             pd.api.types.infer_dtype(X.iloc[:, j], skipna=True) == "boolean"))
         for j, dtype in enumerate(X.dtypes)], dtype=bool)
 
@@ -799,7 +803,7 @@ def decode_rows(R, types, levels, coded, frame=None, index=None):
         if dtype == "category":
             series = pd.Series(pd.Categorical(values, categories=frame["categories"][j],
                                               ordered=frame["ordered"][j]))
-        elif dtype in ("bool", "boolean") or frame.get("booleans", [False] * len(frame["dtypes"]))[j]:
+        elif dtype in _BOOLEAN_DTYPES or frame.get("booleans", [False] * len(frame["dtypes"]))[j]:
             series = pd.Series(values.astype(bool)).astype(dtype)
         else:
             series = pd.Series(values).astype(dtype)

@@ -388,3 +388,18 @@ def test_integers_beyond_2_53_in_a_continuous_column_are_read_as_numbers(Estimat
         assert np.all(np.isfinite(est.score_samples(data)))
     with pytest.raises(ValueError, match=r"Column 't_ns' holds integers beyond 2\*\*53"):
         make_fast(Estimator, column_types={"t_ns": "categorical"}).fit(X)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "boolean", "bool[pyarrow]"])
+def test_every_boolean_dtype_is_a_binary_column_and_comes_back_in_its_dtype(dtype):
+    """arrow's bool was modelled as a continuous number, where NumPy's and pandas'
+    nullable bool are binary columns."""
+    if dtype == "bool[pyarrow]":
+        pytest.importorskip("pyarrow")  # an optional pandas dependency
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"a": rng.normal(size=200),
+                      "b": pd.array(rng.rand(200) > 0.5, dtype=dtype)})
+    for Estimator in (*TYPED, VAETransformer):
+        assert list(make_fast(Estimator).fit(X).column_types_) == ["continuous", "binary"]
+    out = make_fast(DenoisingAutoencoder, random_state=0).fit(X).transform(X)
+    assert str(out["b"].dtype) == dtype and set(out["b"]) <= {True, False}
