@@ -308,6 +308,18 @@ def _refuse_one_hot_columns(est, method):
             "is not exported. Fit on numeric columns (column_types='continuous') to export it.")
 
 
+def _refuse_rounded_columns(est, method):
+    """Columns skgen gives back otherwise than as the decoder's numbers: snapped to a point
+    mass (the VAE's), or rounded and clipped to their integer dtype (any model fitted on a
+    DataFrame with one)."""
+    changed = ~columns.decoded_as_is(est.column_types_, est.levels_, est._frame)
+    if changed.any():
+        _refuse(est, method, f"the model's columns {_listed_columns(est, changed)} come back "
+                "as a point mass when it is the most likely value, or rounded and clipped "
+                "to their integer dtype, which is not exported; fit with "
+                "column_types='continuous' on float columns to export it.")
+
+
 def _latent_shape(operator):
     """AutoencoderTransformer and VAETransformer: codes, or rows with ``inverse_transform``."""
     est = operator.raw_operator
@@ -315,6 +327,8 @@ def _latent_shape(operator):
     inverse = _options(operator, inverse_transform=False)["inverse_transform"]
     if not isinstance(est, VAETransformer):
         _refuse_one_hot_columns(est, "inverse_transform" if inverse else "transform")
+        if inverse:
+            _refuse_rounded_columns(est, "inverse_transform")
     else:
         options = _options(operator, score_samples=False, sample=False)
         if options["sample"]:
@@ -349,20 +363,13 @@ def _refuse_typed_columns(est, inverse):
     def listed(mask):  # the columns of mask, named
         return _listed_columns(est, mask)
 
-    frame = est._frame
     if inverse:
         typed = np.asarray(types) != "continuous"
         if typed.any():
             _refuse(est, "inverse_transform", "the model has binary, discrete or categorical "
                     f"columns ({listed(typed)}), whose most likely level is not exported; fit "
                     "with column_types='continuous' to export it.")
-        # point masses, and integer dtypes (rounded and clipped), are not the decoder's mean
-        changed = ~columns.decoded_as_is(types, est.levels_, frame)
-        if changed.any():
-            _refuse(est, "inverse_transform", f"the model's columns {listed(changed)} come back "
-                    "as a point mass when it is the most likely value, or rounded and clipped "
-                    "to their integer dtype, which is not exported; fit with "
-                    "column_types='continuous' on float columns to export it.")
+        _refuse_rounded_columns(est, "inverse_transform")
     # the encoder reads categorical columns one-hot, non-numeric ones as level codes
     coded = np.asarray(est._coded, dtype=bool)
     if not inverse and coded.any():
@@ -438,6 +445,7 @@ def _denoising_shape(operator):
     est = operator.raw_operator
     check_is_fitted(est)
     _refuse_one_hot_columns(est, "transform")
+    _refuse_rounded_columns(est, "transform")
     _check_width(operator, est.n_features_in_, "n_features_in_")
     _set_output(operator, 0, est.n_features_in_)
 

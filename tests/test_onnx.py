@@ -406,3 +406,24 @@ def test_convolutional_vae_detector_and_denoiser_export(Estimator):
         np.testing.assert_allclose(out[1].ravel(), est.decision_function(X), atol=1e-4)
     else:
         np.testing.assert_allclose(out[0], est.transform(X), atol=1e-4)
+
+
+def test_integer_columns_rounded_by_skgen_are_refused_by_the_autoencoder_and_denoiser():
+    """A model fitted on a DataFrame with an integer column gives it back rounded and
+    clipped to its dtype, which the graph does not do: the AE's inverse_transform and the
+    denoiser's transform are refused, naming the column, as the VAE's are; the same
+    model on float columns exports."""
+    rng = np.random.RandomState(0)
+    counts = pd.DataFrame({"x": rng.normal(size=300), "n": rng.randint(0, 1000, size=300)})
+    ae = AutoencoderTransformer(n_components=1, **SMALL).fit(counts)
+    with pytest.raises(NotImplementedError, match=r"inverse_transform cannot be exported.*"
+                                                  r"1 \('n'\).*rounded and clipped"):
+        to_onnx(ae, ae.transform(counts[:1]), options={id(ae): {"inverse_transform": True}})
+    dae = DenoisingAutoencoder(**SMALL).fit(counts)
+    with pytest.raises(NotImplementedError, match=r"transform cannot be exported.*"
+                                                  r"1 \('n'\).*rounded and clipped"):
+        to_onnx(dae, counts.to_numpy(np.float64)[:1])
+    floats = counts.astype(float)
+    ae = AutoencoderTransformer(n_components=1, **SMALL).fit(floats)
+    to_onnx(ae, ae.transform(floats[:1]), options={id(ae): {"inverse_transform": True}})
+    to_onnx(DenoisingAutoencoder(**SMALL).fit(floats), floats.to_numpy()[:1])
