@@ -324,8 +324,6 @@ default=None
                                           standardize=False, unstandardize=True)
         # a model fitted on a DataFrame gives its rows in the training dtypes, typed columns
         # or not (an Int64 column is whole numbers again, as the VAE gives it)
-        if self._typed is None and self._frame is None:
-            return rows
         return self._typed_rows(rows, index=index)
 
     def score_samples(self, X):

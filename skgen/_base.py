@@ -330,9 +330,9 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         types, levels = columns.detect_column_types(
             X, self.column_types, frame_levels=frame_levels, boolean=boolean, names=names,
             point_masses_too=point_masses_too, auto_numeric=auto_numeric)
-        # a column of levels needs its integers exact (float64 would merge 64-bit codes); a
-        # continuous one (nanosecond timestamps) does not
-        columns.check_exact_integers(raw, names, exact=types != "continuous")
+        # a column of levels (or point masses) needs its integers exact (float64 would merge
+        # 64-bit codes); a continuous one (nanosecond timestamps) does not
+        columns.check_exact_integers(raw, columns.has_levels(types, levels), names)
         self.column_types_, self.levels_ = types, levels
         self._coded = columns.is_coded(self.column_types_, frame_levels)
         return X
@@ -344,8 +344,8 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         code 0 and a marked row, or with ``unknown='keep'`` code -1."""
         X = columns.as_pandas(X)
         columns.check_real(X)
-        columns.check_exact_integers(X, getattr(self, "feature_names_in_", None),
-                                     exact=self.column_types_ != "continuous")
+        columns.check_exact_integers(X, columns.has_levels(self.column_types_, self.levels_),
+                                     getattr(self, "feature_names_in_", None))
         unknown_rows = np.zeros(0, dtype=bool)
         frame = self._frame
         if frame is not None and (not frame["numeric"].all() or (
@@ -415,11 +415,14 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         of the data: a DataFrame with the training columns and dtypes when fitted on one
         (each level column holding its most likely level), else an ndarray. ``like``, a
         DataFrame of the fitted columns, gives a float column its float dtype instead (a
-        float32 frame stays float32)."""
+        float32 frame stays float32). Without typed columns or a DataFrame fit, ``rows``
+        as they are."""
         frame = self._frame
+        if self._typed is None and frame is None:
+            return rows
         if frame is not None and like is not None:
             floats = ("float32", "float64")
-            dtypes = columns.frame_dtypes(like)[0]
+            dtypes = [columns.dtype_name(dtype) for dtype in like.dtypes]
             frame = {**frame, "dtypes": [now if now in floats and was in floats else was
                                          for now, was in zip(dtypes, frame["dtypes"])]}
         values = columns.most_likely_values(rows, self.column_types_, self.levels_, self._coded)

@@ -146,9 +146,10 @@ def check_real(X):
         raise ValueError("Complex data not supported: X holds complex numbers.")
 
 
-def check_exact_integers(X, names=None, exact=None):
+def check_exact_integers(X, exact, names=None):
     """An integer column holding a value beyond ``2**53`` is an error naming the column,
-    for the columns of the mask ``exact`` (None: all), those whose values are levels.
+    for the columns of the mask ``exact``, those whose values are levels (or point masses).
+    An X of another width is left to the width check that follows.
 
     The model reads numbers in float64, which merges such integers (64-bit
     codes, snowflake IDs, hashes): their levels and samples would be values no
@@ -158,9 +159,8 @@ def check_exact_integers(X, names=None, exact=None):
     """
     import pandas as pd
 
-    n_features = X.shape[1] if getattr(X, "ndim", 0) == 2 else 1
-    exact = np.ones(n_features, dtype=bool) if exact is None else np.asarray(exact, dtype=bool)
-    if not exact.any():
+    exact = np.asarray(exact, dtype=bool)
+    if getattr(X, "ndim", 0) != 2 or X.shape[1] != len(exact) or not exact.any():
         return
     if is_pandas_frame(X):
         candidates = [
@@ -179,10 +179,9 @@ def check_exact_integers(X, names=None, exact=None):
     if isinstance(X, np.ndarray) and X.dtype.kind in "iu" and X.dtype.itemsize == 8 and X.size:
         outside = (X > MAX_EXACT_INTEGER) | (X < -MAX_EXACT_INTEGER) if X.dtype.kind == "i" \
             else X > MAX_EXACT_INTEGER
-        if X.ndim == 2:
-            outside &= exact
+        outside &= exact
         if outside.any():
-            j = int(np.flatnonzero(outside.any(axis=0))[0]) if X.ndim == 2 else 0
+            j = int(np.flatnonzero(outside.any(axis=0))[0])
             name = f"{j}" if names is None else f"{j} ({names[j]!r})"
             _refuse_inexact(name, int(X[outside][0]))
 
@@ -317,10 +316,9 @@ def encode_frame(X, numeric, levels, *, unknown="error", allow_missing=False):
     columns = {}
     for j, name in enumerate(X.columns):
         column = X.iloc[:, j]
-        if numeric[j]:  # an object column of numbers becomes float64, one of missing NaN
+        if numeric[j]:  # an object column of numbers (pd.NA, None for missing) is float64
             columns[j] = (column if is_numeric_dtype(column.dtype)
-                          else pd.Series(np.nan, index=X.index) if column.isna().all()
-                          else column.astype(np.float64))
+                          else pd.to_numeric(column).astype(np.float64))
             continue
         missing = column.isna().to_numpy()
         if missing.any() and not allow_missing:
@@ -358,9 +356,8 @@ def check_frame_columns(estimator, X, numeric):
     # a column with no value in this batch has no type of its own (a record with a missing
     # cell, or read_csv's float64 of a blank string column): it is read as at fit, where a
     # missing value is filled or rejected
-    empty = X.isna().all(axis=0).to_numpy()
     for j, (was, is_) in enumerate(zip(numeric, now)):
-        if was != is_ and not empty[j]:
+        if was != is_ and not X.iloc[:, j].isna().all():
             kind = ("numeric", "non-numeric")
             raise ValueError(
                 f"Column {X.columns[j]!r} was {kind[not was]} at fit but is {kind[not is_]} "
@@ -804,7 +801,10 @@ def decode_rows(R, types, levels, coded, frame=None, index=None):
             series = pd.Series(pd.Categorical(values, categories=frame["categories"][j],
                                               ordered=frame["ordered"][j]))
         elif dtype in _BOOLEAN_DTYPES or frame.get("booleans", [False] * len(frame["dtypes"]))[j]:
-            series = pd.Series(values.astype(bool)).astype(dtype)
+            # a continuous model of a boolean column (a model saved when bool[pyarrow] was
+            # not read as binary) gives numbers: the nearer of 0 and 1
+            flags = values >= 0.5 if types[j] == "continuous" else values.astype(bool)
+            series = pd.Series(flags).astype(dtype)
         else:
             series = pd.Series(values).astype(dtype)
         data[j] = series
@@ -815,14 +815,20 @@ def decode_rows(R, types, levels, coded, frame=None, index=None):
     return out
 
 
+def has_levels(types, levels):
+    """Mask of the columns whose values are levels: not continuous, or (the VAE's)
+    continuous with point masses."""
+    return np.array([kind != "continuous" or lv is not None for kind, lv in zip(types, levels)],
+                    dtype=bool)
+
+
 def decoded_as_is(types, levels, frame=None):
     """Mask of the columns that :func:`decode_rows` returns as the model's numbers.
 
     Continuous columns without point masses, whose DataFrame dtype (if any) is
     not an integer one (rounded and clipped).
     """
-    plain = np.array([kind == "continuous" and lv is None for kind, lv in zip(types, levels)],
-                     dtype=bool)
+    plain = ~has_levels(types, levels)
     if frame is not None:
         integers = frame.get("integers", np.zeros(len(plain), dtype=bool))
         plain &= [_integer_range(dtype) is None and not is_int

@@ -406,7 +406,7 @@ default=None
         # a DataFrame comes back in the training dtypes, typed columns or not (an Int64
         # column's filled cells are whole numbers, as with a string column beside it); an
         # array as an array unless typed columns need a DataFrame
-        if self._typed is None and (self._frame is None or like is None):
+        if self._typed is None and like is None:
             return out
         return self._typed_rows(out, index=index, like=like)
 

@@ -245,7 +245,7 @@ class ExhaustiveNeighbors:
                 squared *= -2.0
                 squared += q_sq
                 squared += self.reference_sq_
-            squared[np.isnan(squared)] = np.inf
+            squared[np.isinf(q_sq[:, 0])] = np.inf  # where inf - inf gave NaN
             # a query that is a reference row is at distance 0, which the sum above misses
             # by its rounding (about 1e-16 of the norms, depending on the chunk's shape),
             # and a square root magnifies that: a squared distance below 1e-12 of the

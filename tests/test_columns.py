@@ -85,3 +85,15 @@ def test_encode_frame_tells_missing_values_from_unseen_levels():
         np.testing.assert_array_equal(frame["kind"].to_numpy(), [0.0, np.nan, code, 1.0])
         np.testing.assert_array_equal(unknown_rows, [False, False, True, False])
         np.testing.assert_array_equal(frame["x"].to_numpy(), X["x"].to_numpy())
+
+
+def test_a_continuous_model_of_a_boolean_column_decodes_to_the_nearer_flag():
+    """A model saved while bool[pyarrow] was read as a continuous column reconstructs
+    numbers; in its boolean dtype they become the nearer of False and True, not True for
+    every nonzero number."""
+    from skgen._columns import decode_rows
+
+    frame = {"columns": ["b"], "dtypes": ["bool"], "categories": [None], "ordered": [None]}
+    out = decode_rows(np.array([[0.1], [0.7], [-0.2], [1.3]]), ["continuous"], [None],
+                      np.array([False]), frame=frame)
+    assert out["b"].tolist() == [False, True, False, True]

@@ -240,6 +240,9 @@ def test_a_batch_whose_column_is_all_missing_is_filled_whatever_its_dtype():
     filled = numeric_only.transform(record[["age", "income"]])
     assert np.isfinite(filled.to_numpy(dtype=float)).all()
     assert (filled.dtypes == np.float64).all()  # the training dtype, not the record's object
+    # an object column of a number and pd.NA (float() refuses pd.NA)
+    partly = pd.DataFrame({"age": pd.Series([30.0, pd.NA], dtype=object), "income": [1.0, 2.0]})
+    assert np.isfinite(numeric_only.transform(partly).to_numpy(dtype=float)).all()
     # a column that holds values of the other type is still refused, naming it
     with pytest.raises(ValueError, match="'city' was non-numeric at fit"):
         model.transform(train.assign(city=1.0))
