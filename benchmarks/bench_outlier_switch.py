@@ -49,11 +49,9 @@ import numpy as np
 
 from benchmarks._datasets import SUITES, adbench_split
 from benchmarks._report import RESULTS_DIR, publish
-from benchmarks.bench_outlier_margins import per_set_tables
+from benchmarks.bench_outlier_margins import DEFAULT_FILES, per_set_tables
 from benchmarks.bench_outliers import SUITE_TITLES
 
-DEFAULT_FILES = ["outliers.md", "outliers_mnist.md", "outliers_rdatasets_tune.md",
-                 "outliers_rdatasets_confirm.md"]
 ALL_FILES = ["outliers_experts_all.md", "outliers_experts_all_more.md",
              "outliers_experts_all_labelled.md", "outliers_experts_all_mnist.md",
              "outliers_rdatasets_experts_all_tune.md",
