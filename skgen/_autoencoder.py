@@ -315,13 +315,9 @@ default=None
         """
         index = X.index if columns.is_pandas_frame(X) else None  # rows labelled like Z
         Z = self._validate_codes(X)
-        if self._typed is None:
-            rows = self._apply_in_batches(Z, lambda m, z: m.decoder(z), standardize=False,
-                                          unstandardize=True)
-        else:
-            typed = self._typed_columns()
-            rows = self._apply_in_batches(Z, lambda m, z: typed.reconstruct(m.decoder(z)),
-                                          standardize=False, unstandardize=True)
+        reconstruct = self._reconstruction()
+        rows = self._apply_in_batches(Z, lambda m, z: reconstruct(m.decoder(z)),
+                                      standardize=False, unstandardize=True)
         # a model fitted on a DataFrame gives its rows in the training dtypes, typed columns
         # or not (an Int64 column is whole numbers again, as the VAE gives it)
         return self._typed_rows(rows, index=index)

@@ -410,6 +410,11 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             self._typed_module = typed
         return typed
 
+    def _reconstruction(self):
+        """The map of the network's outputs to reconstructed model inputs: with typed
+        columns each level column's logits made probabilities, else the identity."""
+        return (lambda out: out) if self._typed is None else self._typed_columns().reconstruct
+
     def _typed_rows(self, rows, index=None, like=None):
         """The model's outputs in X's units (continuous values, level probabilities) as rows
         of the data: a DataFrame with the training columns and dtypes when fitted on one

@@ -395,12 +395,8 @@ default=None
         like = X if columns.is_pandas_frame(X) else None
         index = None if like is None else like.index
         X = self._validate_for_inference(X)
-        if self._typed is None:
-            out = self._apply_in_batches(X, lambda m, x: m(x), unstandardize=True)
-        else:
-            typed = self._typed_columns()
-            out = self._apply_in_batches(X, lambda m, x: typed.reconstruct(m(x)),
-                                         unstandardize=True)
+        reconstruct = self._reconstruction()
+        out = self._apply_in_batches(X, lambda m, x: reconstruct(m(x)), unstandardize=True)
         if self.keep_observed_:
             out = np.where(np.isnan(X), out, X)
         # a DataFrame comes back in the training dtypes, typed columns or not (an Int64
