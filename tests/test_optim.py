@@ -46,6 +46,33 @@ def test_steps_are_torchs_bit_for_bit(alpha, foreach):
         assert torch.equal(a, b)
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bfloat16])
+def test_uneven_steps_groups_and_dtypes_are_torchs_bit_for_bit(dtype):
+    """Parameters that skip steps (no gradient), groups of other step sizes and other dtypes
+    take the paths the usual case does not: still torch's arithmetic."""
+    ours, batches = _model_and_batches()
+    ours = ours.to(dtype)
+    theirs = copy.deepcopy(ours)
+
+    def train(model, optimizer):
+        for i, (x, y) in enumerate(batches):
+            loss = ((model(x.to(dtype)) - y.to(dtype)) ** 2).mean()
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if i % 3 == 0:  # the first layer's weight sits this step out
+                model[0].weight.grad = None
+            optimizer.step()
+
+    optimizer = Adam(_groups(ours, 1e-2), lr=1e-2)
+    torchs = torch.optim.Adam(_groups(theirs, 1e-2), lr=1e-2, foreach=True)
+    for opt in (optimizer, torchs):
+        opt.param_groups[1]["lr"] = 3e-3
+    train(ours, optimizer)
+    train(theirs, torchs)
+    for a, b in zip(ours.parameters(), theirs.parameters()):
+        assert torch.equal(a, b)
+
+
 def test_a_saved_state_continues_as_if_never_saved_and_reads_as_torchs():
     model, batches = _model_and_batches()
     straight = copy.deepcopy(model)
