@@ -534,9 +534,9 @@ default=None
         # after partial_fit X is a sample of the rows seen; the weights follow all of them
         n_rows = max(X.shape[0], getattr(self, "_partial_seen", 0))
         self.part_weights_ = shape.part_weights(n_rows, X.shape[1])
-        self._fit_scales_and_maps(rows, entry_errors, z, kept, sizing, positions)
+        parts = self._fit_scales_and_maps(rows, entry_errors, z, kept, sizing, positions)
         rows = rows[sizing]
-        scores = self._score(rows)
+        scores = self._training_scores(parts)
         if self.contamination == "auto":  # median anomaly score + AUTO_THRESHOLD robust SDs
             self.offset_ = float(np.median(scores) - AUTO_THRESHOLD * robust_spread(scores))
         else:
@@ -626,25 +626,32 @@ default=None
 
     def _neighbour_distances(self, at, rows, z, positions, *, parts=3):
         """The density, local and broad parts (before their scales) of the training rows at
-        positions ``at`` of ``rows`` (``z`` their standardized codes), each leaving itself out
-        of the references it is one of (``positions``, from :meth:`_fit_references`); the
-        first ``parts`` of them only."""
-        def nearest(search, queries, k, member):
-            n_reference = search.n_samples_fit_
-            distances = search.kneighbors(queries, n_neighbors=min(k + 1, n_reference))[0]
-            if distances.shape[1] <= k:  # too few rows to leave one out: all of them
-                return distances
-            # a member's nearest is itself (or a copy of it), at distance 0
-            return np.where(member[:, None], distances[:, 1:], distances[:, :k])
+        positions ``at`` of ``rows`` (``z`` their standardized codes), the first ``parts`` of
+        them, read two ways from one search: each row left out of the references it is one
+        of (``positions``, from :meth:`_fit_references`), as their sizes need, and each row
+        as :meth:`score_samples` measures it, its own distance counted.
 
+        Returns ``(left_out, as_scored)``, each a list of ``parts`` arrays.
+        """
         searches = ((self.neighbors_, z[at], self.n_neighbors_, 2),)
         if parts > 1:
             scaled = (np.asarray(rows[at], dtype=np.float64) - self.mean_) / self.scale_
             searches += ((self.local_neighbors_, scaled, self.n_local_neighbors_, 1),
                          (self.broad_neighbors_, scaled, self.n_broad_neighbors_, 1))
+        left_out, as_scored = [], []
         with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):
-            return [np.mean(nearest(search, queries, k, np.isin(at, where)) ** power, axis=1)
-                    for (search, queries, k, power), where in zip(searches[:parts], positions)]
+            for (search, queries, k, power), where in zip(searches[:parts], positions):
+                n_reference = search.n_samples_fit_
+                distances = search.kneighbors(queries, n_neighbors=min(k + 1, n_reference))[0]
+                distances = distances**power
+                # the k nearest, a member's own distance 0 among them: the scored part
+                as_scored.append(np.mean(distances[:, :k], axis=1))
+                if distances.shape[1] > k:  # a member's nearest is itself (or a copy of it)
+                    member = np.isin(at, where)[:, None]
+                    distances = np.where(member, distances[:, 1:], distances[:, :k])
+                # else too few rows to leave one out: all of them
+                left_out.append(np.mean(distances, axis=1))
+        return left_out, as_scored
 
     def _fit_scales_and_maps(self, rows, entry_errors, z, kept, sizing, positions):
         """Each part's typical size (:func:`~skgen._statistics.typical_size`), which divides
@@ -654,6 +661,8 @@ default=None
         the density part's from at most ``_SIZE_ROWS`` evenly spaced reference codes, the
         local and broad parts' and the maps from at most ``_SIZE_ROWS`` evenly spaced
         reference rows; every row leaves itself out of the references it is one of.
+        Returns the parts of the rows ``sizing`` as :meth:`score_parts` gives them, from
+        the same searches (one search of all the rows these need, a part at a time).
         """
         reconstruction = np.mean(entry_errors / self.feature_error_scale_, axis=1)
         # at least a tenth of the mean over the rows the loss keeps (which the column scales
@@ -667,26 +676,44 @@ default=None
 
         self.latent_scale_ = typical_size(latent(sizing))
         self.density_scale_ = self.local_scale_ = self.broad_scale_ = 1.0
+        n_parts = 1 if len(self.experts_) == 1 else 3
+        at = [every_kth(where, _SIZE_ROWS) for where in positions[:2]][:n_parts]
+        union = np.unique(np.concatenate([*at, sizing]))
+        left_out, as_scored = self._neighbour_distances(union, rows, z, positions,
+                                                        parts=n_parts)
+        def of(values, rows_at):  # the values of the rows at positions rows_at
+            return values[np.searchsorted(union, rows_at)]
+
         if len(positions[0]) > 1:
-            at = every_kth(positions[0], _SIZE_ROWS)
-            (density,) = self._neighbour_distances(at, rows, z, positions, parts=1)
+            density = of(left_out[0], at[0])
             if not np.any(density > 0):  # the reference codes are one repeated row's:
                 # size the part on the distinct rows, which are not all that row
-                (density,) = self._neighbour_distances(sizing, rows, z, positions, parts=1)
+                density = of(left_out[0], sizing)
             self.density_scale_ = typical_size(density)
+        parts = [reconstruction[sizing] / self.reconstruction_scale_,
+                 latent(sizing) / self.latent_scale_, of(as_scored[0], sizing) / self.density_scale_]
         if len(self.experts_) == 1:  # the autoencoder's score is the score
-            return
-        at = every_kth(positions[1], _SIZE_ROWS)
-        density, local, broad = self._neighbour_distances(at, rows, z, positions)
+            return np.stack(parts, axis=1)
+        density, local, broad = (of(values, at[1]) for values in left_out)
         if len(positions[1]) > 1:
             self.local_scale_, self.broad_scale_ = typical_size(local), typical_size(broad)
-        parts = np.stack([reconstruction[at] / self.reconstruction_scale_,
-                          latent(at) / self.latent_scale_, density / self.density_scale_], axis=1)
-        experts = (parts @ self.part_weights_, local / self.local_scale_,
+        parts += [of(as_scored[1], sizing) / self.local_scale_,
+                  of(as_scored[2], sizing) / self.broad_scale_]
+        at_parts = np.stack([reconstruction[at[1]] / self.reconstruction_scale_,
+                             latent(at[1]) / self.latent_scale_, density / self.density_scale_],
+                            axis=1)
+        experts = (at_parts @ self.part_weights_, local / self.local_scale_,
                    broad / self.broad_scale_)
         maps = [fit_surprisal(values) for values in experts]
         self.surprisal_knots_ = np.stack([knots for knots, _ in maps])
         self.surprisal_tails_ = np.array([tail for _, tail in maps])
+        return np.stack(parts, axis=1)
+
+    def _training_scores(self, parts):
+        """:meth:`score_samples` of training rows whose :meth:`score_parts` are ``parts``."""
+        combine = self._combine_function(torch.float64, torch.device("cpu"))
+        with torch.inference_mode():
+            return -combine(torch.as_tensor(parts, dtype=torch.float64)).numpy()
 
     def _column_errors(self):
         """Each column's reconstruction error of its type with typed columns (the losses of
@@ -767,16 +794,21 @@ default=None
         """``fn(module, x)`` giving a batch's anomaly score: the mean of its experts'
         surprisals (see :meth:`score_samples`)."""
         parts = self._parts_function(dtype, differentiable=differentiable)
-        weights = torch.as_tensor(self.part_weights_, dtype=dtype, device=self.device_)
+        combine = self._combine_function(dtype, self.device_)
+        return lambda m, x: combine(parts(m, x))
+
+    def _combine_function(self, dtype, device):
+        """``fn(parts)``: the anomaly score of rows whose :meth:`score_parts` are the columns
+        of the tensor ``parts``."""
+        weights = torch.as_tensor(self.part_weights_, dtype=dtype, device=device)
         if len(self.experts_) == 1:  # the autoencoder's weighted parts
-            return lambda m, x: parts(m, x) @ weights
-        knots = torch.as_tensor(self.surprisal_knots_, dtype=dtype, device=self.device_)
-        tails = torch.as_tensor(self.surprisal_tails_, dtype=dtype, device=self.device_)
-        ramps = [tuple(torch.as_tensor(a, dtype=dtype, device=self.device_)
+            return lambda p: p @ weights
+        knots = torch.as_tensor(self.surprisal_knots_, dtype=dtype, device=device)
+        tails = torch.as_tensor(self.surprisal_tails_, dtype=dtype, device=device)
+        ramps = [tuple(torch.as_tensor(a, dtype=dtype, device=device)
                        for a in surprisal_ramps(k)) for k in self.surprisal_knots_]
 
-        def anomaly(m, x):
-            p = parts(m, x)
+        def combine(p):
             experts = (p[:, :3] @ weights, p[:, 3], p[:, 4])
             surprisals = [
                 torch.clamp((e[:, None] - starts) / widths, 0.0, 1.0) @ rises
@@ -784,7 +816,7 @@ default=None
                 for i, (e, (starts, widths, rises)) in enumerate(zip(experts, ramps))]
             return torch.stack(surprisals, dim=1).mean(dim=1)
 
-        return anomaly
+        return combine
 
     def _parts_function(self, dtype, *, differentiable=False):
         """``fn(module, x)`` giving a batch's score parts as columns (see :meth:`score_parts`).

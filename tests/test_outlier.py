@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from skgen import AEOutlierDetector
 from skgen._outlier import AUTO_THRESHOLD
 from skgen._outlier_shape import part_weights
-from skgen._statistics import surprisal
+from skgen._statistics import robust_spread, surprisal
 
 from .conftest import weight_bytes
 
@@ -115,6 +115,19 @@ def test_auto_rule_is_the_documented_robust_threshold(planted, fitted):
     # it catches most planted anomalies and few normal rows (5 % anomalies here)
     assert flagged[y == 1].mean() > 0.7
     assert flagged[y == 0].mean() < 0.05
+
+
+@pytest.mark.parametrize("experts", ["autoencoder", "all"])
+def test_auto_threshold_reads_the_scores_of_the_distinct_training_rows(planted, experts):
+    """The fit scores its distinct training rows from the parts it sized the score with (one
+    neighbour search for both): the threshold is the rule applied to ``score_samples`` of
+    those rows, each repeat counted once, up to rounding."""
+    X, _ = planted
+    X = np.vstack([X, X[:200:4]])  # 50 repeats, which must not count twice
+    det = AEOutlierDetector(**{**FAST, "experts": experts}).fit(X)
+    scores = det.score_samples(X[:630])
+    offset = np.median(scores) - AUTO_THRESHOLD * robust_spread(scores)
+    assert det.offset_ == pytest.approx(offset, rel=1e-12)
 
 
 def test_auto_rule_flags_nothing_much_on_clean_data():
