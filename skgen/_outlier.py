@@ -16,7 +16,6 @@ import numpy as np
 import torch
 from sklearn import config_context
 from sklearn.base import OutlierMixin
-from sklearn.neighbors import NearestNeighbors
 
 from . import _outlier_shape as shape
 from ._base import BaseTorchEstimator
@@ -28,6 +27,7 @@ from ._statistics import (
     distinct,
     every_kth,
     fit_surprisal,
+    neighbour_search,
     robust_gaussian,
     robust_spread,
     surprisal_ramps,
@@ -317,8 +317,10 @@ default=None
         trimmed loss kept, against which the density part is measured.
     n_neighbors_ : int
         Neighbours of the density part: 50, or fewer for a small X.
-    neighbors_ : sklearn.neighbors.NearestNeighbors
-        The neighbour search over ``reference_codes_``.
+    neighbors_ : object
+        The neighbour search over ``reference_codes_``, with scikit-learn's
+        ``kneighbors``: a k-d tree (SciPy's) for codes of up to 15 units,
+        else :class:`sklearn.neighbors.NearestNeighbors`.
     experts_ : tuple of str
         The experts of the score: ``('autoencoder',)``, or with
         ``experts='all'`` ``('autoencoder', 'local', 'broad')``; the
@@ -332,9 +334,9 @@ default=None
     n_local_neighbors_, n_broad_neighbors_ : int
         Neighbours of the local (5) and broad (a tenth of ``broad_rows_``)
         experts, fewer for a tiny X.
-    local_neighbors_ : sklearn.neighbors.NearestNeighbors
-        The neighbour search over ``reference_rows_`` (``broad_rows_`` are few,
-        and searched exhaustively).
+    local_neighbors_ : object
+        The neighbour search over ``reference_rows_``, as ``neighbors_``
+        (``broad_rows_`` are few, and searched exhaustively).
     reconstruction_scale_, latent_scale_, density_scale_, local_scale_, broad_scale_ : float
         Typical sizes of the five parts of the score over the training rows,
         which divide them (see :meth:`score_parts`): medians of the values
@@ -609,20 +611,15 @@ default=None
         self._rebuild_derived()
         return positions
 
-    # the neighbour searches are not saved (skops would have to trust sklearn's KDTree): they
-    # are rebuilt from the reference rows and codes, which gives the same searches
+    # the neighbour searches are not saved (skops would have to trust their trees): they are
+    # rebuilt from the reference rows and codes, which gives the same searches
     _derived_attributes = ("neighbors_", "local_neighbors_", "broad_neighbors_")
 
     def _rebuild_derived(self):
-        # leaves of at least n_neighbors_ codes (scikit-learn's default is 30): a query for
-        # 50 neighbours visits fewer leaves and finds the same ones, 10-12% faster on the
-        # codes of 10_cover and 24_mnist on a quiet machine (about 2% of a fit and score)
-        self.neighbors_ = NearestNeighbors(
-            n_neighbors=self.n_neighbors_, leaf_size=max(30, self.n_neighbors_)).fit(
-            self.reference_codes_)
+        self.neighbors_ = neighbour_search(self.reference_codes_, self.n_neighbors_)
         if len(self.experts_) > 1:
-            self.local_neighbors_ = NearestNeighbors(n_neighbors=self.n_local_neighbors_).fit(
-                self.reference_rows_)
+            self.local_neighbors_ = neighbour_search(self.reference_rows_,
+                                                     self.n_local_neighbors_)
             # a tenth of at most 1,000 rows: a matrix product and a partial sort
             self.broad_neighbors_ = ExhaustiveNeighbors(self.n_broad_neighbors_).fit(
                 self.broad_rows_)

@@ -205,6 +205,56 @@ def surprisal(values, knots, tail):
     return ramps + tail * np.maximum(values - knots[-1], 0.0)
 
 
+#: Up to this many columns a k-d tree answers a neighbour query (scikit-learn's
+#: ``algorithm='auto'`` draws the same line); beyond, scikit-learn's exhaustive search.
+_TREE_MAX_COLUMNS = 15
+
+
+def neighbour_search(reference, n_neighbors):
+    """A fitted exact search for the ``n_neighbors`` nearest rows of ``reference``:
+    :class:`TreeNeighbors` for up to ``_TREE_MAX_COLUMNS`` columns, else scikit-learn's
+    :class:`~sklearn.neighbors.NearestNeighbors` (an exhaustive search there)."""
+    reference = np.asarray(reference, dtype=np.float64)
+    if reference.shape[1] <= _TREE_MAX_COLUMNS:
+        return TreeNeighbors(n_neighbors).fit(reference)
+    from sklearn.neighbors import NearestNeighbors
+
+    return NearestNeighbors(n_neighbors=n_neighbors).fit(reference)
+
+
+class TreeNeighbors:
+    """The ``k`` nearest of the reference rows by SciPy's k-d tree
+    (:class:`scipy.spatial.cKDTree`), with scikit-learn's ``kneighbors`` signature.
+
+    The detector's density part asks for the 50 nearest of up to 10,000 codes of a few
+    units, for every row it scores. SciPy's tree answers 1.2-1.7 times as fast as
+    scikit-learn's :class:`~sklearn.neighbors.KDTree` (4 to 15 columns, 2,000 to 10,000
+    reference rows, one thread), with the same neighbours; the distances are the same
+    bits up to 7 columns and within 1e-15 beyond (SciPy sums the squared differences of
+    longer rows in another order).
+    """
+
+    #: Reference rows per leaf: the fastest of 16 to 128 for 5 and 50 neighbours.
+    _LEAF_SIZE = 64
+
+    def __init__(self, n_neighbors):
+        self.n_neighbors = n_neighbors
+
+    def fit(self, reference):
+        from scipy.spatial import cKDTree
+
+        self.tree_ = cKDTree(np.asarray(reference, dtype=np.float64), leafsize=self._LEAF_SIZE)
+        self.n_samples_fit_ = self.tree_.n
+        return self
+
+    def kneighbors(self, X, n_neighbors=None):
+        """``(distances, indices)`` of each row's nearest reference rows, ascending."""
+        k = min(n_neighbors or self.n_neighbors, self.n_samples_fit_)
+        # k as the list 1..k: 2-D results even for one neighbour
+        return self.tree_.query(np.asarray(X, dtype=np.float64), k=[*range(1, k + 1)],
+                                workers=1)
+
+
 class ExhaustiveNeighbors:
     """The ``k`` nearest of a few reference rows by exhaustive search: one matrix product
     and a partial sort per chunk of queries.

@@ -1,15 +1,18 @@
 """The detector's robust statistics on their own: sizes and spreads that survive ties, the
-robust Gaussian, and the row selections they are computed on."""
+robust Gaussian, the row selections they are computed on and the neighbour searches."""
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.neighbors import NearestNeighbors
 
 from skgen._statistics import (
+    TreeNeighbors,
     block_diagonal,
     chi2_quantile,
     distinct,
     every_kth,
+    neighbour_search,
     robust_gaussian,
     robust_spread,
     typical_size,
@@ -94,3 +97,37 @@ def test_block_diagonal():
     a, b = np.array([[1.0]]), np.array([[2.0, 3.0], [4.0, 5.0]])
     assert_array_equal(block_diagonal([a, b]),
                        [[1.0, 0.0, 0.0], [0.0, 2.0, 3.0], [0.0, 4.0, 5.0]])
+
+
+@pytest.mark.parametrize("n_columns", [1, 4, 7, 8, 15])
+@pytest.mark.parametrize("k", [1, 6, 51])
+def test_tree_neighbours_are_scikit_learns(n_columns, k):
+    """The k-d tree finds scikit-learn's neighbours at scikit-learn's distances (the same
+    bits up to 7 columns, where both sum the squared differences in column order), also
+    for a query that is a reference row (its own distance 0 first) and a repeated row."""
+    rng = np.random.RandomState(n_columns)
+    reference = rng.standard_t(3, size=(400, n_columns))
+    reference[1] = reference[0]
+    queries = np.r_[reference[:20], rng.standard_t(3, size=(30, n_columns))]
+    search = neighbour_search(reference, k)
+    assert isinstance(search, TreeNeighbors) and search.n_samples_fit_ == 400
+    distances, indices = search.kneighbors(queries)
+    expected, expected_indices = NearestNeighbors(n_neighbors=k).fit(reference).kneighbors(
+        queries)
+    assert distances.shape == indices.shape == (50, k)
+    if n_columns <= 7:
+        assert_array_equal(distances, expected)
+    else:
+        assert_allclose(distances, expected, rtol=1e-14, atol=0)
+    assert_array_equal(distances[:20, 0], 0.0)
+    # the neighbours themselves, but where two reference rows tie (rows 0 and 1)
+    untied = ~np.isin(expected_indices, [0, 1]).any(axis=1)
+    assert_array_equal(indices[untied], expected_indices[untied])
+    # n_neighbors asks for another count, as scikit-learn's does
+    assert_array_equal(search.kneighbors(queries, n_neighbors=1)[0], distances[:, :1])
+
+
+def test_wide_rows_are_searched_by_scikit_learn():
+    """Beyond 15 columns a tree prunes little: scikit-learn's search, as its 'auto' picks."""
+    reference = np.random.RandomState(0).normal(size=(100, 16))
+    assert isinstance(neighbour_search(reference, 5), NearestNeighbors)
