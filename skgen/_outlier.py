@@ -150,9 +150,11 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         a row is flagged when its anomaly score (minus :meth:`score_samples`)
         exceeds the median training score by more than ``AUTO_THRESHOLD = 4``
         robust standard deviations (1.4826 times the median absolute deviation
-        of the training scores; each distinct row counted once, and when more
-        than half of the scores tie, the spread is read from the gap between
-        the median and a higher percentile instead). The scores have a heavy
+        of the training scores; each distinct row counted once, and scored as a
+        new row would be, left out of the neighbour parts' references, of which
+        it is its own nearest; when more than half of the scores tie, the spread
+        is read from the gap between the median and a higher percentile
+        instead). The scores have a heavy
         right tail, so the share flagged depends on the data: the ``AE auto
         %`` column of ``benchmarks/results/outliers.md`` gives it for each
         ADBench set.
@@ -539,11 +541,16 @@ default=None
         # after partial_fit X is a sample of the rows seen; the weights follow all of them
         n_rows = max(X.shape[0], getattr(self, "_partial_seen", 0))
         self.part_weights_ = shape.part_weights(n_rows, X.shape[1])
-        parts = self._fit_scales_and_maps(rows, entry_errors, z, kept, sizing, positions)
+        parts, left_out = self._fit_scales_and_maps(rows, entry_errors, z, kept, sizing,
+                                                    positions)
         rows = rows[sizing]
         scores = self._training_scores(parts)
         if self.contamination == "auto":  # median anomaly score + AUTO_THRESHOLD robust SDs
-            self.offset_ = float(np.median(scores) - AUTO_THRESHOLD * robust_spread(scores))
+            # of the training rows as new rows would score: a training row is one of the
+            # references, its own nearest at distance 0, which makes it look more typical
+            # than any new row (twice as many new rows were flagged with experts='all')
+            new_rows = self._training_scores(left_out)
+            self.offset_ = float(np.median(new_rows) - AUTO_THRESHOLD * robust_spread(new_rows))
         else:
             self.offset_ = float(np.percentile(self._score(X), 100.0 * self.contamination))
         self._fit_baseline_rows(rows, scores)
@@ -661,8 +668,10 @@ default=None
         the density part's from at most ``_SIZE_ROWS`` evenly spaced reference codes, the
         local and broad parts' and the maps from at most ``_SIZE_ROWS`` evenly spaced
         reference rows; every row leaves itself out of the references it is one of.
-        Returns the parts of the rows ``sizing`` as :meth:`score_parts` gives them, from
-        the same searches (one search of all the rows these need, a part at a time).
+        Returns the parts of the rows ``sizing`` from the same searches (one search of all
+        the rows these need, a part at a time), twice: as :meth:`score_parts` gives them
+        (each row's own distance among its neighbours), and as a new row's would be (each
+        row left out of the references).
         """
         reconstruction = np.mean(entry_errors / self.feature_error_scale_, axis=1)
         # at least a tenth of the mean over the rows the loss keeps (which the column scales
@@ -690,15 +699,18 @@ default=None
                 # size the part on the distinct rows, which are not all that row
                 density = of(left_out[0], sizing)
             self.density_scale_ = typical_size(density)
-        parts = [reconstruction[sizing] / self.reconstruction_scale_,
-                 latent(sizing) / self.latent_scale_, of(as_scored[0], sizing) / self.density_scale_]
+        def sizing_parts(neighbours):  # the parts of the rows `sizing`, given theirs
+            scales = (self.density_scale_, self.local_scale_, self.broad_scale_)
+            return np.stack([reconstruction[sizing] / self.reconstruction_scale_,
+                             latent(sizing) / self.latent_scale_,
+                             *(of(values, sizing) / scale
+                               for values, scale in zip(neighbours, scales))], axis=1)
+
         if len(self.experts_) == 1:  # the autoencoder's score is the score
-            return np.stack(parts, axis=1)
+            return sizing_parts(as_scored), sizing_parts(left_out)
         density, local, broad = (of(values, at[1]) for values in left_out)
         if len(positions[1]) > 1:
             self.local_scale_, self.broad_scale_ = typical_size(local), typical_size(broad)
-        parts += [of(as_scored[1], sizing) / self.local_scale_,
-                  of(as_scored[2], sizing) / self.broad_scale_]
         at_parts = np.stack([reconstruction[at[1]] / self.reconstruction_scale_,
                              latent(at[1]) / self.latent_scale_, density / self.density_scale_],
                             axis=1)
@@ -707,7 +719,7 @@ default=None
         maps = [fit_surprisal(values) for values in experts]
         self.surprisal_knots_ = np.stack([knots for knots, _ in maps])
         self.surprisal_tails_ = np.array([tail for _, tail in maps])
-        return np.stack(parts, axis=1)
+        return sizing_parts(as_scored), sizing_parts(left_out)
 
     def _training_scores(self, parts):
         """:meth:`score_samples` of training rows whose :meth:`score_parts` are ``parts``."""

@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from skgen import AEOutlierDetector
 from skgen._outlier import AUTO_THRESHOLD
 from skgen._outlier_shape import part_weights
-from skgen._statistics import robust_spread, surprisal
+from skgen._statistics import surprisal
 
 from .conftest import weight_bytes
 
@@ -107,10 +107,13 @@ def test_data_shifted_far_away_is_flagged(planted, fitted):
 def test_auto_rule_is_the_documented_robust_threshold(planted, fitted):
     X, y = planted  # no duplicated rows: the statistics come from every row
     errors = -fitted.score_samples(X)
-    # AUTO_THRESHOLD robust standard deviations (scipy's normal-consistent MAD) above the median
+    # AUTO_THRESHOLD robust standard deviations (scipy's normal-consistent MAD) above the
+    # median; the rule reads each training row left out of the density part's 50 neighbours
+    # (test_auto_threshold_flags_new_rows_as_rarely_as_training_rows), which score_samples
+    # of a training row counts among them: a percent or so apart
     spread = median_abs_deviation(errors, scale="normal")
     assert fitted.offset_ == pytest.approx(-(np.median(errors) + AUTO_THRESHOLD * spread),
-                                           rel=1e-4)
+                                           rel=0.02)
     flagged = fitted.predict(X) == -1
     # it catches most planted anomalies and few normal rows (5 % anomalies here)
     assert flagged[y == 1].mean() > 0.7
@@ -118,16 +121,22 @@ def test_auto_rule_is_the_documented_robust_threshold(planted, fitted):
 
 
 @pytest.mark.parametrize("experts", ["autoencoder", "all"])
-def test_auto_threshold_reads_the_scores_of_the_distinct_training_rows(planted, experts):
-    """The fit scores its distinct training rows from the parts it sized the score with (one
-    neighbour search for both): the threshold is the rule applied to ``score_samples`` of
-    those rows, each repeat counted once, up to rounding."""
-    X, _ = planted
-    X = np.vstack([X, X[:200:4]])  # 50 repeats, which must not count twice
-    det = AEOutlierDetector(**{**FAST, "experts": experts}).fit(X)
-    scores = det.score_samples(X[:630])
-    offset = np.median(scores) - AUTO_THRESHOLD * robust_spread(scores)
-    assert det.offset_ == pytest.approx(offset, rel=1e-12)
+def test_auto_threshold_flags_new_rows_as_rarely_as_training_rows(experts):
+    """The 'auto' rule reads the training rows as new rows would score, each left out of
+    the neighbour references: read as the references they are (each its own nearest, at
+    distance 0), they looked more typical than any new row, and with experts='all' the
+    threshold flagged 6.5% of new rows from the training distribution where it flagged
+    2% of the training rows (seeds 0-2 here; 2% once fixed, as the autoencoder alone)."""
+    rng = np.random.RandomState(0)
+    W = rng.normal(size=(3, 8))
+
+    def draw(n, seed):
+        r = np.random.RandomState(seed)
+        return np.tanh(r.normal(size=(n, 3)) @ W) + 0.1 * r.normal(size=(n, 8))
+
+    det = AEOutlierDetector(**{**FAST, "n_estimators": 1, "max_iter": 30,
+                               "experts": experts}).fit(draw(1000, 1))
+    assert np.mean(det.predict(draw(5000, 2)) == -1) < 0.04
 
 
 def test_auto_rule_flags_nothing_much_on_clean_data():
