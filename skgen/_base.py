@@ -502,6 +502,10 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         ``generator`` is the only source of randomness (noise, eps).
         """
 
+    #: Parameters that read the columns before the module does: a model continued by
+    #: ``partial_fit`` or ``warm_start`` must keep them (:meth:`_check_resumable`).
+    _resume_params = ("column_types",)
+
     #: Whether :meth:`_on_fit_end` fits statistics to its rows, so that ``partial_fit``
     #: hands it a sample of every call's rows (:meth:`_rows_seen`), not the last call's.
     _fit_end_reads_rows = False
@@ -689,9 +693,11 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
 
         ``partial_fit`` and a ``warm_start`` fit train the fitted module on, so
         what sizes the module (:meth:`_module_spec`: ``n_components``,
-        ``hidden_layer_sizes``, ``activation``, ...) and ``scaling`` must be
-        what they were at the first fit; a ValueError names each one
-        ``set_params`` changed since, before anything is touched.
+        ``hidden_layer_sizes``, ``activation``, ...), ``scaling`` and what reads
+        the columns before the module (``_resume_params``: ``column_types``, the
+        VAE's ``normalization``) must be what they were at the first fit; a
+        ValueError names each one ``set_params`` changed since, before anything
+        is touched. (``learning_rate_init`` and ``alpha`` are read at every call.)
         """
         _, kwargs = self._module_spec(self.n_features_in_)
         fitted, params = self._module_kwargs, self.get_params(deep=False)
@@ -701,6 +707,10 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         fitted_scaling = self.scaling_
         if self.scaling not in ("auto", fitted_scaling):
             changed.append(("scaling", fitted_scaling, self.scaling))
+        # what reads the columns before the module does (their types, a transform of them)
+        changed += [(name, old, getattr(self, name))
+                    for name, old in getattr(self, "_resume_values", {}).items()
+                    if _as_tuples(old) != _as_tuples(getattr(self, name))]
         if changed:
             call = "partial_fit" if partial else "fit with warm_start=True"
             what = "; ".join(f"{name} was {old!r} and is now {new!r}" for name, old, new in changed)
@@ -741,6 +751,8 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             module = cls(**kwargs)
         check_custom_blocks(module)  # a user's module: one pass on a small batch, before training
         self._module_class, self._module_kwargs = cls, kwargs
+        self._resume_values = {name: copy.deepcopy(getattr(self, name))
+                               for name in self._resume_params}
         self.module_ = module.to(self.device_)
         self.optimizer_ = make_optimizer(self.module_, self.learning_rate_init, self.alpha)
         self._history = History()
@@ -791,8 +803,11 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         if not partial:
             # each fit call monitors its own validation split from scratch
             history.best_loss, history.no_improvement_count = float("inf"), 0
-        for group in self.optimizer_.param_groups:  # honour set_params between calls
+        # honour set_params between calls: the step size, and the L2 penalty of the weight
+        # matrices (the first group, see make_optimizer; biases take none)
+        for group in self.optimizer_.param_groups:
             group["lr"] = self.learning_rate_init
+        self.optimizer_.param_groups[0]["weight_decay"] = self.alpha
         trainer = Trainer(
             self.module_, self.optimizer_, self._loss,
             batch_size=self._batch_size(index.numel()), generator=generator,
@@ -859,7 +874,8 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
     def _clear_fitted_state(self):
         for name in list(vars(self)):
             if (name.endswith("_") and not name.startswith("__")) or name in (
-                "_rng", "_module_class", "_module_kwargs", "_history", "_needs_init",
+                "_rng", "_module_class", "_module_kwargs", "_resume_values", "_history",
+                "_needs_init",
                 "_typed_module", "_partial_rows", "_partial_seen"
             ):
                 delattr(self, name)

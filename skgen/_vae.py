@@ -453,6 +453,8 @@ default=None
         "normalization": [StrOptions({"quantile"}), None],
     }
 
+    _resume_params = ("column_types", "normalization")
+
     def __init__(
         self,
         n_components="auto",

@@ -5,6 +5,7 @@ same reproducibility, persistence and input-validation rules.
 """
 
 import contextlib
+import copy
 import io
 import pickle
 import signal
@@ -757,7 +758,26 @@ def _architecture_changes(est):
     for name in ("n_components", "n_estimators"):
         if name in params:
             changes[name] = sizes[name] + 1
+    # what reads the columns before the module: a warm start silently kept the fitted ones
+    changes["column_types"] = "continuous"  # resolves like 'auto' here, but was not asked
+    if "normalization" in params:
+        changes["normalization"] = "quantile"
     return changes
+
+
+def test_a_continued_fit_takes_the_new_l2_penalty(cls, X):
+    """``alpha`` set between calls is the penalty of the next steps, as ``learning_rate_init``
+    is (and as MLPRegressor's warm start takes it): it was silently the first fit's."""
+    first = make_fast(cls, random_state=0, max_iter=2).fit(X)
+    kept, changed = copy.deepcopy(first), copy.deepcopy(first)
+    kept.partial_fit(X)
+    changed.set_params(alpha=1.0).partial_fit(X)
+    assert changed.optimizer_.param_groups[0]["weight_decay"] == 1.0
+    assert changed.optimizer_.param_groups[1]["weight_decay"] == 0.0  # biases take none
+    kept_weights = dict(kept.module_.named_parameters())
+    differ = [not torch.equal(p, kept_weights[name])
+              for name, p in changed.module_.named_parameters()]
+    assert any(differ)
 
 
 def test_resuming_after_the_architecture_changed_is_refused(cls, X):
@@ -780,8 +800,8 @@ def test_resuming_after_the_architecture_changed_is_refused(cls, X):
     assert fitted_state(est) == state
     _assert_same_outputs_as(est, outputs, X)
     est.set_params(**changes).fit(X)  # from scratch
-    assert {k: est._module_kwargs[k] for k in changes if k != "scaling"} == {
-        k: v for k, v in changes.items() if k != "scaling"}
+    sized = [k for k in changes if k in est._module_kwargs]
+    assert {k: est._module_kwargs[k] for k in sized} == {k: changes[k] for k in sized}
     if hasattr(est, "get_feature_names_out") and hasattr(est, "transform"):
         assert est.transform(X).shape[1] == len(est.get_feature_names_out())
     est.set_params(warm_start=True).fit(X)  # and continues it
