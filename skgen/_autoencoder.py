@@ -333,6 +333,11 @@ default=None
         training has the loss of probability ``1 / (n_samples + 1)``, where
         ``n_samples`` were the training rows).
 
+        Because the units follow ``scaling`` (and the losses ``column_types``),
+        the scores of models that differ in them are not comparable: a grid
+        search over either needs a ``scoring`` of its own, for instance minus the
+        mean squared error of :meth:`inverse_transform` in the units of X.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)

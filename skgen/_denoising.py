@@ -419,6 +419,12 @@ default=None
         e.g. in :class:`~sklearn.model_selection.GridSearchCV`. A row with no
         observed entry scores 0.
 
+        Because the units follow ``scaling`` (and the losses ``column_types``),
+        the scores of models that differ in them are not comparable: a grid
+        search over either needs a ``scoring`` of its own, for instance minus the
+        mean squared error, in the units of X, of the entries :meth:`transform`
+        fills when some are hidden.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
