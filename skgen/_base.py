@@ -664,6 +664,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
                     self._initialize(X, device)
                 self._train(X, partial=partial)
                 self._on_fit_end(self._rows_seen(X, partial))
+                vars(self).pop("_trained_rows", None)
         except BaseException:
             self._restore(backup)
             raise
@@ -820,6 +821,9 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
             self._initialize_module(self.module_, as_rows(data)(index[:n_init]))
             self._needs_init = False
         max_epochs = 1 if partial else self._max_epochs(index.numel())
+        if not partial:  # the rows of X the module is trained on, for _on_fit_end
+            self._trained_rows = np.zeros(X.shape[0], dtype=bool)
+            self._trained_rows[index.cpu().numpy()] = True
         with seeded_global_generator(seed if has_custom_blocks(self.module_) else None):
             stop = trainer.fit(
                 data, index, validation, max_epochs=max_epochs,

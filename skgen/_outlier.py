@@ -42,6 +42,10 @@ _SPECTRUM_ROWS = SPECTRUM_ROWS
 #: Robust z-score of the anomaly score above which ``contamination="auto"`` flags a row
 #: (see :class:`AEOutlierDetector`).
 AUTO_THRESHOLD = 4.0
+#: The 'auto' threshold corrects the training rows' reconstruction part for the
+#: autoencoders' fit to them when at least this many distinct rows were held out of
+#: training (:func:`_as_new_rows`).
+_MIN_HELD_OUT = 5
 #: Floor of the per-feature error scale, in standardized units (variance 1).
 _FEATURE_SCALE_FLOOR = 1e-2
 #: The statistics of the score (``feature_error_scale_``, the codes' standardization and
@@ -320,9 +324,10 @@ default=None
     n_neighbors_ : int
         Neighbours of the density part: 50, or fewer for a small X.
     neighbors_ : object
-        The neighbour search over ``reference_codes_``, with scikit-learn's
-        ``kneighbors``: a k-d tree (SciPy's) for codes of up to 15 units,
-        else :class:`sklearn.neighbors.NearestNeighbors`.
+        The neighbour search over ``reference_codes_``: a k-d tree (SciPy's,
+        whose ``kneighbors(X, n_neighbors)`` gives distances and indices) for
+        codes of up to 15 units, else
+        :class:`sklearn.neighbors.NearestNeighbors`.
     experts_ : tuple of str
         The experts of the score: ``('autoencoder',)``, or with
         ``experts='all'`` ``('autoencoder', 'local', 'broad')``; the
@@ -533,7 +538,10 @@ default=None
         percentile of the scores of every training row. After ``partial_fit``, X is the
         sample of every call's rows that :meth:`_rows_seen` keeps.
         """
-        rows = X[::math.ceil(X.shape[0] / _STATS_ROWS)]
+        step = math.ceil(X.shape[0] / _STATS_ROWS)
+        rows = X[::step]
+        trained = getattr(self, "_trained_rows", None)  # None after partial_fit
+        trained = None if trained is None or len(trained) != X.shape[0] else trained[::step]
         entry_errors, z, kept = self._fit_error_and_code_statistics(rows)
         self.experts_ = EXPERTS if self.experts == "all" else EXPERTS[:1]
         positions = self._fit_references(rows, z, kept)
@@ -549,8 +557,13 @@ default=None
             # of the training rows as new rows would score: a training row is one of the
             # references, its own nearest at distance 0, which makes it look more typical
             # than any new row (twice as many new rows were flagged with experts='all')
-            new_rows = self._training_scores(left_out)
-            self.offset_ = float(np.median(new_rows) - AUTO_THRESHOLD * robust_spread(new_rows))
+            new_rows = self._training_scores(_as_new_rows(left_out, trained, sizing))
+            spread = robust_spread(new_rows)
+            if spread > 0:
+                self.offset_ = float(np.median(new_rows) - AUTO_THRESHOLD * spread)
+            else:  # most rows tie: the threshold is their score in score_samples' own
+                # arithmetic, so that no rounding between the two flags every one of them
+                self.offset_ = float(np.median(self._score(rows)))
         else:
             self.offset_ = float(np.percentile(self._score(X), 100.0 * self.contamination))
         self._fit_baseline_rows(rows, scores)
@@ -798,8 +811,10 @@ default=None
         anomaly = self._anomaly_function(torch_float_type(X))
         scores = self._apply_in_batches(X, lambda m, x: -anomaly(m, x)).astype(
             np.float64, copy=False)
-        # a row too far out for X's float type (float32 rows against a constant training X)
-        # scores lowest, not -inf, which scikit-learn's metrics refuse
+        # a row too far out for X's float type (float32 rows against a constant training X,
+        # or whose code overflows to inf - inf = NaN: X itself is finite) scores lowest, not
+        # -inf or NaN, which scikit-learn's metrics refuse
+        scores[np.isnan(scores)] = -np.inf
         return np.maximum(scores, np.finfo(np.float64).min, out=scores)
 
     def _anomaly_function(self, dtype, *, differentiable=False):
@@ -833,7 +848,8 @@ default=None
     def _parts_function(self, dtype, *, differentiable=False):
         """``fn(module, x)`` giving a batch's score parts as columns (see :meth:`score_parts`).
 
-        The neighbour parts ask scikit-learn's searches; with ``differentiable`` they search
+        The neighbour parts ask the fitted searches (SciPy's k-d tree, or scikit-learn's
+        search for wide rows); with ``differentiable`` they search
         the reference rows and codes exhaustively in torch instead, so that the parts have a
         gradient in ``x`` (:meth:`feature_contributions`).
         """
@@ -868,9 +884,15 @@ default=None
                 # the neighbour searches run batch by batch, so their memory stays bounded
                 with config_context(working_memory=_NEIGHBOR_MEMORY_MIB):
                     for q, (search, _, _, power, size) in zip((z, x, x), searches):
-                        distances, _ = search.kneighbors(np.asarray(q.cpu(), dtype=np.float64))
-                        out.append(torch.as_tensor(np.mean(distances**power, axis=1) / size,
-                                                   dtype=dtype, device=q.device))
+                        q = np.asarray(q.cpu(), dtype=np.float64)
+                        # a row whose code overflowed (float32 rows of 3e38) is infinitely
+                        # far from every reference, not an error of the search
+                        finite = np.isfinite(q).all(axis=1)
+                        part = np.full(len(q), np.inf)
+                        if finite.any():
+                            distances = search.kneighbors(q[finite])[0]
+                            part[finite] = np.mean(distances**power, axis=1)
+                        out.append(torch.as_tensor(part / size, dtype=dtype, device=x.device))
                 return out
 
         def parts(m, x):
@@ -1051,3 +1073,29 @@ default=None
         labels : ndarray of shape (n_samples,) of int
         """
         return np.where(self.decision_function(X) >= 0, 1, -1)
+
+
+def _as_new_rows(parts, trained, sizing):
+    """The parts of the training rows ``sizing`` as rows the autoencoders never saw would
+    have them: the reconstruction part of the rows they trained on times the ratio of its
+    median over the held-out rows (``trained`` False: the early-stopping rows, and those
+    beyond ``max_samples``) to its median over the trained ones, when that is above 1.
+
+    An autoencoder fits the rows it trains on more closely than new ones, a little on a
+    large table and by several times on a small one (50 digits: 3 times the error); the
+    'auto' threshold read off the trained rows then flagged most new rows (half of the
+    digits not trained on, for 100 training digits). Fewer than ``_MIN_HELD_OUT``
+    held-out rows (early stopping off and every row trained on, or a table of fewer than
+    about 50 rows) say too little: the parts are left as they are.
+    """
+    if trained is None:
+        return parts
+    trained = trained[sizing]
+    if (~trained).sum() < _MIN_HELD_OUT or not trained.any():
+        return parts
+    held_out, fitted = (float(np.median(parts[rows, 0])) for rows in (~trained, trained))
+    if not fitted > 0 or held_out <= fitted:
+        return parts
+    parts = parts.copy()
+    parts[trained, 0] *= held_out / fitted
+    return parts

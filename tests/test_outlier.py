@@ -3,7 +3,9 @@
 
 import numpy as np
 import pytest
+from numpy.testing import assert_array_equal
 from scipy.stats import median_abs_deviation
+from sklearn.datasets import load_digits
 from sklearn.ensemble import IsolationForest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import roc_auc_score
@@ -12,6 +14,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
+import skgen._outlier
 from skgen import AEOutlierDetector
 from skgen._outlier import AUTO_THRESHOLD
 from skgen._outlier_shape import part_weights
@@ -137,6 +140,51 @@ def test_auto_threshold_flags_new_rows_as_rarely_as_training_rows(experts):
     det = AEOutlierDetector(**{**FAST, "n_estimators": 1, "max_iter": 30,
                                "experts": experts}).fit(draw(1000, 1))
     assert np.mean(det.predict(draw(5000, 2)) == -1) < 0.04
+
+
+def test_auto_threshold_allows_for_the_autoencoders_fit_to_their_training_rows():
+    """Fitted on 100 digits, the autoencoder reconstructs them several times better than
+    digits it never saw, and the 'auto' threshold read off them flagged half of the
+    other digits (46%; IsolationForest's 5% share: 11%). It reads the reconstruction part
+    of the trained rows scaled to the held-out rows' (the early-stopping ones)."""
+    X = load_digits().data[np.random.RandomState(0).permutation(1797)]
+    det = AEOutlierDetector(random_state=0).fit(X[:100])
+    assert np.mean(det.predict(X[1000:]) == -1) < 0.25
+
+
+@pytest.mark.parametrize("experts", ["autoencoder", "all"])
+def test_a_threshold_tied_with_most_training_scores_flags_none_of_them(experts):
+    """One row of 1e150 among 299 ordinary ones: every other row's score is clamped to the
+    same value, the spread is 0 and the threshold is that value. Computed apart from
+    score_samples it came out one rounding above it, and every row was flagged."""
+    X = np.random.RandomState(0).normal(size=(300, 4))
+    X[0] = 1e150
+    det = AEOutlierDetector(max_iter=3, random_state=0, experts=experts).fit(X)
+    assert np.sum(det.predict(X) == -1) <= 1
+
+
+@pytest.mark.parametrize("experts", ["autoencoder", "all"])
+def test_a_code_that_overflows_scores_lowest_not_an_error(experts):
+    """float32 rows of 3e38 overflow the network's float32 codes: the row is infinitely far
+    from every reference, and scores the lowest float64 (the neighbour search refused it)."""
+    X = np.random.RandomState(0).normal(size=(300, 4)).astype(np.float32)
+    det = AEOutlierDetector(max_iter=3, random_state=0, experts=experts).fit(X)
+    scores = det.score_samples(np.array([[3e38, 3e38, -3e38, 3e38], X[0]], dtype=np.float32))
+    assert scores[0] == np.finfo(np.float64).min and np.isfinite(scores[1])
+
+
+def test_the_fit_reads_its_training_rows_scores_from_the_right_rows(monkeypatch):
+    """With fewer sizing rows than reference rows, the threshold's rows and the density
+    part's are different sets searched together: the typical half kept as baselines for
+    feature_contributions is the half that score_samples puts above the median."""
+    monkeypatch.setattr(skgen._outlier, "_SIZE_ROWS", 40)
+    monkeypatch.setattr(skgen._outlier, "_REFERENCE_ROWS", 150)
+    X = _manifold(600, np.random.RandomState(4))
+    det = AEOutlierDetector(**FAST).fit(X)
+    sizing = X[::15]  # every 15th of the 600 distinct rows: 40
+    scores = det.score_samples(sizing)
+    typical = sizing[scores >= np.median(scores)]
+    assert_array_equal(det.baseline_rows_, (typical - det.mean_) / det.scale_)
 
 
 def test_auto_rule_flags_nothing_much_on_clean_data():
