@@ -155,10 +155,13 @@ class AEOutlierDetector(OutlierMixin, BaseTorchEstimator):
         exceeds the median training score by more than ``AUTO_THRESHOLD = 4``
         robust standard deviations (1.4826 times the median absolute deviation
         of the training scores; each distinct row counted once, and scored as a
-        new row would be, left out of the neighbour parts' references, of which
-        it is its own nearest; when more than half of the scores tie, the spread
-        is read from the gap between the median and a higher percentile
-        instead). The scores have a heavy
+        new row would be: left out of the neighbour parts' references, of which
+        it is its own nearest, and, if the autoencoders trained on it, with its
+        reconstruction part scaled by how much worse the rows held out of
+        training (at least 5: early stopping's, and those beyond
+        ``max_samples``) are reconstructed; when more than half of the scores
+        tie, the spread is read from the gap between the median and a higher
+        percentile instead). The scores have a heavy
         right tail, so the share flagged depends on the data: the ``AE auto
         %`` column of ``benchmarks/results/outliers.md`` gives it for each
         ADBench set.
