@@ -212,7 +212,8 @@ class Trainer:
                         best_state = {k: v.detach().clone()
                                       for k, v in self.module.state_dict().items()}
                 if progress is not None:
-                    _report_epoch(progress, history, time.perf_counter() - tic)
+                    _report_epoch(progress, history, time.perf_counter() - tic,
+                                  validation=monitor_validation)
                 if stop_early and history.no_improvement_count >= n_iter_no_change:
                     stop = "converged"
                     break
@@ -259,9 +260,11 @@ def _add_weighted(total, losses, sizes):
     return total
 
 
-def _report_epoch(progress, history, seconds):
-    """The epoch's losses: a bar's postfix, or the line ``Epoch n: loss=..., time=...s``."""
+def _report_epoch(progress, history, seconds, *, validation):
+    """The epoch's losses: a bar's postfix, or the line ``Epoch n: loss=..., time=...s``;
+    the validation loss only when this call monitors one (a ``partial_fit`` after an
+    early-stopped ``fit`` does not, and its last value is the fit's)."""
     losses = f"loss={history.loss_curve[-1]:.6g}"
-    if history.validation_loss_curve:
+    if validation:
         losses += f", validation_loss={history.validation_loss_curve[-1]:.6g}"
     progress.step(f"Epoch {history.n_iter}: {losses}, time={seconds:.3f}s", short=losses)

@@ -163,9 +163,14 @@ def test_no_convergence_warning_when_the_stopping_rule_ends_the_fit(cls, X):
 
 
 def test_verbose_prints_epochs(cls, X, capsys):
-    make_fast(cls, random_state=0, max_iter=2, verbose=2).fit(X)
+    est = make_fast(cls, random_state=0, max_iter=2, verbose=2, early_stopping=True).fit(X)
     out = capsys.readouterr().out
     assert "Epoch 1:" in out and "Epoch 2:" in out and "loss=" in out and "time=" in out
+    assert out.count("validation_loss=") == 2
+    # partial_fit monitors no validation loss: the fit's last one is not printed again
+    est.partial_fit(X)
+    out = capsys.readouterr().out
+    assert "Epoch 3:" in out and "validation_loss=" not in out
 
 
 # ------------------------------------------------------------------- persistence
