@@ -816,12 +816,13 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         )
         # Training draws only from `generator` (shuffling, noise, eps), never from
         # torch's global generator, so concurrent fits in threads stay reproducible.
+        fresh = self._needs_init  # a module trained from its start, not a continued one
         if self._needs_init:
             n_init = rows_within(_INIT_ROWS, X.shape[1], _INIT_BYTES)
             self._initialize_module(self.module_, as_rows(data)(index[:n_init]))
             self._needs_init = False
         max_epochs = 1 if partial else self._max_epochs(index.numel())
-        if not partial:  # the rows of X the module is trained on, for _on_fit_end
+        if not partial and fresh:  # the rows of X a new module trains on, for _on_fit_end
             self._trained_rows = np.zeros(X.shape[0], dtype=bool)
             self._trained_rows[index.cpu().numpy()] = True
         with seeded_global_generator(seed if has_custom_blocks(self.module_) else None):
@@ -879,7 +880,7 @@ class BaseTorchEstimator(BaseEstimator, metaclass=ABCMeta):
         for name in list(vars(self)):
             if (name.endswith("_") and not name.startswith("__")) or name in (
                 "_rng", "_module_class", "_module_kwargs", "_resume_values", "_history",
-                "_needs_init",
+                "_needs_init", "_reconstruction_optimism",
                 "_typed_module", "_partial_rows", "_partial_seen"
             ):
                 delattr(self, name)

@@ -30,6 +30,7 @@ from ._statistics import (
     neighbour_search,
     robust_gaussian,
     robust_spread,
+    row_keys,
     surprisal_ramps,
     typical_size,
 )
@@ -43,8 +44,8 @@ _SPECTRUM_ROWS = SPECTRUM_ROWS
 #: (see :class:`AEOutlierDetector`).
 AUTO_THRESHOLD = 4.0
 #: The 'auto' threshold corrects the training rows' reconstruction part for the
-#: autoencoders' fit to them when at least this many distinct rows were held out of
-#: training (:func:`_as_new_rows`).
+#: autoencoders' fit to them when at least this many rows were held out of training
+#: (:meth:`AEOutlierDetector._fit_optimism`).
 _MIN_HELD_OUT = 5
 #: Floor of the per-feature error scale, in standardized units (variance 1).
 _FEATURE_SCALE_FLOOR = 1e-2
@@ -543,9 +544,8 @@ default=None
         """
         step = math.ceil(X.shape[0] / _STATS_ROWS)
         rows = X[::step]
-        trained = getattr(self, "_trained_rows", None)  # None after partial_fit
-        trained = None if trained is None or len(trained) != X.shape[0] else trained[::step]
         entry_errors, z, kept = self._fit_error_and_code_statistics(rows)
+        held_out = self._fit_optimism(X, rows, entry_errors, step)
         self.experts_ = EXPERTS if self.experts == "all" else EXPERTS[:1]
         positions = self._fit_references(rows, z, kept)
         sizing = every_kth(np.flatnonzero(distinct(rows)), _SIZE_ROWS)
@@ -560,16 +560,51 @@ default=None
             # of the training rows as new rows would score: a training row is one of the
             # references, its own nearest at distance 0, which makes it look more typical
             # than any new row (twice as many new rows were flagged with experts='all')
-            new_rows = self._training_scores(_as_new_rows(left_out, trained, sizing))
+            # the trained rows' reconstruction part as new rows would have it (_fit_optimism)
+            left_out[:, 0] *= np.where(held_out[sizing], 1.0, self._reconstruction_optimism)
+            new_rows = self._training_scores(left_out)
             spread = robust_spread(new_rows)
             if spread > 0:
                 self.offset_ = float(np.median(new_rows) - AUTO_THRESHOLD * spread)
-            else:  # most rows tie: the threshold is their score in score_samples' own
-                # arithmetic, so that no rounding between the two flags every one of them
-                self.offset_ = float(np.median(self._score(rows)))
+            else:  # most rows tie: the threshold is their score (in score_samples' own
+                # arithmetic), less the rounding of float32, so that no rounding between
+                # X's float types flags every one of them
+                tie = float(np.median(self._score(rows)))
+                self.offset_ = max(tie - 1e-6 * abs(tie), float(np.finfo(np.float64).min))
         else:
             self.offset_ = float(np.percentile(self._score(X), 100.0 * self.contamination))
         self._fit_baseline_rows(rows, scores)
+
+    def _fit_optimism(self, X, rows, entry_errors, step):
+        """``_reconstruction_optimism``: how much better the autoencoders reconstruct the rows
+        they trained on than others, by which the 'auto' threshold scales the training rows'
+        reconstruction part (as new rows would have it).
+
+        The ratio of the reconstruction part's median over the rows held out of a new
+        module's training (early stopping's, and those beyond ``max_samples``; a row with a
+        copy among the trained ones is not held out) to its median over the trained rows,
+        at least 1; 1 with fewer than ``_MIN_HELD_OUT`` held-out rows. A continued fit
+        (``partial_fit``, ``warm_start``) holds no rows out of a new training and keeps the
+        first fit's ratio. An autoencoder fits its own rows more closely than new ones, a
+        little on a large table and by several times on a small one (100 digits), where the
+        threshold read off them flagged half of the digits it never saw. Returns the mask of
+        held-out ``rows`` (none for a continued fit).
+        """
+        trained = getattr(self, "_trained_rows", None)
+        if trained is None or len(trained) != X.shape[0]:  # a continued fit
+            self._reconstruction_optimism = getattr(self, "_reconstruction_optimism", 1.0)
+            return np.zeros(len(rows), dtype=bool)
+        trained = trained[::step]
+        keys = row_keys(rows)
+        held_out = ~trained & ~keys.isin(set(keys[trained])).to_numpy()
+        self._reconstruction_optimism = 1.0
+        if held_out.sum() >= _MIN_HELD_OUT and trained.any():
+            part = np.mean(entry_errors / self.feature_error_scale_, axis=1)
+            fitted = float(np.median(part[trained]))
+            if fitted > 0:
+                self._reconstruction_optimism = max(
+                    1.0, float(np.median(part[held_out])) / fitted)
+        return held_out
 
     def _fit_error_and_code_statistics(self, rows):
         """Set ``feature_error_scale_``, ``code_mean_``, ``code_scale_``, ``code_location_``
@@ -815,9 +850,25 @@ default=None
         scores = self._apply_in_batches(X, lambda m, x: -anomaly(m, x)).astype(
             np.float64, copy=False)
         # a row too far out for X's float type (float32 rows against a constant training X,
-        # or whose code overflows to inf - inf = NaN: X itself is finite) scores lowest, not
-        # -inf or NaN, which scikit-learn's metrics refuse
-        scores[np.isnan(scores)] = -np.inf
+        # or whose code overflows to inf - inf = NaN) scores lowest, not -inf or NaN, which
+        # scikit-learn's metrics refuse
+        nan = np.flatnonzero(np.isnan(scores))
+        if nan.size:
+            # X is finite: a NaN is an overflow only where a scaled entry, in X's float type
+            # as the module reads it, is not finite or can overflow a square; elsewhere the
+            # module computed it (a user's module)
+            dtype = X.dtype
+            with np.errstate(all="ignore"):
+                scaled = np.abs((np.asarray(X[nan], dtype=dtype) - self.mean_.astype(dtype))
+                                / self.scale_.astype(dtype))
+            scaled[~np.isfinite(scaled)] = np.inf
+            huge = scaled.max(axis=1, initial=0.0) >= np.sqrt(np.finfo(dtype).max)
+            if not huge.all():
+                raise ValueError(
+                    f"{type(self).__name__}'s model gave a NaN score for {np.sum(~huge)} "
+                    f"finite row(s) of ordinary size (the first at position {nan[~huge][0]}): "
+                    "its module computes NaN there.")
+            scores[nan] = -np.inf
         return np.maximum(scores, np.finfo(np.float64).min, out=scores)
 
     def _anomaly_function(self, dtype, *, differentiable=False):
@@ -1077,28 +1128,3 @@ default=None
         """
         return np.where(self.decision_function(X) >= 0, 1, -1)
 
-
-def _as_new_rows(parts, trained, sizing):
-    """The parts of the training rows ``sizing`` as rows the autoencoders never saw would
-    have them: the reconstruction part of the rows they trained on times the ratio of its
-    median over the held-out rows (``trained`` False: the early-stopping rows, and those
-    beyond ``max_samples``) to its median over the trained ones, when that is above 1.
-
-    An autoencoder fits the rows it trains on more closely than new ones, a little on a
-    large table and by several times on a small one (50 digits: 3 times the error); the
-    'auto' threshold read off the trained rows then flagged most new rows (half of the
-    digits not trained on, for 100 training digits). Fewer than ``_MIN_HELD_OUT``
-    held-out rows (early stopping off and every row trained on, or a table of fewer than
-    about 50 rows) say too little: the parts are left as they are.
-    """
-    if trained is None:
-        return parts
-    trained = trained[sizing]
-    if (~trained).sum() < _MIN_HELD_OUT or not trained.any():
-        return parts
-    held_out, fitted = (float(np.median(parts[rows, 0])) for rows in (~trained, trained))
-    if not fitted > 0 or held_out <= fitted:
-        return parts
-    parts = parts.copy()
-    parts[trained, 0] *= held_out / fitted
-    return parts

@@ -131,12 +131,18 @@ def distinct(rows):
     (10 to 1,000 columns; pandas' column-wise ``duplicated`` is faster on narrow rows and
     slower on wide ones).
     """
+    return ~row_keys(rows).duplicated(keep="first").to_numpy()
+
+
+def row_keys(rows):
+    """Each row of the 2-D ``rows`` as one hashable key (its values' bytes, plus 0 so that
+    -0.0 is 0.0), in a pandas Series: equal rows, equal keys (see :func:`distinct`)."""
     rows = np.asarray(rows)
     if rows.shape[1] == 0:  # rows of no columns are all one row
-        return np.arange(len(rows)) == 0
+        return pd.Series([b""] * len(rows), dtype=object)
     rows = np.ascontiguousarray(rows + 0)
     keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
-    return ~pd.Series(keys.tolist(), dtype=object).duplicated(keep="first").to_numpy()
+    return pd.Series(keys.tolist(), dtype=object)
 
 
 def every_kth(rows, most):
