@@ -82,7 +82,7 @@ ARCHIVE = _report.RESULTS_DIR / "archive"
 
 #: Current results whose header names their command but not their commit: written before
 #: publish recorded it. Rerunning one takes it off this list.
-WITHOUT_COMMIT = {"denoising.md", "imputation.md", "outliers.md", "vae.md"}
+WITHOUT_COMMIT = {"denoising.md", "imputation.md", "vae.md"}
 
 
 def test_header_is_read_back():
@@ -140,12 +140,10 @@ def test_every_included_results_file_exists():
     """Every name in the docs' ``benchmark-results`` directives is a results file, current
     or archived: a file moved without its include would show a "not yet run" note."""
     pattern = re.compile(r"(?:\{benchmark-results\}|\.\. benchmark-results::)\s+(\S+)")
-    pending = {"outlier_cost"}  # bench_outlier_cost's, issue 20's work in progress
     for page in sorted((ROOT / "docs").glob("*.*")):
         if page.suffix in (".md", ".rst"):
             for name in pattern.findall(page.read_text()):
-                if name not in pending:
-                    assert (_report.RESULTS_DIR / f"{name}.md").exists(), (page.name, name)
+                assert (_report.RESULTS_DIR / f"{name}.md").exists(), (page.name, name)
 
 
 def _docs_extension():
