@@ -545,22 +545,25 @@ default=None
         step = math.ceil(X.shape[0] / _STATS_ROWS)
         rows = X[::step]
         entry_errors, z, kept = self._fit_error_and_code_statistics(rows)
-        held_out = self._fit_optimism(X, rows, entry_errors, step)
+        # the reconstruction part of each row, before its scale
+        reconstruction = np.mean(entry_errors / self.feature_error_scale_, axis=1)
+        held_out = self._fit_optimism(X, rows, reconstruction, step)
         self.experts_ = EXPERTS if self.experts == "all" else EXPERTS[:1]
         positions = self._fit_references(rows, z, kept)
         sizing = every_kth(np.flatnonzero(distinct(rows)), _SIZE_ROWS)
         # after partial_fit X is a sample of the rows seen; the weights follow all of them
         n_rows = max(X.shape[0], getattr(self, "_partial_seen", 0))
         self.part_weights_ = shape.part_weights(n_rows, X.shape[1])
-        parts, left_out = self._fit_scales_and_maps(rows, entry_errors, z, kept, sizing,
+        parts, left_out = self._fit_scales_and_maps(rows, reconstruction, z, kept, sizing,
                                                     positions)
         rows = rows[sizing]
         scores = self._training_scores(parts)
         if self.contamination == "auto":  # median anomaly score + AUTO_THRESHOLD robust SDs
-            # of the training rows as new rows would score: a training row is one of the
-            # references, its own nearest at distance 0, which makes it look more typical
-            # than any new row (twice as many new rows were flagged with experts='all')
-            # the trained rows' reconstruction part as new rows would have it (_fit_optimism)
+            # of the training rows as new rows would score them: each left out of the
+            # neighbour references, where it is its own nearest at distance 0 (read as a
+            # reference it looked more typical than any new row: twice as many new rows were
+            # flagged with experts='all'), and the trained rows' reconstruction part scaled
+            # to the held-out rows' (_fit_optimism)
             left_out[:, 0] *= np.where(held_out[sizing], 1.0, self._reconstruction_optimism)
             new_rows = self._training_scores(left_out)
             spread = robust_spread(new_rows)
@@ -575,7 +578,7 @@ default=None
             self.offset_ = float(np.percentile(self._score(X), 100.0 * self.contamination))
         self._fit_baseline_rows(rows, scores)
 
-    def _fit_optimism(self, X, rows, entry_errors, step):
+    def _fit_optimism(self, X, rows, reconstruction, step):
         """``_reconstruction_optimism``: how much better the autoencoders reconstruct the rows
         they trained on than others, by which the 'auto' threshold scales the training rows'
         reconstruction part (as new rows would have it).
@@ -599,11 +602,10 @@ default=None
         held_out = ~trained & ~keys.isin(set(keys[trained])).to_numpy()
         self._reconstruction_optimism = 1.0
         if held_out.sum() >= _MIN_HELD_OUT and trained.any():
-            part = np.mean(entry_errors / self.feature_error_scale_, axis=1)
-            fitted = float(np.median(part[trained]))
+            fitted = float(np.median(reconstruction[trained]))
             if fitted > 0:
                 self._reconstruction_optimism = max(
-                    1.0, float(np.median(part[held_out])) / fitted)
+                    1.0, float(np.median(reconstruction[held_out])) / fitted)
         return held_out
 
     def _fit_error_and_code_statistics(self, rows):
@@ -711,7 +713,7 @@ default=None
                 left_out.append(np.mean(distances, axis=1))
         return left_out, as_scored
 
-    def _fit_scales_and_maps(self, rows, entry_errors, z, kept, sizing, positions):
+    def _fit_scales_and_maps(self, rows, reconstruction, z, kept, sizing, positions):
         """Each part's typical size (:func:`~skgen._statistics.typical_size`), which divides
         it, and each expert's surprisal map (:func:`~skgen._statistics.fit_surprisal`).
 
@@ -723,8 +725,8 @@ default=None
         the rows these need, a part at a time), twice: as :meth:`score_parts` gives them
         (each row's own distance among its neighbours), and as a new row's would be (each
         row left out of the references).
+        ``reconstruction`` is each row's reconstruction part before its scale.
         """
-        reconstruction = np.mean(entry_errors / self.feature_error_scale_, axis=1)
         # at least a tenth of the mean over the rows the loss keeps (which the column scales
         # make at most 1): a tiny X is reconstructed exactly but for the rows held out for
         # early stopping, whose errors would otherwise be magnified without bound
