@@ -12,6 +12,8 @@ format, so saved optimizer states read the same.
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import functools
+
 import torch
 
 __all__ = ["Adam"]
@@ -156,8 +158,16 @@ def _scalar(value, like):
     (reduced precision, which computes in float32; other devices) keeps the scalar.
     """
     if like.device.type == "cpu" and like.dtype in (torch.float32, torch.float64):
-        return torch.tensor(value, dtype=like.dtype)
+        return _cpu_scalar(value, like.dtype)
     return value
+
+
+@functools.lru_cache(maxsize=32)
+def _cpu_scalar(value, dtype):
+    """The 0-d CPU tensor of ``value`` in ``dtype``, made once: the constants of a step
+    (beta2, eps, 1) come back every step, and the kernels only read them."""
+    with torch.inference_mode(False), torch.no_grad():
+        return torch.tensor(value, dtype=dtype)
 
 
 def _add_(tensors, value):
